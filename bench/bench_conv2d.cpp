@@ -1,0 +1,2 @@
+// Filled in by the conv2d kernel work.
+#include "bench_common.hpp"

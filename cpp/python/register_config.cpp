@@ -1,0 +1,72 @@
+// Threads, build facts, the shared shape rules and activations, for the Python package.
+#include <Eigen/Core>
+
+#include "array.hpp"
+#include "nnkern/activation.hpp"
+#include "nnkern/common.hpp"
+#include "nnkern/threads.hpp"
+
+namespace py = pybind11;
+using namespace nnkern;
+using namespace nnkern::py_bind;
+
+static std::string compiler_string() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  return "gcc " + std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+         std::to_string(__GNUC_PATCHLEVEL__);
+#else
+  return "unknown";
+#endif
+}
+
+void register_config(py::module_& m) {
+  m.attr("__version__") = NNKERN_VERSION;
+  m.def("set_num_threads", &set_num_threads, py::arg("n"), "Threads used by every kernel (>= 1).");
+  m.def("get_num_threads", &get_num_threads, "Threads used by every kernel (default: all cores).");
+  m.def("build_info", [] {
+    py::dict d;
+    d["version"] = NNKERN_VERSION;
+    d["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                 std::to_string(EIGEN_MINOR_VERSION);
+    d["compiler"] = compiler_string();
+    d["march"] = NNKERN_ARCH_FLAG;
+    d["simd"] = Eigen::SimdInstructionSetsInUse();
+#ifdef _OPENMP
+    d["openmp"] = _OPENMP;
+#endif
+    return d;
+  });
+
+  m.def("conv_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
+                                 const std::string& padding) {
+    return conv_output_length(input, kernel, stride, dilation, padding_from_name(padding));
+  }, py::arg("input"), py::arg("kernel"), py::arg("stride") = 1, py::arg("dilation") = 1, py::arg("padding") = "valid",
+  "Keras's output length of a convolution or pooling window along one axis.");
+  m.def("conv_transpose_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
+                                           const std::string& padding, std::optional<index_t> output_padding) {
+    return conv_transpose_output_length(input, kernel, stride, dilation, padding_from_name(padding),
+                                        output_padding.value_or(-1));
+  }, py::arg("input"), py::arg("kernel"), py::arg("stride") = 1, py::arg("dilation") = 1,
+  py::arg("padding") = "valid", py::arg("output_padding") = py::none(),
+  "Keras's deconv_output_length.");
+
+  m.def("activation_names", [] { return std::string(activation_names()); });
+  m.def("activation", [](const py::object& x, const std::string& name) {
+    const Activation act = activation_from_name(name);
+    FloatArray in = as_float32(x, "activation", "x");
+    std::vector<index_t> shape(in.shape(), in.shape() + in.ndim());
+    FloatArray out = new_float_array(shape);
+    const index_t n = in.size();
+    const index_t cols = in.ndim() ? in.shape(in.ndim() - 1) : 1;
+    const float* src = in.data();
+    float* dst = out.mutable_data();
+    {
+      py::gil_scoped_release nogil;
+      std::copy(src, src + n, dst);
+      bias_activation(dst, cols ? n / cols : 0, cols, nullptr, act);
+    }
+    return out;
+  }, py::arg("x"), py::arg("name"), "Keras 3 activation by name on a float32 copy of x (softmax on the last axis).");
+}

@@ -1,0 +1,115 @@
+#include "nnkern/activation.hpp"
+
+#include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>  // vectorised erf for the exact gelu
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace nnkern {
+
+namespace {
+struct NamedActivation {
+  const char* name;
+  Activation act;
+};
+// Keras 3 names first, then the aliases Keras accepts.
+constexpr NamedActivation kNames[] = {
+    {"linear", Activation::Linear},         {"relu", Activation::Relu},
+    {"sigmoid", Activation::Sigmoid},       {"tanh", Activation::Tanh},
+    {"softmax", Activation::Softmax},       {"log_softmax", Activation::LogSoftmax},
+    {"softplus", Activation::Softplus},     {"softsign", Activation::Softsign},
+    {"elu", Activation::Elu},               {"selu", Activation::Selu},
+    {"gelu", Activation::Gelu},             {"swish", Activation::Swish},
+    {"hard_sigmoid", Activation::HardSigmoid}, {"hard_swish", Activation::HardSwish},
+    {"exponential", Activation::Exponential},  {"leaky_relu", Activation::LeakyRelu},
+    {"relu6", Activation::Relu6},           {"mish", Activation::Mish},
+    {"silu", Activation::Swish},            {"hard_silu", Activation::HardSwish},
+};
+
+constexpr float kSeluAlpha = 1.6732632423543772f;
+constexpr float kSeluScale = 1.0507009873554805f;
+constexpr float kLeakySlope = 0.2f;  // Keras 3 leaky_relu default negative_slope
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+
+void softmax_row(float* row, index_t n, bool log_form) {
+  ArrayMap a(row, n);
+  const float m = a.maxCoeff();
+  a -= m;
+  if (log_form) {
+    a -= std::log(a.exp().sum());
+  } else {
+    a = a.exp();
+    a /= a.sum();
+  }
+}
+}  // namespace
+
+Activation activation_from_name(std::string_view name) {
+  if (name.empty() || name == "None" || name == "none") return Activation::Linear;
+  for (const auto& n : kNames)
+    if (name == n.name) return n.act;
+  throw std::invalid_argument("unknown activation '" + std::string(name) + "'; known: " + activation_names());
+}
+
+const char* activation_name(Activation a) {
+  for (const auto& n : kNames)
+    if (n.act == a) return n.name;
+  return "?";
+}
+
+const char* activation_names() {
+  static const std::string names = [] {
+    std::string s;
+    for (const auto& n : kNames) s += (s.empty() ? "" : ", ") + std::string(n.name);
+    return s;
+  }();
+  return names.c_str();
+}
+
+void activation_inplace(float* y, index_t n, Activation act) {
+  if (n <= 0) return;
+  ArrayMap a(y, n);
+  switch (act) {
+    case Activation::Linear: break;
+    case Activation::Relu: a = a.max(0.0f); break;
+    case Activation::Sigmoid: a = a.logistic(); break;
+    case Activation::Tanh: a = a.tanh(); break;
+    case Activation::Softplus:  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
+      a = a.max(0.0f) + (-a.abs()).exp().log1p();
+      break;
+    case Activation::Softsign: a = a / (1.0f + a.abs()); break;
+    case Activation::Elu: a = (a > 0.0f).select(a, a.min(0.0f).expm1()); break;
+    case Activation::Selu: a = kSeluScale * (a > 0.0f).select(a, kSeluAlpha * a.min(0.0f).expm1()); break;
+    case Activation::Gelu: a = 0.5f * a * (1.0f + (a * static_cast<float>(M_SQRT1_2)).erf()); break;
+    case Activation::Swish: a = a * a.logistic(); break;
+    case Activation::HardSigmoid: a = (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f); break;
+    case Activation::HardSwish: a = a * (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f); break;
+    case Activation::Exponential: a = a.exp(); break;
+    case Activation::LeakyRelu: a = (a > 0.0f).select(a, kLeakySlope * a); break;
+    case Activation::Relu6: a = a.max(0.0f).min(6.0f); break;
+    case Activation::Mish: a = a * (a.max(0.0f) + (-a.abs()).exp().log1p()).tanh(); break;
+    case Activation::Softmax:
+    case Activation::LogSoftmax:
+      throw std::invalid_argument("softmax needs rows: use bias_activation");
+  }
+}
+
+void bias_activation(float* y, index_t rows, index_t cols, const float* bias, Activation act) {
+  if (rows <= 0 || cols <= 0) return;
+  const bool row_wise = act == Activation::Softmax || act == Activation::LogSoftmax;
+  for (index_t r = 0; r < rows; ++r) {
+    float* row = y + r * cols;
+    if (bias) ArrayMap(row, cols) += Eigen::Map<const Eigen::ArrayXf>(bias, cols);
+    if (row_wise)
+      softmax_row(row, cols, act == Activation::LogSoftmax);
+    else if (act != Activation::Linear && !bias)
+      continue;  // elementwise on the whole block below, in one long vector pass
+    else if (act != Activation::Linear)
+      activation_inplace(row, cols, act);
+  }
+  if (!bias && !row_wise && act != Activation::Linear) activation_inplace(y, rows * cols, act);
+}
+
+}  // namespace nnkern

@@ -1,0 +1,2 @@
+// Filled in by the conv2d_transpose kernel work.
+#include "nnkern/common.hpp"

@@ -1,0 +1,2 @@
+// Filled in by the lstm kernel work.
+#include "nnkern/common.hpp"

@@ -1,0 +1,2 @@
+// Filled in by the pooling kernel work.
+#include "nnkern/common.hpp"

@@ -1,0 +1,37 @@
+"""Threads and build facts of the compiled core."""
+import platform
+import sys
+
+from nnkern import _core
+
+
+def set_num_threads(n):
+    """Set the number of threads every nnkern kernel may use (default: all cores)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
+    _core.set_num_threads(n)
+
+
+def get_num_threads():
+    """Number of threads nnkern kernels may use."""
+    return _core.get_num_threads()
+
+
+def show_config(print_fn=print):
+    """Print nnkern's version, Eigen and compiler versions, SIMD in use and threads,
+    in the manner of ``numpy.show_config()``."""
+    info = _core.build_info()
+    lines = [
+        "nnkern:",
+        f"  version: {info['version']}",
+        f"  python: {sys.version.split()[0]} ({platform.machine()})",
+        "build:",
+        f"  compiler: {info['compiler']}",
+        f"  -march: {info['march'] or '(compiler default)'}",
+        f"  eigen: {info['eigen']}",
+        f"  simd: {info['simd']}",
+        f"  openmp: {info.get('openmp', 'no')}",
+        "runtime:",
+        f"  threads: {get_num_threads()}",
+    ]
+    print_fn("\n".join(lines))
