@@ -1,0 +1,134 @@
+"""Keras 3 activations on numpy arrays (float32), computed by the compiled kernels.
+
+``get(identifier)`` resolves what a layer's ``activation=`` argument may be: None, a Keras name, or
+any callable. Built-in activations carry ``__name__`` equal to their Keras name, which is how the
+layers recognise one they can fuse into a kernel's output pass (see ``fused_name``).
+"""
+import numpy as np
+
+from nnkern import _core
+
+__all__ = ["get", "serialize", "deserialize", "fused_name",
+           "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "elu",
+           "selu", "gelu", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish", "exponential",
+           "leaky_relu", "relu6", "mish"]
+
+
+def _as_float32(x):
+    return np.asarray(x, dtype=np.float32)
+
+
+def _kernel(name):
+    def f(x):
+        return _core.activation(x, name)
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = f"Keras 3 `{name}` activation on a float32 copy of x."
+    return f
+
+
+linear = _kernel("linear")
+sigmoid = _kernel("sigmoid")
+tanh = _kernel("tanh")
+softplus = _kernel("softplus")
+softsign = _kernel("softsign")
+selu = _kernel("selu")
+silu = _kernel("silu")
+swish = silu
+hard_sigmoid = _kernel("hard_sigmoid")
+hard_silu = _kernel("hard_silu")
+hard_swish = hard_silu
+exponential = _kernel("exponential")
+relu6 = _kernel("relu6")
+mish = _kernel("mish")
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0) by default; Keras's negative_slope, max_value and threshold as in keras.activations.relu."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return _core.activation(x, "relu")
+    x = _as_float32(x)
+    y = np.where(x >= threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))
+    if max_value is not None:
+        y = np.minimum(y, np.float32(max_value))
+    return y.astype(np.float32)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    if negative_slope == 0.2:
+        return _core.activation(x, "leaky_relu")
+    x = _as_float32(x)
+    return np.where(x > 0, x, np.float32(negative_slope) * x).astype(np.float32)
+
+
+def elu(x, alpha=1.0):
+    if alpha == 1.0:
+        return _core.activation(x, "elu")
+    x = _as_float32(x)
+    return np.where(x > 0, x, np.float32(alpha) * np.expm1(np.minimum(x, 0))).astype(np.float32)
+
+
+def gelu(x, approximate=False):
+    if not approximate:
+        return _core.activation(x, "gelu")
+    x = _as_float32(x)
+    c = np.float32(np.sqrt(2.0 / np.pi))
+    return (0.5 * x * (1.0 + np.tanh(c * (x + np.float32(0.044715) * x ** 3)))).astype(np.float32)
+
+
+def _along_axis(name, x, axis):
+    x = _as_float32(x)
+    if axis in (-1, x.ndim - 1):
+        return _core.activation(x, name)
+    return np.moveaxis(_core.activation(np.moveaxis(x, axis, -1), name), -1, axis)
+
+
+def softmax(x, axis=-1):
+    return _along_axis("softmax", x, axis)
+
+
+def log_softmax(x, axis=-1):
+    return _along_axis("log_softmax", x, axis)
+
+
+for _f in (relu, leaky_relu, elu, gelu, softmax, log_softmax):
+    _f.__doc__ = _f.__doc__ or f"Keras 3 `{_f.__name__}` activation (float32)."
+
+_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax, softplus, softsign, elu,
+                                   selu, gelu, silu, hard_sigmoid, hard_silu, exponential, leaky_relu, relu6,
+                                   mish)}
+_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+
+
+def get(identifier):
+    """None -> linear; a Keras name -> that activation; a callable -> itself. Otherwise ValueError."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        name = _ALIASES.get(identifier, identifier)
+        if name not in _BY_NAME:
+            raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. "
+                             f"Known: {', '.join(sorted(set(_BY_NAME) | set(_ALIASES)))}")
+        return _BY_NAME[name]
+    if isinstance(identifier, dict) and "config" in identifier:  # serialized form
+        return get(identifier["config"])
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    """The Keras name of a built-in activation, or the callable's __name__."""
+    return getattr(activation, "__name__", str(activation))
+
+
+def deserialize(name, custom_objects=None):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    return get(name)
+
+
+def fused_name(activation):
+    """The kernel name of a built-in activation with default arguments, else None (apply it after)."""
+    name = getattr(activation, "__name__", None)
+    return name if _BY_NAME.get(name) is activation else None
