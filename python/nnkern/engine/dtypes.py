@@ -1,0 +1,66 @@
+"""dtype names as Keras spells them ('float32', 'int32', ...)."""
+import numpy as np
+
+_ALIASES = {"float": "float32", "int": "int32", "double": "float64", "half": "float16", "uint": "uint32"}
+_PY = {float: "float32", int: "int32", bool: "bool", str: "string"}
+FLOATX = "float32"
+
+
+def standardize_dtype(dtype):
+    """None -> 'float32'; 'float' -> 'float32'; numpy dtypes/types -> their name; ValueError otherwise."""
+    if dtype is None:
+        return FLOATX
+    if isinstance(dtype, dict) and "config" in dtype:  # a serialized DTypePolicy
+        return standardize_dtype(dtype["config"].get("name"))
+    if dtype in _PY:
+        return _PY[dtype]
+    if isinstance(dtype, str):
+        dtype = _ALIASES.get(dtype, dtype)
+        if dtype in ("string", "bool"):
+            return dtype
+    name = getattr(dtype, "name", None)
+    if isinstance(name, str) and not isinstance(dtype, str) and not hasattr(dtype, "itemsize"):
+        dtype = name  # e.g. a DTypePolicy
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def numpy_dtype(dtype):
+    name = standardize_dtype(dtype)
+    return np.dtype(object) if name == "string" else np.dtype(name)
+
+
+class DTypePolicy:
+    """The part of keras.DTypePolicy a float32 inference engine needs: a name and the two dtypes."""
+
+    def __init__(self, name="float32"):
+        self.name = standardize_dtype(name)
+
+    @property
+    def compute_dtype(self):
+        return self.name
+
+    @property
+    def variable_dtype(self):
+        return self.name
+
+    def get_config(self):
+        return {"name": self.name}
+
+    def __repr__(self):
+        return f'<DTypePolicy "{self.name}">'
+
+
+def serialize_policy(policy):
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": policy.name},
+            "registered_name": None}

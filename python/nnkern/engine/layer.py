@@ -1,0 +1,676 @@
+"""The Layer base class: Keras 3's contract on numpy arrays.
+
+A layer author writes ``build(input_shape)`` (creating weights with ``add_weight``), ``call(inputs, ...)``
+(numpy in, numpy out), and optionally ``compute_output_shape(input_shape)``, ``compute_mask(inputs,
+mask)`` and ``get_config()``. ``__call__`` then works two ways: on numpy arrays it builds the layer if
+needed and computes at once; on symbolic ``KerasTensor``s it builds, infers the output shapes (from
+``compute_output_shape``, or by running ``call`` on zero arrays) and records a ``Node`` in the graph.
+"""
+import functools
+import inspect
+import warnings
+
+import numpy as np
+
+from nnkern.engine import tree
+from nnkern.engine.dtypes import DTypePolicy, serialize_policy, standardize_dtype
+from nnkern.engine.input_spec import assert_input_compatibility
+from nnkern.engine.keras_tensor import KerasTensor, any_symbolic, get_mask
+from nnkern.engine.naming import auto_name
+from nnkern.engine.node import Node
+from nnkern.engine.spec_inference import run_for_spec
+from nnkern.engine.variable import Variable
+
+# Keras 1/2 layer keywords that Keras 3 dropped but old tutorials still pass.
+_LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "input_length")
+
+# The `training` value of the outermost layer call in progress (Keras's call context), so that layers
+# called inside another layer's call() inherit it.
+_call_context = {"training": None}
+
+
+def _is_default(method):
+    return getattr(method, "_nnkern_default", False)
+
+
+def default(method):
+    """Mark a base-class method so overriding it can be detected (like keras.src.utils.default)."""
+    method._nnkern_default = True
+    return method
+
+
+def _wrap_build(build):
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        depth = self.__dict__.get("_build_depth", 0)
+        object.__setattr__(self, "_build_depth", depth + 1)
+        try:
+            build(self, *args, **kwargs)
+        finally:
+            object.__setattr__(self, "_build_depth", depth)
+        if depth == 0:  # post-build actions once, after the outermost build() of the class chain
+            try:
+                self._build_shapes_dict = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
+                self._build_shapes_dict.pop("self", None)
+            except TypeError:
+                self._build_shapes_dict = {}
+            self.built = True
+            self._apply_initial_weights()
+    build_wrapper._nnkern_wrapped = True
+    return build_wrapper
+
+
+class Layer:
+    """Base class of every nnkern layer (and of Model). See the module docstring for the contract."""
+
+    # Built-in layers return proper numpy arrays of the right dtype; outputs of other layers (Lambda,
+    # user layers) are normalized (float64 -> float32, array-likes -> arrays) by the prediction plan.
+    _plan_trusted = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_nnkern_wrapped", False):
+            cls.build = _wrap_build(build)
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Remember the constructor arguments: get_config() of a user layer without one returns them.
+        object.__setattr__(obj, "_constructor_args", (args, dict(kwargs)))
+        return obj
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        object.__setattr__(self, "_trainable_variables", [])
+        object.__setattr__(self, "_non_trainable_variables", [])
+        object.__setattr__(self, "_layers", [])
+        if name is None:
+            name = auto_name(self.__class__.__name__)
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name} (of type {type(name)})")
+        self.name = name
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._dtype_policy = DTypePolicy(dtype if not isinstance(dtype, DTypePolicy) else dtype.name)
+        self.activity_regularizer = activity_regularizer
+        self._initial_weights = kwargs.pop("weights", None)  # Keras 1/2 `weights=[W, b]`
+        input_dim = kwargs.pop("input_dim", None)
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        kwargs.pop("input_length", None)  # Keras 2 Embedding/RNN: implied by the input shape
+        self._batch_input_shape = None
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_dim is not None or input_shape is not None:
+            shape = (input_dim,) if input_dim is not None else _as_shape_tuple(input_shape)
+            self._batch_input_shape = (batch_size,) + shape
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {self.__class__.__name__}: {kwargs}")
+        if not isinstance(trainable, bool):
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "
+                             f"(of type {type(trainable)})")
+        self._trainable = trainable
+        self.autocast = autocast
+        self.built = False
+        self._build_shapes_dict = None
+        self.input_spec = None
+        self._called = False
+        self._losses = []
+        facts = _call_facts(type(self))
+        self._call_param_names = facts[0]
+        self._call_has_training_arg = "training" in facts[0]
+        self._call_has_mask_arg = "mask" in facts[0]
+        self._call_accepts_kwargs = facts[1]
+        self._supports_masking = not _is_default(self.compute_mask)
+        self._initialized = True
+
+    # ------------------------------------------------------------------ legacy input shape
+    @property
+    def _input_shape_arg(self):
+        """Per-sample input shape given by `input_shape=` / `input_dim=` (Sequential uses it)."""
+        return None if self._batch_input_shape is None else self._batch_input_shape[1:]
+
+    # ------------------------------------------------------------------ attribute tracking
+    def __setattr__(self, name, value):
+        if name != "_layers" and "_layers" in self.__dict__:
+            if isinstance(value, Layer):
+                self._track_layer(value)
+            elif isinstance(value, Variable):
+                self._track_variable(value)
+            elif isinstance(value, (list, tuple)) and value and not name.startswith("_inbound") \
+                    and not name.startswith("_outbound"):
+                for v in value:
+                    if isinstance(v, Layer):
+                        self._track_layer(v)
+                    elif isinstance(v, Variable):
+                        self._track_variable(v)
+        object.__setattr__(self, name, value)
+
+    def _track_layer(self, layer):
+        if layer is not self and not any(layer is l for l in self._layers):
+            self._layers.append(layer)
+
+    def _track_variable(self, variable):
+        lst = self._trainable_variables if variable.trainable else self._non_trainable_variables
+        if not any(variable is v for v in self._trainable_variables + self._non_trainable_variables):
+            lst.append(variable)
+
+    # ------------------------------------------------------------------ dtypes
+    @property
+    def dtype_policy(self):
+        return self._dtype_policy
+
+    @property
+    def dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def input_dtype(self):
+        return self.compute_dtype
+
+    # ------------------------------------------------------------------ weights
+    @default
+    def build(self, input_shape=None):
+        self.built = True
+
+    def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None, **legacy):
+        """Create, track and return a weight `Variable` (a named numpy buffer).
+
+        Keras 3 order: add_weight(shape, initializer, dtype, ...). Keras 2 calls that pass the name first
+        (add_weight('kernel', (3, 4), ...) or add_weight(name=..., shape=..., initializer=...)) also work.
+        """
+        if args and isinstance(args[0], str):  # Keras 2: (name, shape, dtype, initializer, regularizer, trainable)
+            legacy_order = ("name", "shape", "dtype", "initializer", "regularizer", "trainable")
+            given = dict(zip(legacy_order, args))
+            name = given.get("name", name)
+            shape = given.get("shape", shape)
+            dtype = given.get("dtype", dtype)
+            initializer = given.get("initializer", initializer)
+            regularizer = given.get("regularizer", regularizer)
+            trainable = given.get("trainable", trainable)
+        elif args:
+            if len(args) > 3:
+                raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+            shape = args[0]
+            if len(args) > 1:
+                initializer = args[1]
+            if len(args) > 2:
+                dtype = args[2]
+        for key in list(legacy):
+            if key in ("use_resource", "synchronization", "partitioner", "caching_device", "experimental_autocast"):
+                legacy.pop(key)
+        if legacy:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(legacy)}")
+        from nnkern import initializers
+
+        shape = () if shape is None else tuple(int(d) for d in _as_shape_tuple(shape))
+        dtype = standardize_dtype(dtype) if dtype is not None else self.variable_dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        name = name or "variable"
+        value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
+                                              what=f"layer '{self.name}' weight '{name}'")
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        variable.regularizer = regularizer
+        variable.constraint = constraint
+        self._track_variable(variable)
+        return variable
+
+    add_variable = add_weight
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for v in self._trainable_variables:
+            v.trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self):
+        """Own trainable, own non-trainable, then each sublayer's weights (deduplicated): Keras's order."""
+        out, seen = [], set()
+        for w in self._trainable_variables + self._non_trainable_variables:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self.weights if w.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def _build_from_input_shape_arg(self):
+        # Keras 1/2 built a layer given `input_dim=`/`input_shape=` at construction, so old code calls
+        # set_weights() on it right away; build it on first need.
+        if not self.built and self._batch_input_shape is not None and not _is_default(self.build):
+            self.build(self._batch_input_shape)
+
+    def get_weights(self):
+        """Copies of the weights as numpy arrays, in `weights` order."""
+        self._build_from_input_shape_arg()
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set every weight from a list of arrays in `weights` order; ValueError naming the layer on a
+        count or shape mismatch (nothing is assigned then)."""
+        self._build_from_input_shape_arg()
+        variables = self.weights
+        weights = list(weights)
+        if len(variables) != len(weights):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                             f"length {len(weights)}, but the layer was expecting {len(variables)} weights.")
+        arrays = [np.asarray(w) for w in weights]
+        for variable, value in zip(variables, arrays):
+            if tuple(variable.shape) != value.shape:
+                owner = "" if variable.path == f"{self.name}/{variable.name}" else f" ('{variable.path}')"
+                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)}{owner} is not "
+                                 f"compatible with provided weight shape {value.shape}.")
+        for variable, value in zip(variables, arrays):
+            variable.assign(value)
+
+    def _apply_initial_weights(self):
+        weights = self.__dict__.get("_initial_weights")
+        if weights is not None:
+            self._initial_weights = None
+            self.set_weights(list(weights))
+
+    def count_params(self):
+        self._build_from_input_shape_arg()
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
+                             "built. You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    @property
+    def losses(self):
+        return list(self._losses)
+
+    def add_loss(self, loss):
+        self._losses.append(loss)
+
+    # ------------------------------------------------------------------ masking
+    @property
+    def supports_masking(self):
+        return self._supports_masking
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    @default
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+    # ------------------------------------------------------------------ shapes
+    @default
+    def compute_output_shape(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {self.__class__.__name__} should implement "
+                                  "`def compute_output_shape(self, input_shape)`.")
+
+    def compute_output_spec(self, *args, **kwargs):
+        """KerasTensor(s) describing call(*args, **kwargs): from compute_output_shape when the layer
+        defines it (dtype = compute dtype, as Keras), else by running call() on zero arrays."""
+        if not _is_default(self.compute_output_shape):
+            shapes = self._shapes_for(self.compute_output_shape, args, kwargs)
+            out = self.compute_output_shape(**shapes)
+            return _shapes_to_tensors(out, self.compute_dtype, self)
+        call_kwargs = {k: v for k, v in kwargs.items() if k != "mask" or self._call_has_mask_arg}
+        if self._call_has_training_arg and "training" not in call_kwargs:
+            call_kwargs["training"] = False
+
+        def run(materialized):
+            a, k = materialized
+            return self.call(*a, **k)
+        return run_for_spec(run, (args, call_kwargs), f"Layer '{self.name}' ({self.__class__.__name__})")
+
+    def _shapes_for(self, target_fn, args, kwargs):
+        """Keras's rule for build()/compute_output_shape() arguments: one parameter -> the shape (structure)
+        of the first tensor argument; several -> `<call arg>_shape` for each."""
+        names, first = _shape_params(target_fn)
+        bound = _bind_call(self, args, kwargs)
+        tensor_args = {k: v for k, v in bound.items() if k != "mask" and _holds_tensors(v)}
+        if len(names) <= 1:
+            if not names:
+                return {}
+            value = next(iter(tensor_args.values()), None) if tensor_args else (args[0] if args else None)
+            return {names[0]: _shape_of(value)}
+        out = {}
+        for name in names:
+            arg = name[:-len("_shape")] if name.endswith("_shape") else None
+            if arg is None:
+                raise ValueError(f"For a `{target_fn.__name__}()` method with more than one argument, all "
+                                 "arguments should have a `_shape` suffix and match an argument from `call()`. "
+                                 f"For layer '{self.__class__.__name__}', received argument `{name}`.")
+            if arg in tensor_args:
+                out[name] = _shape_of(tensor_args[arg])
+        return out
+
+    # ------------------------------------------------------------------ calling
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {self.__class__.__name__} does not have a `call()` method "
+                                  "implemented.")
+
+    def __call__(self, *args, **kwargs):
+        if not self.__dict__.get("_initialized"):
+            raise RuntimeError(f"In layer '{self.__class__.__name__}', you forgot to call `super().__init__()` "
+                               "as the first statement in the `__init__()` method. Go add it!")
+        self._called = True
+        if any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        return self._eager_call(args, kwargs)
+
+    def _eager_call(self, args, kwargs):
+        reset = False
+        try:
+            args = list(args)
+            if args:
+                args[0] = _to_arrays(args[0], self.autocast)
+            for k, v in list(kwargs.items()):
+                if k not in ("training", "mask") and _looks_like_data(v):
+                    kwargs[k] = _to_arrays(v, self.autocast)
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            self._assert_input_compatibility(first)
+            self._maybe_build(args, kwargs)
+            kwargs = self._resolve_training(kwargs)
+            reset = kwargs.pop("__reset_context__", False)
+            if not self._call_has_mask_arg:
+                kwargs.pop("mask", None)
+            return self.call(*args, **kwargs)
+        finally:
+            if reset:
+                _call_context["training"] = None
+
+    def _resolve_training(self, kwargs):
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _call_context["training"]
+        if self._call_has_training_arg and training is not None:
+            kwargs["training"] = training
+        if training is not None and _call_context["training"] is None:
+            # Make the value visible to layers called inside this call().
+            _call_context["training"] = training
+            kwargs["__reset_context__"] = True
+        return kwargs
+
+    def _symbolic_call(self, args, kwargs):
+        first = args[0] if args else next(iter(kwargs.values()))
+        self._assert_input_compatibility(first)
+        self._maybe_build(args, kwargs)
+        call_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        explicit_mask = kwargs.get("mask")
+        if explicit_mask is not None:
+            previous_mask = explicit_mask
+        elif self._call_has_mask_arg and len(_tensor_args(self, args, call_kwargs)) > 1:
+            previous_mask = tree.map_structure(get_mask, first)
+        else:
+            previous_mask = tree.map_structure(get_mask, first)
+        if self._call_has_mask_arg and explicit_mask is None:
+            call_kwargs["mask"] = previous_mask if any(m is not None for m in tree.flatten(previous_mask)) else None
+        outputs = self.compute_output_spec(*args, **call_kwargs)
+        outputs = tree.map_structure(_fresh_tensor, outputs)
+        if self.supports_masking:
+            self._set_symbolic_masks(first, outputs, previous_mask)
+        elif any(m is not None for m in tree.flatten(previous_mask)):
+            warnings.warn(f"Layer '{self.name}' (of type {self.__class__.__name__}) was passed an input with a "
+                          "mask attached to it. However, this layer does not support masking and will therefore "
+                          "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _set_symbolic_masks(self, first, outputs, previous_mask):
+        flat_out = tree.flatten(outputs)
+        if all(o._keras_mask is not None for o in flat_out):
+            return
+        if _is_default(self.compute_mask):
+            masks = previous_mask
+        else:
+            def run(materialized):
+                inputs, mask = materialized
+                return self.compute_mask(inputs, mask)
+            has_prev = any(m is not None for m in tree.flatten(previous_mask))
+            masks = run_for_spec(run, (first, previous_mask if has_prev else None),
+                                 f"compute_mask() of layer '{self.name}'")
+            masks = tree.map_structure(lambda m: m if m is None else _as_mask_tensor(m), masks)
+        if masks is None:
+            return
+        flat_masks = tree.flatten(masks)
+        if len(flat_masks) == 1 and len(flat_out) > 1:
+            flat_masks = flat_masks * len(flat_out)
+        for out, mask in zip(flat_out, flat_masks):
+            if out._keras_mask is None and mask is not None:
+                out._keras_mask = mask
+
+    def _maybe_build(self, args, kwargs):
+        if self.built:
+            return
+        if not _is_default(self.build):
+            shapes = self._shapes_for(self.build, args, kwargs)
+            self.build(**shapes)
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            self._assert_input_compatibility(first)
+            return
+        if any(not layer.built for layer in self._layers) and any_symbolic(args, kwargs):
+            try:  # build the sublayers by running call() once, as Keras does by tracing
+                self.compute_output_spec(*args, **kwargs)
+            except Exception:
+                pass
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        self.build(_shape_of(first))
+
+    def _assert_input_compatibility(self, inputs):
+        if self.input_spec:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
+
+    # ------------------------------------------------------------------ graph access
+    def _node_attribute(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        values = getattr(self._inbound_nodes[0], attr)
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        return self._node_attribute("input_tensors", "input")
+
+    @property
+    def output(self):
+        return self._node_attribute("output_tensors", "output")
+
+    @property
+    def output_shape(self):
+        """Shape of the output of the first call (Keras 2 attribute, kept for old code)."""
+        return tree.map_structure(lambda t: t.shape, self.output)
+
+    @property
+    def input_shape(self):
+        """Shape of the input of the first call (Keras 2 attribute, kept for old code)."""
+        return tree.map_structure(lambda t: t.shape, self.input)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self.dtype_policy)}
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+            # A user layer without get_config(): return its constructor arguments, as Keras does.
+            args, kwargs = self._constructor_args
+            try:
+                bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+            except TypeError:
+                bound = None
+            if bound is not None:
+                extra = {k: v for k, v in bound.arguments.items() if k not in ("self", "kwargs")}
+                extra.update(bound.arguments.get("kwargs", {}))
+                config.update(extra)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = standardize_dtype(config["dtype"])
+        return cls(**config)
+
+    def get_build_config(self):
+        if self._build_shapes_dict is not None:
+            if len(self._build_shapes_dict) == 1:
+                return {"input_shape": next(iter(self._build_shapes_dict.values()))}
+            return {"shapes_dict": dict(self._build_shapes_dict)}
+        return None
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------------- helpers
+
+_CALL_FACTS = {}
+
+
+def _call_facts(cls):
+    """(parameter names of cls.call, whether it takes **kwargs), cached per class."""
+    fn = cls.call
+    facts = _CALL_FACTS.get(fn)
+    if facts is None:
+        params = inspect.signature(fn).parameters
+        names = [p for p in params if p != "self"]
+        has_kwargs = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        facts = _CALL_FACTS[fn] = (names, has_kwargs)
+    return facts
+
+
+_SHAPE_PARAMS = {}
+
+
+def _shape_params(fn):
+    key = getattr(fn, "__func__", fn)
+    names = _SHAPE_PARAMS.get(key)
+    if names is None:
+        params = inspect.signature(fn).parameters.values()
+        names = [p.name for p in params
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY, p.KEYWORD_ONLY)]
+        _SHAPE_PARAMS[key] = names
+    return names, (names[0] if names else None)
+
+
+def _bind_call(layer, args, kwargs):
+    names, _ = _call_facts(type(layer))
+    bound = dict(zip(names, args))
+    bound.update({k: v for k, v in kwargs.items()})
+    return bound
+
+
+def _holds_tensors(v):
+    leaves = tree.flatten(v)
+    return bool(leaves) and all(isinstance(x, (KerasTensor, np.ndarray, Variable)) or x is None for x in leaves) \
+        and any(x is not None for x in leaves)
+
+
+def _tensor_args(layer, args, kwargs):
+    return {k: v for k, v in _bind_call(layer, args, kwargs).items() if k != "mask" and _holds_tensors(v)}
+
+
+def _shape_of(value):
+    if value is None:
+        return None
+    if isinstance(value, (KerasTensor, np.ndarray, Variable)):
+        return tuple(value.shape)
+    if isinstance(value, (list, tuple, dict)):
+        return tree.map_structure(lambda x: None if x is None else tuple(np.shape(x)), value)
+    return tuple(np.shape(value))
+
+
+def _as_shape_tuple(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _fresh_tensor(x):
+    return x if x is None else KerasTensor(x.shape, dtype=x.dtype, sparse=getattr(x, "sparse", False))
+
+
+def _as_mask_tensor(m):
+    return KerasTensor(m.shape, dtype="bool")
+
+
+def _shapes_to_tensors(out, dtype, layer):
+    if isinstance(out, list) and out and isinstance(out[0], (int, type(None))):
+        out = tuple(out)
+    if isinstance(out, tuple) and (not out or isinstance(out[0], (int, type(None), np.integer))):
+        return KerasTensor(out, dtype=dtype)
+    if isinstance(out, (list, tuple, dict)):
+        return tree.map_shape_structure(lambda s: KerasTensor(s, dtype=dtype), out)
+    try:
+        return KerasTensor(tuple(out), dtype=dtype)
+    except TypeError:
+        raise ValueError(f"Method `compute_output_shape()` of layer {layer.__class__.__name__} is returning a "
+                         f"type that cannot be interpreted as a shape. It should return a shape tuple. "
+                         f"Received: {out}") from None
+
+
+def _looks_like_data(v):
+    return isinstance(v, (np.ndarray, Variable)) or (
+        isinstance(v, (list, tuple)) and v and all(isinstance(x, (np.ndarray, Variable)) for x in tree.flatten(v)))
+
+
+def _leaf_to_array(x, autocast):
+    if isinstance(x, Variable):
+        x = x.value
+    elif not isinstance(x, np.ndarray):
+        if x is None:
+            return None
+        x = np.asarray(x)
+    if autocast and x.dtype.kind == "f" and x.dtype != np.float32:
+        return x.astype(np.float32)
+    return x
+
+
+def _to_arrays(value, autocast=True):
+    """A layer's data argument as numpy: arrays stay (float -> float32), a list/tuple of arrays stays a
+    list, a nested list of numbers becomes one array."""
+    if isinstance(value, (list, tuple)):
+        leaves = tree.flatten(value)
+        if leaves and all(isinstance(x, (np.ndarray, Variable)) or x is None for x in leaves):
+            return tree.map_structure(lambda x: _leaf_to_array(x, autocast), value)
+        return _leaf_to_array(np.asarray(value), autocast)
+    if isinstance(value, dict):
+        return {k: _to_arrays(v, autocast) for k, v in value.items()}
+    return _leaf_to_array(value, autocast)

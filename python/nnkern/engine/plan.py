@@ -1,0 +1,289 @@
+"""Compile a functional graph into a flat prediction plan.
+
+A plan is a list of steps in topological order; every value (tensor or mask) lives in a numbered slot
+of one Python list, and each step is a small closure that reads its input slots, calls the layer and
+writes its output slots. Everything that can be decided once — argument structure, which calls get a
+`mask=` or `training=`, which masks must be computed, output normalization for user layers — is decided
+at compile time, so running a plan does no graph walking, no isinstance chains and no dict lookups.
+
+Masks follow Keras's runtime rule: a layer whose call() takes `mask` receives the masks of its first
+tensor argument; a layer that supports masking passes its input mask on (or computes a new one with
+compute_mask); a layer that does not support masking drops it.
+"""
+import numpy as np
+
+from nnkern.engine import tree
+from nnkern.engine.keras_tensor import KerasTensor
+from nnkern.engine.layer import _call_context, _is_default
+
+
+def _normalize_output(x):
+    """User-layer outputs as Keras tensors would be: numpy arrays, floats as float32."""
+    if type(x) is np.ndarray:
+        if x.dtype == np.float64 or x.dtype == np.float16:
+            return x.astype(np.float32)
+        return x
+    if x is None:
+        return None
+    if hasattr(x, "value") and hasattr(x, "assign"):  # a Variable returned as is
+        x = x.value
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and x.dtype != np.float32:
+        x = x.astype(np.float32)
+    return x
+
+
+def _normalizing(fn):
+    def call(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if type(out) is np.ndarray:
+            return out.astype(np.float32) if out.dtype == np.float64 else out
+        return tree.map_structure(_normalize_output, out)
+    return call
+
+
+class Plan:
+    """Executable form of a functional graph for one (training, input masks) setting."""
+
+    def __init__(self, inputs, outputs, nodes, training=None, input_has_mask=None):
+        self.training = training
+        slot_of = {}      # id(KerasTensor) -> value slot
+        mask_slot_of = {}  # id(KerasTensor) -> slot of its (runtime) mask, if it may carry one
+        n_slots = [0]
+
+        def new_slot():
+            n_slots[0] += 1
+            return n_slots[0] - 1
+
+        def slot(kt):
+            s = slot_of.get(id(kt))
+            if s is None:
+                raise ValueError(f"Graph disconnected: the plan reached tensor {kt} before computing it.")
+            return s
+
+        self.input_slots = []
+        self.input_mask_slots = []
+        for i, kt in enumerate(inputs):
+            s = slot_of.get(id(kt))
+            if s is None:
+                s = slot_of[id(kt)] = new_slot()
+            self.input_slots.append(s)
+            if input_has_mask and input_has_mask[i]:
+                ms = new_slot()
+                mask_slot_of[id(kt)] = ms
+                self.input_mask_slots.append(ms)
+            else:
+                self.input_mask_slots.append(None)
+        self._keep_alive = []
+        steps = []
+        for node in nodes:
+            if node.is_input:
+                continue
+            steps.extend(self._compile_node(node, slot, slot_of, mask_slot_of, new_slot))
+        self.steps = steps
+        self.output_slots = [slot(kt) for kt in outputs]
+        self.output_mask_slots = [mask_slot_of.get(id(kt)) for kt in outputs]
+        self.n_slots = n_slots[0]
+
+    # ------------------------------------------------------------------ compile one node
+    def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):
+        layer = node.operation
+        args = node.call_args
+        kwargs = dict(node.call_kwargs)
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = self.training
+        if layer._call_has_training_arg and training is not None:
+            kwargs["training"] = training
+        first = args[0] if args else next((v for v in kwargs.values() if isinstance(v, KerasTensor)), None)
+
+        # Masks reaching this call: an explicit mask= argument, else the first argument's masks.
+        explicit_mask = kwargs.get("mask")
+        if explicit_mask is not None:
+            prev_mask_slots = tree.map_structure(
+                lambda m: mask_slot_of.get(id(m), slot_of.get(id(m))) if isinstance(m, KerasTensor) else None,
+                explicit_mask)
+            kwargs.pop("mask")
+        else:
+            prev_mask_slots = tree.map_structure(
+                lambda t: mask_slot_of.get(id(t)) if isinstance(t, KerasTensor) else None, first)
+        has_prev = any(s is not None for s in tree.flatten(prev_mask_slots))
+        pass_mask = layer._call_has_mask_arg and has_prev
+        if not layer._call_has_mask_arg:
+            kwargs.pop("mask", None)
+
+        out_slots = []
+        for kt in node.outputs:
+            s = slot_of.get(id(kt))
+            if s is None:
+                s = slot_of[id(kt)] = new_slot()
+            out_slots.append(s)
+            if kt._keras_mask is not None:
+                # A later explicit `mask=tensor._keras_mask` refers to this tensor's runtime mask.
+                pass
+
+        run_flat = getattr(layer, "_run_flat", None)
+        if run_flat is not None:  # a nested functional model: runs its own plan, returns masks too
+            return [self._nested_step(node, layer, slot, prev_mask_slots, has_prev, out_slots,
+                                      mask_slot_of, new_slot)]
+
+        fn = layer.call if layer._plan_trusted else _normalizing(layer.call)
+        in_struct = (args, kwargs)
+        leaves = tree.flatten(in_struct)
+        kt_leaves = [x for x in leaves if isinstance(x, KerasTensor)]
+        single_out = len(out_slots) == 1
+        o = out_slots[0] if single_out else None
+        steps = []
+
+        static_kwargs = {k: v for k, v in kwargs.items() if not any(isinstance(x, KerasTensor)
+                                                                     for x in tree.flatten(v))}
+        tensor_kwargs_present = len(static_kwargs) != len(kwargs)
+        if pass_mask:
+            mask_struct = prev_mask_slots
+        simple = not tensor_kwargs_present and len(args) == 1
+        if simple and isinstance(args[0], KerasTensor) and not pass_mask:
+            i = slot(args[0])
+            if static_kwargs:
+                kw = static_kwargs
+                if single_out:
+                    def step(v, fn=fn, i=i, o=o, kw=kw):
+                        v[o] = fn(v[i], **kw)
+                else:
+                    def step(v, fn=fn, i=i, kw=kw, outs=out_slots):
+                        for s, r in zip(outs, tree.flatten(fn(v[i], **kw))):
+                            v[s] = r
+            elif single_out:
+                def step(v, fn=fn, i=i, o=o):
+                    v[o] = fn(v[i])
+            else:
+                def step(v, fn=fn, i=i, outs=out_slots):
+                    for s, r in zip(outs, tree.flatten(fn(v[i]))):
+                        v[s] = r
+            steps.append(step)
+        elif simple and isinstance(args[0], (list, tuple)) and all(isinstance(x, KerasTensor) for x in args[0]) \
+                and not pass_mask and not static_kwargs and single_out:
+            ins = tuple(slot(x) for x in args[0])
+
+            def step(v, fn=fn, ins=ins, o=o):
+                v[o] = fn([v[i] for i in ins])
+            steps.append(step)
+        else:
+            # General case: rebuild the (args, kwargs) structure from slots.
+            leaf_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in leaves]
+            call_kwargs_extra = None
+            if pass_mask:
+                call_kwargs_extra = mask_struct
+
+            def step(v, fn=fn, struct=in_struct, leaves=leaves, leaf_slots=leaf_slots, outs=out_slots,
+                     mask_struct=call_kwargs_extra):
+                filled = [v[s] if s is not None else x for s, x in zip(leaf_slots, leaves)]
+                a, k = tree.pack_sequence_as(struct, filled)
+                if mask_struct is not None:
+                    k = dict(k)
+                    k["mask"] = tree.map_structure(lambda s: None if s is None else v[s], mask_struct)
+                r = fn(*a, **k)
+                if len(outs) == 1:
+                    v[outs[0]] = r
+                else:
+                    for s, x in zip(outs, tree.flatten(r)):
+                        v[s] = x
+            steps.append(step)
+        del kt_leaves
+
+        # Output masks.
+        if layer.supports_masking:
+            if _is_default(layer.compute_mask):
+                flat_prev = tree.flatten(prev_mask_slots)
+                for kt, ms in zip(node.outputs, flat_prev):
+                    if ms is not None:
+                        mask_slot_of[id(kt)] = ms
+                        self._alias_symbolic_mask(kt, ms, mask_slot_of)
+            elif has_prev or any(kt._keras_mask is not None for kt in node.outputs):
+                out_mask_slots = []
+                for kt in node.outputs:
+                    ms = new_slot()
+                    mask_slot_of[id(kt)] = ms
+                    self._alias_symbolic_mask(kt, ms, mask_slot_of)
+                    out_mask_slots.append(ms)
+                first_struct = first
+                first_leaves = tree.flatten(first_struct)
+                first_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in first_leaves]
+
+                def mask_step(v, layer=layer, first_struct=first_struct, first_leaves=first_leaves,
+                              first_slots=first_slots, prev=prev_mask_slots, outs=out_mask_slots):
+                    inputs = tree.pack_sequence_as(
+                        first_struct, [v[s] if s is not None else x for s, x in zip(first_slots, first_leaves)])
+                    previous = tree.map_structure(lambda s: None if s is None else v[s], prev)
+                    m = layer.compute_mask(inputs, previous)
+                    flat = [None] if m is None else tree.flatten(m)
+                    for s, x in zip(outs, flat):
+                        v[s] = None if x is None else np.asarray(x, dtype=bool)
+                    for s in outs[len(flat):]:
+                        v[s] = None
+                steps.append(mask_step)
+        return steps
+
+    @staticmethod
+    def _alias_symbolic_mask(kt, ms, mask_slot_of):
+        # Let an explicit `mask=t._keras_mask` argument elsewhere find this runtime mask.
+        if kt._keras_mask is not None:
+            mask_slot_of[id(kt._keras_mask)] = ms
+
+    def _nested_step(self, node, model, slot, prev_mask_slots, has_prev, out_slots, mask_slot_of, new_slot):
+        first = node.call_args[0] if node.call_args else next(iter(node.call_kwargs.values()))
+        in_slots = [slot(x) for x in tree.flatten(first)]
+        mask_slots = tree.flatten(prev_mask_slots) if has_prev else [None] * len(in_slots)
+        if len(mask_slots) != len(in_slots):
+            mask_slots = [None] * len(in_slots)
+        flags = tuple(s is not None for s in mask_slots)
+        inner = model._get_plan(self.training, flags if any(flags) else None)
+        out_mask_slots = []
+        for kt, inner_ms in zip(node.outputs, inner.output_mask_slots):
+            if inner_ms is not None:
+                ms = new_slot()
+                mask_slot_of[id(kt)] = ms
+                self._alias_symbolic_mask(kt, ms, mask_slot_of)
+                out_mask_slots.append(ms)
+            else:
+                out_mask_slots.append(None)
+        with_masks = any(flags) or any(s is not None for s in out_mask_slots)
+
+        def step(v, inner=inner, ins=in_slots, mins=mask_slots, outs=out_slots, mouts=out_mask_slots,
+                 with_masks=with_masks):
+            xs = [v[s] for s in ins]
+            if with_masks:
+                ms = [None if s is None else v[s] for s in mins]
+                ys, ym = inner.run(xs, ms, with_masks=True)
+                for s, m in zip(mouts, ym):
+                    if s is not None:
+                        v[s] = m
+            else:
+                ys = inner.run(xs)
+            for s, y in zip(outs, ys):
+                v[s] = y
+        return step
+
+    # ------------------------------------------------------------------ run
+    def run(self, flat_inputs, input_masks=None, with_masks=False):
+        """Flat list of outputs (and their masks if with_masks) for a flat list of input arrays."""
+        v = [None] * self.n_slots
+        for s, x in zip(self.input_slots, flat_inputs):
+            v[s] = x
+        if input_masks is not None:
+            for s, m in zip(self.input_mask_slots, input_masks):
+                if s is not None:
+                    v[s] = m
+        if self.training is not None and _call_context["training"] is None:
+            _call_context["training"] = self.training
+            try:
+                for step in self.steps:
+                    step(v)
+            finally:
+                _call_context["training"] = None
+        else:
+            for step in self.steps:
+                step(v)
+        outs = [v[s] for s in self.output_slots]
+        if with_masks:
+            return outs, [None if s is None else v[s] for s in self.output_mask_slots]
+        return outs

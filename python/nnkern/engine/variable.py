@@ -1,0 +1,90 @@
+"""Layer weights: a named float32 (or other dtype) numpy buffer that keeps its identity when assigned,
+so compiled prediction plans that hold the buffer always see the current values."""
+import numpy as np
+
+from nnkern.engine.dtypes import numpy_dtype, standardize_dtype
+
+
+class Variable:
+    """What `Layer.add_weight` returns. Behaves like its array in numpy code (`x @ layer.kernel`,
+    `np.asarray(layer.kernel)`), and has Keras's `.numpy()`, `.assign()`, `.shape`, `.name`, `.trainable`."""
+
+    __array_priority__ = 100  # `ndarray op Variable` defers to Variable's reflected operators
+
+    def __init__(self, value, name="variable", trainable=True, dtype=None, path=None):
+        dtype = numpy_dtype(dtype if dtype is not None else getattr(value, "dtype", "float32"))
+        self._value = np.array(value, dtype=dtype, copy=True, order="C")
+        self.name = name
+        self.path = path or name
+        self.trainable = bool(trainable)
+        self.regularizer = None
+        self.constraint = None
+
+    @property
+    def value(self):
+        """The live numpy buffer (not a copy)."""
+        return self._value
+
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return standardize_dtype(self._value.dtype)
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def size(self):
+        return self._value.size
+
+    def numpy(self):
+        """A copy of the current value."""
+        return self._value.copy()
+
+    def assign(self, value):
+        value = np.asarray(value)
+        if value.shape != self._value.shape:
+            raise ValueError(f"Variable '{self.path}' has shape {self._value.shape}; cannot assign a value "
+                             f"of shape {value.shape}")
+        self._value[...] = value
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self._value.dtype:
+            return self._value.astype(dtype)
+        return self._value.copy() if copy else self._value
+
+    def __len__(self):
+        return len(self._value)
+
+    def __getitem__(self, key):
+        return self._value[key]
+
+    def __iter__(self):
+        return iter(self._value)
+
+    def __repr__(self):
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={self._value}>"
+
+
+def _binary(name):
+    op = getattr(np.ndarray, name)
+
+    def f(self, other):
+        return op(self._value, other._value if isinstance(other, Variable) else other)
+    f.__name__ = name
+    return f
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
+    setattr(Variable, _name, _binary(_name))
+Variable.__neg__ = lambda self: -self._value
+Variable.__abs__ = lambda self: abs(self._value)
+Variable.__hash__ = object.__hash__
+Variable.T = property(lambda self: self._value.T)

@@ -1,0 +1,63 @@
+"""nnkern.layers: Keras 3's layers on numpy arrays (plus the Keras 1/2 spellings old code uses)."""
+import sys as _sys
+
+from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.layer import Layer
+from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
+from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
+from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
+                                   average, concatenate, dot, maximum, minimum, multiply, subtract)
+from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+                                          GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
+                                          GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                          GlobalMaxPooling3D)
+from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
+                                          SpatialDropout3D)
+from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
+                                     UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+from nnkern.layers.wrappers import TimeDistributed, Wrapper
+
+# Keras 1/2 module paths (`from keras.layers.embeddings import Embedding`, `keras.layers.merge`, ...) resolve
+# to this package, so `import nnkern as keras` keeps such imports working.
+for _old in ("embeddings", "merge", "recurrent", "convolutional", "pooling", "normalization", "advanced_activations",
+             "noise", "local"):
+    _sys.modules.setdefault(f"{__name__}.{_old}", _sys.modules[__name__])
+
+
+def serialize(layer):
+    from nnkern.models.serialization import serialize_layer
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A layer (or model) from its Keras config dict {'class_name': ..., 'config': {...}}."""
+    from nnkern import models
+
+    class_name = config["class_name"]
+    custom_objects = custom_objects or {}
+    registered = config.get("registered_name")
+    cls = (custom_objects.get(class_name) or custom_objects.get(registered or "")
+           or globals().get(class_name) or getattr(models, class_name, None))
+    if cls is None:
+        raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a `keras.utils."
+                         "custom_object_scope` and that this object is included in the scope.")
+    inner = dict(config.get("config", {}))
+    if hasattr(cls, "from_config"):
+        try:
+            layer = cls.from_config(inner, custom_objects=custom_objects)
+        except TypeError:
+            layer = cls.from_config(inner)
+    else:
+        layer = cls(**inner)
+    build_config = config.get("build_config")
+    if build_config and not layer.built and "input_shape" in build_config:
+        layer.build(build_config["input_shape"])
+    return layer
+
+
+def get(identifier):
+    if isinstance(identifier, Layer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret layer identifier: {identifier}")

@@ -1,0 +1,323 @@
+"""Core layers: InputLayer/Input, Dense, Activation, Lambda, Embedding, Masking, Identity."""
+import inspect
+import warnings
+
+import numpy as np
+
+from nnkern import _core, activations, initializers
+from nnkern.engine import tree
+from nnkern.engine.input_layer import Input, InputLayer
+from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.keras_tensor import KerasTensor
+from nnkern.engine.layer import Layer
+from nnkern.engine.spec_inference import run_for_spec
+from nnkern.layers.legacy import translate_dense_kwargs
+
+__all__ = ["Input", "InputLayer", "Dense", "Activation", "Lambda", "Embedding", "Masking", "Identity"]
+
+
+def _positive_int(value, arg, layer):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"Received an invalid value for `{arg}` of {layer}, expected a positive integer. "
+                         f"Received: {arg}={value}")
+    return int(value)
+
+
+class Dense(Layer):
+    """activation(inputs @ kernel + bias) on the last axis; kernel (input_dim, units), bias (units,).
+
+    Keras 1/2 spellings `Dense(output_dim, init=..., input_dim=..., weights=[W, b])` are accepted."""
+
+    _plan_trusted = True
+
+    def __init__(self, units=None, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, quantization_config=None, **kwargs):
+        units, kernel_initializer, use_bias, kernel_regularizer, bias_regularizer, kernel_constraint, \
+            bias_constraint = translate_dense_kwargs(kwargs, units, kernel_initializer, use_bias,
+                                                     kernel_regularizer, bias_regularizer, kernel_constraint,
+                                                     bias_constraint)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = _positive_int(units, "units", "Dense")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        self.lora_rank = lora_rank
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense layer '{self.name}': the last axis of the input must be known, got input "
+                             f"shape {tuple(input_shape)}")
+        self._kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                       constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        # The live buffers and the kernel's activation name, looked up once for call().
+        object.__setattr__(self, "_w", self._kernel.value)
+        object.__setattr__(self, "_b", None if self.bias is None else self.bias.value)
+        object.__setattr__(self, "_fused", activations.fused_name(self.activation))
+        self.built = True
+
+    @property
+    def kernel(self):
+        return self._kernel
+
+    def call(self, inputs, training=None):
+        fused = self._fused
+        if inputs.ndim == 2:
+            y = _core.dense(inputs, self._w, self._b, fused or "linear")
+        else:
+            shape = inputs.shape
+            if shape[-1] != self._w.shape[0]:
+                raise ValueError(f"Dense layer '{self.name}': expected the last input axis to be "
+                                 f"{self._w.shape[0]}, got input shape {shape}")
+            y = _core.dense(inputs.reshape(-1, shape[-1]), self._w, self._b, fused or "linear")
+            y = y.reshape(shape[:-1] + (self.units,))
+        if fused is None:
+            y = self.activation(y)
+            if getattr(y, "dtype", None) != np.float32:
+                y = np.asarray(y, dtype=np.float32)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": self.kernel_regularizer,
+            "bias_regularizer": self.bias_regularizer,
+            "kernel_constraint": self.kernel_constraint,
+            "bias_constraint": self.bias_constraint,
+            "quantization_config": None,
+        })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+        return config
+
+
+class Activation(Layer):
+    """Applies an activation (a Keras name or a callable) element-wise."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+        self._plan_trusted = activations.fused_name(self.activation) is not None
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype.kind in "iub":
+            name = activations.fused_name(self.activation)
+            if name == "linear":
+                return inputs
+            if name == "relu":  # integer relu stays integer, as in Keras
+                return np.maximum(inputs, 0).astype(inputs.dtype)
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Identity(Layer):
+    """Returns its input unchanged."""
+    _plan_trusted = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs):
+        return tree.map_structure(lambda x: KerasTensor(x.shape, dtype=x.dtype), inputs)
+
+
+def _function_args(fn):
+    try:
+        return inspect.getfullargspec(fn).args
+    except TypeError:  # numpy ufuncs and other builtins
+        return []
+
+
+class Lambda(Layer):
+    """Wraps any Python function of arrays (numpy or nnkern.ops). Without `output_shape`, the output
+    shape is found by running the function on zero arrays of the input's shape."""
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.arguments = arguments or {}
+        self.function = function
+        self.supports_masking = mask is not None
+        self.mask = mask
+        if isinstance(output_shape, list) and all(isinstance(d, (int, type(None))) for d in output_shape):
+            output_shape = tuple(output_shape)
+        self._output_shape = output_shape
+        args = _function_args(function)
+        self._fn_expects_training_arg = "training" in args
+        self._fn_expects_mask_arg = "mask" in args
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            inputs = tree.map_shape_structure(lambda s: KerasTensor(s, dtype=self.compute_dtype), input_shape)
+            spec = run_for_spec(lambda x: self.call(x), inputs, f"Lambda layer '{self.name}'")
+            return tree.map_structure(lambda t: t.shape, spec)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch = tree.flatten(input_shape)[0] if input_shape else None
+        return tree.map_shape_structure(lambda s: (batch,) + tuple(s), self._output_shape)
+
+    def compute_output_spec(self, inputs, mask=None, training=None):
+        if self._output_shape is None:
+            spec = run_for_spec(lambda x: self.call(x), tree.map_structure(
+                lambda t: KerasTensor(t.shape, dtype=self.compute_dtype) if isinstance(t, KerasTensor) else t,
+                inputs), f"Lambda layer '{self.name}'")
+            return tree.map_structure(lambda t: KerasTensor(t.shape, dtype=self.compute_dtype), spec)
+        return super().compute_output_spec(inputs)
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_expects_mask_arg:
+            kwargs["mask"] = mask
+        if self._fn_expects_training_arg:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def get_config(self):
+        config = {"function": getattr(self.function, "__name__", repr(self.function))}
+        if self._output_shape is not None:
+            config["output_shape"] = getattr(self._output_shape, "__name__", self._output_shape)
+        if self.mask is not None:
+            config["mask"] = getattr(self.mask, "__name__", self.mask)
+        config["arguments"] = dict(self.arguments)
+        return {**super().get_config(), **config}
+
+
+class Embedding(Layer):
+    """Looks up rows of an (input_dim, output_dim) table for integer indices; `mask_zero=True` masks index 0."""
+
+    _plan_trusted = True
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
+        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"`{arg}` must be a positive integer. Received: {arg}={value} "
+                                 f"(of type {type(value).__name__}).")
+        if "init" in kwargs:  # Keras 1
+            embeddings_initializer = kwargs.pop("init")
+        if kwargs.get("input_length") is not None:
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
+        super().__init__(**kwargs)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = embeddings_regularizer
+        self.embeddings_constraint = embeddings_constraint
+        self.mask_zero = mask_zero
+        self.supports_masking = mask_zero
+        self.autocast = False
+        if weights is not None:
+            self.build()
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
+            self.set_weights(weights)
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self._embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                           initializer=self.embeddings_initializer, name="embeddings",
+                                           regularizer=self.embeddings_regularizer,
+                                           constraint=self.embeddings_constraint, trainable=True)
+        object.__setattr__(self, "_table", self._embeddings.value)
+        self.built = True
+
+    @property
+    def embeddings(self):
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `embeddings`.")
+        return self._embeddings
+
+    def call(self, inputs):
+        if inputs.dtype.kind not in "iu":
+            inputs = inputs.astype(np.int32)
+        if inputs.size:
+            lo, hi = inputs.min(), inputs.max()
+            if lo < 0 or hi >= self.input_dim:
+                bad = lo if lo < 0 else hi
+                raise ValueError(f"Embedding layer '{self.name}': index {bad} is out of range; indices must be in "
+                                 f"[0, {self.input_dim}) (input_dim={self.input_dim}), input shape {inputs.shape}")
+        return np.take(self._table, inputs, axis=0)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return np.not_equal(inputs, 0)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": self.embeddings_regularizer, "activity_regularizer": None,
+                "embeddings_constraint": self.embeddings_constraint, "mask_zero": self.mask_zero}
+
+
+class Masking(Layer):
+    """Zeroes the timesteps whose features all equal `mask_value` and masks them for later layers."""
+
+    _plan_trusted = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        return np.any(np.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = np.any(np.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return np.where(keep, inputs, 0).astype(inputs.dtype, copy=False)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -1,0 +1,370 @@
+"""Shape-only layers: Flatten, Reshape, Permute, RepeatVector, UpSampling1D/2D (nearest), ZeroPadding1D/2D,
+Cropping1D/2D. They keep the input dtype (integer inputs stay integer)."""
+import math
+
+import numpy as np
+
+from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.keras_tensor import KerasTensor
+from nnkern.engine.layer import Layer
+
+__all__ = ["Flatten", "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
+           "ZeroPadding2D", "Cropping1D", "Cropping2D"]
+
+
+def standardize_data_format(data_format):
+    data_format = "channels_last" if data_format is None else str(data_format).lower()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                         f"Received: data_format={data_format}")
+    return data_format
+
+
+def standardize_tuple(value, n, name, allow_zero=False):
+    """Keras's argument_validation.standardize_tuple: an int or n ints -> a tuple of n ints."""
+    if isinstance(value, int):
+        value = (value,) * n
+    else:
+        try:
+            value = tuple(value)
+        except TypeError:
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}") \
+                from None
+        if len(value) != n:
+            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
+        for v in value:
+            if not isinstance(v, (int, np.integer)):
+                raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value} "
+                                 f"including element {v} of type {type(v)}")
+        value = tuple(int(v) for v in value)
+    low = 0 if allow_zero else 1
+    if any(v < low for v in value):
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers >= {low}. Received {name}={value}")
+    return value
+
+
+class _ShapeLayer(Layer):
+    """Base of the shape-only layers: output dtype = input dtype."""
+    _plan_trusted = True
+
+    def compute_output_spec(self, inputs):
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype=inputs.dtype)
+
+
+class Flatten(_ShapeLayer):
+    """Flattens every axis but the batch axis."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.input_spec = InputSpec(min_ndim=1)
+        self._channels_first = self.data_format == "channels_first"
+        self.built = True
+
+    def call(self, inputs):
+        if self._channels_first and inputs.ndim > 2:
+            inputs = np.transpose(inputs, (0, *range(2, inputs.ndim), 1))
+        return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        if not rest:
+            return (input_shape[0], 1)
+        return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+def compute_reshape_output_shape(input_shape, newshape, arg_name, layer_name):
+    """`newshape` with its -1 resolved (or None when the input shape has unknown dims)."""
+    newshape = tuple(newshape)
+    if any(d is not None and d < -1 for d in newshape) or newshape.count(-1) > 1:
+        raise ValueError(f"Each dimension in `{arg_name}` must be a non-negative integer, or `-1` for a single "
+                         f"unknown dimension. Received: {arg_name}={newshape}.")
+    if None in input_shape:
+        return tuple(None if d == -1 else d for d in newshape)
+    size = math.prod(input_shape)
+    if -1 not in newshape:
+        if size != math.prod(newshape):
+            raise ValueError(f"Reshape layer '{layer_name}': the total size of the tensor must be unchanged. "
+                             f"Received: input_shape={tuple(input_shape)}, {arg_name}={newshape}")
+        return newshape
+    known = math.prod(d for d in newshape if d != -1)
+    if known == 0 or size % known:
+        raise ValueError(f"Reshape layer '{layer_name}': the total size of the tensor must be unchanged, however, "
+                         f"the input size cannot by divided by the specified dimensions in {arg_name}. "
+                         f"Received: input_shape={tuple(input_shape)}, {arg_name}={newshape}")
+    return tuple(size // known if d == -1 else d for d in newshape)
+
+
+class Reshape(_ShapeLayer):
+    """Reshapes each sample to `target_shape` (one entry may be -1). Keras 0.x spelling: `dims=`."""
+
+    def __init__(self, target_shape=None, **kwargs):
+        if target_shape is None and "dims" in kwargs:
+            target_shape = kwargs.pop("dims")
+        if target_shape is None:
+            raise TypeError("Reshape() missing required argument 'target_shape'")
+        super().__init__(**kwargs)
+        target_shape = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
+        compute_reshape_output_shape((None,), target_shape, "target_shape", self.name)  # validates
+        self.target_shape = target_shape
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + compute_reshape_output_shape(tuple(input_shape[1:]), self.target_shape,
+                                                                "target_shape", self.name)
+
+    def call(self, inputs):
+        shape = compute_reshape_output_shape(inputs.shape[1:], self.target_shape, "target_shape", self.name)
+        return inputs.reshape((inputs.shape[0],) + shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Permute(_ShapeLayer):
+    """Permutes the non-batch axes: `dims` is a permutation of 1..n (Keras 0.x: `dims=` keyword too)."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError("Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` "
+                             f"must be consecutive and start from 1. Received dims={dims}")
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+        self._axes = (0,) + self.dims
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def call(self, inputs):
+        return np.transpose(inputs, self._axes)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": self.dims}
+
+
+class RepeatVector(Layer):
+    """(batch, features) -> (batch, n, features)."""
+    _plan_trusted = True
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def call(self, inputs):
+        return np.repeat(inputs[:, None, :], self.n, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class UpSampling1D(Layer):
+    """Repeats each timestep `size` times."""
+    _plan_trusted = True
+
+    def __init__(self, size=2, **kwargs):
+        if "length" in kwargs:  # Keras 1
+            size = kwargs.pop("length")
+        super().__init__(**kwargs)
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(f"Expected an integer value for `size`, got {type(size)}.")
+        if size <= 0:
+            raise ValueError(f"Argument `size` should be a positive integer. Received: size={size}")
+        self.size = size
+        self.input_spec = InputSpec(ndim=3)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        length = None if input_shape[1] is None else self.size * input_shape[1]
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        return np.repeat(inputs, self.size, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+class UpSampling2D(Layer):
+    """Nearest-neighbour upsampling of the two spatial axes by `size`."""
+    _plan_trusted = True
+
+    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.size = standardize_tuple(size, 2, "size")
+        self.interpolation = interpolation.lower()
+        if self.interpolation != "nearest":
+            raise NotImplementedError(f"UpSampling2D layer '{self.name}': nnkern implements "
+                                      f"interpolation='nearest' only (got {interpolation!r})")
+        self.input_spec = InputSpec(ndim=4)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        h_axis = 2 if self.data_format == "channels_first" else 1
+        out = list(input_shape)
+        for i, factor in zip((h_axis, h_axis + 1), self.size):
+            out[i] = None if out[i] is None else out[i] * factor
+        return tuple(out)
+
+    def call(self, inputs):
+        h_axis = 2 if self.data_format == "channels_first" else 1
+        out = np.repeat(inputs, self.size[0], axis=h_axis)
+        return np.repeat(out, self.size[1], axis=h_axis + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
+
+
+def _pairs_2d(value, name):
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
+        return ((value, value), (value, value))
+    if hasattr(value, "__len__"):
+        if len(value) != 2:
+            raise ValueError(f"`{name}` should have two elements. Received: {name}={value}.")
+        return (standardize_tuple(value[0], 2, f"1st entry of {name}", allow_zero=True),
+                standardize_tuple(value[1], 2, f"2nd entry of {name}", allow_zero=True))
+    raise ValueError(f"`{name}` should be either an int, a tuple of 2 ints, or a tuple of 2 tuples of 2 ints. "
+                     f"Received: {name}={value}.")
+
+
+class ZeroPadding1D(Layer):
+    """Pads the time axis with zeros: `padding` = int or (before, after)."""
+    _plan_trusted = True
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.padding = standardize_tuple(padding, 2, "padding", allow_zero=True)
+        self.input_spec = InputSpec(ndim=3)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        axis = 2 if self.data_format == "channels_first" else 1
+        if out[axis] is not None:
+            out[axis] += sum(self.padding)
+        return tuple(out)
+
+    def call(self, inputs):
+        pads = [(0, 0), (0, 0), self.padding] if self.data_format == "channels_first" \
+            else [(0, 0), self.padding, (0, 0)]
+        return np.pad(inputs, pads)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class ZeroPadding2D(Layer):
+    """Pads the two spatial axes with zeros: int, (sym_h, sym_w) or ((top, bottom), (left, right))."""
+    _plan_trusted = True
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.padding = _pairs_2d(padding, "padding")
+        self.input_spec = InputSpec(ndim=4)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        out = list(input_shape)
+        first = 2 if self.data_format == "channels_first" else 1
+        for i in range(2):
+            if out[first + i] is not None:
+                out[first + i] += sum(self.padding[i])
+        return tuple(out)
+
+    def call(self, inputs):
+        pads = [(0, 0), (0, 0), *self.padding] if self.data_format == "channels_first" \
+            else [(0, 0), *self.padding, (0, 0)]
+        return np.pad(inputs, pads)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class Cropping1D(Layer):
+    """Crops the time axis: `cropping` = int or (start, end)."""
+    _plan_trusted = True
+
+    def __init__(self, cropping=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.cropping = standardize_tuple(cropping, 2, "cropping", allow_zero=True)
+        self.input_spec = InputSpec(ndim=3)
+        self.built = True
+
+    def _check(self, shape):
+        if shape[1] is not None and sum(self.cropping) >= shape[1]:
+            raise ValueError(f"`cropping` parameter of `Cropping1D` layer '{self.name}' must be smaller than the "
+                             f"input length. Received: input_shape={tuple(shape)}, cropping={self.cropping}")
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        length = None if input_shape[1] is None else input_shape[1] - sum(self.cropping)
+        return (input_shape[0], length, input_shape[2])
+
+    def call(self, inputs):
+        self._check(inputs.shape)
+        return inputs[:, self.cropping[0]:inputs.shape[1] - self.cropping[1], :]
+
+    def get_config(self):
+        return {**super().get_config(), "cropping": self.cropping}
+
+
+class Cropping2D(Layer):
+    """Crops the two spatial axes: int, (sym_h, sym_w) or ((top, bottom), (left, right))."""
+    _plan_trusted = True
+
+    def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.cropping = _pairs_2d(cropping, "cropping")
+        self.input_spec = InputSpec(ndim=4)
+        self.built = True
+
+    def _spatial(self, shape):
+        first = 2 if self.data_format == "channels_first" else 1
+        return first, shape[first], shape[first + 1]
+
+    def _check(self, shape):
+        _, h, w = self._spatial(shape)
+        if (h is not None and sum(self.cropping[0]) >= h) or (w is not None and sum(self.cropping[1]) >= w):
+            raise ValueError(f"Values in `cropping` argument of Cropping2D layer '{self.name}' should be smaller "
+                             "than the corresponding spatial dimension of the input. Received: "
+                             f"input_shape={tuple(shape)}, cropping={self.cropping}")
+
+    def compute_output_shape(self, input_shape):
+        self._check(input_shape)
+        first, h, w = self._spatial(input_shape)
+        out = list(input_shape)
+        out[first] = None if h is None else h - sum(self.cropping[0])
+        out[first + 1] = None if w is None else w - sum(self.cropping[1])
+        return tuple(out)
+
+    def call(self, inputs):
+        self._check(inputs.shape)
+        first, h, w = self._spatial(inputs.shape)
+        (top, bottom), (left, right) = self.cropping
+        index = [slice(None)] * 4
+        index[first] = slice(top, h - bottom)
+        index[first + 1] = slice(left, w - right)
+        return inputs[tuple(index)]
+
+    def get_config(self):
+        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}

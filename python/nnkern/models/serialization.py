@@ -1,0 +1,172 @@
+"""Keras 3 configs of layers and functional models (get_config / from_config)."""
+import copy
+
+from nnkern.engine import tree
+from nnkern.engine.graph import make_node_key
+from nnkern.engine.keras_tensor import KerasTensor
+
+
+def _module_of(layer):
+    from nnkern.models.model import Model
+    if isinstance(layer, Model):
+        return "keras"
+    return "keras.layers"
+
+
+def serialize_layer(layer):
+    """{'module', 'class_name', 'config', 'registered_name', 'build_config'?} as Keras serializes a layer."""
+    from nnkern.models.model import Model
+    out = {"module": _module_of(layer), "class_name": layer.__class__.__name__,
+           "config": layer.get_config(), "registered_name": None}
+    from nnkern import layers as layers_module
+    known = getattr(layers_module, layer.__class__.__name__, None) is layer.__class__ or isinstance(layer, Model)
+    if not known:
+        out["module"] = layer.__class__.__module__
+        out["registered_name"] = f"Custom>{layer.__class__.__name__}"
+    build_config = layer.get_build_config() if not isinstance(layer, Model) else None
+    if build_config is not None and layer.__class__.__name__ != "InputLayer":
+        out["build_config"] = build_config
+    return out
+
+
+def _serialize_tensor(x, own_nodes):
+    if not isinstance(x, KerasTensor) or not hasattr(x, "_keras_history") or x._keras_history.operation is None:
+        return x
+    op, node_index, tensor_index = x._keras_history
+    irrelevant = sum(1 for i in range(node_index) if make_node_key(op, i) not in own_nodes)
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": x.shape, "dtype": x.dtype,
+                       "keras_history": [op.name, node_index - irrelevant, tensor_index]}}
+
+
+def serialize_node(node, own_nodes):
+    if not node.input_tensors:
+        return None
+    args = tree.map_structure(lambda x: _serialize_tensor(x, own_nodes), node.call_args)
+    kwargs = tree.map_structure(lambda x: _serialize_tensor(x, own_nodes), node.call_kwargs)
+    return {"args": args, "kwargs": kwargs}
+
+
+def functional_config(model):
+    from nnkern.models.functional import Functional
+    config = {"name": model.name, "trainable": model.trainable}
+    node_reindexing_map = {}
+    for op in model.operations:
+        kept = 1 if isinstance(op, Functional) else 0
+        for index, _ in enumerate(op._inbound_nodes):
+            key = make_node_key(op, index)
+            if key in model._nodes:
+                node_reindexing_map[key] = kept
+                kept += 1
+    layer_configs = []
+    for op in model.operations:
+        inbound = []
+        for index, node in enumerate(op._inbound_nodes):
+            if make_node_key(op, index) in model._nodes:
+                data = serialize_node(node, model._nodes)
+                if data is not None:
+                    inbound.append(data)
+        layer_config = serialize_layer(op)
+        layer_config["name"] = op.name
+        layer_config["inbound_nodes"] = inbound
+        layer_configs.append(layer_config)
+    config["layers"] = layer_configs
+
+    def tensor_config(t):
+        op, node_index, tensor_index = t._keras_history
+        return [op.name, node_reindexing_map[make_node_key(op, node_index)], tensor_index]
+
+    config["input_layers"] = tree.map_structure(tensor_config, model._inputs_struct)
+    config["output_layers"] = tree.map_structure(tensor_config, model._outputs_struct)
+    return copy.deepcopy(config)
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Rebuild a functional model from `functional_config` output (Keras 3 format)."""
+    from nnkern.layers import deserialize
+    from nnkern.models.functional import Functional
+
+    created = {}
+    unprocessed = {}
+
+    def revive(x):
+        if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
+            name, node_index, tensor_index = x["config"]["keras_history"]
+            layer = created[name]
+            if isinstance(layer, Functional):
+                node_index -= 1
+            if len(layer._inbound_nodes) <= node_index:
+                raise IndexError(node_index)
+            return layer._inbound_nodes[node_index].output_tensors[tensor_index]
+        return x
+
+    def revive_structure(s):
+        if isinstance(s, dict) and s.get("class_name") == "__keras_tensor__":
+            return revive(s)
+        if isinstance(s, list) and len(s) in (3, 4) and isinstance(s[0], str) and isinstance(s[1], int):
+            return revive({"class_name": "__keras_tensor__", "config": {"keras_history": s[:3]}})
+        if isinstance(s, (list, tuple)):
+            return type(s)(revive_structure(v) for v in s)
+        if isinstance(s, dict):
+            return {k: revive_structure(v) for k, v in s.items()}
+        return s
+
+    for layer_data in config["layers"]:
+        layer = deserialize(layer_data, custom_objects=custom_objects)
+        created[layer_data["name"]] = layer
+        for node_data in layer_data.get("inbound_nodes", []):
+            unprocessed.setdefault(layer_data["name"], []).append(node_data)
+
+    while unprocessed:
+        progressed = False
+        for layer_data in config["layers"]:
+            name = layer_data["name"]
+            if name not in unprocessed:
+                continue
+            pending = unprocessed[name]
+            done = 0
+            for node_data in pending:
+                try:
+                    if isinstance(node_data, dict):
+                        args = revive_structure(node_data["args"])
+                        kwargs = revive_structure(node_data["kwargs"])
+                    else:  # legacy: [[layer, node, tensor, kwargs], ...]
+                        tensors = [revive_structure(list(d[:3])) for d in node_data]
+                        kwargs = node_data[0][3] if node_data and len(node_data[0]) > 3 else {}
+                        args = (tensors[0] if len(tensors) == 1 else tensors,)
+                except IndexError:
+                    break
+                created[name](*args, **kwargs)
+                done += 1
+            if done:
+                progressed = True
+            if done == len(pending):
+                del unprocessed[name]
+            else:
+                unprocessed[name] = pending[done:]
+        if not progressed:
+            raise ValueError("Invalid Functional model configuration. The graph of the Functional model either "
+                             f"has loops or disconnected nodes. Unresolved: {list(unprocessed)}")
+
+    def get_tensor(spec):
+        name, node_index, tensor_index = spec
+        layer = created[name]
+        if isinstance(layer, Functional):
+            node_index -= 1
+        return layer._inbound_nodes[node_index].output_tensors[tensor_index]
+
+    def map_tensors(t):
+        if isinstance(t, list) and len(t) == 3 and isinstance(t[0], str):
+            return get_tensor(t)
+        if isinstance(t, dict):
+            return {k: map_tensors(v) for k, v in t.items()}
+        if isinstance(t, tuple):
+            return tuple(map_tensors(v) for v in t)
+        return [map_tensors(v) for v in t]
+
+    inputs = map_tensors(config["input_layers"])
+    outputs = map_tensors(config["output_layers"])
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+               trainable=config.get("trainable", True))
+
+
