@@ -1,0 +1,704 @@
+"""``nnkern.backend``: the Keras 1/2 backend functions (``from keras import backend as K``) that older
+tutorials use, on numpy arrays.
+
+Keras 2 ran these on TensorFlow tensors; here a "tensor" or "variable" is a numpy array, so
+``K.eval`` / ``K.get_value`` simply return it and ``K.set_value`` writes into it. Semantics follow
+Keras 2's TensorFlow backend (kept in Keras 3 as keras/src/legacy/backend.py): ``K.dot`` is the N-D
+dot, ``K.batch_dot`` the batchwise dot, ``K.shape`` returns the shape as an int32 array,
+``K.hard_sigmoid`` is Keras 2's 0.2 * x + 0.5, ``K.sqrt`` clamps negatives to 0. Result dtypes follow
+Keras 3's rules (``nnkern.ops``) where TensorFlow would have refused mixed dtypes. Random functions
+draw from numpy's generator: the same distributions as TensorFlow, not the same numbers.
+
+Also here: the Keras 3 ``keras.backend`` / ``keras.config`` functions (floatx, epsilon,
+image_data_format, clear_session, result_type, standardize_dtype, ...).
+"""
+import builtins
+import contextlib
+
+import numpy as np
+
+from nnkern import activations as _act
+from nnkern import ops as _ops
+from nnkern.ops._dtypes import convert_to_tensor as _t
+from nnkern.ops._dtypes import result_type, standardize_dtype
+from nnkern.ops._settings import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
+                                  set_image_data_format)
+from nnkern.ops._wrap import keras_op
+
+
+def _k(fn):
+    return keras_op(fn, prefix="backend")
+
+
+# ---- configuration (Keras 3 keras.backend / keras.config) ------------------------------------------
+
+def backend():
+    """The name of the backend: 'nnkern'."""
+    return "nnkern"
+
+
+def clear_session(free_memory=True):
+    """Reset the automatic layer names (``dense``, ``dense_1``, ...) as Keras does."""
+    try:
+        from nnkern.engine.naming import reset_names
+    except ImportError:  # the layer engine is not there: nothing to reset
+        return
+    reset_names()
+
+
+def is_float_dtype(dtype):
+    return standardize_dtype(dtype).startswith("float")
+
+
+def is_int_dtype(dtype):
+    return "int" in standardize_dtype(dtype)
+
+
+def cast_to_floatx(x):
+    return np.asarray(x, dtype=floatx())
+
+
+# ---- variables and evaluation ---------------------------------------------------------------------
+
+@_k
+def variable(value, dtype=None, name=None, constraint=None):
+    """A new numpy array holding ``value`` (floatx() unless ``dtype`` is given). ``name`` and
+    ``constraint`` are accepted and ignored."""
+    return np.array(value, dtype=standardize_dtype(dtype))
+
+
+@_k
+def constant(value, dtype=None, shape=None, name=None):
+    """A numpy array of ``value`` (floatx() unless ``dtype``); with ``shape``, a scalar is repeated to
+    fill it and a sequence of the right size is reshaped."""
+    value = np.array(value, dtype=standardize_dtype(dtype))
+    if shape is None:
+        return value
+    shape = tuple(shape)
+    if value.size == 1:
+        return np.full(shape, value.reshape(()), dtype=value.dtype)
+    return value.reshape(shape)
+
+
+def eval(x):
+    """The value of x as a numpy array (x itself when it already is one)."""
+    return np.asarray(x)
+
+
+get_value = eval
+
+
+def batch_get_value(tensors):
+    return [np.asarray(x) for x in tensors]
+
+
+@_k
+def set_value(x, value):
+    """Write ``value`` into the variable x (a numpy array) in place."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"x must be a variable (a numpy array), got {type(x).__name__}")
+    value = np.asarray(value)
+    if value.shape != x.shape:
+        raise ValueError(f"value of shape {value.shape} does not match the variable's shape {x.shape}")
+    x[...] = value
+
+
+def batch_set_value(tuples):
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def update(x, new_x):
+    set_value(x, new_x)
+    return x
+
+
+@_k
+def update_add(x, increment):
+    x += np.asarray(increment, dtype=x.dtype)
+    return x
+
+
+@_k
+def update_sub(x, decrement):
+    x -= np.asarray(decrement, dtype=x.dtype)
+    return x
+
+
+# ---- shapes ----------------------------------------------------------------------------------------
+
+@_k
+def shape(x):
+    """The shape of x as an int32 array (Keras 2's tf.shape): ``K.eval(K.shape(a))`` -> [1, 2, 2]."""
+    return np.array(np.shape(x), dtype=np.int32)
+
+
+def int_shape(x):
+    """The shape of x as a tuple of ints."""
+    return tuple(int(d) for d in np.shape(x))
+
+
+def ndim(x):
+    return int(np.ndim(x))
+
+
+def dtype(x):
+    """The dtype name of x, e.g. 'float32'."""
+    return np.asarray(x).dtype.name
+
+
+def count_params(x):
+    return int(np.prod(np.shape(x), dtype=np.int64))
+
+
+def is_sparse(tensor):
+    return False
+
+
+def to_dense(tensor):
+    return tensor
+
+
+def is_tensor(x):
+    return isinstance(x, (np.ndarray, np.generic))
+
+
+def stop_gradient(variables):
+    return variables
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    yield
+
+
+# ---- products --------------------------------------------------------------------------------------
+
+@_k
+def dot(x, y):
+    """Keras 2's N-D dot: the sum product over the last axis of x and the second-to-last axis of y
+    (the last if y is 1-D); the result has shape x.shape[:-1] + y.shape[:-2] + y.shape[-1:]."""
+    return _ops.dot(x, y)
+
+
+def _batch_dot_axes(x_shape, y_shape, axes):
+    x_ndim, y_ndim = len(x_shape), len(y_shape)
+    if x_ndim < 2 or y_ndim < 2:
+        raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes "
+                         f"{x_shape} and {y_shape}.")
+    if x_shape[0] != y_shape[0]:
+        raise ValueError(f"Cannot do batch_dot on inputs with different batch sizes. Received inputs with "
+                         f"shapes {x_shape} and {y_shape}.")
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, bool):
+        axes = [int(axes), int(axes)]
+    elif axes is None:
+        axes = [x_ndim - 1, y_ndim - 1 if y_ndim == 2 else y_ndim - 2]
+    elif not isinstance(axes, (list, tuple)) or len(axes) != 2:
+        raise ValueError(f"axes must be None, an int or a pair of ints, got {axes!r}")
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError(f"Multiple target dimensions are not supported. Expected: None, int, (int, int), "
+                         f"Provided: {axes}")
+    a0, a1 = (int(a) for a in axes)
+    if not (-x_ndim <= a0 < x_ndim and -y_ndim <= a1 < y_ndim):
+        raise ValueError(f"axes {list(axes)} are out of range for inputs of shapes {x_shape} and {y_shape}")
+    a0, a1 = a0 % x_ndim, a1 % y_ndim
+    if a0 == 0 or a1 == 0:
+        raise ValueError("Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy "
+                         "batch dimension to your inputs using K.expand_dims(x, 0)")
+    if x_shape[a0] != y_shape[a1]:
+        raise ValueError(f"Cannot do batch_dot on inputs with shapes {x_shape} and {y_shape} with "
+                         f"axes={[a0, a1]}. x.shape[{a0}] != y.shape[{a1}] ({x_shape[a0]} != {y_shape[a1]}).")
+    return a0, a1
+
+
+@_k
+def batch_dot(x, y, axes=None):
+    """Batchwise dot product: for every sample b, the sum product of x[b] and y[b] over axis
+    ``axes[0]`` of x and ``axes[1]`` of y (an int means the same axis for both; None: the last axis of x
+    and the second-to-last of y, or its last if y is 2-D). The result has x's remaining axes, then y's
+    remaining non-batch axes; when both inputs are 2-D it is (batch, 1), as in Keras.
+    ``batch_dot([[1, 2], [3, 4]], [[5, 6], [7, 8]], axes=1)`` -> [[17], [53]]."""
+    x, y = _t(x), _t(y)
+    a0, a1 = _batch_dot_axes(x.shape, y.shape, axes)
+    dtype = "int32" if x.dtype == y.dtype == np.int8 else result_type(x.dtype.name, y.dtype.name)
+    xm = np.moveaxis(x, a0, -1)
+    ym = np.moveaxis(y, a1, 1)
+    x_rest, y_rest = xm.shape[1:-1], ym.shape[2:]
+    n, k = x.shape[0], x.shape[a0]
+    out = np.matmul(xm.reshape(n, int(np.prod(x_rest, dtype=np.int64)), k).astype(dtype, copy=False),
+                    ym.reshape(n, k, int(np.prod(y_rest, dtype=np.int64))).astype(dtype, copy=False))
+    if x.ndim == 2 and y.ndim == 2:
+        return out.reshape(n, 1)
+    return out.reshape((n,) + x_rest + y_rest)
+
+
+# ---- reshaping and indexing ------------------------------------------------------------------------
+
+@_k
+def permute_dimensions(x, pattern):
+    """Reorder the axes of x: axis i of the result is axis ``pattern[i]`` of x."""
+    x = _t(x)
+    pattern = tuple(int(p) for p in pattern)
+    if sorted(pattern) != list(range(x.ndim)):
+        raise ValueError(f"pattern {list(pattern)} is not a permutation of the {x.ndim} axes of x "
+                         f"(shape {x.shape})")
+    return np.transpose(x, pattern)
+
+
+@_k
+def expand_dims(x, axis=-1):
+    return np.expand_dims(_t(x), axis)
+
+
+@_k
+def squeeze(x, axis):
+    """Remove ``axis``, which must have length 1."""
+    x = _t(x)
+    if x.shape[axis] != 1:
+        raise ValueError(f"cannot squeeze axis {axis} of shape {x.shape}: its length is {x.shape[axis]}, not 1")
+    return np.squeeze(x, axis=axis)
+
+
+@_k
+def gather(reference, indices):
+    """Rows of ``reference`` (entries along its first axis) at ``indices``."""
+    reference = _t(reference)
+    indices = np.asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got dtype {indices.dtype}")
+    return np.take(reference, indices, axis=0)
+
+
+@_k
+def one_hot(indices, num_classes):
+    """One-hot float32 encoding along a new last axis."""
+    return _ops.one_hot(indices, num_classes)
+
+
+@_k
+def reshape(x, shape):
+    return np.reshape(_t(x), shape)
+
+
+@_k
+def transpose(x):
+    """Reverse all axes (tf.transpose)."""
+    return np.transpose(_t(x))
+
+
+@_k
+def flatten(x):
+    return np.reshape(_t(x), -1)
+
+
+@_k
+def batch_flatten(x):
+    """(batch, everything else flattened)."""
+    x = _t(x)
+    if x.ndim == 0:
+        raise ValueError("x must have a batch axis, got a scalar")
+    return x.reshape(x.shape[0], int(np.prod(x.shape[1:], dtype=np.int64)))
+
+
+@_k
+def concatenate(tensors, axis=-1):
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise ValueError("tensors must be a non-empty list of arrays")
+    if axis < 0:
+        rank = np.ndim(tensors[0])
+        axis = axis % rank if rank else 0
+    return _ops.concatenate(list(tensors), axis=axis)
+
+
+@_k
+def stack(x, axis=0):
+    return _ops.stack(list(x), axis=axis)
+
+
+@_k
+def repeat(x, n):
+    """(batch, dim) -> (batch, n, dim): each sample repeated n times."""
+    x = _t(x)
+    if x.ndim != 2:
+        raise ValueError(f"Expected input `x` to have rank 2. Received: rank(x)={x.ndim}")
+    return np.repeat(x[:, None, :], n, axis=1)
+
+
+@_k
+def repeat_elements(x, rep, axis):
+    """Each slice of x along ``axis`` repeated ``rep`` times (numpy.repeat)."""
+    return np.repeat(_t(x), rep, axis=axis)
+
+
+@_k
+def tile(x, n):
+    return np.tile(_t(x), [n] if isinstance(n, int) else n)
+
+
+@_k
+def reverse(x, axes):
+    return np.flip(_t(x), axis=(axes,) if isinstance(axes, int) else tuple(axes))
+
+
+@_k
+def temporal_padding(x, padding=(1, 1)):
+    """Zero-pad axis 1 of a 3-D tensor."""
+    if len(padding) != 2:
+        raise ValueError(f"Expected `padding` to be a tuple of 2 integers. Received: padding={padding}")
+    return np.pad(_t(x), [(0, 0), tuple(padding), (0, 0)])
+
+
+@_k
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """Zero-pad the two spatial axes of a 4-D tensor."""
+    if len(padding) != 2 or len(padding[0]) != 2 or len(padding[1]) != 2:
+        raise ValueError("Expected `padding` to be a tuple of 2 tuples of 2 integers. "
+                         f"Received: padding={padding}")
+    data_format = data_format or image_data_format()
+    if data_format == "channels_first":
+        pattern = [(0, 0), (0, 0), tuple(padding[0]), tuple(padding[1])]
+    elif data_format == "channels_last":
+        pattern = [(0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)]
+    else:
+        raise ValueError(f"Unknown data_format: {data_format}")
+    return np.pad(_t(x), pattern)
+
+
+@_k
+def bias_add(x, bias, data_format=None):
+    """x + bias, the bias on the channel axis (last for channels_last, 1 for channels_first)."""
+    x, bias = _t(x), _t(bias)
+    data_format = data_format or image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Unknown data_format: {data_format}")
+    if bias.ndim != 1 and bias.ndim != x.ndim - 1:
+        raise ValueError(f"Unexpected bias dimensions {bias.ndim}. Expected it to be 1 or {x.ndim - 1} dimensions")
+    if data_format == "channels_first" and x.ndim > 2:
+        if bias.ndim == 1:
+            bias = bias.reshape((-1,) + (1,) * (x.ndim - 2))
+        else:
+            bias = np.moveaxis(bias, -1, 0)
+    return _ops.add(x, bias)
+
+
+@_k
+def switch(condition, then_expression, else_expression):
+    """then_expression where condition holds, else else_expression. A scalar condition picks one of
+    the two (calling it if it is a function); a tensor condition is broadcast over trailing axes."""
+    condition = np.asarray(condition).astype(bool)
+    if condition.ndim == 0:
+        chosen = then_expression if condition else else_expression
+        return chosen() if callable(chosen) else chosen
+    then_value = _t(then_expression() if callable(then_expression) else then_expression)
+    else_value = _t(else_expression() if callable(else_expression) else else_expression)
+    if condition.ndim > then_value.ndim:
+        raise ValueError("Rank of `condition` should be less than or equal to rank of `then_expression` and "
+                         f"`else_expression`. ndim(condition)={condition.ndim}, "
+                         f"ndim(then_expression)={then_value.ndim}")
+    condition = condition.reshape(condition.shape + (1,) * (then_value.ndim - condition.ndim))
+    return _ops.where(condition, then_value, else_value)
+
+
+# ---- elementwise and reductions ----------------------------------------------------------------------
+
+def _same_name(name, fn):
+    def f(x):
+        return fn(x)
+    f.__name__ = name
+    f.__doc__ = f"Keras 2 `K.{name}`: elementwise, as ``nnkern.ops.{fn.__name__}``."
+    return _k(f)
+
+
+abs = _same_name("abs", _ops.abs)
+square = _same_name("square", _ops.square)
+exp = _same_name("exp", _ops.exp)
+log = _same_name("log", _ops.log)
+round = _same_name("round", _ops.round)
+sign = _same_name("sign", _ops.sign)
+sin = _same_name("sin", _ops.sin)
+cos = _same_name("cos", _ops.cos)
+tanh = _same_name("tanh", _ops.tanh)
+sigmoid = _same_name("sigmoid", _ops.sigmoid)
+softplus = _same_name("softplus", _ops.softplus)
+softsign = _same_name("softsign", _ops.softsign)
+
+
+@_k
+def sqrt(x):
+    """Square root, negative inputs clamped to 0 first (Keras 2)."""
+    x = _t(x)
+    return _ops.sqrt(np.maximum(x, np.zeros((), x.dtype)))
+
+
+@_k
+def pow(x, a):
+    return _ops.power(x, a)
+
+
+def _pair(name, fn):
+    def f(x, y):
+        return fn(x, y)
+    f.__name__ = name
+    f.__doc__ = f"Keras 2 `K.{name}`, as ``nnkern.ops.{fn.__name__}``."
+    return _k(f)
+
+
+equal = _pair("equal", _ops.equal)
+not_equal = _pair("not_equal", _ops.not_equal)
+greater = _pair("greater", _ops.greater)
+greater_equal = _pair("greater_equal", _ops.greater_equal)
+less = _pair("less", _ops.less)
+less_equal = _pair("less_equal", _ops.less_equal)
+maximum = _pair("maximum", _ops.maximum)
+minimum = _pair("minimum", _ops.minimum)
+
+
+def _reduction(name, fn, bool_to_float=False):
+    def f(x, axis=None, keepdims=False):
+        x = _t(x)
+        if bool_to_float and x.dtype == np.bool_:
+            x = x.astype(floatx())
+        return fn(x, axis=axis, keepdims=keepdims)
+    f.__name__ = name
+    f.__doc__ = f"Keras 2 `K.{name}(x, axis=None, keepdims=False)`, as ``nnkern.ops.{fn.__name__}``."
+    return _k(f)
+
+
+sum = _reduction("sum", _ops.sum)
+prod = _reduction("prod", _ops.prod)
+max = _reduction("max", _ops.max)
+min = _reduction("min", _ops.min)
+mean = _reduction("mean", _ops.mean, bool_to_float=True)
+std = _reduction("std", _ops.std, bool_to_float=True)
+var = _reduction("var", _ops.var, bool_to_float=True)
+
+
+@_k
+def any(x, axis=None, keepdims=False):
+    return _ops.any(np.asarray(x).astype(bool), axis=axis, keepdims=keepdims)
+
+
+@_k
+def all(x, axis=None, keepdims=False):
+    return _ops.all(np.asarray(x).astype(bool), axis=axis, keepdims=keepdims)
+
+
+@_k
+def argmax(x, axis=-1):
+    """int64 index of the largest entry along ``axis`` (tf.argmax)."""
+    return np.argmax(_t(x), axis=axis).astype(np.int64)
+
+
+@_k
+def argmin(x, axis=-1):
+    return np.argmin(_t(x), axis=axis).astype(np.int64)
+
+
+@_k
+def cumsum(x, axis=0):
+    return _ops.cumsum(x, axis=axis)
+
+
+@_k
+def cumprod(x, axis=0):
+    return _ops.cumprod(x, axis=axis)
+
+
+@_k
+def cast(x, dtype):
+    return _ops.cast(x, dtype)
+
+
+@_k
+def clip(x, min_value, max_value):
+    """x clipped to [min_value, max_value]; None means unbounded, and max < min clips to min."""
+    if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)) and max_value < min_value:
+        max_value = min_value
+    x = _t(x)
+    low = -np.inf if min_value is None else min_value
+    high = np.inf if max_value is None else max_value
+    return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+
+@_k
+def l2_normalize(x, axis=None):
+    """x / sqrt(max(sum(x ** 2, axis), 1e-12)) (tf.linalg.l2_normalize); axis None: over everything."""
+    x = _t(x)
+    out = x.dtype if x.dtype.kind == "f" else np.dtype(floatx())
+    x = x.astype(out, copy=False)
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    square_sum = np.sum(np.square(x), axis=axis, keepdims=True)
+    return (x / np.sqrt(np.maximum(square_sum, np.asarray(1e-12, out)))).astype(out, copy=False)
+
+
+# ---- activations -----------------------------------------------------------------------------------
+
+@_k
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Keras 2's relu: leaky below ``threshold`` with slope ``alpha``, clipped at ``max_value``."""
+    x = _t(x)
+    if x.dtype.kind != "f":
+        x = x.astype(floatx())
+    if alpha == 0.0 and max_value is None and threshold == 0.0:
+        return _ops.relu(x)
+    zero = np.zeros((), x.dtype)
+    if alpha != 0.0 and max_value is None and threshold == 0:
+        return np.maximum(np.asarray(alpha, x.dtype) * x, x)  # tf.nn.leaky_relu
+    negative_part = np.maximum(-x + np.asarray(threshold, x.dtype), zero) if alpha != 0.0 else None
+    if threshold != 0:
+        y = x * (x > threshold).astype(x.dtype)
+    else:
+        y = np.maximum(x, zero)
+    if max_value is not None:
+        y = np.clip(y, zero, np.asarray(max_value, x.dtype))
+    if negative_part is not None:
+        y = y - np.asarray(alpha, x.dtype) * negative_part
+    return y
+
+
+@_k
+def elu(x, alpha=1.0):
+    return _ops.elu(x, alpha=alpha)
+
+
+@_k
+def hard_sigmoid(x):
+    """Keras 2's hard sigmoid, clip(0.2 * x + 0.5, 0, 1) (Keras 3's activation uses x / 6 + 0.5)."""
+    x = _t(x)
+    if x.dtype.kind != "f":
+        x = x.astype(floatx())
+    return np.clip(x * np.asarray(0.2, x.dtype) + np.asarray(0.5, x.dtype), 0, 1).astype(x.dtype, copy=False)
+
+
+@_k
+def softmax(x, axis=-1):
+    x = _t(x)
+    if x.ndim <= 1:
+        raise ValueError(f"Cannot apply softmax to a tensor that is 1D. Received input of shape {x.shape}")
+    return _ops.softmax(x, axis=axis)
+
+
+@_k
+def in_top_k(predictions, targets, k):
+    return _ops.in_top_k(targets, predictions, k)
+
+
+# ---- losses (Keras 2 forms: no reduction over the last axis) ----------------------------------------
+
+@_k
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary cross-entropy, Keras 2 style: output clipped to [eps, 1 - eps] and eps added
+    inside the logs."""
+    if from_logits:
+        return _ops.binary_crossentropy(target, output, from_logits=True)
+    output = _t(output)
+    if output.dtype.kind != "f":
+        output = output.astype(floatx())
+    target = np.asarray(target, dtype=output.dtype)
+    eps = epsilon()
+    output = np.clip(output, eps, 1.0 - eps)
+    return -(target * np.log(output + eps) + (1 - target) * np.log(1 - output + eps))
+
+
+@_k
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    return _ops.categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+
+
+@_k
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, ignore_class=None):
+    from nnkern import losses
+    return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
+                                                  ignore_class=ignore_class, axis=axis)
+
+
+# ---- creation and randomness -----------------------------------------------------------------------
+
+@_k
+def zeros(shape, dtype=None, name=None):
+    return np.zeros(shape, dtype=standardize_dtype(dtype))
+
+
+@_k
+def ones(shape, dtype=None, name=None):
+    return np.ones(shape, dtype=standardize_dtype(dtype))
+
+
+@_k
+def zeros_like(x, dtype=None, name=None):
+    return _ops.zeros_like(x, dtype=dtype)
+
+
+@_k
+def ones_like(x, dtype=None, name=None):
+    return _ops.ones_like(x, dtype=dtype)
+
+
+@_k
+def eye(size, dtype=None, name=None):
+    """Identity matrix: ``size`` is n, or a pair (rows, columns)."""
+    n, m = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    return np.eye(n, m, dtype=standardize_dtype(dtype))
+
+
+@_k
+def arange(start, stop=None, step=1, dtype="int32"):
+    if stop is None and start < 0:
+        start = 0
+    if stop is None:
+        start, stop = 0, start
+    return np.arange(start, stop, step).astype(standardize_dtype(dtype))
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+@_k
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _rng(seed).uniform(minval, maxval, size=shape).astype(standardize_dtype(dtype))
+
+
+@_k
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _rng(seed).normal(mean, stddev, size=shape).astype(standardize_dtype(dtype))
+
+
+@_k
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal values redrawn until within two standard deviations of the mean."""
+    rng = _rng(seed)
+    z = rng.standard_normal(size=shape)
+    bad = np.abs(z) > 2
+    while bad.any():
+        z[bad] = rng.standard_normal(size=int(bad.sum()))
+        bad = np.abs(z) > 2
+    return (mean + stddev * z).astype(standardize_dtype(dtype))
+
+
+@_k
+def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
+    return (_rng(seed).uniform(size=shape) <= p).astype(standardize_dtype(dtype))
+
+
+@_k
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    return random_uniform(shape, low, high, dtype=dtype, seed=seed)
+
+
+@_k
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    return random_normal(shape, mean, scale, dtype=dtype, seed=seed)
+
+
+@_k
+def dropout(x, level, noise_shape=None, seed=None):
+    """Inverted dropout: zero a fraction ``level`` of x and scale the rest by 1 / (1 - level)."""
+    x = _t(x)
+    if not 0 <= level < 1:
+        raise ValueError(f"level must be in [0, 1), got {level}")
+    keep = _rng(seed).uniform(size=x.shape if noise_shape is None else noise_shape) >= level
+    return np.where(keep, x / np.asarray(1 - level, x.dtype), np.zeros((), x.dtype)).astype(x.dtype, copy=False)
+
+
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("builtins", "contextlib", "np", "keras_op")]
