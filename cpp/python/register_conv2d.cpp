@@ -192,10 +192,13 @@ void register_conv2d(py::module_& m) {
         if (padding == "valid") check_fits(x.shape(1), w.shape(0), stride, dilation, "size", fn);
         // (N, L, C) is (N, 1, L, C) and (k, in, out) is (1, k, in, out) in memory.
         const Conv2DShape s = checked(fn, [&] {
+          // `causal` starts from `same` (it fits any length too) and then moves all padding left,
+          // as Keras does: left-pad by the dilated kernel's reach, then a `valid` convolution.
           Conv2DShape s2 = conv2d_shape(x.shape(0), 1, x.shape(1), x.shape(2), 1, w.shape(0), w.shape(2), 1, stride, 1,
-                                        dilation, padding == "same" ? Padding::Same : Padding::Valid, groups);
-          if (padding == "causal") {  // Keras: left-pad by the dilated kernel's reach, then `valid`
+                                        dilation, padding == "valid" ? Padding::Valid : Padding::Same, groups);
+          if (padding == "causal") {
             s2.pad_left = checked_product({w.shape(0) - 1, dilation}, "conv1d causal padding");
+            s2.pad_right = 0;
             validate(s2);
           }
           return s2;

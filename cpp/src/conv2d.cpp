@@ -176,6 +176,50 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
 
 }  // namespace
 
+namespace {
+// The checks that do not depend on the pads: signs, groups, the dilated kernel's size.
+void validate_arguments(const Conv2DShape& s) {
+  const std::string fn = "conv2d: ";
+  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_channels >= 0 && s.out_channels >= 0,
+          fn + "sizes must be >= 0");
+  require(s.kernel_h >= 1 && s.kernel_w >= 1, fn + "kernel size must be >= 1, got " + dims(s.kernel_h, s.kernel_w));
+  require(s.stride_h >= 1 && s.stride_w >= 1, fn + "strides must be >= 1, got " + dims(s.stride_h, s.stride_w));
+  require(s.dilation_h >= 1 && s.dilation_w >= 1,
+          fn + "dilation_rate must be >= 1, got " + dims(s.dilation_h, s.dilation_w));
+  require(s.pad_top >= 0 && s.pad_bottom >= 0 && s.pad_left >= 0 && s.pad_right >= 0, fn + "pads must be >= 0");
+  require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
+  require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
+                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+  require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
+                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+  // The dilated kernel reaching past the input must stay representable: the pad arithmetic adds them.
+  checked_sum(s.in_h, checked_product({s.kernel_h - 1, s.dilation_h}, "conv2d dilated kernel height"), 1,
+              "conv2d dilated kernel height");
+  checked_sum(s.in_w, checked_product({s.kernel_w - 1, s.dilation_w}, "conv2d dilated kernel width"), 1,
+              "conv2d dilated kernel width");
+}
+}  // namespace
+
+void validate(const Conv2DShape& s) {
+  const std::string fn = "conv2d: ";
+  validate_arguments(s);
+  // Padded extents, before out_h()/out_w() compute with them.
+  const index_t padded_h = checked_sum(s.in_h, s.pad_top, s.pad_bottom, "conv2d padded height");
+  const index_t padded_w = checked_sum(s.in_w, s.pad_left, s.pad_right, "conv2d padded width");
+  require(s.in_h == 0 || padded_h >= s.dilated_kernel_h(),
+          fn + "kernel height " + std::to_string(s.dilated_kernel_h()) + " (dilated) is larger than the padded input height " +
+              std::to_string(padded_h) + ": it would produce an empty/negative output");
+  require(s.in_w == 0 || padded_w >= s.dilated_kernel_w(),
+          fn + "kernel width " + std::to_string(s.dilated_kernel_w()) + " (dilated) is larger than the padded input width " +
+              std::to_string(padded_w) + ": it would produce an empty/negative output");
+  // Per-image products first: a batch of 0 must not hide an overflowing per-image size.
+  checked_product({s.in_h, s.in_w, s.in_channels}, "conv2d input");
+  checked_product({s.batch, s.in_h, s.in_w, s.in_channels}, "conv2d input");
+  checked_product({s.kernel_h, s.kernel_w, s.kernel_in(), s.out_channels}, "conv2d kernel");
+  checked_product({s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
+  checked_product({s.batch, s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
+}
+
 Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_channels, index_t kernel_h,
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
                          index_t dilation_h, index_t dilation_w, Padding padding, index_t groups) {
@@ -192,7 +236,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
   s.dilation_h = dilation_h;
   s.dilation_w = dilation_w;
   s.groups = groups;
-  validate(s);  // sizes, strides and dilations sane before the pad arithmetic below uses them
+  validate_arguments(s);  // sane sizes, strides and dilations before the pad arithmetic uses them
   if (padding == Padding::Same) {
     const index_t oh = conv_output_length(in_h, kernel_h, stride_h, dilation_h, padding);
     const index_t ow = conv_output_length(in_w, kernel_w, stride_w, dilation_w, padding);
@@ -200,42 +244,9 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
     s.pad_left = conv_pad_before(in_w, kernel_w, stride_w, dilation_w, padding);
     s.pad_bottom = pad_after(in_h, oh, stride_h, s.dilated_kernel_h(), s.pad_top);
     s.pad_right = pad_after(in_w, ow, stride_w, s.dilated_kernel_w(), s.pad_left);
-    validate(s);
   }
+  validate(s);
   return s;
-}
-
-void validate(const Conv2DShape& s) {
-  const std::string fn = "conv2d: ";
-  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_channels >= 0 && s.out_channels >= 0,
-          fn + "sizes must be >= 0");
-  require(s.kernel_h >= 1 && s.kernel_w >= 1, fn + "kernel size must be >= 1, got " + dims(s.kernel_h, s.kernel_w));
-  require(s.stride_h >= 1 && s.stride_w >= 1, fn + "strides must be >= 1, got " + dims(s.stride_h, s.stride_w));
-  require(s.dilation_h >= 1 && s.dilation_w >= 1,
-          fn + "dilation_rate must be >= 1, got " + dims(s.dilation_h, s.dilation_w));
-  require(s.pad_top >= 0 && s.pad_bottom >= 0 && s.pad_left >= 0 && s.pad_right >= 0, fn + "pads must be >= 0");
-  require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
-  require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
-                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
-                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  // Dilated kernel and padded extents, before out_h()/out_w() compute with them.
-  checked_product({s.kernel_h - 1, s.dilation_h}, "conv2d dilated kernel height");
-  checked_product({s.kernel_w - 1, s.dilation_w}, "conv2d dilated kernel width");
-  const index_t padded_h = checked_sum(s.in_h, s.pad_top, s.pad_bottom, "conv2d padded height");
-  const index_t padded_w = checked_sum(s.in_w, s.pad_left, s.pad_right, "conv2d padded width");
-  require(s.in_h == 0 || padded_h >= s.dilated_kernel_h(),
-          fn + "kernel height " + std::to_string(s.dilated_kernel_h()) + " (dilated) is larger than the padded input height " +
-              std::to_string(padded_h) + ": it would produce an empty/negative output");
-  require(s.in_w == 0 || padded_w >= s.dilated_kernel_w(),
-          fn + "kernel width " + std::to_string(s.dilated_kernel_w()) + " (dilated) is larger than the padded input width " +
-              std::to_string(padded_w) + ": it would produce an empty/negative output");
-  // Per-image products first: a batch of 0 must not hide an overflowing per-image size.
-  checked_product({s.in_h, s.in_w, s.in_channels}, "conv2d input");
-  checked_product({s.batch, s.in_h, s.in_w, s.in_channels}, "conv2d input");
-  checked_product({s.kernel_h, s.kernel_w, s.kernel_in(), s.out_channels}, "conv2d kernel");
-  checked_product({s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
-  checked_product({s.batch, s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
 }
 
 void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
