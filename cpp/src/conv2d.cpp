@@ -39,22 +39,6 @@ index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_ke
   return std::max<index_t>((out - 1) * stride + dilated_kernel - input - pad_before, 0);
 }
 
-// Copies n floats. im2col with few channels is mostly copies of 3..16 floats, where two
-// overlapping fixed-size moves are several times cheaper than a memcpy call.
-inline void copy_floats(float* __restrict dst, const float* __restrict src, index_t n) {
-  if (n >= 8 && n <= 16) {
-    std::memcpy(dst, src, 8 * sizeof(float));
-    std::memcpy(dst + n - 8, src + n - 8, 8 * sizeof(float));
-  } else if (n >= 4 && n < 8) {
-    std::memcpy(dst, src, 4 * sizeof(float));
-    std::memcpy(dst + n - 4, src + n - 4, 4 * sizeof(float));
-  } else if (n < 4) {
-    for (index_t i = 0; i < n; ++i) dst[i] = src[i];
-  } else {
-    std::memcpy(dst, src, n * sizeof(float));
-  }
-}
-
 bool is_pointwise(const Conv2DShape& s) {
   return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
          s.pad_bottom == 0 && s.pad_left == 0 && s.pad_right == 0;
@@ -96,7 +80,7 @@ void gather_patches(const float* image, const Conv2DShape& s, index_t g, index_t
       }
       const float* src_row = channels + ih * W * C;
       if (adjacent_taps && iw0 >= 0 && iw0 + s.kernel_w <= W) {
-        copy_floats(dst, src_row + iw0 * C, row_span);
+        std::memcpy(dst, src_row + iw0 * C, row_span * sizeof(float));
         continue;
       }
       for (index_t j = 0; j < s.kernel_w; ++j) {
@@ -105,7 +89,7 @@ void gather_patches(const float* image, const Conv2DShape& s, index_t g, index_t
         if (iw < 0 || iw >= W) {
           std::fill_n(d, cg, 0.0f);
         } else {
-          copy_floats(d, src_row + iw * C, cg);
+          std::memcpy(d, src_row + iw * C, cg * sizeof(float));
         }
       }
     }
@@ -128,7 +112,7 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   const index_t pixels = pointwise ? s.batch * s.in_h * s.in_w : s.out_h() * s.out_w();
   const index_t C = s.out_channels, depth = s.kernel_h * s.kernel_w * s.kernel_in();
   const index_t image_size = s.in_h * s.in_w * s.in_channels;
-  // Bytes per pixel that a tile keeps hot: its patch row (gathered, or x's row) and its output row.
+  // Bytes per pixel that a tile keeps hot: its patch row; when pointwise, its rows of x and y.
   const index_t row_bytes = (pointwise ? s.in_channels + C : depth) * static_cast<index_t>(sizeof(float));
   index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, 1, pixels);
   index_t tiles_per_image = (pixels + tile - 1) / tile;
@@ -174,9 +158,6 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   }
 }
 
-}  // namespace
-
-namespace {
 // The checks that do not depend on the pads: signs, groups, the dilated kernel's size.
 void validate_arguments(const Conv2DShape& s) {
   const std::string fn = "conv2d: ";
