@@ -112,6 +112,7 @@ def threads():
     ((3, 30, 30, 16), (1, 1, 16, 24), dict()),                          # pointwise GEMM, threaded slabs
     ((2, 40, 40, 8), (1, 1, 4, 8), dict(groups=2, activation="softmax")),
     ((4, 16, 16, 8), (1, 1, 8, 8), dict(strides=2)),                    # 1x1 strided: im2col path
+    ((1, 4, 4, 256), (3, 3, 256, 512), dict(padding="same")),           # one tile: Eigen's threads
 ])
 def test_large_and_threaded_paths_match_numpy_reference(threads, n_threads, shape, kernel, kw):
     _core.set_num_threads(n_threads)
