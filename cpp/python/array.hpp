@@ -61,16 +61,19 @@ inline void require_shape(const py::array& a, const std::vector<index_t>& expect
 // A pair argument (int or 2-sequence of ints), each >= min_value; names the argument on error.
 inline std::pair<index_t, index_t> int_pair(const py::object& obj, const char* fn, const char* arg, index_t min_value) {
   index_t a, b;
-  if (py::isinstance<py::int_>(obj)) {
-    a = b = obj.cast<index_t>();
-  } else {
-    auto v = obj.cast<std::vector<index_t>>();
-    if (v.size() != 2)
-      throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
-                            std::string(py::repr(obj)));
-    a = v[0];
-    b = v[1];
+  std::vector<index_t> v;
+  try {  // a float, a string or a sequence of those is a TypeError, not pybind11's RuntimeError
+    if (py::isinstance<py::int_>(obj)) v = {obj.cast<index_t>(), obj.cast<index_t>()};
+    else v = obj.cast<std::vector<index_t>>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
+                         std::string(py::repr(obj)));
   }
+  if (v.size() != 2)
+    throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
+                          std::string(py::repr(obj)));
+  a = v[0];
+  b = v[1];
   if (a < min_value || b < min_value)
     throw py::value_error(std::string(fn) + ": '" + arg + "' must be >= " + std::to_string(min_value) + ", got " +
                           std::string(py::repr(obj)));

@@ -98,18 +98,28 @@ void activation_inplace(float* y, index_t n, Activation act) {
 
 void bias_activation(float* y, index_t rows, index_t cols, const float* bias, Activation act) {
   if (rows <= 0 || cols <= 0) return;
-  const bool row_wise = act == Activation::Softmax || act == Activation::LogSoftmax;
-  for (index_t r = 0; r < rows; ++r) {
-    float* row = y + r * cols;
-    if (bias) ArrayMap(row, cols) += Eigen::Map<const Eigen::ArrayXf>(bias, cols);
-    if (row_wise)
+  if (act == Activation::Softmax || act == Activation::LogSoftmax) {
+    for (index_t r = 0; r < rows; ++r) {
+      float* row = y + r * cols;
+      if (bias) ArrayMap(row, cols) += Eigen::Map<const Eigen::ArrayXf>(bias, cols);
       softmax_row(row, cols, act == Activation::LogSoftmax);
-    else if (act != Activation::Linear && !bias)
-      continue;  // elementwise on the whole block below, in one long vector pass
-    else if (act != Activation::Linear)
-      activation_inplace(row, cols, act);
+    }
+    return;
   }
-  if (!bias && !row_wise && act != Activation::Linear) activation_inplace(y, rows * cols, act);
+  // Elementwise: bias row by row, then the activation as one long vector pass over a chunk of
+  // rows still in L1 (a call per narrow row, e.g. 32 conv channels, cost more than the math).
+  const index_t chunk_rows = std::max<index_t>(1, 4096 / cols);
+  for (index_t r0 = 0; r0 < rows; r0 += chunk_rows) {
+    const index_t n = std::min(chunk_rows, rows - r0);
+    float* chunk = y + r0 * cols;
+    if (bias) {
+      for (index_t r = 0; r < n; ++r) {
+        float* __restrict row = chunk + r * cols;
+        for (index_t c = 0; c < cols; ++c) row[c] += bias[c];
+      }
+    }
+    if (act != Activation::Linear) activation_inplace(chunk, n * cols, act);
+  }
 }
 
 }  // namespace nnkern
