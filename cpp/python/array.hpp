@@ -29,6 +29,14 @@ inline FloatArray as_float32(const py::handle& obj, const char* fn, const char* 
   return a;
 }
 
+// For checking shapes before any conversion: a numpy array as it is (its shape known without a copy,
+// so an absurd shape, e.g. a broadcast view, is refused before it is materialised); anything else
+// (lists, ...) converted with as_float32.
+inline py::array array_view(const py::handle& obj, const char* fn, const char* arg) {
+  if (py::isinstance<py::array>(obj)) return py::reinterpret_borrow<py::array>(obj);
+  return as_float32(obj, fn, arg);
+}
+
 inline std::optional<FloatArray> as_float32_or_none(const py::object& obj, const char* fn, const char* arg) {
   if (obj.is_none()) return std::nullopt;
   return as_float32(obj, fn, arg);

@@ -40,9 +40,12 @@ FloatArray conv2d_transpose_py(const py::object& x_in, const py::object& kernel_
                             std::string(py::repr(strides_in)));
   }
 
-  FloatArray x = as_float32(x_in, kFn, "x");
-  FloatArray w = as_float32(kernel_in, kFn, "kernel");
-  auto b = as_float32_or_none(bias_in, kFn, "bias");
+  // Shapes are checked on the arrays as given, the float32 conversion comes after.
+  const py::array x_given = array_view(x_in, kFn, "x");
+  const py::array w_given = array_view(kernel_in, kFn, "kernel");
+  const std::optional<py::array> b_given =
+      bias_in.is_none() ? std::nullopt : std::optional<py::array>(array_view(bias_in, kFn, "bias"));
+  const py::array &x = x_given, &w = w_given;
   require_ndim(x, 4, kFn, "x", "(batch, height, width, in_channels)");
   require_ndim(w, 4, kFn, "kernel", "(kernel_h, kernel_w, out_channels, in_channels)");
   if (w.shape(3) != x.shape(3))
@@ -52,20 +55,22 @@ FloatArray conv2d_transpose_py(const py::object& x_in, const py::object& kernel_
   if (w.shape(0) < 1 || w.shape(1) < 1 || w.shape(2) < 1)
     throw py::value_error(std::string(kFn) + ": kernel must have kernel_h, kernel_w, out_channels >= 1, got kernel shape " +
                           shape_str(w));
-  if (b) require_shape(*b, {w.shape(2)}, kFn, "bias");
+  if (b_given) require_shape(*b_given, {w.shape(2)}, kFn, "bias");
 
   const Conv2DTransposeShape s = conv2d_transpose_shape(
       x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(1), w.shape(2), stride_h, stride_w,
       dilation_h, dilation_w, padding, output_padding.first, output_padding.second);
   FloatArray y = output_array(out_in, {s.batch, s.out_h, s.out_w, s.out_channels}, kFn);
+  const FloatArray xf = as_float32(x_given, kFn, "x"), wf = as_float32(w_given, kFn, "kernel");
+  const auto bf = b_given ? std::optional<FloatArray>(as_float32(*b_given, kFn, "bias")) : std::nullopt;
   if (!out_in.is_none()) {
-    require_disjoint(y, x, kFn, "x");
-    require_disjoint(y, w, kFn, "kernel");
-    if (b) require_disjoint(y, *b, kFn, "bias");
+    require_disjoint(y, xf, kFn, "x");
+    require_disjoint(y, wf, kFn, "kernel");
+    if (bf) require_disjoint(y, *bf, kFn, "bias");
   }
 
-  const float* bp = b ? b->data() : nullptr;
-  const float *xp = x.data(), *wp = w.data();
+  const float* bp = bf ? bf->data() : nullptr;
+  const float *xp = xf.data(), *wp = wf.data();
   float* yp = y.mutable_data();
   {
     py::gil_scoped_release nogil;
