@@ -41,6 +41,17 @@ index_t conv_transpose_output_length(index_t input, index_t kernel, index_t stri
   return (input - 1) * stride + k - 2 * pad + output_padding;
 }
 
+index_t conv_transpose_pad_before(index_t input, index_t kernel, index_t stride, index_t dilation,
+                                  Padding padding, index_t output_padding) {
+  (void)input;  // Keras's rule does not depend on it; kept for symmetry with conv_pad_before
+  if (padding == Padding::Valid) return 0;
+  const index_t k = dilated(kernel, dilation);
+  // Total padding JAX adds so the output length is Keras's (see conv_transpose_output_length).
+  const index_t pad_len = output_padding < 0 ? stride + k - 2 : k + k % 2 - 2 + output_padding;
+  const index_t left_pad = std::min(pad_len / 2 + pad_len % 2, k - 1);
+  return k - 1 - left_pad;
+}
+
 index_t checked_product(std::initializer_list<index_t> sizes, const char* what) {
   index_t total = 1;
   for (index_t s : sizes) {

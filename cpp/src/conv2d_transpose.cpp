@@ -1,2 +1,236 @@
-// Filled in by the conv2d_transpose kernel work.
-#include "nnkern/common.hpp"
+// Conv2DTranspose as GEMM + col2im: the input pixels of a tile, viewed as a (pixels, in) matrix, times
+// the kernel viewed as (in, kh * kw * out) give every tap's contribution of every pixel ("columns");
+// those are then added into the output at (i * stride + k * dilation - crop). The output is split
+// into bands of rows (per image, and within an image when there are more threads than images), each
+// owned by one thread, so the scatter never races; a band recomputes the few input rows it shares
+// with its neighbour.
+#include "nnkern/conv2d_transpose.hpp"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <limits>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "nnkern/threads.hpp"
+
+namespace nnkern {
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+index_t floor_div(index_t a, index_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+index_t ceil_div(index_t a, index_t b) { return -floor_div(-a, b); }
+
+// Columns of a tile are sized to stay in L2 between the GEMM that writes them and the scatter that
+// reads them; but a tile keeps enough pixels for the GEMM to run near full speed.
+constexpr index_t kTileBytes = 256 * 1024;
+constexpr index_t kMinTilePixels = 32;
+
+std::string dims(index_t a, index_t b) { return std::to_string(a) + "x" + std::to_string(b); }
+
+// The extents of one axis, (in + 1) * stride and (kernel - 1) * dilation, each below 2^61, so the
+// length rules' sums of them cannot overflow.
+void check_axis_extent(index_t in, index_t kernel, index_t stride, index_t dilation, const char* axis) {
+  constexpr index_t kLimit = std::numeric_limits<index_t>::max() / 4;
+  const index_t reach = checked_product({in + 1, stride}, "conv2d_transpose output extent");
+  const index_t span = checked_product({kernel - 1, dilation}, "conv2d_transpose dilated kernel");
+  require(reach < kLimit && span < kLimit, std::string("conv2d_transpose: the ") + axis +
+                                               " sizes are too large (output extent overflows int64)");
+}
+
+// One thread's output rows [o0, o1) of image n, finished with bias + activation as they complete.
+class BandWriter {
+ public:
+  BandWriter(float* image, index_t o0, index_t o1, index_t row_floats, index_t channels, const float* bias,
+             Activation act)
+      : image_(image), row_floats_(row_floats), channels_(channels), bias_(bias), act_(act), zeroed_(o0),
+        finished_(o0), end_(o1) {}
+
+  // Rows below `row` may now receive contributions: zero those not zeroed yet.
+  void zero_until(index_t row) {
+    row = std::min(row, end_);
+    if (row <= zeroed_) return;
+    std::memset(image_ + zeroed_ * row_floats_, 0, sizeof(float) * (row - zeroed_) * row_floats_);
+    zeroed_ = row;
+  }
+
+  // Rows below `row` will receive nothing more: apply bias + activation while they are in cache.
+  void finish_until(index_t row) {
+    row = std::min(row, end_);
+    if (row <= finished_) return;
+    zero_until(row);
+    bias_activation(image_ + finished_ * row_floats_, (row - finished_) * (row_floats_ / channels_), channels_,
+                    bias_, act_);
+    finished_ = row;
+  }
+
+ private:
+  float* image_;
+  index_t row_floats_, channels_;
+  const float* bias_;
+  Activation act_;
+  index_t zeroed_, finished_, end_;
+};
+
+void pointwise_stride1(const float* x, const float* kernel, const float* bias, float* y,
+                       const Conv2DTransposeShape& s, Activation act) {
+  // 1x1 kernel, stride 1: crop is 0 and the output size is the input size, so this is a dense layer
+  // over the pixels (the kernel (1, 1, out, in) is W transposed).
+  const index_t pixels = s.batch * s.in_h * s.in_w;
+  Eigen::Map<const RowMatrix> xm(x, pixels, s.in_channels), wm(kernel, s.out_channels, s.in_channels);
+  Eigen::Map<RowMatrix> ym(y, pixels, s.out_channels);
+  Eigen::setNbThreads(threads_for_work(s.flops()));
+  ym.noalias() = xm * wm.transpose();
+  bias_activation(y, pixels, s.out_channels, bias, act);
+}
+
+}  // namespace
+
+double Conv2DTransposeShape::flops() const {
+  return 2.0 * static_cast<double>(batch) * in_h * in_w * kernel_h * kernel_w * in_channels * out_channels;
+}
+
+Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t in_w, index_t in_channels,
+                                            index_t kernel_h, index_t kernel_w, index_t out_channels,
+                                            index_t stride_h, index_t stride_w, index_t dilation_h,
+                                            index_t dilation_w, Padding padding, index_t output_padding_h,
+                                            index_t output_padding_w) {
+  const char* fn = "conv2d_transpose";
+  require(kernel_h >= 1 && kernel_w >= 1,
+          std::string(fn) + ": kernel size must be >= 1, got " + dims(kernel_h, kernel_w));
+  require(stride_h >= 1 && stride_w >= 1,
+          std::string(fn) + ": strides must be >= 1, got " + dims(stride_h, stride_w));
+  require(dilation_h >= 1 && dilation_w >= 1,
+          std::string(fn) + ": dilation_rate must be >= 1, got " + dims(dilation_h, dilation_w));
+  for (auto [op, stride] : {std::pair{output_padding_h, stride_h}, std::pair{output_padding_w, stride_w}})
+    require(op < stride, std::string(fn) + ": output_padding must be smaller than strides (Keras), got output_padding " +
+                             dims(output_padding_h, output_padding_w) + " with strides " + dims(stride_h, stride_w));
+  require(batch >= 0 && in_h >= 0 && in_w >= 0 && in_channels >= 0 && out_channels >= 0,
+          std::string(fn) + ": sizes must be >= 0");
+  // Checked before the length rules below compute with them.
+  check_axis_extent(in_h, kernel_h, stride_h, dilation_h, "height");
+  check_axis_extent(in_w, kernel_w, stride_w, dilation_w, "width");
+
+  Conv2DTransposeShape s;
+  s.batch = batch;
+  s.in_h = in_h;
+  s.in_w = in_w;
+  s.in_channels = in_channels;
+  s.kernel_h = kernel_h;
+  s.kernel_w = kernel_w;
+  s.out_channels = out_channels;
+  s.stride_h = stride_h;
+  s.stride_w = stride_w;
+  s.dilation_h = dilation_h;
+  s.dilation_w = dilation_w;
+  s.pad_top = conv_transpose_pad_before(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
+  s.pad_left = conv_transpose_pad_before(in_w, kernel_w, stride_w, dilation_w, padding, output_padding_w);
+  s.out_h = conv_transpose_output_length(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
+  s.out_w = conv_transpose_output_length(in_w, kernel_w, stride_w, dilation_w, padding, output_padding_w);
+  validate(s);
+  return s;
+}
+
+void validate(const Conv2DTransposeShape& s) {
+  const std::string fn = "conv2d_transpose: ";
+  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_channels >= 0 && s.out_channels >= 0,
+          fn + "sizes must be >= 0");
+  require(s.kernel_h >= 1 && s.kernel_w >= 1, fn + "kernel size must be >= 1, got " + dims(s.kernel_h, s.kernel_w));
+  require(s.stride_h >= 1 && s.stride_w >= 1, fn + "strides must be >= 1, got " + dims(s.stride_h, s.stride_w));
+  require(s.dilation_h >= 1 && s.dilation_w >= 1,
+          fn + "dilation_rate must be >= 1, got " + dims(s.dilation_h, s.dilation_w));
+  require(s.pad_top >= 0 && s.pad_left >= 0, fn + "crops must be >= 0, got " + dims(s.pad_top, s.pad_left));
+  require(s.out_h >= 1 && s.out_w >= 1,
+          fn + "output size must be positive, got " + dims(s.out_h, s.out_w) + " from input " + dims(s.in_h, s.in_w));
+  checked_product({s.batch, s.in_h, s.in_w, s.in_channels}, "conv2d_transpose input");
+  checked_product({s.kernel_h, s.kernel_w, s.in_channels, s.out_channels}, "conv2d_transpose kernel");
+  checked_product({s.batch, s.out_h, s.out_w, s.out_channels}, "conv2d_transpose output");
+  // Largest position a tap reaches before cropping: (in - 1) * stride + (kernel - 1) * dilation.
+  check_axis_extent(s.in_h, s.kernel_h, s.stride_h, s.dilation_h, "height");
+  check_axis_extent(s.in_w, s.kernel_w, s.stride_w, s.dilation_w, "width");
+  // The columns of one tile: kernel_h * kernel_w * out_channels floats per pixel.
+  checked_product({kMinTilePixels, s.kernel_h, s.kernel_w, s.out_channels}, "conv2d_transpose scratch");
+}
+
+void conv2d_transpose_nhwc(const float* x, const float* kernel, const float* bias, float* y,
+                           const Conv2DTransposeShape& s, Activation act) {
+  const index_t N = s.batch, H = s.in_h, W = s.in_w, Ci = s.in_channels;
+  const index_t OH = s.out_h, OW = s.out_w, Co = s.out_channels;
+  if (N == 0 || OH == 0 || OW == 0 || Co == 0) return;
+  const index_t row_floats = OW * Co;
+  if (H == 0 || W == 0 || Ci == 0) {  // no input reaches the output: it is act(bias) everywhere
+    std::fill(y, y + N * OH * row_floats, 0.0f);
+    bias_activation(y, N * OH * OW, Co, bias, act);
+    return;
+  }
+  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1)
+    return pointwise_stride1(x, kernel, bias, y, s, act);
+
+  const index_t KH = s.kernel_h, KW = s.kernel_w, taps = KH * KW;
+  const index_t col_floats = taps * Co;  // columns per input pixel
+  const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
+  const index_t pt = s.pad_top, pl = s.pad_left;
+
+  // Kernel (kh, kw, out, in) is row-major (kh*kw*out, in); its transpose is the GEMM's right side,
+  // whose packing Eigen does inside the product, so no rearranged copy is needed.
+  Eigen::Map<const RowMatrix> kernel_rows(kernel, col_floats, Ci);
+  const auto rhs = kernel_rows.transpose();
+
+  const int threads = threads_for_work(s.flops());
+  // Bands per image: one when the images divide evenly among threads, else `threads` per image so
+  // every thread gets the same share.
+  const index_t bands = std::min<index_t>(OH, (threads > 1 && N % threads != 0) ? threads : 1);
+  const index_t items = N * bands;
+  const index_t tile_pixels = std::max(kMinTilePixels, kTileBytes / static_cast<index_t>(sizeof(float) * col_floats));
+  std::vector<float> scratch(static_cast<size_t>(std::min<index_t>(threads, items)) * tile_pixels * col_floats);
+  Eigen::setNbThreads(1);  // parallel over bands instead
+
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (index_t item = 0; item < items; ++item) {
+    const index_t n = item / bands, band = item % bands;
+    const index_t o0 = OH * band / bands, o1 = OH * (band + 1) / bands;
+    float* image = y + n * OH * row_floats;
+    BandWriter out(image, o0, o1, row_floats, Co, bias, act);
+    const int thread = omp_get_thread_num();
+    float* cols = scratch.data() + static_cast<size_t>(thread) * tile_pixels * col_floats;
+
+    // Input rows with a tap landing in [o0, o1).
+    const index_t ih_lo = std::max<index_t>(0, ceil_div(o0 + pt - (KH - 1) * dh, sh));
+    const index_t ih_hi = std::min<index_t>(H, floor_div(o1 - 1 + pt, sh) + 1);
+    const float* x_image = x + n * H * W * Ci;
+    for (index_t p = ih_lo * W; p < ih_hi * W; p += tile_pixels) {
+      const index_t m = std::min(tile_pixels, ih_hi * W - p);
+      Eigen::Map<const RowMatrix> lhs(x_image + p * Ci, m, Ci);
+      Eigen::Map<RowMatrix> cm(cols, m, col_floats);
+      cm.noalias() = lhs * rhs;
+
+      out.zero_until((p + m - 1) / W * sh + (KH - 1) * dh - pt + 1);
+      for (index_t q = 0; q < m; ++q) {
+        const index_t ih = (p + q) / W, iw = (p + q) % W;
+        const float* src_pixel = cols + q * col_floats;
+        for (index_t a = 0; a < KH; ++a) {
+          const index_t oh = ih * sh + a * dh - pt;
+          if (oh < o0 || oh >= o1) continue;
+          float* dst_row = image + oh * row_floats;
+          for (index_t b = 0; b < KW; ++b) {
+            const index_t ow = iw * sw + b * dw - pl;
+            if (ow < 0 || ow >= OW) continue;
+            float* __restrict dst = dst_row + ow * Co;
+            const float* __restrict src = src_pixel + (a * KW + b) * Co;
+            for (index_t c = 0; c < Co; ++c) dst[c] += src[c];
+          }
+        }
+      }
+      // Later pixels are in row >= (p + m) / W, whose taps land at or below that row * sh - pt.
+      out.finish_until((p + m) / W * sh - pt);
+    }
+    out.finish_until(o1);
+  }
+}
+
+}  // namespace nnkern

@@ -29,6 +29,14 @@ index_t conv_pad_before(index_t input, index_t kernel, index_t stride, index_t d
 index_t conv_transpose_output_length(index_t input, index_t kernel, index_t stride, index_t dilation,
                                      Padding padding, index_t output_padding);
 
+// Conv transpose: cells cropped from the start of the full (uncropped) result on one axis, where
+// input cell i's tap k lands at i * stride + k * dilation. Keras 3 (backend_utils.py,
+// _convert_conv_transpose_padding_args_from_keras_to_jax) pads the stride-dilated input by
+// left_pad = min(ceil(pad_len / 2), dilated_kernel - 1) before a correlation, which is a crop of
+// dilated_kernel - 1 - left_pad; so 0 for `valid`, and never negative. output_padding < 0: not given.
+index_t conv_transpose_pad_before(index_t input, index_t kernel, index_t stride, index_t dilation,
+                                  Padding padding, index_t output_padding);
+
 // Product of sizes; throws std::invalid_argument naming `what` if a size is negative or the
 // product overflows int64 (so a later allocation or pointer offset cannot wrap).
 index_t checked_product(std::initializer_list<index_t> sizes, const char* what);
