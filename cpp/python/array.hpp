@@ -29,6 +29,14 @@ inline FloatArray as_float32(const py::handle& obj, const char* fn, const char* 
   return a;
 }
 
+// For checking shapes before any conversion: a numpy array as it is (its shape known without a copy,
+// so an absurd shape, e.g. a broadcast view, is refused before it is materialised); anything else
+// (lists, ...) converted with as_float32.
+inline py::array array_view(const py::handle& obj, const char* fn, const char* arg) {
+  if (py::isinstance<py::array>(obj)) return py::reinterpret_borrow<py::array>(obj);
+  return as_float32(obj, fn, arg);
+}
+
 inline std::optional<FloatArray> as_float32_or_none(const py::object& obj, const char* fn, const char* arg) {
   if (obj.is_none()) return std::nullopt;
   return as_float32(obj, fn, arg);
@@ -60,17 +68,20 @@ inline void require_shape(const py::array& a, const std::vector<index_t>& expect
 
 // A pair argument (int or 2-sequence of ints), each >= min_value; names the argument on error.
 inline std::pair<index_t, index_t> int_pair(const py::object& obj, const char* fn, const char* arg, index_t min_value) {
-  index_t a, b;
-  if (py::isinstance<py::int_>(obj)) {
-    a = b = obj.cast<index_t>();
-  } else {
-    auto v = obj.cast<std::vector<index_t>>();
-    if (v.size() != 2)
-      throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
-                            std::string(py::repr(obj)));
-    a = v[0];
-    b = v[1];
+  std::vector<index_t> v;
+  try {  // floats, strings and ints beyond int64 are not sizes
+    if (PyIndex_Check(obj.ptr()))  // int, numpy integers
+      v.assign(2, obj.cast<index_t>());
+    else
+      v = obj.cast<std::vector<index_t>>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
+                         std::string(py::repr(obj)));
   }
+  if (v.size() != 2)
+    throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a pair of ints, got " +
+                          std::string(py::repr(obj)));
+  const index_t a = v[0], b = v[1];
   if (a < min_value || b < min_value)
     throw py::value_error(std::string(fn) + ": '" + arg + "' must be >= " + std::to_string(min_value) + ", got " +
                           std::string(py::repr(obj)));
@@ -80,6 +91,31 @@ inline std::pair<index_t, index_t> int_pair(const py::object& obj, const char* f
 inline FloatArray new_float_array(const std::vector<index_t>& shape) {
   std::vector<py::ssize_t> s(shape.begin(), shape.end());
   return FloatArray(s);
+}
+
+// The optional `out=` buffer of a kernel: None gives a fresh array of `shape`; otherwise it must be a
+// writeable float32 C-contiguous numpy array of exactly `shape`, and it is written in place.
+inline FloatArray output_array(const py::object& out, const std::vector<index_t>& shape, const char* fn) {
+  if (out.is_none()) return new_float_array(shape);
+  if (!py::isinstance<py::array>(out))
+    throw py::type_error(std::string(fn) + ": 'out' must be a numpy float32 array, got " +
+                         std::string(py::str(py::type::of(out).attr("__name__"))));
+  auto a = py::reinterpret_borrow<py::array>(out);
+  if (!a.dtype().equal(py::dtype::of<float>()))
+    throw py::type_error(std::string(fn) + ": 'out' must have dtype float32, got " + std::string(py::str(a.dtype())));
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(fn) + ": 'out' must be C-contiguous");
+  if (!a.writeable()) throw py::value_error(std::string(fn) + ": 'out' must be writeable");
+  require_shape(a, shape, fn, "out");
+  return py::reinterpret_borrow<FloatArray>(a);
+}
+
+// An `out=` buffer must not share memory with an input the kernel reads while writing it.
+inline void require_disjoint(const py::array& out, const py::array& in, const char* fn, const char* arg) {
+  const auto* o = static_cast<const char*>(out.data());
+  const auto* i = static_cast<const char*>(in.data());
+  if (o < i + in.nbytes() && i < o + out.nbytes())
+    throw py::value_error(std::string(fn) + ": 'out' shares memory with '" + arg + "'");
 }
 
 }  // namespace nnkern::py_bind
