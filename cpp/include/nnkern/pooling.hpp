@@ -1,0 +1,42 @@
+// 2-D max / average pooling forward (Keras MaxPooling2D, AveragePooling2D; 1-D pooling is the same
+// with height 1): NHWC float32, strides, `valid`/`same` with TensorFlow's padding arithmetic.
+#pragma once
+#include "nnkern/common.hpp"
+
+namespace nnkern {
+
+// Output cell (oh, ow) reduces the input cells (h, w) with
+//   oh * stride_h - pad_top  <= h < that + pool_h,   ow * stride_w - pad_left <= w < that + pool_w,
+// clipped to the input: padded cells never win a max and are not counted in an average (Keras/TF
+// `same` semantics; every window holds at least one real cell).
+struct Pool2DShape {
+  index_t batch = 0;
+  index_t in_h = 0, in_w = 0, channels = 0;
+  index_t pool_h = 1, pool_w = 1;
+  index_t stride_h = 1, stride_w = 1;
+  Padding padding = Padding::Valid;
+  // common.hpp's conv_pad_before / conv_output_length with dilation 1.
+  index_t pad_top = 0, pad_left = 0;
+  index_t out_h = 0, out_w = 0;
+
+  // Window cells visited (batch * out_h * out_w * channels * pool_h * pool_w, before clipping).
+  double window_ops() const;
+};
+
+// Fills a shape from Keras pooling arguments, with Keras's output size and padding, then validates
+// it (validate below), so the shape is safe to use when it returns. stride_h/stride_w == 0 means
+// Keras's strides=None: the stride is the pool size.
+Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
+                         index_t pool_w, Padding padding, index_t stride_h = 0, index_t stride_w = 0);
+
+// Throws std::invalid_argument with a clear message for: negative sizes, pool sizes or strides < 1,
+// a window larger than a `valid` input (Keras: the output would be empty), paddings or output sizes
+// that disagree with Keras's rule, and sizes whose products or extents overflow int64.
+void validate(const Pool2DShape& s);
+
+// x (batch, in_h, in_w, channels) row-major (NHWC), y (batch, out_h, out_w, channels).
+// The shape must have passed validate(); x and y must not overlap.
+void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // NaN in a window gives NaN
+void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // mean of the real cells
+
+}  // namespace nnkern
