@@ -13,7 +13,6 @@ namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
-using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 // Rough cost of the gate math per unit and sample (five activations, a few products), used only
@@ -23,30 +22,32 @@ constexpr double kGateFlopsPerUnit = 60.0;
 // Uninitialised float scratch, allocated once per call.
 std::unique_ptr<float[]> scratch(index_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
 
-// Gate math for one sample. z: the 4u pre-activations (i, f, c, o) without the bias, overwritten;
-// bias (4u) or nullptr; c: carry in, new carry out (in place); h: new output.
-// Sigmoid/tanh (Keras's default) is one fused pass over the four gates; other activations go
-// gate by gate through bias_activation, which also gives softmax its Keras meaning here (over
-// the u values of one gate).
-void lstm_gates(float* z, const float* bias, float* c, float* h, index_t u, Activation act, Activation ract) {
+// Gate math for one sample. z: the 4u pre-activations (i, f, c, o), overwritten; c: carry in,
+// new carry out (in place); h: new output. Sigmoid/tanh (Keras's default) is one fused pass over
+// the four gates; other activations go gate by gate through bias_activation, which also gives
+// softmax its Keras meaning here (over the u values of one gate).
+void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activation ract) {
   ArrayMap zi(z, u), zf(z + u, u), zg(z + 2 * u, u), zo(z + 3 * u, u), cm(c, u), hm(h, u);
   if (act == Activation::Tanh && ract == Activation::Sigmoid) {
-    if (bias) {
-      ConstArrayMap bi(bias, u), bf(bias + u, u), bg(bias + 2 * u, u), bo(bias + 3 * u, u);
-      cm = (zf + bf).logistic() * cm + (zi + bi).logistic() * (zg + bg).tanh();
-      hm = (zo + bo).logistic() * cm.tanh();
-    } else {
-      cm = zf.logistic() * cm + zi.logistic() * zg.tanh();
-      hm = zo.logistic() * cm.tanh();
-    }
+    cm = zf.logistic() * cm + zi.logistic() * zg.tanh();
+    hm = zo.logistic() * cm.tanh();
     return;
   }
-  if (bias) ArrayMap(z, 4 * u) += ConstArrayMap(bias, 4 * u);
   for (int gate = 0; gate < 4; ++gate) bias_activation(z + gate * u, 1, u, nullptr, gate == 2 ? act : ract);
   cm = zf * cm + zi * zg;
   hm = cm;
   bias_activation(h, 1, u, nullptr, act);
   hm *= zo;
+}
+
+// Every row of z (rows, 4u) set to the bias (or 0), so that the products can accumulate into it:
+// Eigen's `=` product would zero the block first anyway.
+void fill_with_bias(float* z, index_t rows, index_t gates, const float* bias) {
+  Eigen::Map<RowMatrix> zm(z, rows, gates);
+  if (bias)
+    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, gates);
+  else
+    zm.setZero();
 }
 
 // z (N, 4u) += h (N, u) . U (u, 4u), all row-major, for every step of a sequence. U is the same at
@@ -154,19 +155,17 @@ void lstm_step(const float* x_t, const float* h, const float* c, const float* ke
   const index_t N = s.batch, F = s.input_dim, u = s.units, G = 4 * u;
   if (N == 0 || u == 0) return;
   auto z = scratch(N * G);
+  fill_with_bias(z.get(), N, G, bias);
   Eigen::Map<RowMatrix> zm(z.get(), N, G);
   Eigen::setNbThreads(threads_for_work(2.0 * N * (F + u) * G));
-  if (F > 0)
-    zm.noalias() = Eigen::Map<const RowMatrix>(x_t, N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
-  else
-    zm.setZero();
+  if (F > 0) zm.noalias() += Eigen::Map<const RowMatrix>(x_t, N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
   // h_out may alias h: the product reads all of h before any gate writes h_out.
   zm.noalias() += Eigen::Map<const RowMatrix>(h, N, u) * Eigen::Map<const RowMatrix>(recurrent_kernel, u, G);
   if (c_out != c) std::copy(c, c + N * u, c_out);
   const int threads = threads_for_work(kGateFlopsPerUnit * N * u);
 #pragma omp parallel for num_threads(threads) if (threads > 1)
   for (index_t n = 0; n < N; ++n)
-    lstm_gates(z.get() + n * G, bias, c_out + n * u, h_out + n * u, u, activation, recurrent_activation);
+    lstm_gates(z.get() + n * G, c_out + n * u, h_out + n * u, u, activation, recurrent_activation);
 }
 
 void lstm_sequence(const float* x, const float* kernel, const float* recurrent_kernel, const float* bias,
@@ -179,13 +178,11 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
   if (initial_c) std::copy(initial_c, initial_c + N * u, c_out); else std::fill(c_out, c_out + N * u, 0.0f);
 
   if (T > 0) {
-    // x_t . W for every step from one GEMM, stored time-major (T, N, 4u) so each step's block is
-    // contiguous; the recurrent product accumulates into it in place and the gate pass adds b.
+    // x_t . W + b for every step from one GEMM, stored time-major (T, N, 4u) so each step's block
+    // is contiguous; the recurrent product accumulates into it in place.
     auto z = scratch(T * N * G);
-    Eigen::Map<RowMatrix> zm(z.get(), T * N, G);
-    if (F == 0) {
-      zm.setZero();
-    } else {
+    fill_with_bias(z.get(), T * N, G, bias);
+    if (F > 0) {
       const float* x_time_major = x;
       std::unique_ptr<float[]> x_transposed;
       if (N > 1 && T > 1) {  // (N, T, F) -> (T, N, F)
@@ -196,14 +193,15 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
         x_time_major = x_transposed.get();
       }
       Eigen::setNbThreads(threads_for_work(2.0 * T * N * F * G));
-      zm.noalias() = Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
+      Eigen::Map<RowMatrix>(z.get(), T * N, G).noalias() +=
+          Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
     }
 
     RecurrentProduct recurrent(recurrent_kernel, u, N, threads_for_work(2.0 * N * u * G));
     const int gate_threads = threads_for_work(kGateFlopsPerUnit * N * u);
     auto gates = [&](index_t n, index_t t, float* zt) {
       if (mask && !mask[n * T + t]) return;  // masked step: h and c carry over
-      lstm_gates(zt + n * G, bias, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
+      lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
     };
     for (index_t k = 0; k < T; ++k) {
       const index_t t = options.go_backwards ? T - 1 - k : k;

@@ -83,10 +83,23 @@ def test_lstm_matches_numpy_reference(batch, timesteps, input_dim, units, act, r
         np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
 
 
-@pytest.mark.parametrize("batch,units,input_dim,timesteps", [(32, 64, 20, 6), (3, 33, 7, 5), (40, 24, 9, 3)])
-def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps):
-    # Sizes past the vector width and with odd tails; the fused sigmoid/tanh path and a generic one.
+@pytest.mark.parametrize("batch,units,input_dim,timesteps,threads", [
+    (32, 64, 20, 6, 1), (3, 33, 7, 5, 1), (40, 24, 9, 3, 1), (2, 64, 5, 4, 1), (2, 300, 3, 3, 1),
+    (8, 256, 4, 2, 2), (1, 40, 3, 5, 2)])
+def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps, threads):
+    # Sizes past the vector width and with odd tails, several row and depth blocks of the packed
+    # recurrent product (units 300: two depth blocks), and a threaded one; the fused sigmoid/tanh
+    # path and a generic one.
     rng = np.random.default_rng(units)
+    previous_threads = _core.get_num_threads()
+    _core.set_num_threads(threads)
+    try:
+        check_against_reference(rng, batch, units, input_dim, timesteps)
+    finally:
+        _core.set_num_threads(previous_threads)
+
+
+def check_against_reference(rng, batch, units, input_dim, timesteps):
     x = rng.uniform(-1, 1, (batch, timesteps, input_dim)).astype(np.float32)
     kernel, recurrent, bias = random_weights(rng, input_dim, units, scale=0.3)
     mask = rng.uniform(size=(batch, timesteps)) > 0.2
