@@ -107,6 +107,7 @@ class RecurrentProduct {
     }
     kc_ = kc;
     mc_ = mc;
+    nc_ = nc;
     // Packed blocks (row block i2, depth block k2), each starting on a 64-byte boundary.
     index_t total = 0;
     for (index_t k2 = 0; k2 < units_; k2 += kc_)
@@ -115,7 +116,7 @@ class RecurrentProduct {
         total += (block_rows(i2) * block_depth(k2) + 15) / 16 * 16;
       }
     packed_u_.resize(total);
-    rhs_panel_.resize(kc_ * batch_ + 16);
+    rhs_panel_.resize(kc_ * nc_ + 16);
     Eigen::internal::gemm_pack_lhs<float, Eigen::Index, LhsMapper, Traits::mr, Traits::LhsProgress,
                                    Traits::LhsPacket4Packing, Eigen::ColMajor>
         pack_lhs;
@@ -140,17 +141,20 @@ class RecurrentProduct {
     const ResMapper res(z, rows_);
     const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
     for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
-      pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, 0), block_depth(k2), batch_);
-      auto row_block = [&](index_t r) {
-        const index_t i2 = r * mc_;
-        gebp(res.getSubMapper(i2, 0), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(), block_rows(i2),
-             block_depth(k2), batch_, 1.0f);
-      };
-      if (threads_ > 1) {
+      for (index_t j2 = 0; j2 < batch_; j2 += nc_) {  // one column block unless the batch is huge
+        const index_t cols = std::min(j2 + nc_, batch_) - j2;
+        pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
+        auto row_block = [&](index_t r) {
+          const index_t i2 = r * mc_;
+          gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
+               block_rows(i2), block_depth(k2), cols, 1.0f);
+        };
+        if (threads_ > 1) {
 #pragma omp parallel for num_threads(threads_) schedule(static)
-        for (index_t r = 0; r < row_blocks; ++r) row_block(r);
-      } else {
-        for (index_t r = 0; r < row_blocks; ++r) row_block(r);
+          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
+        } else {
+          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
+        }
       }
     }
   }
@@ -162,7 +166,7 @@ class RecurrentProduct {
   const float* U_;
   index_t units_, rows_, batch_;
   int threads_;
-  index_t kc_ = 0, mc_ = 0;
+  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of U^T, batch
   std::vector<index_t> offsets_;
   AlignedFloats packed_u_, rhs_panel_;
 };

@@ -85,11 +85,11 @@ def test_lstm_matches_numpy_reference(batch, timesteps, input_dim, units, act, r
 
 @pytest.mark.parametrize("batch,units,input_dim,timesteps,threads", [
     (32, 64, 20, 6, 1), (3, 33, 7, 5, 1), (40, 24, 9, 3, 1), (2, 64, 5, 4, 1), (2, 300, 3, 3, 1),
-    (8, 256, 4, 2, 2), (1, 40, 3, 5, 2)])
+    (8, 256, 4, 2, 2), (1, 40, 3, 5, 2), (1200, 8, 2, 3, 1), (1200, 8, 2, 3, 2)])
 def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps, threads):
-    # Sizes past the vector width and with odd tails, several row and depth blocks of the packed
-    # recurrent product (units 300: two depth blocks), and a threaded one; the fused sigmoid/tanh
-    # path and a generic one.
+    # Sizes past the vector width and with odd tails; several row and depth blocks of the packed
+    # recurrent product (units 300: two depth blocks; batch 1200: several batch blocks); threaded
+    # runs; the fused sigmoid/tanh path and a generic one.
     rng = np.random.default_rng(units)
     previous_threads = _core.get_num_threads()
     _core.set_num_threads(threads)
