@@ -1,6 +1,182 @@
-// Filled in by the lstm kernel work.
+// _core.lstm_step and _core.lstm: Keras 3 LSTM forward (one step / a whole sequence).
+#include <cstdint>
+
 #include "array.hpp"
+#include "nnkern/lstm.hpp"
 
 namespace py = pybind11;
+using namespace nnkern;
+using namespace nnkern::py_bind;
 
-void register_lstm(py::module_& m) { (void)m; }
+namespace {
+
+using MaskArray = py::array_t<bool, py::array::c_style | py::array::forcecast>;
+
+std::string shape_str(const std::vector<index_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+Activation named_activation(const std::string& name, const char* fn, const char* arg) {
+  try {
+    return activation_from_name(name);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(std::string(fn) + ": '" + arg + "': " + e.what());
+  }
+}
+
+// The `out=` argument: None gives a fresh array; otherwise it must be a writeable float32
+// C-contiguous ndarray of exactly `shape`, which the kernel writes into.
+FloatArray output_array(const py::object& out, const std::vector<index_t>& shape, const char* fn, const char* arg) {
+  if (out.is_none()) return new_float_array(shape);
+  if (!py::isinstance<py::array_t<float, py::array::c_style>>(out))
+    throw py::type_error(std::string(fn) + ": '" + arg + "' must be a C-contiguous float32 numpy array of shape " +
+                         shape_str(shape) + ", got " +
+                         (py::isinstance<py::array>(out)
+                              ? "dtype " + std::string(py::str(out.attr("dtype"))) + " shape " +
+                                    py_bind::shape_str(py::reinterpret_borrow<py::array>(out))
+                              : std::string(py::str(py::type::of(out).attr("__name__")))));
+  auto a = py::reinterpret_borrow<FloatArray>(out);
+  require_shape(a, shape, fn, arg);
+  if (!a.writeable()) throw py::value_error(std::string(fn) + ": '" + arg + "' is read-only");
+  return a;
+}
+
+// Shape check of kernel (F, 4u) and recurrent_kernel (u, 4u); returns u.
+index_t check_kernels(const FloatArray& w, const FloatArray& rk, index_t input_dim, const char* fn) {
+  require_ndim(rk, 2, fn, "recurrent_kernel", "(units, 4 * units)");
+  const index_t u = rk.shape(0);
+  if (rk.shape(1) != 4 * u)
+    throw py::value_error(std::string(fn) + ": 'recurrent_kernel' must have shape (units, 4 * units), got " +
+                          py_bind::shape_str(rk));
+  require_ndim(w, 2, fn, "kernel", "(input_dim, 4 * units)");
+  if (w.shape(0) != input_dim || w.shape(1) != 4 * u)
+    throw py::value_error(std::string(fn) + ": 'kernel' must have shape " + shape_str({input_dim, 4 * u}) +
+                          " (input_dim of x, 4 * units of recurrent_kernel), got " + py_bind::shape_str(w));
+  return u;
+}
+
+void check_shape(const LstmShape& s, const char* fn) {
+  try {
+    validate(s);
+  } catch (const std::invalid_argument& e) {
+    throw py::value_error(std::string(fn) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+void register_lstm(py::module_& m) {
+  m.def(
+      "lstm_step",
+      [](const py::object& x_in, const py::object& h_in, const py::object& c_in, const py::object& kernel_in,
+         const py::object& recurrent_in, const py::object& bias_in, const std::string& activation,
+         const std::string& recurrent_activation, const py::object& out) {
+        constexpr const char* fn = "lstm_step";
+        const Activation act = named_activation(activation, fn, "activation");
+        const Activation ract = named_activation(recurrent_activation, fn, "recurrent_activation");
+        FloatArray x = as_float32(x_in, fn, "x_t");
+        FloatArray h = as_float32(h_in, fn, "h");
+        FloatArray c = as_float32(c_in, fn, "c");
+        FloatArray w = as_float32(kernel_in, fn, "kernel");
+        FloatArray rk = as_float32(recurrent_in, fn, "recurrent_kernel");
+        auto b = as_float32_or_none(bias_in, fn, "bias");
+        require_ndim(x, 2, fn, "x_t", "(batch, input_dim)");
+        const index_t u = check_kernels(w, rk, x.shape(1), fn);
+        const LstmShape s{x.shape(0), 1, x.shape(1), u};
+        require_shape(h, {s.batch, u}, fn, "h");
+        require_shape(c, {s.batch, u}, fn, "c");
+        if (b) require_shape(*b, {4 * u}, fn, "bias");
+        check_shape(s, fn);
+        FloatArray h_out, c_out;
+        if (out.is_none()) {
+          h_out = new_float_array({s.batch, u});
+          c_out = new_float_array({s.batch, u});
+        } else {
+          if (!py::isinstance<py::tuple>(out) && !py::isinstance<py::list>(out))
+            throw py::type_error("lstm_step: 'out' must be a pair (h_out, c_out) of float32 arrays");
+          auto pair = py::reinterpret_borrow<py::sequence>(out);
+          if (pair.size() != 2) throw py::value_error("lstm_step: 'out' must be a pair (h_out, c_out)");
+          h_out = output_array(pair[0], {s.batch, u}, fn, "out[0]");
+          c_out = output_array(pair[1], {s.batch, u}, fn, "out[1]");
+        }
+        const float *xp = x.data(), *hp = h.data(), *cp = c.data(), *wp = w.data(), *rp = rk.data();
+        const float* bp = b ? b->data() : nullptr;
+        float *hop = h_out.mutable_data(), *cop = c_out.mutable_data();
+        if (hop == cop && s.batch * u > 0) throw py::value_error("lstm_step: out[0] and out[1] are the same array");
+        {
+          py::gil_scoped_release nogil;
+          lstm_step(xp, hp, cp, wp, rp, bp, hop, cop, s, act, ract);
+        }
+        return py::make_tuple(h_out, c_out);
+      },
+      py::arg("x_t"), py::arg("h"), py::arg("c"), py::arg("kernel"), py::arg("recurrent_kernel"),
+      py::arg("bias") = py::none(), py::arg("activation") = "tanh", py::arg("recurrent_activation") = "sigmoid",
+      py::kw_only(), py::arg("out") = py::none(),
+      "One Keras LSTM step: (h, c) from x_t (batch, input_dim) and the previous h, c (batch, units).\n"
+      "kernel (input_dim, 4u), recurrent_kernel (u, 4u), bias (4u,) as Keras stores them (gates i, f, c, o).\n"
+      "out=(h_out, c_out) writes into given float32 arrays (they may be h and c themselves).");
+
+  m.def(
+      "lstm",
+      [](const py::object& x_in, const py::object& kernel_in, const py::object& recurrent_in,
+         const py::object& bias_in, const std::string& activation, const std::string& recurrent_activation,
+         bool return_sequences, bool go_backwards, const py::object& h0_in, const py::object& c0_in,
+         const py::object& mask_in, const py::object& out) {
+        constexpr const char* fn = "lstm";
+        LstmOptions options;
+        options.activation = named_activation(activation, fn, "activation");
+        options.recurrent_activation = named_activation(recurrent_activation, fn, "recurrent_activation");
+        options.return_sequences = return_sequences;
+        options.go_backwards = go_backwards;
+        FloatArray x = as_float32(x_in, fn, "x");
+        FloatArray w = as_float32(kernel_in, fn, "kernel");
+        FloatArray rk = as_float32(recurrent_in, fn, "recurrent_kernel");
+        auto b = as_float32_or_none(bias_in, fn, "bias");
+        auto h0 = as_float32_or_none(h0_in, fn, "initial_h");
+        auto c0 = as_float32_or_none(c0_in, fn, "initial_c");
+        require_ndim(x, 3, fn, "x", "(batch, timesteps, input_dim)");
+        const index_t u = check_kernels(w, rk, x.shape(2), fn);
+        const LstmShape s{x.shape(0), x.shape(1), x.shape(2), u};
+        if (b) require_shape(*b, {4 * u}, fn, "bias");
+        if (h0) require_shape(*h0, {s.batch, u}, fn, "initial_h");
+        if (c0) require_shape(*c0, {s.batch, u}, fn, "initial_c");
+        std::optional<MaskArray> mask;  // (a default-constructed array_t is an empty array, not null)
+        if (!mask_in.is_none()) {
+          mask = MaskArray::ensure(mask_in);
+          if (!*mask) {
+            PyErr_Clear();
+            throw py::type_error("lstm: 'mask' cannot be converted to a bool array (got " +
+                                 std::string(py::str(py::type::of(mask_in).attr("__name__"))) + ")");
+          }
+          require_shape(*mask, {s.batch, s.timesteps}, fn, "mask");
+        }
+        check_shape(s, fn);
+        const std::vector<index_t> out_shape =
+            return_sequences ? std::vector<index_t>{s.batch, s.timesteps, u} : std::vector<index_t>{s.batch, u};
+        FloatArray y = output_array(out, out_shape, fn, "out");
+        FloatArray h_out = new_float_array({s.batch, u});
+        FloatArray c_out = new_float_array({s.batch, u});
+        const float *xp = x.data(), *wp = w.data(), *rp = rk.data();
+        const float* bp = b ? b->data() : nullptr;
+        const float* h0p = h0 ? h0->data() : nullptr;
+        const float* c0p = c0 ? c0->data() : nullptr;
+        // numpy bools are one byte holding 0 or 1.
+        const auto* mp = mask ? reinterpret_cast<const std::uint8_t*>(mask->data()) : nullptr;
+        float *yp = y.mutable_data(), *hp = h_out.mutable_data(), *cp = c_out.mutable_data();
+        {
+          py::gil_scoped_release nogil;
+          lstm_sequence(xp, wp, rp, bp, h0p, c0p, mp, yp, hp, cp, s, options);
+        }
+        return py::make_tuple(y, h_out, c_out);
+      },
+      py::arg("x"), py::arg("kernel"), py::arg("recurrent_kernel"), py::arg("bias") = py::none(),
+      py::arg("activation") = "tanh", py::arg("recurrent_activation") = "sigmoid",
+      py::arg("return_sequences") = false, py::arg("go_backwards") = false, py::arg("initial_h") = py::none(),
+      py::arg("initial_c") = py::none(), py::arg("mask") = py::none(), py::kw_only(), py::arg("out") = py::none(),
+      "Keras 3 LSTM over x (batch, timesteps, input_dim) -> (output, h, c).\n"
+      "output is (batch, timesteps, units) with return_sequences (in processing order when go_backwards,\n"
+      "as Keras), else (batch, units). mask (batch, timesteps), any bool/int array: at a False step a\n"
+      "sample keeps h and c and outputs the carried h. initial_h / initial_c default to zeros.");
+}
