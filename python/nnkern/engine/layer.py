@@ -29,6 +29,24 @@ _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_
 _call_context = {"training": None}
 
 
+# Keras's name scopes: a weight's `path` is the chain of layer names open (being built or called) when it
+# is created, e.g. "time_distributed/dense/kernel" or "sequential/dense/kernel". A layer remembers the
+# path it was first opened under (Keras's `_parent_path`). Entries: (layer, path tuple including its name).
+_scope_stack = []
+
+
+def _enter_scope(layer):
+    """Open `layer`'s name scope unless it is the innermost one already; returns whether one was pushed."""
+    if _scope_stack and _scope_stack[-1][0] is layer:
+        return False
+    parent = layer.__dict__.get("_parent_path")
+    if parent is None:
+        parent = _scope_stack[-1][1] if _scope_stack else ()
+        object.__setattr__(layer, "_parent_path", parent)
+    _scope_stack.append((layer, parent + (layer.name,)))
+    return True
+
+
 def _is_default(method):
     return getattr(method, "_nnkern_default", False)
 
@@ -44,10 +62,13 @@ def _wrap_build(build):
     def build_wrapper(self, *args, **kwargs):
         depth = self.__dict__.get("_build_depth", 0)
         object.__setattr__(self, "_build_depth", depth + 1)
+        pushed = _enter_scope(self)
         try:
             build(self, *args, **kwargs)
         finally:
             object.__setattr__(self, "_build_depth", depth)
+            if pushed:
+                _scope_stack.pop()
         if depth == 0:  # post-build actions once, after the outermost build() of the class chain
             try:
                 self._build_shapes_dict = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
@@ -222,7 +243,11 @@ class Layer:
         name = name or "variable"
         value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
                                               what=f"layer '{self.name}' weight '{name}'")
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        pushed = _enter_scope(self)
+        path = "/".join(_scope_stack[-1][1] + (name,))
+        if pushed:
+            _scope_stack.pop()
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=path)
         variable.regularizer = regularizer
         variable.constraint = constraint
         self._track_variable(variable)
@@ -392,9 +417,14 @@ class Layer:
             raise RuntimeError(f"In layer '{self.__class__.__name__}', you forgot to call `super().__init__()` "
                                "as the first statement in the `__init__()` method. Go add it!")
         self._called = True
-        if any_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
-        return self._eager_call(args, kwargs)
+        pushed = _enter_scope(self)
+        try:
+            if any_symbolic(args, kwargs):
+                return self._symbolic_call(args, kwargs)
+            return self._eager_call(args, kwargs)
+        finally:
+            if pushed:
+                _scope_stack.pop()
 
     def _eager_call(self, args, kwargs):
         reset = False
@@ -492,7 +522,10 @@ class Layer:
             except Exception:
                 pass
         first = args[0] if args else next(iter(kwargs.values()), None)
-        self.build(_shape_of(first))
+        shape = _shape_of(first)
+        self.build(shape)
+        if self._build_shapes_dict is None:  # Keras records the build shape of the default build() too
+            self._build_shapes_dict = {"input_shape": shape}
 
     def _assert_input_compatibility(self, inputs):
         if self.input_spec:

@@ -281,9 +281,9 @@ def batch_dot(x, y, axes):
     if x.shape[ax] != y.shape[ay]:
         raise ValueError(f"Cannot do batch_dot on inputs with shapes {x.shape} and {y.shape} with axes={axes}. "
                          f"x.shape[{ax}] != y.shape[{ay}] ({x.shape[ax]} != {y.shape[ay]}).")
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    xs = ["b"] + [letters[i] for i in range(1, x.ndim)]
-    ys = ["b"] + [letters[i + x.ndim] for i in range(1, y.ndim)]
+    letters = "abcdefghijklmnopqrstuvwxyz"  # the batch axis is "B", so no other axis can take its letter
+    xs = ["B"] + [letters[i] for i in range(1, x.ndim)]
+    ys = ["B"] + [letters[i + x.ndim] for i in range(1, y.ndim)]
     ys[ay] = xs[ax]
     out = [c for i, c in enumerate(xs) if i != ax] + [c for i, c in enumerate(ys) if i not in (0, ay)]
     result = np.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)
