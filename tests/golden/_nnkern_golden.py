@@ -51,3 +51,25 @@ def check_layer_case(zoo_case, golden, arrays):
 def jsonable(obj):
     """obj as it reads back from JSON (tuples -> lists), for comparing configs with the goldens."""
     return json.loads(json.dumps(obj, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+
+
+_MODEL_GOLDENS = {case["id"]: (case, arrays) for case, arrays in load_cases("models")}
+
+
+def model_golden(model_id):
+    return _MODEL_GOLDENS[model_id]
+
+
+def build_model(model_id):
+    """The zoo model built with nnkern, with the deterministic weights the goldens used."""
+    from _layer_zoo import MODELS
+    nnkern.backend.clear_session()
+    model = MODELS[model_id][0](nnkern)
+    model.set_weights(det_weights(model))
+    return model
+
+
+def summary_text(model, line_length=None):
+    lines = []
+    model.summary(line_length=line_length, print_fn=lines.append)
+    return "".join(lines)

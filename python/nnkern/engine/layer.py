@@ -87,6 +87,8 @@ class Layer:
     # Built-in layers return proper numpy arrays of the right dtype; outputs of other layers (Lambda,
     # user layers) are normalized (float64 -> float32, array-likes -> arrays) by the prediction plan.
     _plan_trusted = False
+    # Whether Keras's own call() of this layer takes `mask` (nnkern's merge layers take it, Keras's don't).
+    _keras_call_has_mask = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -471,8 +473,12 @@ class Layer:
             previous_mask = tree.map_structure(get_mask, first)
         else:
             previous_mask = tree.map_structure(get_mask, first)
+        node_kwargs = kwargs
         if self._call_has_mask_arg and explicit_mask is None:
             call_kwargs["mask"] = previous_mask if any(m is not None for m in tree.flatten(previous_mask)) else None
+            if call_kwargs["mask"] is None and "mask" not in kwargs and self._keras_call_has_mask:
+                # Keras fills in `mask=None` for a call() with a mask argument, and records it in the node.
+                node_kwargs = {**kwargs, "mask": None}
         outputs = self.compute_output_spec(*args, **call_kwargs)
         outputs = tree.map_structure(_fresh_tensor, outputs)
         if self.supports_masking:
@@ -481,7 +487,7 @@ class Layer:
             warnings.warn(f"Layer '{self.name}' (of type {self.__class__.__name__}) was passed an input with a "
                           "mask attached to it. However, this layer does not support masking and will therefore "
                           "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
-        Node(self, args, kwargs, outputs)
+        Node(self, args, node_kwargs, outputs)
         return outputs
 
     def _set_symbolic_masks(self, first, outputs, previous_mask):
@@ -657,7 +663,12 @@ def _as_shape_tuple(shape):
 
 
 def _fresh_tensor(x):
-    return x if x is None else KerasTensor(x.shape, dtype=x.dtype, sparse=getattr(x, "sparse", False))
+    if x is None:
+        return x
+    # A spec made just now for this call keeps its name, so each output uses one auto-name as in Keras
+    # (keras_tensor, keras_tensor_1, ...); a tensor already in the graph gets a new one.
+    name = None if hasattr(x, "_keras_history") else x.name
+    return KerasTensor(x.shape, dtype=x.dtype, sparse=getattr(x, "sparse", False), name=name)
 
 
 def _as_mask_tensor(m):

@@ -17,6 +17,7 @@ class Merge(Layer):
     """Element-wise merge of a list of same-shaped (broadcastable) tensors."""
 
     _plan_trusted = True
+    _keras_call_has_mask = False
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
