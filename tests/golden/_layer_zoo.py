@@ -264,6 +264,16 @@ def sequential_embedding(k):
                          k.layers.GlobalAveragePooling1D(), k.layers.Dense(2)])
 
 
+def sequential_input_shape(k):
+    return k.Sequential([k.layers.Dense(8, activation="relu", input_shape=(5,)), k.layers.Dense(3)])
+
+
+def float64_input(k):
+    inp = k.Input(shape=(3,), dtype="float64")
+    h = k.layers.Dense(2)(inp)
+    return k.Model(inp, [h, k.layers.Flatten()(inp), k.layers.Activation("relu")(inp)])
+
+
 def int32_merges(k):
     a = k.Input(shape=(2, 3), dtype="int32")
     b = k.Input(shape=(2, 3), dtype="int32")
@@ -335,6 +345,8 @@ MODELS = {
     "sequential": (sequential, [((5,), F, -1, 1)]),
     "sequential_add": (sequential_add, [((4, 3), F, -1, 1)]),
     "sequential_embedding": (sequential_embedding, [((6,), I, 0, 5)]),
+    "sequential_input_shape": (sequential_input_shape, [((5,), F, -1, 1)]),
+    "float64_input": (float64_input, [((3,), "float64", -2, 2)]),
     "int32_merges": (int32_merges, [((2, 3), I, -50, 50)] * 2),
     "masking_time_distributed": (masking_time_distributed, [((4, 3), I, 0, 2)]),
     "dict_inputs": (dict_inputs, [((3,), F, -1, 1), ((2,), F, -1, 1)]),

@@ -479,7 +479,8 @@ class Layer:
             if call_kwargs["mask"] is None and "mask" not in kwargs and self._keras_call_has_mask:
                 # Keras fills in `mask=None` for a call() with a mask argument, and records it in the node.
                 node_kwargs = {**kwargs, "mask": None}
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+        spec_args, call_kwargs = _autocast_specs(self, args, call_kwargs)
+        outputs = self.compute_output_spec(*spec_args, **call_kwargs)
         outputs = tree.map_structure(_fresh_tensor, outputs)
         if self.supports_masking:
             self._set_symbolic_masks(first, outputs, previous_mask)
@@ -660,6 +661,30 @@ def _as_shape_tuple(shape):
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(None if d is None else int(d) for d in shape)
+
+
+def needs_autocast(layer, x):
+    """Keras casts a float input of another float dtype to the layer's compute dtype (autocast layers)."""
+    dtype = x.dtype if isinstance(x.dtype, str) else standardize_dtype(x.dtype)
+    return layer.autocast and dtype.startswith("float") and dtype != layer.compute_dtype
+
+
+def _autocast_specs(layer, args, kwargs):
+    """(args, kwargs) with float KerasTensors of another dtype replaced by compute-dtype specs, for shape
+    inference only (the node still records the tensors given)."""
+    if not layer.autocast:
+        return args, kwargs
+
+    def cast(x):
+        if isinstance(x, KerasTensor) and needs_autocast(layer, x):
+            spec = KerasTensor(x.shape, dtype=layer.compute_dtype, name=x.name)
+            spec._keras_mask = x._keras_mask
+            return spec
+        return x
+    if not any(isinstance(x, KerasTensor) and needs_autocast(layer, x) for x in tree.flatten((args, kwargs))):
+        return args, kwargs
+    return tree.map_structure(cast, args), {k: (v if k == "mask" else tree.map_structure(cast, v))
+                                            for k, v in kwargs.items()}
 
 
 def _fresh_tensor(x):
