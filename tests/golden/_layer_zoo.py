@@ -122,6 +122,23 @@ def _layer_cases():
         add((cls.lower(), cls, {}, [((3, 4, 2), F, -1, 1)]))
         add((cls.lower() + "_keepdims", cls, {"keepdims": True}, [((3, 4, 2), F, -1, 1)]))
         add((cls.lower() + "_cf", cls, {"data_format": "channels_first"}, [((3, 4, 2), F, -1, 1)]))
+    # Integer inputs: which layers keep them integer and which compute in float32, as Keras does.
+    i35 = [((3, 5), I, -9, 9)]
+    add(("int32_activation_relu", "Activation", {"activation": "relu"}, i35))
+    add(("int32_activation_linear", "Activation", {"activation": "linear"}, i35))
+    add(("int32_dropout", "Dropout", {"rate": 0.5}, i35))
+    add(("int32_masking", "Masking", {"mask_value": 0}, [((3, 2), I, 0, 2)]))
+    add(("int32_upsampling1d", "UpSampling1D", {"size": 2}, i35))
+    add(("int32_zeropadding1d", "ZeroPadding1D", {"padding": 1}, i35))
+    add(("int32_cropping1d", "Cropping1D", {"cropping": (1, 0)}, i35))
+    add(("int32_global_average_pooling1d", "GlobalAveragePooling1D", {}, i35))
+    add(("int32_global_max_pooling1d", "GlobalMaxPooling1D", {}, i35))
+    add(("int32_subtract", "Subtract", {}, i35 * 2))
+    add(("int32_multiply", "Multiply", {}, i35 * 2))
+    add(("int32_minimum", "Minimum", {}, i35 * 2))
+    add(("int32_dot", "Dot", {"axes": 2}, i35 * 2))
+    add(("int32_time_distributed_dense", "TimeDistributed", {"layer": ("Dense", {"units": 2})}, i35))
+    add(("float_embedding_indices", "Embedding", {"input_dim": 10, "output_dim": 2}, [((4,), F, 0, 10)]))
     add(("time_distributed_dense", "TimeDistributed", {"layer": ("Dense", {"units": 3})}, [((4, 5), F, -1, 1)]))
     add(("time_distributed_dense_4d", "TimeDistributed", {"layer": ("Dense", {"units": 2, "activation": "tanh"})},
          [((2, 3, 4), F, -1, 1)]))

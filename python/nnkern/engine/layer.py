@@ -204,6 +204,8 @@ class Layer:
     # ------------------------------------------------------------------ weights
     @default
     def build(self, input_shape=None):
+        if input_shape is not None and self._build_shapes_dict is None:
+            self._build_shapes_dict = {"input_shape": input_shape}  # Keras records it for any build()
         self.built = True
 
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -566,7 +568,8 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self.dtype_policy)}
-        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__ \
+                and not type(self).__module__.startswith("nnkern."):
             # A user layer without get_config(): return its constructor arguments, as Keras does.
             args, kwargs = self._constructor_args
             try:
