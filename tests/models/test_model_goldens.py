@@ -78,3 +78,19 @@ def test_evaluate_matches_keras(case_id, model_id, compile_kwargs, target):
     assert set(logs) == set(golden["logs"])
     for key, value in golden["logs"].items():
         np.testing.assert_allclose(logs[key], value, rtol=RTOL)
+
+
+@pytest.mark.parametrize("model_id", [m for m in MODEL_IDS if "config" in model_golden(m)[0]])
+def test_model_from_keras_config_predicts_the_same(model_id):
+    import nnkern
+    from _layer_zoo import det_weights
+    golden, arrays = model_golden(model_id)
+    cls = nnkern.Sequential if "build_input_shape" in golden["config"] else nnkern.Model
+    model = cls.from_config(golden["config"])
+    assert jsonable(model.get_config()) == golden["config"]
+    assert [layer.name for layer in model.layers] == golden["layer_names"]
+    model.set_weights(det_weights(model))
+    x = model_predict_input(model_id, det_inputs(MODELS[model_id][1], 3))
+    y = model.predict(x, verbose=0)
+    for i, got in enumerate(y if isinstance(y, list) else [y]):
+        np.testing.assert_allclose(got, arrays[f"y{i}"][:3], rtol=RTOL, atol=ATOL)
