@@ -308,6 +308,14 @@ def masking_time_distributed(k):
     return k.Model(inp, k.layers.GlobalAveragePooling1D()(x))
 
 
+def embedding_mask_chain(k):
+    inp = k.Input(shape=(5,), dtype="int32")
+    e = k.layers.Embedding(10, 3, mask_zero=True)(inp)
+    y = k.layers.GlobalAveragePooling1D()(e)
+    x = k.layers.Masking()(k.layers.RepeatVector(2)(y))
+    return k.Model(inp, [k.layers.Dense(1)(x), k.layers.TimeDistributed(k.layers.Dense(2))(x)])
+
+
 def dict_inputs(k):
     inputs = {"x": k.Input(shape=(3,), name="x"), "y": k.Input(shape=(2,), name="y")}
     z = k.layers.Concatenate()([inputs["x"], inputs["y"]])
@@ -366,6 +374,7 @@ MODELS = {
     "float64_input": (float64_input, [((3,), "float64", -2, 2)]),
     "int32_merges": (int32_merges, [((2, 3), I, -50, 50)] * 2),
     "masking_time_distributed": (masking_time_distributed, [((4, 3), I, 0, 2)]),
+    "embedding_mask_chain": (embedding_mask_chain, [((5,), I, 0, 3)]),
     "dict_inputs": (dict_inputs, [((3,), F, -1, 1), ((2,), F, -1, 1)]),
     "multi_output_lambda": (multi_output_lambda, [((4, 4), F, -1, 1)]),
     "reshaping_chain": (reshaping_chain, [((6,), F, -1, 1)]),

@@ -19,7 +19,8 @@ from _layer_zoo import (EVALUATE_CASES, LAYER_CASES, MODELS, PREDICT_SIZES, buil
                         det_weights, eval_targets, model_predict_input)
 
 SUMMARY_LINE_LENGTHS = (None, 70)
-CONFIG_MODELS = ("multi_input", "sequential", "nested", "multi_output")
+CONFIG_MODELS = ("multi_input", "sequential", "nested", "multi_output", "masking_time_distributed",
+                 "embedding_mask_chain")
 
 
 def _jsonable(obj):

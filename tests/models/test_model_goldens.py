@@ -7,9 +7,6 @@ from _layer_zoo import EVALUATE_CASES, MODELS, PREDICT_SIZES, det_inputs, eval_t
 from _nnkern_golden import ATOL, RTOL, build_model, jsonable, model_golden, summary_text
 
 MODEL_IDS = list(MODELS)
-# Keras records the ops of Masking.compute_mask (not_equal, any) as graph nodes when a later layer's call()
-# takes the mask, and lists them in the summary; nnkern computes masks outside the graph.
-SUMMARY_XFAIL = {"masking_time_distributed"}
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
@@ -31,8 +28,6 @@ def test_structure_matches_keras(model_id):
 @pytest.mark.parametrize("line_length", ["None", "70"])
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_summary_text_matches_keras(model_id, line_length, monkeypatch):
-    if model_id in SUMMARY_XFAIL:
-        pytest.xfail("Keras lists the mask ops (not_equal, any) of Masking as graph nodes")
     monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made: Keras's default widths apply
     golden, _ = model_golden(model_id)
     model = build_model(model_id)
