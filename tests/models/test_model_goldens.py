@@ -89,3 +89,15 @@ def test_model_from_keras_config_predicts_the_same(model_id):
     y = model.predict(x, verbose=0)
     for i, got in enumerate(y if isinstance(y, list) else [y]):
         np.testing.assert_allclose(got, arrays[f"y{i}"][:3], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("option", ["expand_nested", "show_trainable"])
+@pytest.mark.parametrize("model_id", [m for m in MODEL_IDS if "summaries_options" in model_golden(m)[0]])
+def test_summary_options_match_keras(model_id, option, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    golden, _ = model_golden(model_id)
+    model = build_model(model_id)
+    model.layers[-1].trainable = False
+    lines = []
+    model.summary(print_fn=lines.append, **{option: True})
+    assert "".join(lines) == golden["summaries_options"][option]
