@@ -87,6 +87,10 @@ def _layer_cases():
     add(("upsampling2d_23", "UpSampling2D", {"size": (2, 3)}, [((2, 3, 2), F, -1, 1)]))
     add(("upsampling2d_cf", "UpSampling2D", {"size": 2, "data_format": "channels_first"},
          [((2, 2, 3), F, -1, 1)]))
+    add(("upsampling2d_bilinear", "UpSampling2D", {"size": 2, "interpolation": "bilinear"},
+         [((3, 4, 2), F, -1, 1)]))
+    add(("upsampling2d_bilinear_31_cf", "UpSampling2D", {"size": (3, 1), "interpolation": "bilinear",
+                                                          "data_format": "channels_first"}, [((2, 3, 4), F, -1, 1)]))
     add(("zeropadding1d", "ZeroPadding1D", {"padding": 1}, x35))
     add(("zeropadding1d_12", "ZeroPadding1D", {"padding": (1, 2)}, x35))
     add(("zeropadding2d", "ZeroPadding2D", {"padding": 1}, [((2, 3, 2), F, -1, 1)]))
