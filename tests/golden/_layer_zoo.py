@@ -402,10 +402,15 @@ EVALUATE_CASES = [
     ("eval_sequential_mse", "sequential", {"loss": "mse", "metrics": ["mae"]}, "float3"),
     ("eval_sequential_loss_only", "sequential", {"loss": "categorical_crossentropy"}, "onehot3"),
     ("eval_siamese_bce", "siamese", {"loss": "binary_crossentropy", "metrics": ["accuracy"]}, "binary1"),
+    ("eval_multi_output", "multi_output", {"loss": ["categorical_crossentropy", "mse"],
+                                           "loss_weights": [1.0, 0.5], "metrics": [["accuracy"], ["mae"]]},
+     "onehot3+float1"),
 ]
 
 
 def eval_targets(kind, n, seed=3):
+    if "+" in kind:  # one target per output
+        return [eval_targets(part, n, seed + i) for i, part in enumerate(kind.split("+"))]
     if kind.startswith("onehot"):
         classes = int(kind[len("onehot"):])
         return np.eye(classes, dtype="float32")[det((n,), seed, "int32", 0, classes)]
