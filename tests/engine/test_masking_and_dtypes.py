@@ -16,6 +16,10 @@ def fresh_names():
 class MaskRecorder(layers.Layer):
     """Passes its input through and returns the mask it was given as a second output (0/1 floats)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
     def call(self, inputs, mask=None):
         m = np.ones(inputs.shape[:2], bool) if mask is None else np.asarray(mask)
         return [inputs, m.astype(np.float32)]
@@ -53,7 +57,8 @@ def test_mask_passes_through_mask_supporting_layers_and_stops_at_others():
     masked = layers.Masking()(inp)
     through = layers.TimeDistributed(layers.Dense(2))(masked)
     assert masked._keras_mask is not None and through._keras_mask is not None
-    flat = layers.Flatten()(masked)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        flat = layers.Flatten()(masked)
     assert getattr(flat, "_keras_mask", None) is None
 
 
