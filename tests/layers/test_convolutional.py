@@ -238,3 +238,13 @@ def test_keras_1_2_module_paths():
     assert LSTM is layers.LSTM and Embedding is layers.Embedding
     with pytest.raises(ImportError):
         from nnkern.layers.convolutional import NoSuchLayer  # noqa: F401
+
+
+# ---------------------------------------------------------------------- Keras goldens
+
+from ._golden_layers import cases_of, check_single  # noqa: E402
+
+
+@pytest.mark.parametrize("case, arrays", cases_of("Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose"))
+def test_keras_golden(case, arrays):
+    check_single(case, arrays)

@@ -76,3 +76,14 @@ def test_bad_inputs_name_the_layer():
         layer(np.zeros((4, 4, 2), np.float32))
     with pytest.raises(ValueError, match="negative"):
         layers.MaxPooling2D(5, strides=1)(layers.Input(shape=(3, 3, 1)))
+
+
+# ---------------------------------------------------------------------- Keras goldens
+
+from ._golden_layers import cases_of, check_single  # noqa: E402
+
+
+@pytest.mark.parametrize("case, arrays", cases_of("MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+                                                  "AveragePooling2D"))
+def test_keras_golden(case, arrays):
+    check_single(case, arrays)

@@ -246,3 +246,67 @@ def test_bad_inputs_name_the_layer():
         lstm(np.zeros((2, 4, 3), np.float32), initial_state=[np.zeros((2, 3)), np.zeros((2, 2))])
     with pytest.raises(ValueError, match="lstm_x.*mask"):
         lstm(np.zeros((2, 4, 3), np.float32), mask=np.ones((2, 3), bool))
+
+
+# ---------------------------------------------------------------------- Keras goldens
+
+from ._golden_layers import close as golden_close  # noqa: E402
+from ._golden_layers import cases_of, check_single, ordered  # noqa: E402
+
+
+@pytest.mark.parametrize("case, arrays", cases_of("LSTM"))
+def test_keras_golden(case, arrays):
+    check_single(case, arrays)
+
+
+def _build_graph(case):
+    """The nnkern twin of the Keras model of a graph golden: (model, layers whose weights were seeded)."""
+    kind, flags = case["kind"], case["flags"]
+    if kind == "masking":
+        inp = layers.Input(shape=(7, 4))
+        lstm = layers.LSTM(5, **flags)
+        return Model(inp, lstm(layers.Masking(0.0)(inp))), [lstm]
+    if kind == "embedding":
+        inp = layers.Input(shape=(6,), dtype="int32")
+        emb, lstm = layers.Embedding(20, 4, mask_zero=True), layers.LSTM(5, **flags)
+        return Model(inp, lstm(emb(inp))), [emb, lstm]
+    if kind == "stacked":
+        inp = layers.Input(shape=(6, 2))
+        first, second = layers.LSTM(4, return_sequences=True), layers.LSTM(3)
+        return Model(inp, second(first(layers.Masking(0.0)(inp)))), [first, second]
+    if kind == "initial_state":
+        inp, h, c = layers.Input(shape=(5, 4)), layers.Input(shape=(5,)), layers.Input(shape=(5,))
+        lstm = layers.LSTM(5, **flags)
+        return Model([inp, h, c], lstm(inp, initial_state=[h, c])), [lstm]
+    if kind == "encdec":
+        enc_in, dec_in = layers.Input(shape=(6, 3)), layers.Input(shape=(4, 2))
+        encoder = layers.LSTM(5, return_state=True)
+        _, h, c = encoder(enc_in)
+        decoder = layers.LSTM(5, return_sequences=True, return_state=True)
+        dec_seq, _, _ = decoder(dec_in, initial_state=[h, c])
+        dense = layers.Dense(3, activation="softmax")
+        return Model([enc_in, dec_in], dense(dec_seq)), [encoder, decoder, dense]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("case, arrays", cases_of(kinds=("masking", "embedding", "stacked", "initial_state",
+                                                         "encdec")))
+def test_keras_golden_models(case, arrays):
+    """Masks from Masking / Embedding(mask_zero=True), mask propagation, initial_state and an
+    encoder-decoder, against Keras."""
+    model, seeded_layers = _build_graph(case)
+    outs = model.outputs
+    assert [list(t.shape) for t in outs] == case["output_shapes"]
+    assert model.count_params() == case["params"]
+    weights = ordered(arrays, "w", case["n_weights"])
+    for layer in seeded_layers:
+        n = len(layer.weights)
+        layer.set_weights(weights[:n])
+        weights = weights[n:]
+    assert not weights
+    feeds = ordered(arrays, "x", case["n_inputs"])
+    ys = model.predict(feeds if len(feeds) > 1 else feeds[0])
+    ys = ys if isinstance(ys, (list, tuple)) else [ys]
+    for y, e in zip(ys, ordered(arrays, "y", case["n_outputs"]), strict=True):
+        assert y.shape == e.shape
+        golden_close(y, e)
