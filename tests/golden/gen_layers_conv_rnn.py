@@ -130,7 +130,8 @@ def generate(data_dir):
         for tag, extra in pool2d:
             single(f"{cls.lower()}_{tag}", cls, extra, (7, 6, 3))
         single(f"{cls.lower()}_batch0", cls, {"pool_size": 2}, (7, 6, 3), batch=0)
-    pool1d = [("p2", dict(pool_size=2)), ("p3_same", dict(pool_size=3, padding="same")), ("p2_s1", dict(pool_size=2, strides=1)),
+    pool1d = [("p2", dict(pool_size=2)), ("p3_same", dict(pool_size=3, padding="same")),
+              ("p2_s1", dict(pool_size=2, strides=1)),
               ("p4_s3_same", dict(pool_size=4, strides=3, padding="same")), ("p3", dict(pool_size=3))]
     for cls in ("MaxPooling1D", "AveragePooling1D"):
         for tag, extra in pool1d:

@@ -98,7 +98,8 @@ def test_conv2d_matches_numpy(kwargs):
     y = layer(x)
     w = layer.get_weights()
     expected = conv2d_ref(x, w[0], w[1] if len(w) > 1 else None, strides=layer.strides, padding=layer.padding,
-                          dilation_rate=layer.dilation_rate, groups=layer.groups, act=kwargs.get("activation", "linear"))
+                          dilation_rate=layer.dilation_rate, groups=layer.groups,
+                          act=kwargs.get("activation", "linear"))
     assert y.dtype == np.float32
     close(y, expected)
 
@@ -248,3 +249,30 @@ from ._golden_layers import cases_of, check_single  # noqa: E402
 @pytest.mark.parametrize("case, arrays", cases_of("Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose"))
 def test_keras_golden(case, arrays):
     check_single(case, arrays)
+
+
+def test_trained_keras_digits_cnn_from_its_config_and_weights():
+    """The packaged Keras-trained CNN (Conv2D, MaxPooling2D, ...): layers rebuilt from the Keras config,
+    weights read from the .keras archive, predictions equal to Keras's."""
+    h5py = pytest.importorskip("h5py")
+    import io
+    import json
+    import pathlib
+    import zipfile
+
+    data = pathlib.Path(layers.__file__).resolve().parent.parent / "data"
+    meta = json.loads((data / "digits_meta.json").read_text())
+    with zipfile.ZipFile(data / "digits_cnn.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+        weights_file = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+    specs = config["config"]["layers"]
+    model = Sequential([layers.Input(shape=tuple(specs[0]["config"]["batch_shape"][1:]))]
+                       + [layers.deserialize(spec) for spec in specs[1:]])
+    for layer in model.layers:
+        group = weights_file["layers"][layer.name]["vars"]
+        layer.set_weights([group[str(i)][()] for i in range(len(group))])
+    with np.load(data / "digits_test.npz") as test:
+        x = test["x"]
+    probabilities = model.predict(x)
+    np.testing.assert_array_equal(probabilities.argmax(axis=1), meta["keras_predictions"])
+    close(probabilities[:5], np.asarray(meta["keras_probabilities_first5"]))

@@ -310,3 +310,21 @@ def test_keras_golden_models(case, arrays):
     for y, e in zip(ys, ordered(arrays, "y", case["n_outputs"]), strict=True):
         assert y.shape == e.shape
         golden_close(y, e)
+
+
+def test_unknown_timesteps_and_keras2_config_keys():
+    inp = layers.Input(shape=(None, 3))
+    seq = layers.LSTM(4, return_sequences=True)(inp)
+    assert seq.shape == (None, None, 4)
+    model = Model(inp, seq)
+    assert model.predict(rand(2, 7, 3)).shape == (2, 7, 4)
+    # Keras 2 LSTM configs carry these; the time axis is never first here.
+    assert layers.LSTM(2, time_major=False, implementation=1).units == 2
+    with pytest.raises(ValueError, match="time_major"):
+        layers.LSTM(2, time_major=True)
+
+
+def test_lstm_cell_on_symbolic_inputs():
+    x, h, c = layers.Input(shape=(4,)), layers.Input(shape=(3,)), layers.Input(shape=(3,))
+    out, (h1, c1) = layers.LSTMCell(3)(x, [h, c])
+    assert out.shape == h1.shape == c1.shape == (None, 3)

@@ -185,6 +185,9 @@ class LSTM(Layer):
                  **kwargs):
         legacy = {new: kwargs.pop(old) for old, new in _LEGACY_LSTM_KWARGS.items() if old in kwargs}
         kwargs.pop("consume_less", None)  # Keras 1 implementation hint
+        if kwargs.pop("time_major", False):  # in Keras 2 configs; the batch axis always comes first here
+            raise ValueError(f"{self.__class__.__name__}: time_major=True is not supported; inputs are "
+                             "(batch, timesteps, features)")
         if "units" in legacy and units is None:
             units = legacy.pop("units")
         cell_args = dict(activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
