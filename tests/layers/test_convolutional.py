@@ -213,6 +213,8 @@ def test_bad_constructor_arguments_name_the_layer(kwargs, match):
 def test_transpose_output_padding_must_be_below_strides():
     with pytest.raises(ValueError, match="Conv2DTranspose.*output_padding"):
         layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="Conv2DTranspose.*dilation_rate"):  # as Keras
+        layers.Conv2DTranspose(2, 3, strides=2, dilation_rate=2)
 
 
 def test_bad_inputs_name_the_layer():
@@ -225,8 +227,11 @@ def test_bad_inputs_name_the_layer():
         layer(np.zeros((1, 5, 5, 2), np.float32))
     with pytest.raises(ValueError, match="conv_b.*ndim"):
         layer(np.zeros((5, 5, 3), np.float32))
-    with pytest.raises(ValueError, match="negative"):
-        layers.Conv2D(1, 5)(layers.Input(shape=(3, 3, 1)))
+    for shape in ((3, 3, 1), (4, 5, 1)):  # negative, zero (Keras refuses both)
+        with pytest.raises(ValueError, match="zero or negative"):
+            layers.Conv2D(1, 5)(layers.Input(shape=shape))
+    assert layers.Conv2D(1, 5)(layers.Input(shape=(5, 5, 1))).shape == (None, 1, 1, 1)
+    assert layers.Conv2DTranspose(1, 1, padding="same")(layers.Input(shape=(0, 3, 1))).shape == (None, 0, 3, 1)
 
 
 def test_keras_1_2_module_paths():
@@ -276,3 +281,54 @@ def test_trained_keras_digits_cnn_from_its_config_and_weights():
     probabilities = model.predict(x)
     np.testing.assert_array_equal(probabilities.argmax(axis=1), meta["keras_predictions"])
     close(probabilities[:5], np.asarray(meta["keras_probabilities_first5"]))
+
+
+# ---------------------------------------------------------------------- random configurations
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def conv2d_configs(draw):
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    strides = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (1, 1) if max(strides) > 1 else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    groups = draw(st.sampled_from([1, 2]))
+    reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    height = draw(st.integers(reach[0] if padding == "valid" else 1, 9))
+    width = draw(st.integers(reach[1] if padding == "valid" else 1, 9))
+    return dict(kernel_size=kernel, strides=strides, dilation_rate=dilation, padding=padding, groups=groups), \
+        (height, width)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conv2d_configs())
+def test_conv2d_random_configs_shape_rule_and_values(config):
+    kwargs, (height, width) = config
+    layer = layers.Conv2D(4, **kwargs)
+    x = rand(2, height, width, 2)
+    symbolic = layer(layers.Input(shape=(height, width, 2)))
+    y = layer(x)
+    assert y.shape[1:] == symbolic.shape[1:]
+    kernel, bias = layer.get_weights()
+    close(y, conv2d_ref(x, kernel, bias, **{k: v for k, v in kwargs.items() if k != "kernel_size"}))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same"]),
+       st.sampled_from([None, 0, 1, 2]), st.integers(1, 6))
+def test_conv2d_transpose_random_configs(kernel, stride, dilation, padding, output_padding, size):
+    if stride > 1:
+        dilation = 1
+    if output_padding is not None and output_padding >= stride:
+        output_padding = None
+    layer = layers.Conv2DTranspose(3, kernel, strides=stride, padding=padding, output_padding=output_padding,
+                                   dilation_rate=dilation)
+    x = rand(1, size, size + 1, 2)
+    y = layer(x)
+    assert y.shape[1:] == layer(layers.Input(shape=(size, size + 1, 2))).shape[1:]
+    w, b = layer.get_weights()
+    close(y, conv2d_transpose_ref(x, w, b, strides=stride, padding=padding, output_padding=output_padding,
+                                  dilation_rate=dilation))

@@ -74,8 +74,18 @@ def test_bad_inputs_name_the_layer():
     layer = layers.AveragePooling2D(name="pool_a")
     with pytest.raises(ValueError, match="pool_a.*ndim"):
         layer(np.zeros((4, 4, 2), np.float32))
-    with pytest.raises(ValueError, match="negative"):
-        layers.MaxPooling2D(5, strides=1)(layers.Input(shape=(3, 3, 1)))
+    for pool in (layers.MaxPooling2D(5, strides=1), layers.AveragePooling2D(5)):  # negative, zero (as Keras)
+        with pytest.raises(ValueError, match="zero or negative"):
+            pool(layers.Input(shape=(3, 3, 1)))
+
+
+def test_integer_input_dtypes_as_keras():
+    x = np.arange(32, dtype=np.int32).reshape(1, 4, 4, 2)
+    y = layers.MaxPooling2D(2)(x)
+    assert y.dtype == np.int32
+    np.testing.assert_array_equal(y, pool2d_ref(x, 2).astype(np.int32))
+    assert layers.MaxPooling2D(2)(layers.Input(shape=(4, 4, 2), dtype="int32")).dtype == "int32"
+    assert layers.AveragePooling2D(2)(x).dtype == np.float32
 
 
 # ---------------------------------------------------------------------- Keras goldens

@@ -129,7 +129,7 @@ class _BaseConv(Layer):
                              f"Received: {self.kernel_size}")
         if 0 in self.strides:
             raise ValueError(f"{cls}: the argument `strides` cannot contain 0(s). Received: {self.strides}")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1 and not self._transpose:
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{cls}: `strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                              f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}")
         self.padding = standardize_padding(padding, cls, allow_causal=self.rank == 1 and not self._transpose)
@@ -179,11 +179,14 @@ class _BaseConv(Layer):
         return apply_unfused_activation(self.activation, self._fused, y)
 
     def _check_output_shape(self, input_shape, output_shape):
-        if any(d is not None and d < 0 for d in output_shape):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be "
-                             f"negative. Received input shape {tuple(input_shape)}, kernel_size={self.kernel_size}, "
-                             f"strides={self.strides}, dilation_rate={self.dilation_rate}, "
-                             f"padding={self.padding!r}.")
+        # Keras refuses a forward window that does not fit (an empty spatial output); a transposed
+        # convolution of an empty input is empty.
+        smallest = 0 if self._transpose else 1
+        if any(d is not None and d < smallest for d in output_shape[1:-1]):
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
+                             f"or negative. Received input shape {tuple(input_shape)}, "
+                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
+                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
         return output_shape
 
     def get_config(self):
@@ -220,7 +223,7 @@ class _Conv(_BaseConv):
 
     def _forward(self, x, activation):
         out_shape = self.compute_output_shape(x.shape)
-        if 0 in out_shape:  # Keras gives an empty result where the kernels refuse an empty window
+        if 0 in out_shape:  # batch 0
             return np.zeros(out_shape, np.float32)
         kernel = _core.conv1d if self.rank == 1 else _core.conv2d
         return run_kernel(self, kernel, x, self._w, self._b, self.strides, self.padding, self.dilation_rate,
@@ -277,7 +280,7 @@ class _ConvTranspose(_BaseConv):
 
     def _forward(self, x, activation):
         out_shape = self.compute_output_shape(x.shape)
-        if 0 in out_shape:
+        if 0 in out_shape:  # batch 0 or an empty input
             return np.zeros(out_shape, np.float32)
         if self.rank == 2:
             return run_kernel(self, _core.conv2d_transpose, x, self._w, self._b, self.strides, self.padding,

@@ -4,7 +4,9 @@ Global pooling lives in pooling_global.py."""
 import numpy as np
 
 from nnkern import _core
+from nnkern.engine.dtypes import standardize_dtype
 from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 from nnkern.layers.convolutional import channels_last_only, conv_output_length, run_kernel, standardize_padding
 from nnkern.layers.reshaping import standardize_tuple
@@ -39,19 +41,28 @@ class _Pooling(Layer):
     def compute_output_shape(self, input_shape):
         spatial = tuple(conv_output_length(n, p, s, self.padding) for n, p, s in
                         zip(input_shape[1:-1], self.pool_size, self.strides))
-        if any(d is not None and d < 0 for d in spatial):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be "
-                             f"negative. Received input shape {tuple(input_shape)}, pool_size={self.pool_size}, "
+        if any(d is not None and d < 1 for d in spatial):
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
+                             f"or negative. Received input shape {tuple(input_shape)}, pool_size={self.pool_size}, "
                              f"strides={self.strides}, padding={self.padding!r}.")
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
     def call(self, inputs):
         out_shape = self.compute_output_shape(inputs.shape)
-        if 0 in out_shape:  # Keras gives an empty result where the kernels refuse an empty window
-            return np.zeros(out_shape, np.float32)
+        if 0 in out_shape:  # batch 0
+            return np.zeros(out_shape, self._output_dtype(inputs.dtype))
         kernel = self._kernel_1d if self.rank == 1 else self._kernel_2d
-        return run_kernel(self, kernel, inputs, self.pool_size if self.rank == 2 else self.pool_size[0],
-                          self.strides if self.rank == 2 else self.strides[0], self.padding)
+        y = run_kernel(self, kernel, inputs, self.pool_size if self.rank == 2 else self.pool_size[0],
+                       self.strides if self.rank == 2 else self.strides[0], self.padding)
+        dtype = self._output_dtype(inputs.dtype)
+        return y if dtype == np.float32 else y.astype(dtype)
+
+    def _output_dtype(self, input_dtype):
+        return np.dtype(np.float32)
+
+    def compute_output_spec(self, inputs):
+        return KerasTensor(self.compute_output_shape(inputs.shape),
+                           dtype=standardize_dtype(self._output_dtype(np.dtype(inputs.dtype))))
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
@@ -61,6 +72,10 @@ class _Pooling(Layer):
 class _MaxPooling(_Pooling):
     _kernel_1d = staticmethod(_core.max_pool1d)
     _kernel_2d = staticmethod(_core.max_pool2d)
+
+    def _output_dtype(self, input_dtype):
+        # Keras keeps an integer input's dtype (the float32 kernel is exact for |values| < 2**24).
+        return input_dtype if input_dtype.kind in "iu" else np.dtype(np.float32)
 
 
 class _AveragePooling(_Pooling):
