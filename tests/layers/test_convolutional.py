@@ -236,6 +236,9 @@ def test_bad_inputs_name_the_layer():
 
 def test_keras_1_2_module_paths():
     from nnkern.layers.convolutional import Conv2D, MaxPooling2D, ZeroPadding2D  # Keras 1 held all three
+    from nnkern.layers.core import Dense, Dropout, Flatten  # Keras 1/2's keras.layers.core
+
+    assert Dense is layers.Dense and Dropout is layers.Dropout and Flatten is layers.Flatten
     from nnkern.layers.pooling import GlobalAveragePooling2D, MaxPool2D
     from nnkern.layers.recurrent import LSTM, Embedding
 

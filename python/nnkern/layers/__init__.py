@@ -31,15 +31,16 @@ for _old in ("embeddings", "merge", "recurrent", "convolutional", "pooling", "no
 
 
 def _from_package(name):
-    # A Keras 1/2 module held more than its Keras 3 namesake (`from keras.layers.convolutional import
-    # MaxPooling2D, ZeroPadding2D`): names missing from nnkern's real modules come from the package.
+    # A Keras 1/2 module held more than its Keras 3 namesake (`from keras.layers.core import Dropout,
+    # Flatten`, `from keras.layers.convolutional import MaxPooling2D, ZeroPadding2D`): names missing from
+    # nnkern's real modules come from the package.
     try:
         return globals()[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
-for _module in (convolutional, pooling, recurrent):
+for _module in (core, convolutional, pooling, recurrent):
     _module.__getattr__ = _from_package
 
 
