@@ -4,7 +4,7 @@ Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM).
 One case per layer and per flag: paddings, strides, dilation, groups, output_padding, pool sizes /
 strides / paddings, every LSTM flag (return_sequences, return_state, go_backwards, use_bias,
 activations, dropout at inference, masks from Masking and from Embedding(mask_zero=True), initial_state,
-an encoder-decoder model) and batch 0. Each case stores the constructor arguments, Keras's config,
+an encoder-decoder model), keras.layers.RNN over an LSTMCell, and batch 0. Each case stores the constructor arguments, Keras's config,
 weight paths and shapes, parameter count, symbolic output shapes, the seeded weights, the input and
 Keras's outputs. `init_*` cases store Keras's freshly initialized deterministic weights
 (unit_forget_bias) instead of setting them.
@@ -230,6 +230,23 @@ def generate(data_dir):
             layer = keras.layers.LSTM(5, **flags)
             return keras.Model([inp, h, c], layer(inp, initial_state=[h, c])), [layer]
         graph_case(f"initial_state__{tag}", build, feeds, {"flags": flags})
+
+    # keras.layers.RNN over an LSTMCell (the cell's Keras config and weight paths stored too).
+    for tag, flags in (("seq_state", dict(return_sequences=True, return_state=True)),
+                       ("backwards_masking", dict(go_backwards=True, return_sequences=True))):
+        x = seeded((3, 6, 4), next_seed(), -2, 2)
+        x[0, 4:] = 0.0
+        x[2, :2] = 0.0
+        record = {}
+
+        def build(flags=flags, tag=tag, record=record):
+            inp = keras.Input((6, 4))
+            layer = keras.layers.RNN(keras.layers.LSTMCell(5), **flags)
+            seq = keras.layers.Masking(0.0)(inp) if "masking" in tag else inp
+            out = layer(seq)
+            record.update(config=jsonable(layer.get_config()), weight_paths=[v.path for v in layer.weights])
+            return keras.Model(inp, out), [layer]
+        graph_case(f"rnn_cell__{tag}", build, [x], {"flags": flags, "masking": "masking" in tag, "record": record})
 
     s = next_seed()
     feeds = [seeded((2, 6, 3), s, -2, 2), seeded((2, 4, 2), s + 1, -2, 2)]

@@ -251,7 +251,7 @@ def test_bad_inputs_name_the_layer():
 # ---------------------------------------------------------------------- Keras goldens
 
 from ._golden_layers import close as golden_close  # noqa: E402
-from ._golden_layers import cases_of, check_single, ordered  # noqa: E402
+from ._golden_layers import cases_of, check_single, jsonable, ordered  # noqa: E402
 
 
 @pytest.mark.parametrize("case, arrays", cases_of("LSTM"))
@@ -278,6 +278,10 @@ def _build_graph(case):
         inp, h, c = layers.Input(shape=(5, 4)), layers.Input(shape=(5,)), layers.Input(shape=(5,))
         lstm = layers.LSTM(5, **flags)
         return Model([inp, h, c], lstm(inp, initial_state=[h, c])), [lstm]
+    if kind == "rnn_cell":
+        inp = layers.Input(shape=(6, 4))
+        rnn = layers.RNN(layers.LSTMCell(5), **flags)
+        return Model(inp, rnn(layers.Masking(0.0)(inp) if case["masking"] else inp)), [rnn]
     if kind == "encdec":
         enc_in, dec_in = layers.Input(shape=(6, 3)), layers.Input(shape=(4, 2))
         encoder = layers.LSTM(5, return_state=True)
@@ -290,7 +294,7 @@ def _build_graph(case):
 
 
 @pytest.mark.parametrize("case, arrays", cases_of(kinds=("masking", "embedding", "stacked", "initial_state",
-                                                         "encdec")))
+                                                         "rnn_cell", "encdec")))
 def test_keras_golden_models(case, arrays):
     """Masks from Masking / Embedding(mask_zero=True), mask propagation, initial_state and an
     encoder-decoder, against Keras."""
@@ -310,6 +314,67 @@ def test_keras_golden_models(case, arrays):
     for y, e in zip(ys, ordered(arrays, "y", case["n_outputs"]), strict=True):
         assert y.shape == e.shape
         golden_close(y, e)
+    if "record" in case:  # the Keras RNN layer's config (its cell serialized inside) and weight paths
+        rnn = seeded_layers[0]
+        # rnn/<cell name>/variable (layer names are numbered differently here than in the generator)
+        assert [w.path.split("/")[2:] for w in rnn.weights] == \
+            [p.split("/")[2:] for p in case["record"]["weight_paths"]]
+        assert [w.path.split("/")[:2] for w in rnn.weights] == [[rnn.name, rnn.cell.name]] * 3
+        ours, keras = jsonable(rnn.get_config()), dict(case["record"]["config"])
+        for config in (ours, keras, ours["cell"]["config"], keras["cell"]["config"]):
+            config.pop("name")
+        assert ours == keras
+        clone = layers.RNN.from_config(rnn.get_config())
+        assert isinstance(clone.cell, layers.LSTMCell) and clone.cell.units == 5
+
+
+class MinimalRNNCell(layers.Layer):
+    """Keras's documented example of a user cell: output = state = x @ W + h @ U (one state)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer="uniform",
+                                                name="recurrent_kernel")
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        output = inputs @ self.kernel.value + prev_output @ self.recurrent_kernel.value
+        return output, [output]
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_rnn_with_a_user_cell_matches_numpy(go_backwards):
+    cell = MinimalRNNCell(3)
+    rnn = layers.RNN(cell, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    inp = layers.Input(shape=(5, 2))
+    out = rnn(inp)
+    assert [tuple(t.shape) for t in out] == [(None, 5, 3), (None, 3)]
+    x = rand(2, 5, 2)
+    mask = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 1]], bool)
+    y, h = rnn(x, mask=mask)
+    kernel, recurrent = (w.astype(np.float64) for w in cell.get_weights())
+    state, outputs = np.zeros((2, 3)), []
+    for t in (reversed(range(5)) if go_backwards else range(5)):
+        new = x[:, t] @ kernel + state @ recurrent
+        state = np.where(mask[:, t:t + 1], new, state)  # masked: keep the state, repeat the previous output
+        outputs.append(state)
+    close(y, np.stack(outputs, axis=1))
+    close(h, state)
+    assert rnn.weights[0].path == f"{rnn.name}/{cell.name}/kernel"
+
+
+def test_rnn_refuses_what_nnkern_cannot_run():
+    with pytest.raises(ValueError, match="StackedRNNCells"):
+        layers.RNN([layers.LSTMCell(2), layers.LSTMCell(2)])
+    with pytest.raises(ValueError, match="state_size"):
+        layers.RNN(layers.Dense(2))
+    with pytest.raises(ValueError, match="stateful"):
+        layers.RNN(layers.LSTMCell(2), stateful=True)
 
 
 def test_unknown_timesteps_and_keras2_config_keys():
