@@ -4,7 +4,7 @@ Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM).
 One case per layer and per flag: paddings, strides, dilation, groups, output_padding, pool sizes /
 strides / paddings, every LSTM flag (return_sequences, return_state, go_backwards, use_bias,
 activations, dropout at inference, masks from Masking and from Embedding(mask_zero=True), initial_state,
-an encoder-decoder model), keras.layers.RNN over an LSTMCell, and batch 0. Each case stores the constructor arguments, Keras's config,
+an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM) and batch 0. Each case stores the constructor arguments, Keras's config,
 weight paths and shapes, parameter count, symbolic output shapes, the seeded weights, the input and
 Keras's outputs. `init_*` cases store Keras's freshly initialized deterministic weights
 (unit_forget_bias) instead of setting them.
@@ -260,5 +260,27 @@ def generate(data_dir):
         dense = keras.layers.Dense(3, activation="softmax")
         return keras.Model([enc_in, dec_in], dense(dec_seq)), [encoder, decoder, dense]
     graph_case("encdec__lstm", build_encdec, feeds, {"flags": {}})
+
+    # Bidirectional(LSTM): merge modes, return_state, masks (zeroed masked outputs), Embedding masks.
+    for tag, merge_mode, flags in (("concat_seq", "concat", dict(return_sequences=True)),
+                                   ("sum_last", "sum", {}), ("mul_last", "mul", {}),
+                                   ("ave_seq_state", "ave", dict(return_sequences=True, return_state=True)),
+                                   ("none_seq", None, dict(return_sequences=True)),
+                                   ("concat_seq_masking", "concat", dict(return_sequences=True)),
+                                   ("concat_last_masking", "concat", {})):
+        x = seeded((3, 6, 4), next_seed(), -2, 2)
+        x[0, 4:] = 0.0
+        x[1, :2] = 0.0
+        x[2, 3] = 0.0
+        record = {}
+
+        def build(flags=flags, tag=tag, merge_mode=merge_mode, record=record):
+            inp = keras.Input((6, 4))
+            layer = keras.layers.Bidirectional(keras.layers.LSTM(3, **flags), merge_mode=merge_mode)
+            out = layer(keras.layers.Masking(0.0)(inp) if "masking" in tag else inp)
+            record.update(config=jsonable(layer.get_config()), weight_paths=[v.path for v in layer.weights])
+            return keras.Model(inp, out), [layer]
+        graph_case(f"bidirectional__{tag}", build, [x], {"flags": flags, "merge_mode": merge_mode,
+                                                         "masking": "masking" in tag, "record": record})
 
     return w.save(data_dir)

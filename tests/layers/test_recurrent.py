@@ -282,6 +282,10 @@ def _build_graph(case):
         inp = layers.Input(shape=(6, 4))
         rnn = layers.RNN(layers.LSTMCell(5), **flags)
         return Model(inp, rnn(layers.Masking(0.0)(inp) if case["masking"] else inp)), [rnn]
+    if kind == "bidirectional":
+        inp = layers.Input(shape=(6, 4))
+        bidirectional = layers.Bidirectional(layers.LSTM(3, **flags), merge_mode=case["merge_mode"])
+        return Model(inp, bidirectional(layers.Masking(0.0)(inp) if case["masking"] else inp)), [bidirectional]
     if kind == "encdec":
         enc_in, dec_in = layers.Input(shape=(6, 3)), layers.Input(shape=(4, 2))
         encoder = layers.LSTM(5, return_state=True)
@@ -293,8 +297,17 @@ def _build_graph(case):
     raise AssertionError(kind)
 
 
+def _without_names(config, drop=("name",)):
+    """A config with every layer "name" dropped (layers are numbered differently here than in Keras)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v, drop) for k, v in config.items() if k not in drop}
+    if isinstance(config, list):
+        return [_without_names(v, drop) for v in config]
+    return config
+
+
 @pytest.mark.parametrize("case, arrays", cases_of(kinds=("masking", "embedding", "stacked", "initial_state",
-                                                         "rnn_cell", "encdec")))
+                                                         "rnn_cell", "bidirectional", "encdec")))
 def test_keras_golden_models(case, arrays):
     """Masks from Masking / Embedding(mask_zero=True), mask propagation, initial_state and an
     encoder-decoder, against Keras."""
@@ -314,18 +327,16 @@ def test_keras_golden_models(case, arrays):
     for y, e in zip(ys, ordered(arrays, "y", case["n_outputs"]), strict=True):
         assert y.shape == e.shape
         golden_close(y, e)
-    if "record" in case:  # the Keras RNN layer's config (its cell serialized inside) and weight paths
-        rnn = seeded_layers[0]
-        # rnn/<cell name>/variable (layer names are numbered differently here than in the generator)
-        assert [w.path.split("/")[2:] for w in rnn.weights] == \
-            [p.split("/")[2:] for p in case["record"]["weight_paths"]]
-        assert [w.path.split("/")[:2] for w in rnn.weights] == [[rnn.name, rnn.cell.name]] * 3
-        ours, keras = jsonable(rnn.get_config()), dict(case["record"]["config"])
-        for config in (ours, keras, ours["cell"]["config"], keras["cell"]["config"]):
-            config.pop("name")
-        assert ours == keras
-        clone = layers.RNN.from_config(rnn.get_config())
-        assert isinstance(clone.cell, layers.LSTMCell) and clone.cell.units == 5
+    if "record" in case:  # the Keras layer's config (sublayers serialized inside) and weight paths
+        layer = seeded_layers[0]
+        depth = len(case["record"]["weight_paths"][0].split("/"))
+        assert [w.path.split("/")[-1] for w in layer.weights] == \
+            [p.split("/")[-1] for p in case["record"]["weight_paths"]]
+        assert all(len(w.path.split("/")) == depth and w.path.startswith(layer.name + "/") for w in layer.weights)
+        assert _without_names(jsonable(layer.get_config())) == _without_names(case["record"]["config"])
+        clone = type(layer).from_config(layer.get_config())  # unbuilt: no build_config inside
+        drop = ("name", "build_config")
+        assert _without_names(jsonable(clone.get_config()), drop) == _without_names(jsonable(layer.get_config()), drop)
 
 
 class MinimalRNNCell(layers.Layer):
@@ -393,3 +404,38 @@ def test_lstm_cell_on_symbolic_inputs():
     x, h, c = layers.Input(shape=(4,)), layers.Input(shape=(3,)), layers.Input(shape=(3,))
     out, (h1, c1) = layers.LSTMCell(3)(x, [h, c])
     assert out.shape == h1.shape == c1.shape == (None, 3)
+
+
+# ---------------------------------------------------------------------- Bidirectional
+
+def test_bidirectional_initial_state_split_and_weights():
+    bidirectional = layers.Bidirectional(layers.LSTM(3, return_sequences=True), merge_mode="concat")
+    x = rand(2, 4, 2)
+    states = [rand(2, 3) for _ in range(4)]  # forward h, c, backward h, c
+    y = bidirectional(x, initial_state=states)
+    assert [w.name for w in bidirectional.weights] == ["kernel", "recurrent_kernel", "bias"] * 2
+    fk, fr, fb, bk, br, bb = bidirectional.get_weights()
+    forward = lstm_ref(x, fk, fr, fb, return_sequences=True, initial_h=states[0], initial_c=states[1])[0]
+    backward = lstm_ref(x, bk, br, bb, return_sequences=True, go_backwards=True, initial_h=states[2],
+                        initial_c=states[3])[0]
+    close(y, np.concatenate([forward, backward[:, ::-1]], axis=-1))
+
+
+def test_bidirectional_sequential_and_legacy_input_shape():
+    model = Sequential([layers.Bidirectional(layers.LSTM(4), input_shape=(5, 3)), layers.Dense(1)])
+    assert model.output_shape == (None, 1)
+    assert model.layers[0].count_params() == 2 * (3 * 16 + 4 * 16 + 16)
+
+
+def test_bidirectional_custom_backward_layer_and_bad_arguments():
+    backward = layers.LSTM(3, go_backwards=True, activation="relu")
+    bidirectional = layers.Bidirectional(layers.LSTM(3), backward_layer=backward)
+    assert bidirectional.backward_layer is backward
+    with pytest.raises(ValueError, match="go_backwards"):
+        layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3))
+    with pytest.raises(ValueError, match="return_sequences"):
+        layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3, go_backwards=True, return_sequences=True))
+    with pytest.raises(ValueError, match="merge mode"):
+        layers.Bidirectional(layers.LSTM(3), merge_mode="max")
+    with pytest.raises(ValueError, match="Bidirectional"):
+        layers.Bidirectional("lstm")
