@@ -1,13 +1,14 @@
-"""Layer-level goldens for the convolution, pooling and LSTM layers (keras.layers.Conv1D, Conv2D,
-Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM).
+"""Layer-level goldens for the convolution, pooling and recurrent layers (keras.layers.Conv1D, Conv2D,
+Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM, RNN(LSTMCell),
+Bidirectional).
 
 One case per layer and per flag: paddings, strides, dilation, groups, output_padding, pool sizes /
 strides / paddings, every LSTM flag (return_sequences, return_state, go_backwards, use_bias,
 activations, dropout at inference, masks from Masking and from Embedding(mask_zero=True), initial_state,
-an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM) and batch 0. Each case stores the constructor arguments, Keras's config,
-weight paths and shapes, parameter count, symbolic output shapes, the seeded weights, the input and
-Keras's outputs. `init_*` cases store Keras's freshly initialized deterministic weights
-(unit_forget_bias) instead of setting them.
+an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM) merge modes, and
+batch 0. Each case stores the constructor arguments, Keras's config, weight paths and shapes, parameter
+count, symbolic output shapes, the seeded weights, the input and Keras's outputs. `init_*` cases store
+Keras's freshly initialized deterministic weights (unit_forget_bias) instead of setting them.
 """
 import json
 
