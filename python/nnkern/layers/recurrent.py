@@ -160,6 +160,15 @@ class LSTMCell(Layer):
                 "seed": self.seed}
 
 
+def _nest_paths(layer, weights):
+    """Keras 3's variable paths for weights a sublayer created (lstm/lstm_cell/kernel,
+    bidirectional/forward_lstm/lstm_cell/kernel): `layer`'s name in front, unless name scopes already put
+    it there."""
+    for w in weights:
+        if f"/{layer.name}/" not in f"/{w.path}":
+            w.path = f"{layer.name}/{w.path}"
+
+
 def _check_state(state, shape, layer, what):
     state = _float32(state)
     if state.shape != shape:
@@ -219,8 +228,7 @@ class RNN(Layer):
                 cell.built = True
             else:
                 cell.build(step_shape)
-            for w in cell.weights:  # Keras 3's variable paths: rnn/cell/variable
-                w.path = f"{self.name}/{cell.name}/{w.name}"
+            _nest_paths(self, cell.weights)
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
@@ -462,8 +470,7 @@ class Bidirectional(Layer):
         for sublayer in (self.forward_layer, self.backward_layer):
             if not sublayer.built:
                 sublayer.build(sequences_shape)
-                for w in sublayer.weights:  # Keras 3's paths: bidirectional/forward_lstm/lstm_cell/kernel
-                    w.path = f"{self.name}/{w.path}"
+                _nest_paths(self, sublayer.weights)
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
