@@ -192,8 +192,39 @@ class Model(Layer):
     def get_config(self):
         return Layer.get_config(self)
 
+    # ------------------------------------------------------------------ files and pickling
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Write the model as a Keras 3 `.keras` file, which Keras 3 loads too."""
+        from nnkern.saving import save_model
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights as a Keras 3 `.weights.h5` file."""
+        from nnkern.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a Keras 3 `.weights.h5` / `.keras` file or a Keras 2 `.h5` file."""
+        from nnkern.saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def __reduce__(self):
+        # Pickle as the bytes of a .keras archive (config + weights), as Keras 3 does, so models can be
+        # sent to worker processes (multiprocessing, Dask, Ray, Spark).
+        if not self.built:
+            return super().__reduce__()
+        from nnkern.saving.keras_file import keras_archive_bytes
+        return (_unpickle_model, (keras_archive_bytes(self),))
+
 
 # ---------------------------------------------------------------------- helpers
+
+def _unpickle_model(data):
+    # The pickle came from a model in memory; unpickling already trusts its source, so Lambda
+    # functions are allowed back in.
+    from nnkern.saving.keras_file import load_keras_archive
+    return load_keras_archive(data, "the pickled model", safe_mode=False)
+
 
 def _num_samples(x):
     leaves = tree.flatten(x)
