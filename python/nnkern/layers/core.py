@@ -1,5 +1,8 @@
 """Core layers: InputLayer/Input, Dense, Activation, Lambda, Embedding, Masking, Identity."""
+import codecs
 import inspect
+import marshal
+import types
 import warnings
 
 import numpy as np
@@ -216,13 +219,46 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        config = {"function": getattr(self.function, "__name__", repr(self.function))}
+        config = {"function": _serialize_function(self.function)}
         if self._output_shape is not None:
-            config["output_shape"] = getattr(self._output_shape, "__name__", self._output_shape)
+            config["output_shape"] = (_serialize_function(self._output_shape) if callable(self._output_shape)
+                                      else self._output_shape)
         if self.mask is not None:
-            config["mask"] = getattr(self.mask, "__name__", self.mask)
-        config["arguments"] = dict(self.arguments)
+            config["mask"] = _serialize_function(self.mask) if callable(self.mask) else _serialize_value(self.mask)
+        config["arguments"] = _serialize_value(self.arguments)
         return {**super().get_config(), **config}
+
+
+def _serialize_function(fn):
+    """A callable as Keras 3's Lambda config stores it: a Python lambda as its marshalled bytecode (base64,
+    as keras.src.utils.python_utils.func_dump), a named function as a reference by name."""
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+        closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+        return {"class_name": "__lambda__",
+                "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
+    if isinstance(fn, types.FunctionType):
+        # Keras 3 writes every plain function this way (module "builtins"); loading looks the name up.
+        return {"module": "builtins", "class_name": "function", "config": fn.__name__,
+                "registered_name": "function"}
+    if callable(fn) and hasattr(fn, "__name__"):
+        # numpy ufuncs and C builtins (Keras cannot serialize these): name them with their module.
+        module = getattr(fn, "__module__", None) or type(fn).__module__
+        return {"module": module, "class_name": "function", "config": fn.__name__, "registered_name": None}
+    raise ValueError(f"Invalid input type for serialization. Received: {fn} of type {type(fn)}.")
+
+
+def _serialize_value(value):
+    """Plain config values as Keras's serialize_keras_object writes them (numpy arrays as __numpy__)."""
+    if isinstance(value, dict):
+        return {key: _serialize_value(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_serialize_value(v) for v in value)
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.item()
+    return value
 
 
 class Embedding(Layer):
