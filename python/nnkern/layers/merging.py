@@ -281,7 +281,7 @@ def batch_dot(x, y, axes):
     if x.shape[ax] != y.shape[ay]:
         raise ValueError(f"Cannot do batch_dot on inputs with shapes {x.shape} and {y.shape} with axes={axes}. "
                          f"x.shape[{ax}] != y.shape[{ay}] ({x.shape[ax]} != {y.shape[ay]}).")
-    letters = "abcdefghijklmnopqrstuvwxyz"
+    letters = "Bacdefghijklmnopqrstuvwxyz"  # index 0 unused; "b" is kept for the batch axis
     xs = ["b"] + [letters[i] for i in range(1, x.ndim)]
     ys = ["b"] + [letters[i + x.ndim] for i in range(1, y.ndim)]
     ys[ay] = xs[ax]

@@ -192,6 +192,14 @@ class Model(Layer):
     def get_config(self):
         return Layer.get_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # As Keras: a functional config given to Model.from_config builds a Functional model.
+        if cls is Model and all(k in config for k in ("layers", "input_layers", "output_layers")):
+            from nnkern.models.functional import Functional
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     # ------------------------------------------------------------------ files and pickling
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the model as a Keras 3 `.keras` file, which Keras 3 loads too."""

@@ -23,6 +23,10 @@ def serialize_layer(layer):
     if not known:
         out["module"] = layer.__class__.__module__
         out["registered_name"] = f"Custom>{layer.__class__.__name__}"
+    elif layer.__class__.__name__ == "Functional":
+        # Keras 3 writes Functional with its source module (it is not exported as keras.Functional).
+        out["module"] = "keras.src.models.functional"
+        out["registered_name"] = "Functional"
     build_config = layer.get_build_config() if not isinstance(layer, Model) else None
     if build_config is not None and layer.__class__.__name__ != "InputLayer":
         out["build_config"] = build_config

@@ -58,11 +58,12 @@ def check_supported(config, custom_objects, what):
             "Pass custom layer classes with `custom_objects={'Name': cls}`.")
 
 
-def revive_values(value, safe_mode, what):
+def revive_values(value, safe_mode, what, custom_objects=None):
     """Copy of a config with Keras's special values revived: '__lambda__' (and Keras 2 Lambda bytecode)
-    only when safe_mode is False, '__tuple__', '__numpy__', '__bytes__', '__ellipsis__', '__slice__'."""
+    only when safe_mode is False, named functions (from custom_objects, or nnkern's activations and ops),
+    '__tuple__', '__numpy__', '__bytes__', '__ellipsis__', '__slice__'."""
     if isinstance(value, list):
-        return [revive_values(v, safe_mode, what) for v in value]
+        return [revive_values(v, safe_mode, what, custom_objects) for v in value]
     if not isinstance(value, dict):
         return value
     class_name = value.get("class_name")
@@ -74,6 +75,8 @@ def revive_values(value, safe_mode, what):
             raise MalformedFileError(f"{what}: a '__lambda__' entry has no config.")
         return functions.func_load(inner.get("code"), inner.get("defaults"),
                                    revive_values(inner.get("closure"), safe_mode, what), what=what)
+    if class_name == "function" and isinstance(inner, str):
+        return _named_function(inner, value.get("module"), custom_objects, what)
     if class_name == "__tuple__" and isinstance(inner, dict):
         return tuple(revive_values(inner.get("value", []), safe_mode, what))
     if class_name == "__numpy__" and isinstance(inner, dict):
@@ -84,7 +87,7 @@ def revive_values(value, safe_mode, what):
         return Ellipsis
     if class_name == "__slice__" and isinstance(inner, dict):
         return slice(*(revive_values(inner.get(k), safe_mode, what) for k in ("start", "stop", "step")))
-    out = {k: revive_values(v, safe_mode, what) for k, v in value.items()}
+    out = {k: revive_values(v, safe_mode, what, custom_objects) for k, v in value.items()}
     if class_name == "Lambda" and isinstance(out.get("config"), dict):
         _revive_keras2_lambda(out["config"], safe_mode, what)
     return out
@@ -100,3 +103,23 @@ def _revive_keras2_lambda(config, safe_mode, what):
             config[key] = functions.func_load(config[key], what=what)
     config.pop("module", None)
     config.pop("output_shape_module", None)
+
+
+def _named_function(name, module, custom_objects, what):
+    """A function stored by name (a Lambda of a `def` function): custom_objects first, then nnkern's
+    activations, ops and numpy functions of that name. Nothing is imported from the file's module path."""
+    found = (custom_objects or {}).get(name)
+    if found is None:
+        from nnkern import activations, ops
+        candidates = [getattr(ops, name, None)]
+        if module == "numpy":
+            candidates.insert(0, getattr(np, name, None))
+        try:
+            candidates.insert(0, activations.get(name))
+        except (ValueError, TypeError, KeyError):
+            pass
+        found = next((c for c in candidates if callable(c)), None)
+    if found is None:
+        raise MalformedFileError(f"{what} refers to a function '{name}' (module '{module}') that nnkern does not "
+                                 f"know. Pass it with `custom_objects={{'{name}': {name}}}`.")
+    return found

@@ -1,5 +1,5 @@
-"""Python functions stored in model configs (a Lambda's function): Keras's format, a base64 marshal
-of the code object (python_utils.func_dump / func_load). Loading one runs bytecode from the file, so it
+"""Loading Python functions stored in model configs (a Lambda's function): Keras's format, a base64
+marshal of the code object (python_utils.func_load; layers/core.py writes it). Loading one runs bytecode from the file, so it
 is refused unless the caller passes safe_mode=False."""
 import binascii
 import codecs
@@ -13,19 +13,6 @@ UNSAFE_MESSAGE = (
     "(in {what}). Loading it executes code from the file, a potential risk of arbitrary code execution, so "
     "it is disallowed by default. If you trust the source of the file, pass `safe_mode=False` to the "
     "loading function (e.g. `nnkern.models.load_model(path, safe_mode=False)`).")
-
-
-def func_dump(func):
-    """(code, defaults, closure) of a function, code as base64 of its marshalled code object."""
-    code = codecs.encode(marshal.dumps(func.__code__), "base64").decode("ascii")
-    closure = tuple(c.cell_contents for c in func.__closure__) if func.__closure__ else None
-    return code, func.__defaults__, closure
-
-
-def lambda_config(func):
-    """Keras 3's {'class_name': '__lambda__', 'config': {...}} for a lambda function."""
-    code, defaults, closure = func_dump(func)
-    return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
 
 
 def _cell(value):

@@ -116,7 +116,7 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     fails before allocating)."""
     from nnkern.layers import deserialize
     check_supported(config, custom_objects, what)
-    config = revive_values(config, safe_mode, what)
+    config = revive_values(config, safe_mode, what, custom_objects)
     budget = float("inf") if weights_bytes is None else _count_weight_elements(weights_bytes, what)
     if weights_budget is not None:
         budget = weights_budget
