@@ -117,17 +117,19 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     from nnkern.layers import deserialize
     check_supported(config, custom_objects, what)
     config = revive_values(config, safe_mode, what, custom_objects)
-    budget = float("inf") if weights_bytes is None else _count_weight_elements(weights_bytes, what)
-    if weights_budget is not None:
-        budget = weights_budget
+    if weights_budget is None and weights_bytes is not None:
+        # HDF5 can declare datasets far larger than the bytes it stores: count at most one value per byte.
+        weights_budget = min(_count_weight_elements(weights_bytes, what), len(weights_bytes))
+    # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
+    limit = 2 ** 62 if weights_budget is None else 2 * weights_budget + (1 << 20)
 
     def too_big(layer_what, shape):
         return MalformedFileError(f"{what}: the config asks for {layer_what} of shape {tuple(shape)}, more "
-                                  f"weights than the file holds ({budget} values in total); the config and "
-                                  "weights disagree, or the sizes are absurd.")
+                                  f"weights than the file holds ({weights_budget} values in total); the config "
+                                  "and weights disagree, or the sizes are absurd.")
 
     try:
-        with weight_budget(budget if budget != float("inf") else 2 ** 62, too_big):
+        with weight_budget(limit, too_big):
             model = deserialize(config, custom_objects=custom_objects)
     except SavingError:
         raise

@@ -28,7 +28,7 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
         config = _modernize(config)
         weights = h5.get("model_weights", h5)
-        total = _count_elements(weights)
+        total = min(_count_elements(weights), len(data))  # at most one value per stored byte
 
         model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=total)
         load_legacy_weights(model, weights, what)
