@@ -68,7 +68,7 @@ def _read_inputs(path, model):
         return [loaded]
     with loaded:
         keys = list(loaded.files)
-        if set(names) <= set(keys):
+        if set(names) == set(keys):
             arrays = [loaded[n] for n in names]  # by input name
         elif len(keys) == len(names):
             arrays = [loaded[k] for k in keys]  # by order
