@@ -144,6 +144,16 @@ def lambda_layer():
     return keras.Model(inp, out), [seeded((2, 4), 15)]
 
 
+def _unsupported_layers():
+    """Layers nnkern lacks, one nested in a sub-model and one wrapping a supported LSTM: loading must
+    list them all in one error."""
+    inner = keras.Sequential([keras.Input((5, 4)), L.GRU(3, return_sequences=True)], name="inner")
+    inp = keras.Input((5, 4))
+    x = L.BatchNormalization()(inp)
+    x = L.Bidirectional(L.LSTM(2, return_sequences=True))(x)
+    return keras.Model(inp, L.Concatenate()([x, inner(inp)]))
+
+
 CASES = [dense_sequential, conv2d_pool, conv1d_pool, conv2d_transpose, lstm_stack, lstm_encoder_decoder,
          masking_lstm, merges_multi_io, reshaping, time_distributed, nested_shared, lambda_layer]
 
@@ -181,6 +191,8 @@ def generate(data_dir):
                      "lambda": name == "lambda_layer"}, **arrays)
         built.append((name, inputs, outputs))
     n = w.save(data_dir)
+    keras.backend.clear_session()
+    _unsupported_layers().save(model_dir / "unsupported_layers.keras")
     _check_nnkern_files_load_in_keras(data_dir, built)
     return n
 

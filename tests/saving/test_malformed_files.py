@@ -218,3 +218,14 @@ def test_directory_and_missing_path(tmp_path):
         nnkern.models.load_model(tmp_path)
     with pytest.raises(FileNotFoundError):
         nnkern.models.load_model(tmp_path / "nope.keras")
+
+
+def test_real_keras_file_with_unsupported_layers():
+    with pytest.raises(UnsupportedLayersError) as info:
+        nnkern.models.load_model(DATA_DIR / "saving" / "unsupported_layers.keras")
+    message = str(info.value)
+    assert "BatchNormalization, Bidirectional, GRU" in message
+    for part in ["BatchNormalization (layer 'batch_normalization')", "Bidirectional (layer 'bidirectional')",
+                 "GRU (layer 'gru')"]:
+        assert part in message
+    assert "LSTM" not in message.replace("Bidirectional", "")  # the wrapped LSTM is supported

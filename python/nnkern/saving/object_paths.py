@@ -47,11 +47,6 @@ def _children(obj):
     from nnkern.models.sequential import Sequential
     if isinstance(obj, (Functional, Sequential)):
         yield "layers", obj.layers
-    # A layer may name where Keras keeps what nnkern holds differently (e.g. an RNN's cell).
-    custom = getattr(obj, "_saving_children", None)
-    if custom is not None:
-        yield from custom()
-        return
     skip = _base_attributes()
     for attr in sorted(vars(obj), key=_name_key):
         if attr in skip or attr.startswith("__"):
@@ -63,9 +58,6 @@ def _children(obj):
 
 def own_variables(layer):
     """The variables a layer stores itself (not its sublayers'), in Keras's order."""
-    custom = getattr(layer, "_saving_own_variables", None)
-    if custom is not None:
-        return list(custom())
     return list(layer._trainable_variables) + list(layer._non_trainable_variables)
 
 
