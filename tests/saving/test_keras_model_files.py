@@ -2,6 +2,7 @@
 legacy `.h5` file and predicts what Keras predicted; nnkern's own files load back the same and use the
 same weight paths as Keras's; weights files; pickling; safe_mode for Lambda bytecode."""
 import io
+import json
 import pickle
 import zipfile
 
@@ -125,40 +126,50 @@ def test_lambda_saved_by_nnkern_round_trips(tmp_path):
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
-def test_keras2_whole_model_h5(tmp_path):
-    """A tf.keras 2 style file (Keras 2 config spellings, weights by layer name), checked against numpy."""
-    rng = np.random.default_rng(3)
-    w1, b1 = rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)
-    w2, b2 = rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=2).astype(np.float32)
-    init = {"class_name": "GlorotUniform", "config": {"seed": None}}
-    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
-        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32",
-                                                "sparse": False, "ragged": False, "name": "dense_input"}},
-        {"class_name": "Dense", "config": {"name": "dense", "trainable": True, "batch_input_shape": [None, 4],
-                                           "dtype": "float32", "units": 3, "activation": "relu",
-                                           "use_bias": True, "kernel_initializer": init,
-                                           "bias_initializer": {"class_name": "Zeros", "config": {}},
-                                           "kernel_regularizer": None, "bias_regularizer": None,
-                                           "activity_regularizer": None, "kernel_constraint": None,
-                                           "bias_constraint": None}},
-        {"class_name": "Dense", "config": {"name": "dense_1", "trainable": True, "dtype": "float32",
-                                           "units": 2, "activation": "linear", "use_bias": True,
-                                           "kernel_initializer": init,
-                                           "bias_initializer": {"class_name": "Zeros", "config": {}}}}]}}
-    import json
-    path = tmp_path / "keras2.h5"
+def _write_keras2_h5(path, config, layer_names, weights):
+    """A tf.keras 2 whole-model file: `model_config` JSON, `model_weights/<layer>/<weight name>` datasets
+    listed by the `layer_names` / `weight_names` attributes (weights: {layer: [(name, array)]})."""
     with h5py.File(path, "w") as f:
         f.attrs["keras_version"] = "2.12.0"
         f.attrs["backend"] = "tensorflow"
         f.attrs["model_config"] = json.dumps(config)
         g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([b"dense_input", b"dense", b"dense_1"])
-        g.create_group("dense_input").attrs["weight_names"] = np.array([], dtype="S1")
-        for name, (k, b) in {"dense": (w1, b1), "dense_1": (w2, b2)}.items():
+        g.attrs["layer_names"] = np.array([n.encode() for n in layer_names])
+        for name in layer_names:
             lg = g.create_group(name)
-            lg.attrs["weight_names"] = np.array([f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()])
-            lg.create_dataset(f"{name}/kernel:0", data=k)
-            lg.create_dataset(f"{name}/bias:0", data=b)
+            pairs = weights.get(name, [])
+            lg.attrs["weight_names"] = np.array([w.encode() for w, _ in pairs], dtype="S64")
+            for weight_name, value in pairs:
+                lg.create_dataset(weight_name, data=value)
+
+
+_INIT = {"class_name": "GlorotUniform", "config": {"seed": None}}
+_ZEROS = {"class_name": "Zeros", "config": {}}
+
+
+def _keras2_dense(name, units, activation, **extra):
+    return {"class_name": "Dense", "config": {"name": name, "trainable": True, "dtype": "float32", "units": units,
+                                              "activation": activation, "use_bias": True,
+                                              "kernel_initializer": _INIT, "bias_initializer": _ZEROS,
+                                              "kernel_regularizer": None, "bias_regularizer": None,
+                                              "activity_regularizer": None, "kernel_constraint": None,
+                                              "bias_constraint": None, **extra}}
+
+
+def test_keras2_sequential_h5(tmp_path):
+    """Keras 2 spellings (batch_input_shape, Keras 2 config keys), checked against numpy."""
+    rng = np.random.default_rng(3)
+    w1, b1 = rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    w2, b2 = rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=2).astype(np.float32)
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "dense_input"}},
+        _keras2_dense("dense", 3, "relu", batch_input_shape=[None, 4]),
+        _keras2_dense("dense_1", 2, "linear")]}}
+    path = tmp_path / "keras2.h5"
+    _write_keras2_h5(path, config, ["dense_input", "dense", "dense_1"],
+                     {"dense": [("dense/kernel:0", w1), ("dense/bias:0", b1)],
+                      "dense_1": [("dense_1/kernel:0", w2), ("dense_1/bias:0", b2)]})
     x = rng.normal(size=(5, 4)).astype(np.float32)
     expected = np.maximum(x @ w1 + b1, 0) @ w2 + b2
     model = nnkern.models.load_model(path)
@@ -167,6 +178,50 @@ def test_keras2_whole_model_h5(tmp_path):
                                nnkern.layers.Dense(2)])
     fresh.load_weights(path)
     np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("class_name", ["Functional", "Model"])  # tf.keras >= 2.4 / older Keras 2
+def test_keras2_functional_lstm_h5(tmp_path, class_name):
+    """Two inputs, an LSTM with Keras 2's config keys and cell weight names, legacy inbound_nodes lists."""
+    from numpy_ref.lstm import lstm as lstm_ref
+    rng = np.random.default_rng(4)
+    kernel, recurrent = rng.normal(size=(3, 16)).astype(np.float32), rng.normal(size=(4, 16)).astype(np.float32)
+    bias = rng.normal(size=16).astype(np.float32)
+    w, b = rng.normal(size=(6, 2)).astype(np.float32), rng.normal(size=2).astype(np.float32)
+    lstm_config = {"name": "lstm", "trainable": True, "dtype": "float32", "return_sequences": False,
+                   "return_state": False, "go_backwards": False, "stateful": False, "unroll": False,
+                   "time_major": False, "units": 4, "activation": "tanh", "recurrent_activation": "sigmoid",
+                   "use_bias": True, "kernel_initializer": _INIT,
+                   "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
+                   "bias_initializer": _ZEROS, "unit_forget_bias": True, "kernel_regularizer": None,
+                   "recurrent_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                   "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+                   "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 2}
+    dense = _keras2_dense("dense", 2, "linear")
+    config = {"class_name": class_name, "config": {"name": "model", "layers": [
+        {"class_name": "InputLayer", "name": "seq_in", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 5, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                    "name": "seq_in"}},
+        {"class_name": "InputLayer", "name": "side_in", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 2], "dtype": "float32", "sparse": False, "ragged": False,
+                    "name": "side_in"}},
+        {"class_name": "LSTM", "name": "lstm", "config": lstm_config, "inbound_nodes": [[["seq_in", 0, 0, {}]]]},
+        {"class_name": "Concatenate", "name": "concatenate",
+         "config": {"name": "concatenate", "trainable": True, "dtype": "float32", "axis": -1},
+         "inbound_nodes": [[["lstm", 0, 0, {}], ["side_in", 0, 0, {}]]]},
+        {**dense, "name": "dense", "inbound_nodes": [[["concatenate", 0, 0, {}]]]}],
+        "input_layers": [["seq_in", 0, 0], ["side_in", 0, 0]], "output_layers": [["dense", 0, 0]]}}
+    path = tmp_path / "keras2_functional.h5"
+    _write_keras2_h5(path, config, ["seq_in", "side_in", "lstm", "concatenate", "dense"],
+                     {"lstm": [("lstm/lstm_cell/kernel:0", kernel), ("lstm/lstm_cell/recurrent_kernel:0", recurrent),
+                               ("lstm/lstm_cell/bias:0", bias)],
+                      "dense": [("dense/kernel:0", w), ("dense/bias:0", b)]})
+    seq = rng.normal(size=(3, 5, 3)).astype(np.float32)
+    side = rng.normal(size=(3, 2)).astype(np.float32)
+    h = lstm_ref(seq, kernel, recurrent, bias)[0]
+    expected = np.concatenate([h, side], axis=-1) @ w + b
+    model = nnkern.models.load_model(path)
+    np.testing.assert_allclose(model.predict([seq, side], verbose=0), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_bundled_digits_model_weight_paths():
@@ -183,3 +238,26 @@ def test_save_requires_keras_extension(tmp_path):
         model.save(tmp_path / "model.h5")
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(tmp_path / "model.h5")
+
+
+def test_keras2_lambda_bytecode_h5(tmp_path):
+    """Keras 2 stored a lambda as `function: [base64 marshal, defaults, closure]`, function_type 'lambda'."""
+    import codecs
+    import marshal
+    fn = lambda t, k=3.0: t * k + 1.0  # noqa: E731
+    code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 3], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "x"}},
+        {"class_name": "Lambda", "config": {"name": "lambda", "trainable": True, "dtype": "float32",
+                                            "function": [code, [3.0], None], "function_type": "lambda",
+                                            "module": "__main__", "output_shape": None,
+                                            "output_shape_type": "raw", "output_shape_module": None,
+                                            "arguments": {}}}]}}
+    path = tmp_path / "lambda2.h5"
+    _write_keras2_h5(path, config, ["x", "lambda"], {})
+    with pytest.raises(UnsafeDeserializationError, match="safe_mode=False"):
+        nnkern.models.load_model(path)
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    model = nnkern.models.load_model(path, safe_mode=False)
+    np.testing.assert_allclose(model.predict(x, verbose=0), x * 3.0 + 1.0)
