@@ -1,13 +1,14 @@
-"""Layer-level goldens for the convolution, pooling and LSTM layers (keras.layers.Conv1D, Conv2D,
-Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM).
+"""Layer-level goldens for the convolution, pooling and recurrent layers (keras.layers.Conv1D, Conv2D,
+Conv1DTranspose, Conv2DTranspose, MaxPooling1D/2D, AveragePooling1D/2D, LSTM, RNN(LSTMCell),
+Bidirectional).
 
 One case per layer and per flag: paddings, strides, dilation, groups, output_padding, pool sizes /
 strides / paddings, every LSTM flag (return_sequences, return_state, go_backwards, use_bias,
 activations, dropout at inference, masks from Masking and from Embedding(mask_zero=True), initial_state,
-an encoder-decoder model) and batch 0. Each case stores the constructor arguments, Keras's config,
-weight paths and shapes, parameter count, symbolic output shapes, the seeded weights, the input and
-Keras's outputs. `init_*` cases store Keras's freshly initialized deterministic weights
-(unit_forget_bias) instead of setting them.
+an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM) merge modes, and
+batch 0. Each case stores the constructor arguments, Keras's config, weight paths and shapes, parameter
+count, symbolic output shapes, the seeded weights, the input and Keras's outputs. `init_*` cases store
+Keras's freshly initialized deterministic weights (unit_forget_bias) instead of setting them.
 """
 import json
 
@@ -231,6 +232,23 @@ def generate(data_dir):
             return keras.Model([inp, h, c], layer(inp, initial_state=[h, c])), [layer]
         graph_case(f"initial_state__{tag}", build, feeds, {"flags": flags})
 
+    # keras.layers.RNN over an LSTMCell (the cell's Keras config and weight paths stored too).
+    for tag, flags in (("seq_state", dict(return_sequences=True, return_state=True)),
+                       ("backwards_masking", dict(go_backwards=True, return_sequences=True))):
+        x = seeded((3, 6, 4), next_seed(), -2, 2)
+        x[0, 4:] = 0.0
+        x[2, :2] = 0.0
+        record = {}
+
+        def build(flags=flags, tag=tag, record=record):
+            inp = keras.Input((6, 4))
+            layer = keras.layers.RNN(keras.layers.LSTMCell(5), **flags)
+            seq = keras.layers.Masking(0.0)(inp) if "masking" in tag else inp
+            out = layer(seq)
+            record.update(config=jsonable(layer.get_config()), weight_paths=[v.path for v in layer.weights])
+            return keras.Model(inp, out), [layer]
+        graph_case(f"rnn_cell__{tag}", build, [x], {"flags": flags, "masking": "masking" in tag, "record": record})
+
     s = next_seed()
     feeds = [seeded((2, 6, 3), s, -2, 2), seeded((2, 4, 2), s + 1, -2, 2)]
 
@@ -243,5 +261,27 @@ def generate(data_dir):
         dense = keras.layers.Dense(3, activation="softmax")
         return keras.Model([enc_in, dec_in], dense(dec_seq)), [encoder, decoder, dense]
     graph_case("encdec__lstm", build_encdec, feeds, {"flags": {}})
+
+    # Bidirectional(LSTM): merge modes, return_state, masks (zeroed masked outputs), Embedding masks.
+    for tag, merge_mode, flags in (("concat_seq", "concat", dict(return_sequences=True)),
+                                   ("sum_last", "sum", {}), ("mul_last", "mul", {}),
+                                   ("ave_seq_state", "ave", dict(return_sequences=True, return_state=True)),
+                                   ("none_seq", None, dict(return_sequences=True)),
+                                   ("concat_seq_masking", "concat", dict(return_sequences=True)),
+                                   ("concat_last_masking", "concat", {})):
+        x = seeded((3, 6, 4), next_seed(), -2, 2)
+        x[0, 4:] = 0.0
+        x[1, :2] = 0.0
+        x[2, 3] = 0.0
+        record = {}
+
+        def build(flags=flags, tag=tag, merge_mode=merge_mode, record=record):
+            inp = keras.Input((6, 4))
+            layer = keras.layers.Bidirectional(keras.layers.LSTM(3, **flags), merge_mode=merge_mode)
+            out = layer(keras.layers.Masking(0.0)(inp) if "masking" in tag else inp)
+            record.update(config=jsonable(layer.get_config()), weight_paths=[v.path for v in layer.weights])
+            return keras.Model(inp, out), [layer]
+        graph_case(f"bidirectional__{tag}", build, [x], {"flags": flags, "merge_mode": merge_mode,
+                                                         "masking": "masking" in tag, "record": record})
 
     return w.save(data_dir)

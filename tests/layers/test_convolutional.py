@@ -182,6 +182,15 @@ def test_config_round_trip(cls, kwargs):
     assert ("groups" in config) == (cls in (layers.Conv1D, layers.Conv2D))
 
 
+def test_regularizers_and_constraints_are_kept_in_the_config():
+    config = layers.Conv2D(2, 3, kernel_regularizer="l2", bias_regularizer="l1", activity_regularizer="l2",
+                           kernel_constraint="max_norm", bias_constraint="non_neg").get_config()
+    assert (config["kernel_regularizer"], config["bias_regularizer"], config["activity_regularizer"],
+            config["kernel_constraint"], config["bias_constraint"]) == ("l2", "l1", "l2", "max_norm", "non_neg")
+    config = layers.LSTM(2, recurrent_regularizer="l2", recurrent_constraint="unit_norm").get_config()
+    assert (config["recurrent_regularizer"], config["recurrent_constraint"]) == ("l2", "unit_norm")
+
+
 def test_aliases():
     assert layers.Convolution2D is layers.Conv2D and layers.Convolution1D is layers.Conv1D
     assert layers.Deconvolution2D is layers.Conv2DTranspose is layers.Convolution2DTranspose
@@ -300,8 +309,8 @@ def conv2d_configs(draw):
     padding = draw(st.sampled_from(["valid", "same"]))
     groups = draw(st.sampled_from([1, 2]))
     reach = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
-    height = draw(st.integers(reach[0] if padding == "valid" else 1, 9))
-    width = draw(st.integers(reach[1] if padding == "valid" else 1, 9))
+    height = draw(st.integers(reach[0] if padding == "valid" else 1, reach[0] + 5))
+    width = draw(st.integers(reach[1] if padding == "valid" else 1, reach[1] + 5))
     return dict(kernel_size=kernel, strides=strides, dilation_rate=dilation, padding=padding, groups=groups), \
         (height, width)
 

@@ -251,7 +251,7 @@ def test_bad_inputs_name_the_layer():
 # ---------------------------------------------------------------------- Keras goldens
 
 from ._golden_layers import close as golden_close  # noqa: E402
-from ._golden_layers import cases_of, check_single, ordered  # noqa: E402
+from ._golden_layers import cases_of, check_single, jsonable, ordered  # noqa: E402
 
 
 @pytest.mark.parametrize("case, arrays", cases_of("LSTM"))
@@ -278,6 +278,14 @@ def _build_graph(case):
         inp, h, c = layers.Input(shape=(5, 4)), layers.Input(shape=(5,)), layers.Input(shape=(5,))
         lstm = layers.LSTM(5, **flags)
         return Model([inp, h, c], lstm(inp, initial_state=[h, c])), [lstm]
+    if kind == "rnn_cell":
+        inp = layers.Input(shape=(6, 4))
+        rnn = layers.RNN(layers.LSTMCell(5), **flags)
+        return Model(inp, rnn(layers.Masking(0.0)(inp) if case["masking"] else inp)), [rnn]
+    if kind == "bidirectional":
+        inp = layers.Input(shape=(6, 4))
+        bidirectional = layers.Bidirectional(layers.LSTM(3, **flags), merge_mode=case["merge_mode"])
+        return Model(inp, bidirectional(layers.Masking(0.0)(inp) if case["masking"] else inp)), [bidirectional]
     if kind == "encdec":
         enc_in, dec_in = layers.Input(shape=(6, 3)), layers.Input(shape=(4, 2))
         encoder = layers.LSTM(5, return_state=True)
@@ -289,8 +297,17 @@ def _build_graph(case):
     raise AssertionError(kind)
 
 
+def _without_names(config, drop=("name",)):
+    """A config with every layer "name" dropped (layers are numbered differently here than in Keras)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v, drop) for k, v in config.items() if k not in drop}
+    if isinstance(config, list):
+        return [_without_names(v, drop) for v in config]
+    return config
+
+
 @pytest.mark.parametrize("case, arrays", cases_of(kinds=("masking", "embedding", "stacked", "initial_state",
-                                                         "encdec")))
+                                                         "rnn_cell", "bidirectional", "encdec")))
 def test_keras_golden_models(case, arrays):
     """Masks from Masking / Embedding(mask_zero=True), mask propagation, initial_state and an
     encoder-decoder, against Keras."""
@@ -310,6 +327,65 @@ def test_keras_golden_models(case, arrays):
     for y, e in zip(ys, ordered(arrays, "y", case["n_outputs"]), strict=True):
         assert y.shape == e.shape
         golden_close(y, e)
+    if "record" in case:  # the Keras layer's config (sublayers serialized inside) and weight paths
+        layer = seeded_layers[0]
+        depth = len(case["record"]["weight_paths"][0].split("/"))
+        assert [w.path.split("/")[-1] for w in layer.weights] == \
+            [p.split("/")[-1] for p in case["record"]["weight_paths"]]
+        assert all(len(w.path.split("/")) == depth and w.path.startswith(layer.name + "/") for w in layer.weights)
+        assert _without_names(jsonable(layer.get_config())) == _without_names(case["record"]["config"])
+        clone = type(layer).from_config(layer.get_config())  # unbuilt: no build_config inside
+        drop = ("name", "build_config")
+        assert _without_names(jsonable(clone.get_config()), drop) == _without_names(jsonable(layer.get_config()), drop)
+
+
+class MinimalRNNCell(layers.Layer):
+    """Keras's documented example of a user cell: output = state = x @ W + h @ U (one state)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer="uniform",
+                                                name="recurrent_kernel")
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        output = inputs @ self.kernel.value + prev_output @ self.recurrent_kernel.value
+        return output, [output]
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_rnn_with_a_user_cell_matches_numpy(go_backwards):
+    cell = MinimalRNNCell(3)
+    rnn = layers.RNN(cell, return_sequences=True, return_state=True, go_backwards=go_backwards)
+    inp = layers.Input(shape=(5, 2))
+    out = rnn(inp)
+    assert [tuple(t.shape) for t in out] == [(None, 5, 3), (None, 3)]
+    x = rand(2, 5, 2)
+    mask = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 1]], bool)
+    y, h = rnn(x, mask=mask)
+    kernel, recurrent = (w.astype(np.float64) for w in cell.get_weights())
+    state, outputs = np.zeros((2, 3)), []
+    for t in (reversed(range(5)) if go_backwards else range(5)):
+        new = x[:, t] @ kernel + state @ recurrent
+        state = np.where(mask[:, t:t + 1], new, state)  # masked: keep the state, repeat the previous output
+        outputs.append(state)
+    close(y, np.stack(outputs, axis=1))
+    close(h, state)
+    assert rnn.weights[0].path == f"{rnn.name}/{cell.name}/kernel"
+
+
+def test_rnn_refuses_what_nnkern_cannot_run():
+    with pytest.raises(ValueError, match="StackedRNNCells"):
+        layers.RNN([layers.LSTMCell(2), layers.LSTMCell(2)])
+    with pytest.raises(ValueError, match="state_size"):
+        layers.RNN(layers.Dense(2))
+    with pytest.raises(ValueError, match="stateful"):
+        layers.RNN(layers.LSTMCell(2), stateful=True)
 
 
 def test_unknown_timesteps_and_keras2_config_keys():
@@ -328,3 +404,38 @@ def test_lstm_cell_on_symbolic_inputs():
     x, h, c = layers.Input(shape=(4,)), layers.Input(shape=(3,)), layers.Input(shape=(3,))
     out, (h1, c1) = layers.LSTMCell(3)(x, [h, c])
     assert out.shape == h1.shape == c1.shape == (None, 3)
+
+
+# ---------------------------------------------------------------------- Bidirectional
+
+def test_bidirectional_initial_state_split_and_weights():
+    bidirectional = layers.Bidirectional(layers.LSTM(3, return_sequences=True), merge_mode="concat")
+    x = rand(2, 4, 2)
+    states = [rand(2, 3) for _ in range(4)]  # forward h, c, backward h, c
+    y = bidirectional(x, initial_state=states)
+    assert [w.name for w in bidirectional.weights] == ["kernel", "recurrent_kernel", "bias"] * 2
+    fk, fr, fb, bk, br, bb = bidirectional.get_weights()
+    forward = lstm_ref(x, fk, fr, fb, return_sequences=True, initial_h=states[0], initial_c=states[1])[0]
+    backward = lstm_ref(x, bk, br, bb, return_sequences=True, go_backwards=True, initial_h=states[2],
+                        initial_c=states[3])[0]
+    close(y, np.concatenate([forward, backward[:, ::-1]], axis=-1))
+
+
+def test_bidirectional_sequential_and_legacy_input_shape():
+    model = Sequential([layers.Bidirectional(layers.LSTM(4), input_shape=(5, 3)), layers.Dense(1)])
+    assert model.output_shape == (None, 1)
+    assert model.layers[0].count_params() == 2 * (3 * 16 + 4 * 16 + 16)
+
+
+def test_bidirectional_custom_backward_layer_and_bad_arguments():
+    backward = layers.LSTM(3, go_backwards=True, activation="relu")
+    bidirectional = layers.Bidirectional(layers.LSTM(3), backward_layer=backward)
+    assert bidirectional.backward_layer is backward
+    with pytest.raises(ValueError, match="go_backwards"):
+        layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3))
+    with pytest.raises(ValueError, match="return_sequences"):
+        layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3, go_backwards=True, return_sequences=True))
+    with pytest.raises(ValueError, match="merge mode"):
+        layers.Bidirectional(layers.LSTM(3), merge_mode="max")
+    with pytest.raises(ValueError, match="Bidirectional"):
+        layers.Bidirectional("lstm")

@@ -16,7 +16,7 @@ from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAverageP
                                           GlobalMaxPooling3D)
 from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
-from nnkern.layers.recurrent import LSTM, LSTMCell
+from nnkern.layers.recurrent import LSTM, RNN, Bidirectional, LSTMCell
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
