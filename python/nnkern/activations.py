@@ -11,7 +11,8 @@ from nnkern import _core
 __all__ = ["get", "serialize", "deserialize", "fused_name",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "elu",
            "selu", "gelu", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish", "exponential",
-           "leaky_relu", "relu6", "mish"]
+           "leaky_relu", "relu6", "mish", "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink",
+           "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"]
 
 
 def _as_float32(x):
@@ -91,13 +92,94 @@ def log_softmax(x, axis=-1):
     return _along_axis("log_softmax", x, axis)
 
 
-for _f in (relu, leaky_relu, elu, gelu, softmax, log_softmax):
+# Keras 3's newer activations, in numpy (float32); formulas as keras/src/backend/jax/nn.py computes them.
+
+def celu(x, alpha=1.0):
+    x = _as_float32(x)
+    a = np.float32(alpha)
+    return (np.maximum(x, 0) + a * np.expm1(np.minimum(x, 0) / a)).astype(np.float32)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of `axis` times the sigmoid of the second half."""
+    x = _as_float32(x)
+    if x.shape[axis] % 2:
+        raise ValueError(f"axis size must be divisible by 2. Received: x.shape={x.shape} with axis={axis}")
+    a, b = np.split(x, 2, axis=axis)
+    return (a * sigmoid(b)).astype(np.float32)
+
+
+def hard_shrink(x, threshold=0.5):
+    x = _as_float32(x)
+    return np.where(np.abs(x) > threshold, x, np.float32(0)).astype(np.float32)
+
+
+def hard_tanh(x):
+    return np.clip(_as_float32(x), -1, 1).astype(np.float32)
+
+
+def log_sigmoid(x):
+    x = _as_float32(x)
+    return (-np.logaddexp(np.float32(0), -x)).astype(np.float32)
+
+
+def soft_shrink(x, threshold=0.5):
+    x = _as_float32(x)
+    t = np.float32(threshold)
+    return np.where(x > t, x - t, np.where(x < -t, x + t, np.float32(0))).astype(np.float32)
+
+
+def sparse_plus(x):
+    x = _as_float32(x)
+    return np.where(x <= -1, np.float32(0), np.where(x >= 1, x, (x + 1) ** 2 / 4)).astype(np.float32)
+
+
+def sparse_sigmoid(x):
+    return (np.float32(0.5) * np.clip(_as_float32(x) + 1, 0, 2)).astype(np.float32)
+
+
+def sparsemax(x, axis=-1):
+    """Keras 3's sparsemax, threshold rule included as keras/src/backend/jax/nn.py writes it."""
+    logits = _as_float32(x)
+    ordered = -np.sort(-logits, axis=axis)
+    cumsum = np.cumsum(ordered, axis=axis)
+    shape = [1] * logits.ndim
+    shape[axis] = -1
+    r = np.arange(1, logits.shape[axis] + 1, dtype=np.float32).reshape(shape)
+    support = ordered - (cumsum - 1) / r > 0
+    k = np.sum(support, axis=axis, keepdims=True)
+    tau = (np.sum(np.where(support, cumsum, np.float32(0)), axis=axis, keepdims=True) - 1) / k
+    return np.maximum(logits - tau, 0).astype(np.float32)
+
+
+def squareplus(x, b=4):
+    x = _as_float32(x)
+    return ((x + np.sqrt(x * x + np.float32(b))) / 2).astype(np.float32)
+
+
+def tanh_shrink(x):
+    x = _as_float32(x)
+    return (x - np.tanh(x)).astype(np.float32)
+
+
+def threshold(x, threshold, default_value):
+    x = _as_float32(x)
+    return np.where(x > threshold, x, np.float32(default_value)).astype(np.float32)
+
+
+for _f in (relu, leaky_relu, elu, gelu, softmax, log_softmax, celu, glu, hard_shrink, hard_tanh, log_sigmoid,
+           soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold):
     _f.__doc__ = _f.__doc__ or f"Keras 3 `{_f.__name__}` activation (float32)."
 
 _BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax, softplus, softsign, elu,
                                    selu, gelu, silu, hard_sigmoid, hard_silu, exponential, leaky_relu, relu6,
-                                   mish)}
+                                   mish, celu, glu, hard_shrink, hard_tanh, log_sigmoid, soft_shrink, sparse_plus,
+                                   sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)}
 _ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+# The activations _core's kernels compute (and can fuse into a Dense/Conv output pass).
+_KERNEL_NAMES = frozenset(["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign",
+                           "elu", "selu", "gelu", "silu", "hard_sigmoid", "hard_silu", "exponential", "leaky_relu",
+                           "relu6", "mish"])
 
 
 def get(identifier):
@@ -131,4 +213,4 @@ def deserialize(name, custom_objects=None):
 def fused_name(activation):
     """The kernel name of a built-in activation with default arguments, else None (apply it after)."""
     name = getattr(activation, "__name__", None)
-    return name if _BY_NAME.get(name) is activation else None
+    return name if name in _KERNEL_NAMES and _BY_NAME.get(name) is activation else None

@@ -27,7 +27,8 @@ class GoldenWriter:
     def save(self, data_dir=DATA_DIR):
         data_dir = pathlib.Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        (data_dir / f"{self.family}.json").write_text(json.dumps(self.cases, indent=1) + "\n")
+        (data_dir / f"{self.family}.json").write_text(json.dumps(self.cases, indent=1, ensure_ascii=False) + "\n",
+                                                      encoding="utf-8")
         np.savez_compressed(data_dir / f"{self.family}.npz", **self.arrays)
         return len(self.cases)
 
@@ -35,7 +36,7 @@ class GoldenWriter:
 def load_cases(family, data_dir=DATA_DIR):
     """[(params dict, {array name: ndarray}), ...] for one family, in generation order."""
     data_dir = pathlib.Path(data_dir)
-    cases = json.loads((data_dir / f"{family}.json").read_text())
+    cases = json.loads((data_dir / f"{family}.json").read_text(encoding="utf-8"))
     with np.load(data_dir / f"{family}.npz") as npz:
         arrays = {k: npz[k] for k in npz.files}
     out = []

@@ -145,8 +145,8 @@ def lambda_layer():
 
 
 def _unsupported_layers():
-    """Layers nnkern lacks, one nested in a sub-model and one wrapping a supported LSTM: loading must
-    list them all in one error."""
+    """Layers nnkern lacks (one nested in a sub-model) beside supported ones (a wrapped LSTM): loading
+    must list exactly the missing ones, all in one error."""
     inner = keras.Sequential([keras.Input((5, 4)), L.GRU(3, return_sequences=True)], name="inner")
     inp = keras.Input((5, 4))
     x = L.BatchNormalization()(inp)

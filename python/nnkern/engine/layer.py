@@ -29,6 +29,24 @@ _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_
 _call_context = {"training": None}
 
 
+# Keras's name scopes: a weight's `path` is the chain of layer names open (being built or called) when it
+# is created, e.g. "time_distributed/dense/kernel" or "sequential/dense/kernel". A layer remembers the
+# path it was first opened under (Keras's `_parent_path`). Entries: (layer, path tuple including its name).
+_scope_stack = []
+
+
+def _enter_scope(layer):
+    """Open `layer`'s name scope unless it is the innermost one already; returns whether one was pushed."""
+    if _scope_stack and _scope_stack[-1][0] is layer:
+        return False
+    parent = layer.__dict__.get("_parent_path")
+    if parent is None:
+        parent = _scope_stack[-1][1] if _scope_stack else ()
+        object.__setattr__(layer, "_parent_path", parent)
+    _scope_stack.append((layer, parent + (layer.name,)))
+    return True
+
+
 def _is_default(method):
     return getattr(method, "_nnkern_default", False)
 
@@ -44,10 +62,13 @@ def _wrap_build(build):
     def build_wrapper(self, *args, **kwargs):
         depth = self.__dict__.get("_build_depth", 0)
         object.__setattr__(self, "_build_depth", depth + 1)
+        pushed = _enter_scope(self)
         try:
             build(self, *args, **kwargs)
         finally:
             object.__setattr__(self, "_build_depth", depth)
+            if pushed:
+                _scope_stack.pop()
         if depth == 0:  # post-build actions once, after the outermost build() of the class chain
             try:
                 self._build_shapes_dict = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
@@ -66,6 +87,8 @@ class Layer:
     # Built-in layers return proper numpy arrays of the right dtype; outputs of other layers (Lambda,
     # user layers) are normalized (float64 -> float32, array-likes -> arrays) by the prediction plan.
     _plan_trusted = False
+    # Whether Keras's own call() of this layer takes `mask` (nnkern's merge layers take it, Keras's don't).
+    _keras_call_has_mask = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -223,7 +246,11 @@ class Layer:
         charge_weight_budget(shape, f"layer '{self.name}' weight '{name}'")
         value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
                                               what=f"layer '{self.name}' weight '{name}'")
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=f"{self.name}/{name}")
+        pushed = _enter_scope(self)
+        path = "/".join(_scope_stack[-1][1] + (name,))
+        if pushed:
+            _scope_stack.pop()
+        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=path)
         variable.regularizer = regularizer
         variable.constraint = constraint
         self._track_variable(variable)
@@ -393,9 +420,14 @@ class Layer:
             raise RuntimeError(f"In layer '{self.__class__.__name__}', you forgot to call `super().__init__()` "
                                "as the first statement in the `__init__()` method. Go add it!")
         self._called = True
-        if any_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
-        return self._eager_call(args, kwargs)
+        pushed = _enter_scope(self)
+        try:
+            if any_symbolic(args, kwargs):
+                return self._symbolic_call(args, kwargs)
+            return self._eager_call(args, kwargs)
+        finally:
+            if pushed:
+                _scope_stack.pop()
 
     def _eager_call(self, args, kwargs):
         reset = False
@@ -442,9 +474,14 @@ class Layer:
             previous_mask = tree.map_structure(get_mask, first)
         else:
             previous_mask = tree.map_structure(get_mask, first)
+        node_kwargs = kwargs
         if self._call_has_mask_arg and explicit_mask is None:
             call_kwargs["mask"] = previous_mask if any(m is not None for m in tree.flatten(previous_mask)) else None
-        outputs = self.compute_output_spec(*args, **call_kwargs)
+            if call_kwargs["mask"] is None and "mask" not in kwargs and self._keras_call_has_mask:
+                # Keras fills in `mask=None` for a call() with a mask argument, and records it in the node.
+                node_kwargs = {**kwargs, "mask": None}
+        spec_args, call_kwargs = _autocast_specs(self, args, call_kwargs)
+        outputs = self.compute_output_spec(*spec_args, **call_kwargs)
         outputs = tree.map_structure(_fresh_tensor, outputs)
         if self.supports_masking:
             self._set_symbolic_masks(first, outputs, previous_mask)
@@ -452,7 +489,7 @@ class Layer:
             warnings.warn(f"Layer '{self.name}' (of type {self.__class__.__name__}) was passed an input with a "
                           "mask attached to it. However, this layer does not support masking and will therefore "
                           "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
-        Node(self, args, kwargs, outputs)
+        Node(self, args, node_kwargs, outputs)
         return outputs
 
     def _set_symbolic_masks(self, first, outputs, previous_mask):
@@ -493,7 +530,10 @@ class Layer:
             except Exception:
                 pass
         first = args[0] if args else next(iter(kwargs.values()), None)
-        self.build(_shape_of(first))
+        shape = _shape_of(first)
+        self.build(shape)
+        if self._build_shapes_dict is None:  # Keras records the build shape of the default build() too
+            self._build_shapes_dict = {"input_shape": shape}
 
     def _assert_input_compatibility(self, inputs):
         if self.input_spec:
@@ -624,8 +664,37 @@ def _as_shape_tuple(shape):
     return tuple(None if d is None else int(d) for d in shape)
 
 
+def needs_autocast(layer, x):
+    """Keras casts a float input of another float dtype to the layer's compute dtype (autocast layers)."""
+    dtype = x.dtype if isinstance(x.dtype, str) else standardize_dtype(x.dtype)
+    return layer.autocast and dtype.startswith("float") and dtype != layer.compute_dtype
+
+
+def _autocast_specs(layer, args, kwargs):
+    """(args, kwargs) with float KerasTensors of another dtype replaced by compute-dtype specs, for shape
+    inference only (the node still records the tensors given)."""
+    if not layer.autocast:
+        return args, kwargs
+
+    def cast(x):
+        if isinstance(x, KerasTensor) and needs_autocast(layer, x):
+            spec = KerasTensor(x.shape, dtype=layer.compute_dtype, name=x.name)
+            spec._keras_mask = x._keras_mask
+            return spec
+        return x
+    if not any(isinstance(x, KerasTensor) and needs_autocast(layer, x) for x in tree.flatten((args, kwargs))):
+        return args, kwargs
+    return tree.map_structure(cast, args), {k: (v if k == "mask" else tree.map_structure(cast, v))
+                                            for k, v in kwargs.items()}
+
+
 def _fresh_tensor(x):
-    return x if x is None else KerasTensor(x.shape, dtype=x.dtype, sparse=getattr(x, "sparse", False))
+    if x is None:
+        return x
+    # A spec made just now for this call keeps its name, so each output uses one auto-name as in Keras
+    # (keras_tensor, keras_tensor_1, ...); a tensor already in the graph gets a new one.
+    name = None if hasattr(x, "_keras_history") else x.name
+    return KerasTensor(x.shape, dtype=x.dtype, sparse=getattr(x, "sparse", False), name=name)
 
 
 def _as_mask_tensor(m):

@@ -14,7 +14,8 @@ import numpy as np
 
 from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
-from nnkern.engine.layer import _call_context, _is_default
+from nnkern.engine.dtypes import numpy_dtype
+from nnkern.engine.layer import _call_context, _is_default, needs_autocast
 
 
 def _normalize_output(x):
@@ -31,6 +32,19 @@ def _normalize_output(x):
     if x.dtype.kind == "f" and x.dtype != np.float32:
         x = x.astype(np.float32)
     return x
+
+
+def _autocasting(fn, dtype):
+    """fn with its float array arguments of another float dtype cast to `dtype` first (Keras's autocast;
+    only compiled in for calls whose inputs are such floats, e.g. a float64 Input)."""
+    def cast(x):
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.dtype != dtype:
+            return x.astype(dtype)
+        return x
+
+    def call(*args, **kwargs):
+        return fn(*tree.map_structure(cast, args), **kwargs)
+    return call
 
 
 def _normalizing(fn):
@@ -130,6 +144,8 @@ class Plan:
         fn = layer.call if layer._plan_trusted else _normalizing(layer.call)
         in_struct = (args, kwargs)
         leaves = tree.flatten(in_struct)
+        if any(isinstance(x, KerasTensor) and needs_autocast(layer, x) for x in tree.flatten(args)):
+            fn = _autocasting(fn, numpy_dtype(layer.compute_dtype))
         kt_leaves = [x for x in leaves if isinstance(x, KerasTensor)]
         single_out = len(out_slots) == 1
         o = out_slots[0] if single_out else None

@@ -35,20 +35,23 @@ def map_structure(fn, x):
 
 def pack_sequence_as(structure, flat):
     """Inverse of flatten: rebuild `structure` with the leaves taken in order from `flat`."""
-    it = iter(flat)
+    if not is_nested(structure):
+        return flat[0]
+    # A module-level recursive helper, not a nested closure: a closure that calls itself is a reference
+    # cycle, left for the garbage collector on every call (every predict).
+    return _pack(structure, iter(flat))
 
-    def build(s):
-        if isinstance(s, list):
-            return [build(v) for v in s]
-        if isinstance(s, tuple):
-            vals = [build(v) for v in s]
-            return type(s)(*vals) if hasattr(s, "_fields") else tuple(vals)
-        if isinstance(s, dict):
-            filled = {k: build(s[k]) for k in sorted(s)}
-            return {k: filled[k] for k in s}
-        return next(it)
 
-    return build(structure)
+def _pack(s, leaves):
+    if isinstance(s, list):
+        return [_pack(v, leaves) for v in s]
+    if isinstance(s, tuple):
+        vals = [_pack(v, leaves) for v in s]
+        return type(s)(*vals) if hasattr(s, "_fields") else tuple(vals)
+    if isinstance(s, dict):
+        filled = {k: _pack(s[k], leaves) for k in sorted(s)}
+        return {k: filled[k] for k in s}
+    return next(leaves)
 
 
 def is_shape_tuple(s):

@@ -331,7 +331,8 @@ class Embedding(Layer):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": self.embeddings_regularizer, "activity_regularizer": None,
-                "embeddings_constraint": self.embeddings_constraint, "mask_zero": self.mask_zero}
+                "embeddings_constraint": self.embeddings_constraint, "mask_zero": self.mask_zero,
+                "quantization_config": None}
 
 
 class Masking(Layer):

@@ -17,6 +17,7 @@ class Merge(Layer):
     """Element-wise merge of a list of same-shaped (broadcastable) tensors."""
 
     _plan_trusted = True
+    _keras_call_has_mask = False
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -281,9 +282,9 @@ def batch_dot(x, y, axes):
     if x.shape[ax] != y.shape[ay]:
         raise ValueError(f"Cannot do batch_dot on inputs with shapes {x.shape} and {y.shape} with axes={axes}. "
                          f"x.shape[{ax}] != y.shape[{ay}] ({x.shape[ax]} != {y.shape[ay]}).")
-    letters = "Bacdefghijklmnopqrstuvwxyz"  # index 0 unused; "b" is kept for the batch axis
-    xs = ["b"] + [letters[i] for i in range(1, x.ndim)]
-    ys = ["b"] + [letters[i + x.ndim] for i in range(1, y.ndim)]
+    letters = "abcdefghijklmnopqrstuvwxyz"  # the batch axis is "B", so no other axis can take its letter
+    xs = ["B"] + [letters[i] for i in range(1, x.ndim)]
+    ys = ["B"] + [letters[i + x.ndim] for i in range(1, y.ndim)]
     ys[ay] = xs[ax]
     out = [c for i, c in enumerate(xs) if i != ax] + [c for i, c in enumerate(ys) if i not in (0, ay)]
     result = np.einsum(f"{''.join(xs)},{''.join(ys)}->{''.join(out)}", x, y)

@@ -59,7 +59,6 @@ class Flatten(_ShapeLayer):
         self.data_format = standardize_data_format(data_format)
         self.input_spec = InputSpec(min_ndim=1)
         self._channels_first = self.data_format == "channels_first"
-        self.built = True
 
     def call(self, inputs):
         if self._channels_first and inputs.ndim > 2:
@@ -135,7 +134,6 @@ class Permute(_ShapeLayer):
                              f"must be consecutive and start from 1. Received dims={dims}")
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
         self._axes = (0,) + self.dims
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
@@ -159,7 +157,6 @@ class RepeatVector(Layer):
             raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
         self.n = n
         self.input_spec = InputSpec(ndim=2)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n, input_shape[1])
@@ -185,7 +182,6 @@ class UpSampling1D(Layer):
             raise ValueError(f"Argument `size` should be a positive integer. Received: size={size}")
         self.size = size
         self.input_spec = InputSpec(ndim=3)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         length = None if input_shape[1] is None else self.size * input_shape[1]
@@ -211,7 +207,6 @@ class UpSampling2D(Layer):
             raise NotImplementedError(f"UpSampling2D layer '{self.name}': nnkern implements "
                                       f"interpolation='nearest' only (got {interpolation!r})")
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         h_axis = 2 if self.data_format == "channels_first" else 1
@@ -253,7 +248,6 @@ class ZeroPadding1D(Layer):
         self.data_format = standardize_data_format(data_format)
         self.padding = standardize_tuple(padding, 2, "padding", allow_zero=True)
         self.input_spec = InputSpec(ndim=3)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         out = list(input_shape)
@@ -280,7 +274,6 @@ class ZeroPadding2D(Layer):
         self.data_format = standardize_data_format(data_format)
         self.padding = _pairs_2d(padding, "padding")
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         out = list(input_shape)
@@ -307,7 +300,6 @@ class Cropping1D(Layer):
         super().__init__(**kwargs)
         self.cropping = standardize_tuple(cropping, 2, "cropping", allow_zero=True)
         self.input_spec = InputSpec(ndim=3)
-        self.built = True
 
     def _check(self, shape):
         if shape[1] is not None and sum(self.cropping) >= shape[1]:
@@ -336,7 +328,6 @@ class Cropping2D(Layer):
         self.data_format = standardize_data_format(data_format)
         self.cropping = _pairs_2d(cropping, "cropping")
         self.input_spec = InputSpec(ndim=4)
-        self.built = True
 
     def _spatial(self, shape):
         first = 2 if self.data_format == "channels_first" else 1

@@ -158,12 +158,18 @@ class Model(Layer):
             isinstance(metrics[0], (list, tuple)) and len(metrics) == len(preds) else [metrics] * len(preds)
         if isinstance(metrics, dict):
             per_output_metrics = [metrics.get(n, []) for n in names]
+        from nnkern import metrics as metrics_module
         for i, (ms, t, p) in enumerate(zip(per_output_metrics, trues, preds)):
             for m in (ms if isinstance(ms, (list, tuple)) else [ms]):
-                fn, mname = _resolve_metric(m, self.loss if not isinstance(self.loss, (list, dict)) else
-                                            losses[i], p)
-                value = _mean_loss(fn, t, p, sw)
-                key = mname if len(preds) == 1 else f"{names[i]}_{mname}"
+                if m is None:
+                    continue
+                # Keras 3's resolution: 'accuracy' by the shapes of y_true / y_pred, names as given,
+                # metric objects and functions keep their own names.
+                metric = metrics_module.get_metric(m, t, p)
+                metric.reset_state()
+                metric.update_state(t, p, sample_weight=sw)
+                value = float(metric.result())
+                key = metric.name if len(preds) == 1 else f"{names[i]}_{metric.name}"
                 logs[key] = value
                 metric_values.append(value)
         if return_dict:
@@ -194,8 +200,8 @@ class Model(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        # As Keras: a functional config given to Model.from_config builds a Functional model.
-        if cls is Model and all(k in config for k in ("layers", "input_layers", "output_layers")):
+        """As Keras's Model.from_config: a functional model's config rebuilds a Functional model."""
+        if cls is Model and "layers" in config and "input_layers" in config and "output_layers" in config:
             from nnkern.models.functional import Functional
             return Functional.from_config(config, custom_objects=custom_objects)
         return super().from_config(config)
@@ -253,24 +259,6 @@ def _resolve_loss(loss):
         return loss
     from nnkern import losses  # written alongside; imported only when a named loss is used
     return losses.get(loss)
-
-
-def _resolve_metric(metric, loss, y_pred):
-    if callable(metric):
-        return metric, getattr(metric, "__name__", "metric")
-    name = str(metric)
-    if name in ("accuracy", "acc"):
-        loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "")
-        if "sparse_categorical" in loss_name:
-            target = "sparse_categorical_accuracy"
-        elif "binary" in loss_name or (np.ndim(y_pred) and np.shape(y_pred)[-1] == 1):
-            target = "binary_accuracy"
-        else:
-            target = "categorical_accuracy"
-        from nnkern import metrics
-        return metrics.get(target), name
-    from nnkern import metrics
-    return metrics.get(name), name
 
 
 def _mean_loss(fn, y_true, y_pred, sample_weight=None):

@@ -23,14 +23,26 @@ def serialize_layer(layer):
     if not known:
         out["module"] = layer.__class__.__module__
         out["registered_name"] = f"Custom>{layer.__class__.__name__}"
-    elif layer.__class__.__name__ == "Functional":
-        # Keras 3 writes Functional with its source module (it is not exported as keras.Functional).
-        out["module"] = "keras.src.models.functional"
-        out["registered_name"] = "Functional"
     build_config = layer.get_build_config() if not isinstance(layer, Model) else None
     if build_config is not None and layer.__class__.__name__ != "InputLayer":
         out["build_config"] = build_config
+    if isinstance(layer, Model) and known:
+        out.update(_model_as_layer_entries(layer))
     return out
+
+
+def _model_as_layer_entries(model):
+    """What Keras 3 writes for a model nested as a layer: a functional model by its internal module and
+    registered name (build input shape None), a Sequential by its build shape; both with compile_config."""
+    from nnkern.models.sequential import Sequential
+    if isinstance(model, Sequential):
+        shape = model._layers[0].batch_shape if model._functional is not None else None
+        entries = {"build_config": {"input_shape": shape}} if shape is not None else {}
+    else:
+        entries = {"module": "keras.src.models.functional", "registered_name": "Functional",
+                   "build_config": {"input_shape": None}}
+    entries["compile_config"] = {}
+    return entries
 
 
 def _serialize_tensor(x, own_nodes):

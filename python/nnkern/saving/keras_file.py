@@ -217,18 +217,7 @@ def _json_default(value):
 
 def model_config_json(model):
     from nnkern.models.serialization import serialize_layer
-    config = serialize_layer(model)
-    config.setdefault("build_config", _model_build_config(model))
-    config.setdefault("compile_config", None)
-    return json.dumps(config, default=_json_default)
-
-
-def _model_build_config(model):
-    try:
-        shapes = [list(t.shape) for t in model.inputs]
-    except (AttributeError, ValueError):
-        return None
-    return {"input_shape": shapes[0] if len(shapes) == 1 else None}
+    return json.dumps(serialize_layer(model), default=_json_default)
 
 
 def weights_h5_bytes(model):
