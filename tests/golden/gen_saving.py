@@ -91,6 +91,13 @@ def masking_lstm():
     return model, [x]
 
 
+def bidirectional():
+    model = keras.Sequential([keras.Input((5, 3)),
+                              L.Bidirectional(L.LSTM(3, return_sequences=True)),
+                              L.Bidirectional(L.LSTM(2), merge_mode="sum"), L.Dense(2)])
+    return model, [seeded((2, 5, 3), 16)]
+
+
 def merges_multi_io():
     a = keras.Input((4,), name="a")
     b = keras.Input((4,), name="b")
@@ -155,7 +162,7 @@ def _unsupported_layers():
 
 
 CASES = [dense_sequential, conv2d_pool, conv1d_pool, conv2d_transpose, lstm_stack, lstm_encoder_decoder,
-         masking_lstm, merges_multi_io, reshaping, time_distributed, nested_shared, lambda_layer]
+         masking_lstm, bidirectional, merges_multi_io, reshaping, time_distributed, nested_shared, lambda_layer]
 
 
 def _outputs(model, inputs):
