@@ -261,3 +261,31 @@ def test_keras2_lambda_bytecode_h5(tmp_path):
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     model = nnkern.models.load_model(path, safe_mode=False)
     np.testing.assert_allclose(model.predict(x, verbose=0), x * 3.0 + 1.0)
+
+
+def test_keras2_h5_inconsistent_weights(tmp_path):
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32", "name": "x"}},
+        _keras2_dense("dense", 3, "relu")]}}
+    kernel, bias = np.ones((4, 3), np.float32), np.ones(3, np.float32)
+    cases = {
+        "layer count": ({"dense": [("dense/kernel:0", kernel), ("dense/bias:0", bias)],
+                         "extra": [("extra/kernel:0", kernel)]}, ["x", "dense", "extra"],
+                        r"weights for 2 layer\(s\) \(\['dense', 'extra'\]\) but the model has 1"),
+        "weight count": ({"dense": [("dense/kernel:0", kernel)]}, ["x", "dense"],
+                         r"layer 'dense' \(Dense\) expects 2 weight\(s\) but the file's layer 'dense' holds 1"),
+        "shape": ({"dense": [("dense/kernel:0", np.ones((4, 2), np.float32)), ("dense/bias:0", bias)]},
+                  ["x", "dense"], r"weight 'kernel' has shape \(4, 3\) but the file's '/model_weights/dense/"
+                                  r"dense/kernel:0' has shape \(4, 2\)"),
+    }
+    for name, (weights, layer_names, match) in cases.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.h5"
+        _write_keras2_h5(path, config, layer_names, weights)
+        with pytest.raises(nnkern.saving.MalformedFileError, match=match):
+            nnkern.models.load_model(path)
+    path = tmp_path / "listed_but_missing.h5"
+    _write_keras2_h5(path, config, ["x", "dense"], {"dense": [("dense/kernel:0", kernel), ("dense/bias:0", bias)]})
+    with h5py.File(path, "r+") as f:
+        f["model_weights"].attrs["layer_names"] = np.array([b"x", b"dense", b"ghost"])
+    with pytest.raises(nnkern.saving.MalformedFileError, match="layer group 'ghost' listed in layer_names is missing"):
+        nnkern.models.load_model(path)
