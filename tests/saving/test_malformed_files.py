@@ -228,3 +228,20 @@ def test_real_keras_file_with_unsupported_layers():
     for part in ["BatchNormalization (layer 'batch_normalization')", "GRU (layer 'gru')"]:
         assert part in message
     assert "Bidirectional" not in message and "LSTM" not in message  # supported, also when wrapped
+
+
+@pytest.mark.parametrize("kind", ["external_link", "soft_link", "external_storage"])
+def test_weights_reaching_outside_the_file_are_refused(tmp_path, kind):
+    secret = tmp_path / "secret.bin"
+    np.arange(4, dtype=np.float32).tofile(secret)
+
+    def edit(f):
+        if kind == "external_link":
+            f["layers/elsewhere"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/vars")
+        elif kind == "soft_link":
+            f["layers/alias"] = h5py.SoftLink("/layers/dense")
+        else:
+            f.create_group("layers/leak/vars").create_dataset("0", shape=(4,), dtype="f4",
+                                                              external=[(str(secret), 0, 16)])
+    with pytest.raises(MalformedFileError, match="not self-contained"):
+        _load(_edit_weights(edit))

@@ -62,11 +62,48 @@ def file_kind(data):
 
 
 def open_h5(data, what):
+    """An HDF5 file over bytes, refused unless self-contained: links to other files or places (external
+    or soft links) and datasets stored outside the file (external or virtual) would read other files."""
+    h5py = _h5py()
     try:
-        return _h5py().File(io.BytesIO(data), "r")
+        h5 = h5py.File(io.BytesIO(data), "r")
     except (OSError, ValueError) as e:
         raise MalformedFileError(f"{what}: the weights are not a readable HDF5 file (truncated or "
                                  f"corrupt): {e}") from None
+    problems = []
+
+    def check_link(name, link):
+        if not isinstance(link, h5py.HardLink):
+            problems.append(f"'{name}' is a {type(link).__name__}")
+
+    def check_object(name, obj):
+        if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+            problems.append(f"dataset '{name}' stores its data outside the file")
+    try:
+        h5.visititems_links(check_link)
+        if not problems:
+            h5.visititems(check_object)
+    except (OSError, ValueError, RuntimeError) as e:
+        h5.close()
+        raise MalformedFileError(f"{what}: the weights HDF5 file is corrupt: {e}") from None
+    if problems:
+        h5.close()
+        raise MalformedFileError(f"{what}: the weights HDF5 file is not self-contained ({problems[0]}); "
+                                 "refusing to follow it.")
+    return h5
+
+
+def count_weight_elements(group):
+    """Number of values the datasets under an HDF5 group declare."""
+    h5py = _h5py()
+    total = 0
+
+    def add(_, obj):
+        nonlocal total
+        if isinstance(obj, h5py.Dataset):
+            total += int(np.prod(obj.shape, dtype=np.float64))
+    group.visititems(add)
+    return total
 
 
 # ---------------------------------------------------------------------- loading
@@ -83,8 +120,10 @@ def load_keras_archive(data, what, custom_objects=None, safe_mode=True, compile=
             raise MalformedFileError(f"{what} stores sharded weights; nnkern reads a single model.weights.h5.")
         weights_bytes = archive.read_member(zf, archive.WEIGHTS_FILENAME, what)
     config = parse_json(config_bytes, what, archive.CONFIG_FILENAME)
-    model = model_from_config(config, what, custom_objects, safe_mode, weights_bytes=weights_bytes)
     with open_h5(weights_bytes, what) as h5:
+        # HDF5 can declare datasets far larger than the bytes it stores: count at most one value per byte.
+        budget = min(count_weight_elements(h5), len(weights_bytes))
+        model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=budget)
         load_weights_from_h5(model, h5, what)
     if compile:
         _compile_from_config(model, config.get("compile_config"))
@@ -98,28 +137,13 @@ def parse_json(data, what, member):
         raise MalformedFileError(f"{what}: {member} is not valid JSON: {e}") from None
 
 
-def _count_weight_elements(weights_bytes, what):
-    total = 0
-    with open_h5(weights_bytes, what) as h5:
-        def add(_, obj):
-            nonlocal total
-            if isinstance(obj, _h5py().Dataset):
-                total += int(np.prod(obj.shape, dtype=np.float64))
-        h5.visititems(add)
-    return total
-
-
-def model_from_config(config, what, custom_objects=None, safe_mode=True, weights_bytes=None,
-                      weights_budget=None):
-    """Check, revive and deserialize a model config. With `weights_bytes` (or a `weights_budget` count),
-    layers may not create more weight elements than the weights file holds (a config with absurd sizes
-    fails before allocating)."""
+def model_from_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None):
+    """Check, revive and deserialize a model config. With `weights_budget` (the number of values the
+    weights file holds), layers may not create much more than that: a config with absurd sizes fails
+    before allocating."""
     from nnkern.layers import deserialize
     check_supported(config, custom_objects, what)
     config = revive_values(config, safe_mode, what, custom_objects)
-    if weights_budget is None and weights_bytes is not None:
-        # HDF5 can declare datasets far larger than the bytes it stores: count at most one value per byte.
-        weights_budget = min(_count_weight_elements(weights_bytes, what), len(weights_bytes))
     # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
     limit = 2 ** 62 if weights_budget is None else 2 * weights_budget + (1 << 20)
 

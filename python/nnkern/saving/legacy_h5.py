@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from nnkern.saving.errors import MalformedFileError
-from nnkern.saving.keras_file import model_from_config, open_h5
+from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5
 
 
 def _text(value):
@@ -28,25 +28,13 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
         config = _modernize(config)
         weights = h5.get("model_weights", h5)
-        total = min(_count_elements(weights), len(data))  # at most one value per stored byte
+        total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
 
         model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=total)
         load_legacy_weights(model, weights, what)
         if compile and "training_config" in h5.attrs:
             _compile(model, _text(h5.attrs["training_config"]))
     return model
-
-
-def _count_elements(group):
-    import h5py
-    total = 0
-
-    def add(_, obj):
-        nonlocal total
-        if isinstance(obj, h5py.Dataset):
-            total += int(np.prod(obj.shape, dtype=np.float64))
-    group.visititems(add)
-    return total
 
 
 def _modernize(config):
