@@ -106,6 +106,14 @@ def test_predict_errors(tmp_path):
     assert_one_line_error(run("frobnicate"), "invalid choice")
 
 
+def test_unsafe_flag_allows_lambda_bytecode(tmp_path):
+    case, arrays = CASES["lambda_layer"]
+    np.save(tmp_path / "x.npy", arrays["x0"])
+    result = run("predict", model_file("lambda_layer"), tmp_path / "x.npy", "-o", tmp_path / "y.npy", "--unsafe")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), arrays["y0"], rtol=1e-5, atol=1e-6)
+
+
 def test_bench():
     result = run("bench", model_file("lstm_encoder_decoder"), "--batch-size", "4", "--threads", "1",
                  "--runs", "5", "--min-seconds", "0")

@@ -106,6 +106,27 @@ def test_load_weights_rejects_mismatched_model(tmp_path):
         np.testing.assert_array_equal(old, new)  # nothing assigned
 
 
+def test_compile_true_restores_named_loss_and_metrics():
+    case, arrays = next((c, a) for c, a in CASES if c["id"] == "dense_sequential")
+    with zipfile.ZipFile(DATA_DIR / case["files"]["keras"]) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    config = json.loads(members["config.json"])
+    config["compile_config"] = {"optimizer": "adam", "loss": "categorical_crossentropy", "metrics": ["accuracy"],
+                                "loss_weights": None}
+    members["config.json"] = json.dumps(config)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    assert not nnkern.models.load_model(buffer.getvalue()).compiled
+    model = nnkern.models.load_model(buffer.getvalue(), compile=True)
+    labels = np.array([0, 2, 3])
+    loss, accuracy = model.evaluate(arrays["x0"], np.eye(4, dtype=np.float32)[labels], verbose=0)
+    probs = arrays["y0"].astype(np.float64)  # Keras's outputs: the loss follows from them
+    np.testing.assert_allclose(loss, -np.log(probs[np.arange(3), labels]).mean(), rtol=1e-5)
+    assert accuracy == pytest.approx(np.mean(probs.argmax(1) == labels))
+
+
 def test_lambda_bytecode_refused_in_safe_mode():
     case, arrays = next((c, a) for c, a in CASES if c["lambda"])
     path = DATA_DIR / case["files"]["keras"]

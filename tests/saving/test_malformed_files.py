@@ -245,3 +245,4 @@ def test_weights_reaching_outside_the_file_are_refused(tmp_path, kind):
                                                               external=[(str(secret), 0, 16)])
     with pytest.raises(MalformedFileError, match="not self-contained"):
         _load(_edit_weights(edit))
+
