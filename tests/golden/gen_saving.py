@@ -10,12 +10,16 @@ Writes data/saving.json (one case per model: file names, input/output counts), d
 """
 import os
 import pathlib
+import re
+import shutil
 import sys
 import tempfile
+import zipfile
 
 import keras
 import numpy as np
 
+from _custom_layers import scaled_residual_class
 from _golden_io import GoldenWriter
 from _keras_helpers import seeded
 
@@ -144,6 +148,13 @@ def nested_shared():
     return keras.Model([a, b], [y, shared(a)]), [seeded((3, 5), 13), seeded((3, 5), 14)]
 
 
+def custom_layer():
+    """A user layer (own weight + sublayers: Keras stores them at .../gate/vars, .../proj/vars)."""
+    inp = keras.Input((5,))
+    x = scaled_residual_class(L)(4, name="residual")(inp)
+    return keras.Model(inp, L.Dense(2)(x)), [seeded((3, 5), 17)]
+
+
 def lambda_layer():
     inp = keras.Input((4,))
     x = L.Dense(3)(inp)
@@ -162,7 +173,30 @@ def _unsupported_layers():
 
 
 CASES = [dense_sequential, conv2d_pool, conv1d_pool, conv2d_transpose, lstm_stack, lstm_encoder_decoder,
-         masking_lstm, bidirectional, merges_multi_io, reshaping, time_distributed, nested_shared, lambda_layer]
+         masking_lstm, bidirectional, merges_multi_io, reshaping, time_distributed, nested_shared, custom_layer,
+         lambda_layer]
+
+
+def _model_file_content(path):
+    """What a saved file holds apart from its save date (metadata.json), to compare regenerations."""
+    path = pathlib.Path(path)
+    if path.suffix != ".keras":
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        content = {n: zf.read(n) for n in zf.namelist() if n != "metadata.json"}
+    # shared_object_id values are Python id()s of the saving process: not content.
+    content["config.json"] = re.sub(rb'"shared_object_id": \d+', b"", content["config.json"])
+    return content
+
+
+def _save_if_changed(model, path):
+    """model.save(path), keeping the existing file when only the save date would change (no churn)."""
+    path = pathlib.Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = pathlib.Path(tmp) / path.name
+        model.save(fresh)
+        if not path.exists() or _model_file_content(path) != _model_file_content(fresh):
+            shutil.copyfile(fresh, path)
 
 
 def _outputs(model, inputs):
@@ -187,19 +221,22 @@ def generate(data_dir):
         outputs = _outputs(model, inputs)
         name = make.__name__
         files = {"keras": f"saving/{name}.keras"}
-        model.save(data_dir / files["keras"])
+        _save_if_changed(model, data_dir / files["keras"])
         if name in H5_CASES:
             files["h5"] = f"saving/{name}.h5"
-            model.save(data_dir / files["h5"])
+            _save_if_changed(model, data_dir / files["h5"])
         arrays = {f"x{i}": x for i, x in enumerate(inputs)}
         arrays.update({f"y{i}": y for i, y in enumerate(outputs)})
         w.add(name, {"files": files, "inputs": len(inputs), "outputs": len(outputs),
                      "input_names": [t._keras_history[0].name for t in model.inputs],
-                     "lambda": name == "lambda_layer"}, **arrays)
+                     "lambda": name == "lambda_layer",
+                     "custom_objects": ["ScaledResidual"] if name == "custom_layer" else []}, **arrays)
         built.append((name, inputs, outputs))
     n = w.save(data_dir)
     keras.backend.clear_session()
-    _unsupported_layers().save(model_dir / "unsupported_layers.keras")
+    unsupported = _unsupported_layers()
+    _seed_weights(unsupported, 9000)
+    _save_if_changed(unsupported, model_dir / "unsupported_layers.keras")
     _check_nnkern_files_load_in_keras(data_dir, built)
     return n
 
@@ -215,11 +252,13 @@ def _check_nnkern_files_load_in_keras(data_dir, built):
     with tempfile.TemporaryDirectory() as tmp:
         for name, inputs, expected in built:
             safe = name != "lambda_layer"
-            model = nnkern.models.load_model(data_dir / "saving" / f"{name}.keras", safe_mode=safe)
+            model = nnkern.models.load_model(data_dir / "saving" / f"{name}.keras", safe_mode=safe,
+                                             custom_objects={"ScaledResidual": scaled_residual_class(nnkern.layers)})
             path = os.path.join(tmp, f"{name}.keras")
             model.save(path)
             keras.backend.clear_session()
-            reloaded = keras.saving.load_model(path, safe_mode=safe)
+            reloaded = keras.saving.load_model(path, safe_mode=safe,
+                                               custom_objects={"ScaledResidual": scaled_residual_class(L)})
             got = _outputs(reloaded, inputs)
             for g, e in zip(got, expected):
                 np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5, err_msg=f"{name}: Keras on nnkern's file")

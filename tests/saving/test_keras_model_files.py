@@ -12,6 +12,7 @@ import pytest
 
 import nnkern
 from nnkern.saving import UnsafeDeserializationError
+from _custom_layers import scaled_residual_class
 from _golden_io import DATA_DIR, load_cases
 
 CASES = load_cases("saving")
@@ -31,8 +32,13 @@ def _check_outputs(model, case, arrays):
         np.testing.assert_allclose(got, arrays[f"y{i}"], rtol=1e-4, atol=1e-6, err_msg=f"{case['id']} output {i}")
 
 
+class ScaledResidual(scaled_residual_class(nnkern.layers)):
+    """The generator's user layer, as a module-level class (so models using it pickle)."""
+
+
 def _load(path, case):
-    return nnkern.models.load_model(path, safe_mode=not case["lambda"])
+    custom = {"ScaledResidual": ScaledResidual} if "ScaledResidual" in case["custom_objects"] else None
+    return nnkern.models.load_model(path, safe_mode=not case["lambda"], custom_objects=custom)
 
 
 def _weight_datasets(h5_bytes):
@@ -69,6 +75,12 @@ def test_pickle_round_trip(case, arrays):
     clone = pickle.loads(pickle.dumps(model))
     assert clone is not model and type(clone) is type(model)
     _check_outputs(clone, case, arrays)
+
+
+def test_user_layer_needs_custom_objects():
+    case, _ = next((c, a) for c, a in CASES if c["custom_objects"])
+    with pytest.raises(nnkern.saving.UnsupportedLayersError, match=r"ScaledResidual \(layer 'residual'\)"):
+        nnkern.models.load_model(DATA_DIR / case["files"]["keras"])
 
 
 def test_weights_file_into_model_from_config(tmp_path):

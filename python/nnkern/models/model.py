@@ -227,17 +227,18 @@ class Model(Layer):
         # sent to worker processes (multiprocessing, Dask, Ray, Spark).
         if not self.built:
             return super().__reduce__()
-        from nnkern.saving.keras_file import keras_archive_bytes
-        return (_unpickle_model, (keras_archive_bytes(self),))
+        from nnkern.saving.keras_file import custom_layer_classes, keras_archive_bytes
+        # User layer classes travel by reference (importable classes), to be found again when unpickling.
+        return (_unpickle_model, (keras_archive_bytes(self), custom_layer_classes(self)))
 
 
 # ---------------------------------------------------------------------- helpers
 
-def _unpickle_model(data):
+def _unpickle_model(data, custom_objects=None):
     # The pickle came from a model in memory; unpickling already trusts its source, so Lambda
     # functions are allowed back in.
     from nnkern.saving.keras_file import load_keras_archive
-    return load_keras_archive(data, "the pickled model", safe_mode=False)
+    return load_keras_archive(data, "the pickled model", custom_objects=custom_objects, safe_mode=False)
 
 
 def _num_samples(x):

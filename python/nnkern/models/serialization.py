@@ -22,7 +22,7 @@ def serialize_layer(layer):
     known = getattr(layers_module, layer.__class__.__name__, None) is layer.__class__ or isinstance(layer, Model)
     if not known:
         out["module"] = layer.__class__.__module__
-        out["registered_name"] = f"Custom>{layer.__class__.__name__}"
+        out["registered_name"] = layer.__class__.__name__  # Keras's name for an unregistered class
     build_config = layer.get_build_config() if not isinstance(layer, Model) else None
     if build_config is not None and layer.__class__.__name__ != "InputLayer":
         out["build_config"] = build_config

@@ -244,6 +244,17 @@ def model_config_json(model):
     return json.dumps(serialize_layer(model), default=_json_default)
 
 
+def custom_layer_classes(model):
+    """{class name: class} of the layers in `model` that are not nnkern's own (user layers)."""
+    from nnkern.saving.config import resolve_layer_class
+    out = {}
+    for _, layer in variable_groups(model):
+        cls = type(layer)
+        if resolve_layer_class({"class_name": cls.__name__}, None) is not cls:
+            out[cls.__name__] = cls
+    return out
+
+
 def weights_h5_bytes(model):
     """A Keras 3 weights file (`model.weights.h5`) for the model, as bytes."""
     buffer = io.BytesIO()
