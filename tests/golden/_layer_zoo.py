@@ -87,6 +87,10 @@ def _layer_cases():
     add(("upsampling2d_23", "UpSampling2D", {"size": (2, 3)}, [((2, 3, 2), F, -1, 1)]))
     add(("upsampling2d_cf", "UpSampling2D", {"size": 2, "data_format": "channels_first"},
          [((2, 2, 3), F, -1, 1)]))
+    add(("upsampling2d_bilinear", "UpSampling2D", {"size": 2, "interpolation": "bilinear"},
+         [((3, 4, 2), F, -1, 1)]))
+    add(("upsampling2d_bilinear_31_cf", "UpSampling2D", {"size": (3, 1), "interpolation": "bilinear",
+                                                          "data_format": "channels_first"}, [((2, 3, 4), F, -1, 1)]))
     add(("zeropadding1d", "ZeroPadding1D", {"padding": 1}, x35))
     add(("zeropadding1d_12", "ZeroPadding1D", {"padding": (1, 2)}, x35))
     add(("zeropadding2d", "ZeroPadding2D", {"padding": 1}, [((2, 3, 2), F, -1, 1)]))
@@ -122,6 +126,23 @@ def _layer_cases():
         add((cls.lower(), cls, {}, [((3, 4, 2), F, -1, 1)]))
         add((cls.lower() + "_keepdims", cls, {"keepdims": True}, [((3, 4, 2), F, -1, 1)]))
         add((cls.lower() + "_cf", cls, {"data_format": "channels_first"}, [((3, 4, 2), F, -1, 1)]))
+    # Integer inputs: which layers keep them integer and which compute in float32, as Keras does.
+    i35 = [((3, 5), I, -9, 9)]
+    add(("int32_activation_relu", "Activation", {"activation": "relu"}, i35))
+    add(("int32_activation_linear", "Activation", {"activation": "linear"}, i35))
+    add(("int32_dropout", "Dropout", {"rate": 0.5}, i35))
+    add(("int32_masking", "Masking", {"mask_value": 0}, [((3, 2), I, 0, 2)]))
+    add(("int32_upsampling1d", "UpSampling1D", {"size": 2}, i35))
+    add(("int32_zeropadding1d", "ZeroPadding1D", {"padding": 1}, i35))
+    add(("int32_cropping1d", "Cropping1D", {"cropping": (1, 0)}, i35))
+    add(("int32_global_average_pooling1d", "GlobalAveragePooling1D", {}, i35))
+    add(("int32_global_max_pooling1d", "GlobalMaxPooling1D", {}, i35))
+    add(("int32_subtract", "Subtract", {}, i35 * 2))
+    add(("int32_multiply", "Multiply", {}, i35 * 2))
+    add(("int32_minimum", "Minimum", {}, i35 * 2))
+    add(("int32_dot", "Dot", {"axes": 2}, i35 * 2))
+    add(("int32_time_distributed_dense", "TimeDistributed", {"layer": ("Dense", {"units": 2})}, i35))
+    add(("float_embedding_indices", "Embedding", {"input_dim": 10, "output_dim": 2}, [((4,), F, 0, 10)]))
     add(("time_distributed_dense", "TimeDistributed", {"layer": ("Dense", {"units": 3})}, [((4, 5), F, -1, 1)]))
     add(("time_distributed_dense_4d", "TimeDistributed", {"layer": ("Dense", {"units": 2, "activation": "tanh"})},
          [((2, 3, 4), F, -1, 1)]))
@@ -291,6 +312,14 @@ def masking_time_distributed(k):
     return k.Model(inp, k.layers.GlobalAveragePooling1D()(x))
 
 
+def embedding_mask_chain(k):
+    inp = k.Input(shape=(5,), dtype="int32")
+    e = k.layers.Embedding(10, 3, mask_zero=True)(inp)
+    y = k.layers.GlobalAveragePooling1D()(e)
+    x = k.layers.Masking()(k.layers.RepeatVector(2)(y))
+    return k.Model(inp, [k.layers.Dense(1)(x), k.layers.TimeDistributed(k.layers.Dense(2))(x)])
+
+
 def dict_inputs(k):
     inputs = {"x": k.Input(shape=(3,), name="x"), "y": k.Input(shape=(2,), name="y")}
     z = k.layers.Concatenate()([inputs["x"], inputs["y"]])
@@ -349,6 +378,7 @@ MODELS = {
     "float64_input": (float64_input, [((3,), "float64", -2, 2)]),
     "int32_merges": (int32_merges, [((2, 3), I, -50, 50)] * 2),
     "masking_time_distributed": (masking_time_distributed, [((4, 3), I, 0, 2)]),
+    "embedding_mask_chain": (embedding_mask_chain, [((5,), I, 0, 3)]),
     "dict_inputs": (dict_inputs, [((3,), F, -1, 1), ((2,), F, -1, 1)]),
     "multi_output_lambda": (multi_output_lambda, [((4, 4), F, -1, 1)]),
     "reshaping_chain": (reshaping_chain, [((6,), F, -1, 1)]),

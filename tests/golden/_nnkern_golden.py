@@ -45,6 +45,16 @@ def check_layer_case(zoo_case, golden, arrays):
         np.testing.assert_array_equal(np.asarray(mask), arrays["mask"])
     assert jsonable(layer.get_config()) == golden["config"]
     assert jsonable(nnkern.layers.serialize(layer).get("build_config")) == golden["build_config"]
+    # Keras's config of the layer rebuilds the same layer (as loading a saved model does).
+    keras_config = {"module": "keras.layers", "class_name": zoo_case[1], "config": golden["config"],
+                    "build_config": golden["build_config"]}
+    clone = nnkern.layers.deserialize(keras_config)
+    assert jsonable(clone.get_config()) == golden["config"]
+    if layer.weights:
+        clone.set_weights(layer.get_weights())
+        ys2 = clone(xs if len(xs) > 1 else xs[0])
+        for got, want in zip(ys2 if isinstance(ys2, list) else [ys2], ys):
+            np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
     return model, layer
 
 

@@ -19,16 +19,18 @@ from _layer_zoo import (EVALUATE_CASES, LAYER_CASES, MODELS, PREDICT_SIZES, buil
                         det_weights, eval_targets, model_predict_input)
 
 SUMMARY_LINE_LENGTHS = (None, 70)
-CONFIG_MODELS = ("multi_input", "sequential", "nested", "multi_output")
+SUMMARY_OPTION_MODELS = ("nested", "sequential", "multi_output")
+CONFIG_MODELS = ("multi_input", "sequential", "nested", "multi_output", "masking_time_distributed",
+                 "embedding_mask_chain")
 
 
 def _jsonable(obj):
     return json.loads(json.dumps(obj, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
 
 
-def _summary(model, line_length):
+def _summary(model, line_length, **kwargs):
     lines = []
-    model.summary(line_length=line_length, print_fn=lines.append)
+    model.summary(line_length=line_length, print_fn=lines.append, **kwargs)
     return "".join(lines)
 
 
@@ -79,6 +81,11 @@ def _model_cases(data_dir):
                   "output_shapes": [list(t.shape) for t in model.outputs],
                   "output_dtypes": [str(np.asarray(v).dtype) for v in y],
                   "input_names": [t.name for t in model.inputs]}
+        if model_id in SUMMARY_OPTION_MODELS:
+            model.layers[-1].trainable = False  # so show_trainable has both answers to show
+            params["summaries_options"] = {"expand_nested": _summary(model, None, expand_nested=True),
+                                           "show_trainable": _summary(model, None, show_trainable=True)}
+            model.layers[-1].trainable = True
         if model_id in CONFIG_MODELS:
             params["config"] = _jsonable(model.get_config())
         # Wide outputs (the notebook's 64x64 models): keep the first samples only, within the size budget.

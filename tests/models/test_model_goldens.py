@@ -7,9 +7,6 @@ from _layer_zoo import EVALUATE_CASES, MODELS, PREDICT_SIZES, det_inputs, eval_t
 from _nnkern_golden import ATOL, RTOL, build_model, jsonable, model_golden, summary_text
 
 MODEL_IDS = list(MODELS)
-# Keras records the ops of Masking.compute_mask (not_equal, any) as graph nodes when a later layer's call()
-# takes the mask, and lists them in the summary; nnkern computes masks outside the graph.
-SUMMARY_XFAIL = {"masking_time_distributed"}
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
@@ -31,8 +28,6 @@ def test_structure_matches_keras(model_id):
 @pytest.mark.parametrize("line_length", ["None", "70"])
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_summary_text_matches_keras(model_id, line_length, monkeypatch):
-    if model_id in SUMMARY_XFAIL:
-        pytest.xfail("Keras lists the mask ops (not_equal, any) of Masking as graph nodes")
     monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made: Keras's default widths apply
     golden, _ = model_golden(model_id)
     model = build_model(model_id)
@@ -78,3 +73,31 @@ def test_evaluate_matches_keras(case_id, model_id, compile_kwargs, target):
     assert set(logs) == set(golden["logs"])
     for key, value in golden["logs"].items():
         np.testing.assert_allclose(logs[key], value, rtol=RTOL)
+
+
+@pytest.mark.parametrize("model_id", [m for m in MODEL_IDS if "config" in model_golden(m)[0]])
+def test_model_from_keras_config_predicts_the_same(model_id):
+    import nnkern
+    from _layer_zoo import det_weights
+    golden, arrays = model_golden(model_id)
+    cls = nnkern.Sequential if "build_input_shape" in golden["config"] else nnkern.Model
+    model = cls.from_config(golden["config"])
+    assert jsonable(model.get_config()) == golden["config"]
+    assert [layer.name for layer in model.layers] == golden["layer_names"]
+    model.set_weights(det_weights(model))
+    x = model_predict_input(model_id, det_inputs(MODELS[model_id][1], 3))
+    y = model.predict(x, verbose=0)
+    for i, got in enumerate(y if isinstance(y, list) else [y]):
+        np.testing.assert_allclose(got, arrays[f"y{i}"][:3], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("option", ["expand_nested", "show_trainable"])
+@pytest.mark.parametrize("model_id", [m for m in MODEL_IDS if "summaries_options" in model_golden(m)[0]])
+def test_summary_options_match_keras(model_id, option, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    golden, _ = model_golden(model_id)
+    model = build_model(model_id)
+    model.layers[-1].trainable = False
+    lines = []
+    model.summary(print_fn=lines.append, **{option: True})
+    assert "".join(lines) == golden["summaries_options"][option]

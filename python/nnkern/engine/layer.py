@@ -204,6 +204,8 @@ class Layer:
     # ------------------------------------------------------------------ weights
     @default
     def build(self, input_shape=None):
+        if input_shape is not None and self._build_shapes_dict is None:
+            self._build_shapes_dict = {"input_shape": input_shape}  # Keras records it for any build()
         self.built = True
 
     def add_weight(self, *args, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
@@ -477,9 +479,11 @@ class Layer:
         node_kwargs = kwargs
         if self._call_has_mask_arg and explicit_mask is None:
             call_kwargs["mask"] = previous_mask if any(m is not None for m in tree.flatten(previous_mask)) else None
-            if call_kwargs["mask"] is None and "mask" not in kwargs and self._keras_call_has_mask:
-                # Keras fills in `mask=None` for a call() with a mask argument, and records it in the node.
-                node_kwargs = {**kwargs, "mask": None}
+            if "mask" not in kwargs and self._keras_call_has_mask and (call_kwargs["mask"] is None or all(
+                    m is None or _in_graph(m) for m in tree.flatten(call_kwargs["mask"]))):
+                # Keras fills in the first argument's mask (None too) for a call() with a mask argument and
+                # records it in the node; masks made by op nodes (Masking, Embedding) join the graph so.
+                node_kwargs = {**kwargs, "mask": call_kwargs["mask"]}
         spec_args, call_kwargs = _autocast_specs(self, args, call_kwargs)
         outputs = self.compute_output_spec(*spec_args, **call_kwargs)
         outputs = tree.map_structure(_fresh_tensor, outputs)
@@ -498,6 +502,10 @@ class Layer:
             return
         if _is_default(self.compute_mask):
             masks = previous_mask
+        elif getattr(self, "_symbolic_compute_mask", False):
+            # Built-in layers whose compute_mask records Keras's op nodes (not_equal, any) on KerasTensors.
+            has_prev = any(m is not None for m in tree.flatten(previous_mask))
+            masks = self.compute_mask(first, previous_mask if has_prev else None)
         else:
             def run(materialized):
                 inputs, mask = materialized
@@ -567,7 +575,8 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self.dtype_policy)}
-        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__:
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__ \
+                and not type(self).__module__.startswith("nnkern."):
             # A user layer without get_config(): return its constructor arguments, as Keras does.
             args, kwargs = self._constructor_args
             try:
@@ -662,6 +671,11 @@ def _as_shape_tuple(shape):
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(None if d is None else int(d) for d in shape)
+
+
+def _in_graph(t):
+    history = getattr(t, "_keras_history", None)
+    return history is not None and history.operation is not None
 
 
 def needs_autocast(layer, x):

@@ -19,24 +19,26 @@ _FUNCTIONS = {
 class Operation(Layer):
     """A stateless function node made by an operator on KerasTensors (excluded from `model.layers`)."""
     _is_operation = True
+    _keras_module = "keras.src.ops.numpy"
 
-    def __init__(self, fn, constants, name=None):
+    def __init__(self, fn, constants, name=None, options=None):
         super().__init__(name=name)
         self.fn = fn
         self.constants = constants  # (position, value) of non-tensor operands
+        self.options = dict(options or {})  # keyword arguments of fn, also the op's config (axis=...)
         self.built = True
 
     def call(self, *tensors):
         operands = list(tensors)
         for pos, value in self.constants:
             operands.insert(pos, value)
-        out = self.fn(*operands)
+        out = self.fn(*operands, **self.options)
         if isinstance(out, np.ndarray) and out.dtype == np.float64:
             out = out.astype(np.float32)
         return out
 
     def get_config(self):
-        return {"name": self.name}
+        return {"name": self.name, **self.options}
 
 
 def _op_class(fn_name):
@@ -48,6 +50,39 @@ def _op_class(fn_name):
 
 
 _CLASSES = {}
+
+
+class NotEqual(Operation):
+    """keras.ops.not_equal as a graph node: the compared value is a call argument, as Keras records it."""
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(np.not_equal, [], name=name)
+
+    def call(self, x1, x2):
+        return np.not_equal(x1, x2)
+
+    def get_config(self):
+        return {"name": self.name}
+
+
+class Any(Operation):
+    """keras.ops.any(x, axis, keepdims) as a graph node."""
+
+    def __init__(self, axis=None, keepdims=False, name=None, **kwargs):
+        super().__init__(np.any, [], name=name, options={"axis": axis, "keepdims": keepdims})
+
+
+# Ops a Keras config may name (module keras.src.ops.numpy), by class name.
+OPERATIONS = {"NotEqual": NotEqual, "Any": Any}
+
+
+def not_equal(x, value):
+    """keras.ops.not_equal(x, value) on a KerasTensor (how Keras's Masking / Embedding masks are built)."""
+    return NotEqual()(x, value)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops.any)
+    return Any(axis=axis, keepdims=keepdims)(x)
 
 
 def apply_operator(fn_name, x, *others, reverse=False):

@@ -58,6 +58,9 @@ def deserialize(config, custom_objects=None):
     registered = config.get("registered_name")
     cls = (custom_objects.get(class_name) or custom_objects.get(registered or "")
            or globals().get(class_name) or getattr(models, class_name, None))
+    if str(config.get("module", "")).startswith("keras.src.ops"):  # an op node of a functional graph
+        from nnkern.engine.symbolic_ops import OPERATIONS
+        cls = OPERATIONS.get(class_name, cls)
     if cls is None:
         raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a `keras.utils."
                          "custom_object_scope` and that this object is included in the scope.")

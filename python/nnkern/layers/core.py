@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from nnkern import _core, activations, initializers
-from nnkern.engine import tree
+from nnkern.engine import symbolic_ops, tree
 from nnkern.engine.input_layer import Input, InputLayer
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
@@ -265,6 +265,7 @@ class Embedding(Layer):
     """Looks up rows of an (input_dim, output_dim) table for integer indices; `mask_zero=True` masks index 0."""
 
     _plan_trusted = True
+    _symbolic_compute_mask = True
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
@@ -322,6 +323,8 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
+        if isinstance(inputs, KerasTensor):  # a graph node, as Keras's ops.not_equal on a KerasTensor
+            return symbolic_ops.not_equal(inputs, 0)
         return np.not_equal(inputs, 0)
 
     def compute_output_shape(self, input_shape):
@@ -339,6 +342,7 @@ class Masking(Layer):
     """Zeroes the timesteps whose features all equal `mask_value` and masks them for later layers."""
 
     _plan_trusted = True
+    _symbolic_compute_mask = True
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -347,6 +351,8 @@ class Masking(Layer):
         self.built = True
 
     def compute_mask(self, inputs, mask=None):
+        if isinstance(inputs, KerasTensor):  # graph nodes, as Keras's ops on a KerasTensor
+            return symbolic_ops.any(symbolic_ops.not_equal(inputs, self.mask_value), axis=-1)
         return np.any(np.not_equal(inputs, self.mask_value), axis=-1)
 
     def call(self, inputs):

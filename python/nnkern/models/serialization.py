@@ -20,7 +20,10 @@ def serialize_layer(layer):
            "config": layer.get_config(), "registered_name": None}
     from nnkern import layers as layers_module
     known = getattr(layers_module, layer.__class__.__name__, None) is layer.__class__ or isinstance(layer, Model)
-    if not known:
+    if getattr(layer, "_is_operation", False):  # an op node (NotEqual, Any, Add, ...), as Keras names it
+        out["module"] = layer._keras_module
+        out["registered_name"] = layer.__class__.__name__
+    elif not known:
         out["module"] = layer.__class__.__module__
         out["registered_name"] = layer.__class__.__name__  # Keras's name for an unregistered class
     build_config = layer.get_build_config() if not isinstance(layer, Model) else None
