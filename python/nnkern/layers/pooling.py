@@ -36,7 +36,6 @@ class _Pooling(Layer):
         self.padding = standardize_padding(padding, cls)
         self.data_format = channels_last_only(data_format, cls)
         self.input_spec = InputSpec(ndim=self.rank + 2)
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         spatial = tuple(conv_output_length(n, p, s, self.padding) for n, p, s in
