@@ -145,6 +145,13 @@ def test_unknown_layers_all_listed():
         assert part in message
 
 
+@pytest.mark.parametrize("class_name", ["deserialize", "InputSpec", "__lambda__", "Variable"])
+def test_config_naming_non_layer_objects(class_name):
+    data = _with_config(lambda c: _layer(c, "dense").update(class_name=class_name))
+    with pytest.raises(UnsupportedLayersError, match=f"{class_name} \\(layer 'dense'\\)"):
+        _load(data)
+
+
 def test_custom_objects_supply_a_missing_class():
     data = _with_config(lambda c: _layer(c, "dense")["config"].update() or
                         _layer(c, "dense").update(class_name="MyDense"))

@@ -20,7 +20,9 @@ def resolve_layer_class(layer_config, custom_objects):
     found = custom_objects.get(class_name) or custom_objects.get(registered)
     if found is None and not class_name.startswith("_"):
         found = getattr(layers, class_name, None) or getattr(models, class_name, None)
-    return found if isinstance(found, type) else None
+    from nnkern.engine.layer import Layer
+    # Only layer classes: a name like 'deserialize' or 'InputSpec' must not resolve to something else.
+    return found if isinstance(found, type) and issubclass(found, Layer) else None
 
 
 def _layer_configs(config):
