@@ -42,6 +42,9 @@ def read_source(source):
         if os.path.isdir(path):
             raise MalformedFileError(f"'{path}' is a directory (a TensorFlow SavedModel?). nnkern loads Keras "
                                      "3 `.keras` files and Keras 2 `.h5` files.")
+        limit = sum(archive.MAX_MEMBER_BYTES.values())
+        if os.path.getsize(path) > limit:
+            raise MalformedFileError(f"'{path}' is larger than the {limit}-byte limit for model files.")
         with open(path, "rb") as f:
             return f.read()
     if hasattr(source, "read"):
