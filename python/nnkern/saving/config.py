@@ -3,6 +3,7 @@ unsupported layer class is reported at once, Lambda bytecode honours safe_mode, 
 serialized values (tuples, numpy arrays, ...) become Python values."""
 import numpy as np
 
+from nnkern.engine.layer import Layer
 from nnkern.saving import functions
 from nnkern.saving.errors import MalformedFileError, UnsupportedLayersError
 
@@ -20,7 +21,6 @@ def resolve_layer_class(layer_config, custom_objects):
     found = custom_objects.get(class_name) or custom_objects.get(registered)
     if found is None and not class_name.startswith("_"):
         found = getattr(layers, class_name, None) or getattr(models, class_name, None)
-    from nnkern.engine.layer import Layer
     # Only layer classes: a name like 'deserialize' or 'InputSpec' must not resolve to something else.
     return found if isinstance(found, type) and issubclass(found, Layer) else None
 
