@@ -172,9 +172,18 @@ def _unsupported_layers():
     return keras.Model(inp, L.Concatenate()([x, inner(inp)]))
 
 
+def trained_compiled():
+    """Compiled and fitted: the file also holds optimizer state and a compile_config."""
+    model = keras.Sequential([keras.Input((4,)), L.Dense(6, activation="relu"), L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = seeded((32, 4), 18)
+    model.fit(x, (x.sum(axis=1) > 0).astype(np.int32) + (x[:, 0] > 0.5), epochs=2, batch_size=8, verbose=0)
+    return model, [seeded((5, 4), 19)]
+
+
 CASES = [dense_sequential, conv2d_pool, conv1d_pool, conv2d_transpose, lstm_stack, lstm_encoder_decoder,
          masking_lstm, bidirectional, merges_multi_io, reshaping, time_distributed, nested_shared, custom_layer,
-         lambda_layer]
+         lambda_layer, trained_compiled]
 
 
 def _model_file_content(path):
@@ -217,7 +226,8 @@ def generate(data_dir):
     for k, make in enumerate(CASES):
         keras.backend.clear_session()  # plain layer names (dense, dense_1, ...) in each file
         model, inputs = make()
-        _seed_weights(model, 1000 * (k + 1))
+        if make is not trained_compiled:  # its weights come from training
+            _seed_weights(model, 1000 * (k + 1))
         outputs = _outputs(model, inputs)
         name = make.__name__
         files = {"keras": f"saving/{name}.keras"}

@@ -42,11 +42,11 @@ def _load(path, case):
 
 
 def _weight_datasets(h5_bytes):
-    """{path: shape} of every weight in a Keras 3 weights file."""
+    """{path: shape} of every model weight in a Keras 3 weights file (not a compiled model's optimizer)."""
     out = {}
     with h5py.File(io.BytesIO(h5_bytes), "r") as f:
         f.visititems(lambda name, obj: out.__setitem__(name, obj.shape) if isinstance(obj, h5py.Dataset) else None)
-    return out
+    return {k: v for k, v in out.items() if not k.startswith("optimizer/")}
 
 
 @pytest.mark.parametrize("case,arrays,fmt", FILES, ids=[f"{c['id']}-{fmt}" for c, _, fmt in FILES])
@@ -137,6 +137,16 @@ def test_compile_true_restores_named_loss_and_metrics():
     probs = arrays["y0"].astype(np.float64)  # Keras's outputs: the loss follows from them
     np.testing.assert_allclose(loss, -np.log(probs[np.arange(3), labels]).mean(), rtol=1e-5)
     assert accuracy == pytest.approx(np.mean(probs.argmax(1) == labels))
+
+
+def test_trained_compiled_file_ignores_training_state():
+    case, arrays = next((c, a) for c, a in CASES if c["id"] == "trained_compiled")
+    path = DATA_DIR / case["files"]["keras"]
+    with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as f:
+        assert len(f["optimizer/vars"]) > 2  # Adam's iteration count, learning rate, moments
+    model = nnkern.models.load_model(path, compile=True)
+    assert model.compiled and model.loss == "sparse_categorical_crossentropy"
+    _check_outputs(model, case, arrays)
 
 
 def test_lambda_bytecode_refused_in_safe_mode():

@@ -208,7 +208,9 @@ def load_weights_from_h5(model, h5, what):
     unused = []
 
     def find_unused(name, obj):
-        if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used:
+        # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
+        if (isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
+                and name.split("/")[0] in ("layers", "vars")):
             unused.append(name)
     h5.visititems(find_unused)
     if unused:
