@@ -139,6 +139,22 @@ def test_compile_true_restores_named_loss_and_metrics():
     assert accuracy == pytest.approx(np.mean(probs.argmax(1) == labels))
 
 
+def test_tf_keras_2_13_weights_group_name():
+    """tf.keras 2.13+ `.keras` files keep the layers' weights under `_layer_checkpoint_dependencies`."""
+    case, arrays = next((c, a) for c, a in CASES if c["id"] == "nested_shared")
+    with zipfile.ZipFile(DATA_DIR / case["files"]["keras"]) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "r+") as f:
+        f.move("layers", "_layer_checkpoint_dependencies")
+    members["model.weights.h5"] = buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    _check_outputs(nnkern.models.load_model(out.getvalue()), case, arrays)
+
+
 def test_trained_compiled_file_ignores_training_state():
     case, arrays = next((c, a) for c, a in CASES if c["id"] == "trained_compiled")
     path = DATA_DIR / case["files"]["keras"]

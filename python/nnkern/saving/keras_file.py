@@ -18,6 +18,8 @@ from nnkern.saving.object_paths import own_variables, variable_groups, vars_path
 # Written into metadata.json: the Keras file-format generation these files follow.
 KERAS_FORMAT_VERSION = "3.0.0"
 
+# tf.keras 2.13+ wrote `.keras` weights under this name instead of `layers` (Keras reads both).
+_TF_KERAS_LAYERS = "_layer_checkpoint_dependencies"
 _ZIP_MAGIC = b"PK\x03\x04"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -180,6 +182,8 @@ def load_weights_from_h5(model, h5, what):
     for path, obj in variable_groups(model):
         variables = own_variables(obj)
         location = vars_path(path)
+        if location.startswith("layers/") and "layers" not in h5 and _TF_KERAS_LAYERS in h5:
+            location = _TF_KERAS_LAYERS + location[len("layers"):]
         group = h5.get(location)
         if group is not None and not isinstance(group, h5py.Group):
             raise MalformedFileError(f"{what}: '{location}' in the weights file is not a group.")
@@ -210,7 +214,7 @@ def load_weights_from_h5(model, h5, what):
     def find_unused(name, obj):
         # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
         if (isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
-                and name.split("/")[0] in ("layers", "vars")):
+                and name.split("/")[0] in ("layers", "vars", _TF_KERAS_LAYERS)):
             unused.append(name)
     h5.visititems(find_unused)
     if unused:
