@@ -1,6 +1,6 @@
 """Loading Python functions stored in model configs (a Lambda's function): Keras's format, a base64
-marshal of the code object (python_utils.func_load; layers/core.py writes it). Loading one runs bytecode from the file, so it
-is refused unless the caller passes safe_mode=False."""
+marshal of the code object (as keras' python_utils.func_load; layers/core.py writes it). Loading one
+runs bytecode from the file, so it is refused unless the caller passes safe_mode=False."""
 import binascii
 import codecs
 import marshal
