@@ -21,7 +21,7 @@ from _layer_zoo import (EVALUATE_CASES, LAYER_CASES, MODELS, PREDICT_SIZES, buil
 SUMMARY_LINE_LENGTHS = (None, 70)
 SUMMARY_OPTION_MODELS = ("nested", "sequential", "multi_output")
 CONFIG_MODELS = ("multi_input", "sequential", "nested", "multi_output", "masking_time_distributed",
-                 "embedding_mask_chain")
+                 "embedding_mask_chain", "multi_output_lambda")
 
 
 def _jsonable(obj):

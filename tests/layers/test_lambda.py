@@ -78,3 +78,19 @@ def test_lambda_config_serializes_callable_output_shape_mask_and_array_arguments
 def test_lambda_config_of_numpy_and_ops_functions_names_them():
     assert layers.Lambda(np.abs).get_config()["function"]["config"] == "absolute"
     assert layers.Lambda(ops.abs).get_config()["function"]["config"] == "abs"
+
+
+def test_lambda_closing_over_a_module_serializes_it_by_name_and_model_config_works():
+    k = keras
+
+    def make():
+        return layers.Lambda(lambda t: k.ops.abs(t))
+
+    layer = make()
+    assert layer.get_config()["function"]["config"]["closure"] == (
+        {"module": "builtins", "class_name": "module", "config": "nnkern", "registered_name": "module"},)
+    inp = keras.Input(shape=(2,))
+    model = keras.Model(inp, layer(inp))
+    config = model.get_config()  # copying the config must not try to copy the module
+    assert config["layers"][1]["config"]["function"]["class_name"] == "__lambda__"
+    assert layer.get_build_config() == {"input_shape": (None, 2)}  # built on its first call, as in Keras

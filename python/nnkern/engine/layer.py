@@ -538,10 +538,7 @@ class Layer:
             except Exception:
                 pass
         first = args[0] if args else next(iter(kwargs.values()), None)
-        shape = _shape_of(first)
-        self.build(shape)
-        if self._build_shapes_dict is None:  # Keras records the build shape of the default build() too
-            self._build_shapes_dict = {"input_shape": shape}
+        self.build(_shape_of(first))
 
     def _assert_input_compatibility(self, inputs):
         if self.input_spec:

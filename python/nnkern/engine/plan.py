@@ -119,6 +119,8 @@ class Plan:
                 explicit_mask)
             kwargs.pop("mask")
         else:
+            # A recorded `mask=None` (Keras records one for calls taking a mask) is the same as none given.
+            kwargs.pop("mask", None)
             prev_mask_slots = tree.map_structure(
                 lambda t: mask_slot_of.get(id(t)) if isinstance(t, KerasTensor) else None, first)
         has_prev = any(s is not None for s in tree.flatten(prev_mask_slots))

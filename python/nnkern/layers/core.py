@@ -185,7 +185,6 @@ class Lambda(Layer):
         args = _function_args(function)
         self._fn_expects_training_arg = "training" in args
         self._fn_expects_mask_arg = "mask" in args
-        self.built = True
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
@@ -234,7 +233,8 @@ def _serialize_function(fn):
     as keras.src.utils.python_utils.func_dump), a named function as a reference by name."""
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
         code = codecs.encode(marshal.dumps(fn.__code__), "base64").decode("ascii")
-        closure = tuple(cell.cell_contents for cell in fn.__closure__) if fn.__closure__ else None
+        closure = tuple(_serialize_value(cell.cell_contents) for cell in fn.__closure__) if fn.__closure__ \
+            else None
         return {"class_name": "__lambda__",
                 "config": {"code": code, "defaults": fn.__defaults__, "closure": closure}}
     if isinstance(fn, types.FunctionType):
@@ -258,6 +258,8 @@ def _serialize_value(value):
         return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
     if isinstance(value, (np.generic, np.ndarray)):
         return value.item()
+    if isinstance(value, types.ModuleType):  # e.g. a lambda's closure over `keras` / `K`
+        return {"module": "builtins", "class_name": "module", "config": value.__name__, "registered_name": "module"}
     return value
 
 

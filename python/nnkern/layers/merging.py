@@ -235,7 +235,7 @@ class Concatenate(Merge):
 
     def compute_output_spec(self, inputs, mask=None):
         dtype = np.result_type(*[np.dtype(x.dtype) for x in inputs]).name if inputs else self.compute_dtype
-        if all(x.dtype.startswith("float") for x in inputs):
+        if dtype.startswith("float"):  # floats (or ints mixed with floats) compute in the float dtype
             dtype = self.compute_dtype
         return KerasTensor(self.compute_output_shape([x.shape for x in inputs]), dtype=dtype)
 

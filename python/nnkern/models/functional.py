@@ -1,6 +1,5 @@
 """Functional models: a graph of layer calls from Input tensors to output tensors, run through a
 compiled flat plan (nnkern.engine.plan)."""
-import copy
 import warnings
 
 import numpy as np
@@ -266,8 +265,8 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from nnkern.models.serialization import functional_from_config
-        return functional_from_config(cls, copy.deepcopy(config), custom_objects)
+        from nnkern.models.serialization import copy_config, functional_from_config
+        return functional_from_config(cls, copy_config(config), custom_objects)
 
 
 def is_input_keras_tensor(x):

@@ -1,5 +1,4 @@
 """Sequential: a plain stack of single-input, single-output layers, run as a Functional model."""
-import copy
 import inspect
 
 import numpy as np
@@ -200,13 +199,13 @@ class Sequential(Model):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        from nnkern.models.serialization import serialize_layer
+        from nnkern.models.serialization import copy_config, serialize_layer
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": Layer.get_config(self)["dtype"],
                   "layers": [serialize_layer(layer) for layer in self._layers]}
         if self._functional is not None:
             config["build_input_shape"] = self._layers[0].batch_shape
-        return copy.deepcopy(config)
+        return copy_config(config)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

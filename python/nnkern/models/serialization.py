@@ -1,9 +1,19 @@
 """Keras 3 configs of layers and functional models (get_config / from_config)."""
-import copy
-
 from nnkern.engine import tree
 from nnkern.engine.graph import make_node_key
 from nnkern.engine.keras_tensor import KerasTensor
+
+
+def copy_config(obj):
+    """A copy of a config's dicts, lists and tuples; other values (a Lambda's closure may hold a module or
+    any object, as in Keras) are shared, not deep-copied."""
+    if isinstance(obj, dict):
+        return {k: copy_config(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [copy_config(v) for v in obj]
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return tuple(copy_config(v) for v in obj)
+    return obj
 
 
 def _module_of(layer):
@@ -97,7 +107,7 @@ def functional_config(model):
 
     config["input_layers"] = tree.map_structure(tensor_config, model._inputs_struct)
     config["output_layers"] = tree.map_structure(tensor_config, model._outputs_struct)
-    return copy.deepcopy(config)
+    return copy_config(config)
 
 
 def functional_from_config(cls, config, custom_objects=None):
