@@ -19,7 +19,7 @@ from nnkern.engine.keras_tensor import KerasTensor, any_symbolic, get_mask
 from nnkern.engine.naming import auto_name
 from nnkern.engine.node import Node
 from nnkern.engine.spec_inference import run_for_spec
-from nnkern.engine.variable import Variable
+from nnkern.engine.variable import Variable, charge_weight_budget
 
 # Keras 1/2 layer keywords that Keras 3 dropped but old tutorials still pass.
 _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "input_length")
@@ -245,6 +245,7 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         name = name or "variable"
+        charge_weight_budget(shape, f"layer '{self.name}' weight '{name}'")
         value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
                                               what=f"layer '{self.name}' weight '{name}'")
         pushed = _enter_scope(self)

@@ -1,5 +1,8 @@
 """Layer weights: a named float32 (or other dtype) numpy buffer that keeps its identity when assigned,
 so compiled prediction plans that hold the buffer always see the current values."""
+import contextlib
+import contextvars
+
 import numpy as np
 
 from nnkern.engine.dtypes import numpy_dtype, standardize_dtype
@@ -88,3 +91,27 @@ Variable.__neg__ = lambda self: -self._value
 Variable.__abs__ = lambda self: abs(self._value)
 Variable.__hash__ = object.__hash__
 Variable.T = property(lambda self: self._value.T)
+
+
+# While a model file is loaded, layers may create only as many weight elements as the file holds, so a
+# config asking for absurd sizes fails before allocating anything (see nnkern.saving).
+_weight_budget = contextvars.ContextVar("nnkern_weight_budget", default=None)
+
+
+@contextlib.contextmanager
+def weight_budget(elements, make_error):
+    """Within the block, creating weights beyond `elements` in total raises make_error(what, shape)."""
+    token = _weight_budget.set([int(elements), make_error])
+    try:
+        yield
+    finally:
+        _weight_budget.reset(token)
+
+
+def charge_weight_budget(shape, what):
+    budget = _weight_budget.get()
+    if budget is None:
+        return
+    budget[0] -= int(np.prod(shape, dtype=np.float64))
+    if budget[0] < 0:
+        raise budget[1](what, shape)

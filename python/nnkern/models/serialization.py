@@ -35,7 +35,7 @@ def serialize_layer(layer):
         out["registered_name"] = layer.__class__.__name__
     elif not known:
         out["module"] = layer.__class__.__module__
-        out["registered_name"] = f"Custom>{layer.__class__.__name__}"
+        out["registered_name"] = layer.__class__.__name__  # Keras's name for an unregistered class
     build_config = layer.get_build_config() if not isinstance(layer, Model) else None
     if build_config is not None and layer.__class__.__name__ != "InputLayer":
         out["build_config"] = build_config

@@ -1,0 +1,84 @@
+"""Loading and saving models: Keras 3 `.keras` files, Keras 2 / tf.keras `.h5` files, weights files.
+
+    model = nnkern.models.load_model("model.keras")     # or "model.h5" (Keras 2)
+    model.save("copy.keras")                             # real Keras 3 loads it
+    model.load_weights("model.weights.h5")
+"""
+import os
+
+from nnkern.saving.errors import (MalformedFileError, SavingError, UnsafeDeserializationError,
+                                  UnsupportedLayersError)
+from nnkern.saving import keras_file, legacy_h5
+
+__all__ = ["load_model", "save_model", "load_weights", "save_weights", "SavingError", "MalformedFileError",
+           "UnsupportedLayersError", "UnsafeDeserializationError"]
+
+
+def load_model(filepath, custom_objects=None, compile=False, safe_mode=True):
+    """The model in a Keras 3 `.keras` file or a Keras 2 / tf.keras whole-model `.h5` file.
+
+    `filepath`: a path, bytes or a binary file object. `custom_objects`: {name: class} for layers nnkern
+    does not define. `safe_mode=False` allows Lambda layers stored as Python bytecode (running code from
+    the file: only for files you trust). `compile=True` restores a loss/metrics given by name."""
+    what = keras_file.describe(filepath)
+    data = keras_file.read_source(filepath)
+    kind = keras_file.file_kind(data)
+    if kind == "keras":
+        return keras_file.load_keras_archive(data, what, custom_objects, safe_mode, compile)
+    if kind == "h5":
+        return legacy_h5.load_h5_model(data, what, custom_objects, safe_mode, compile)
+    if not data:
+        raise MalformedFileError(f"{what} is empty: not a .keras or .h5 model file.")
+    raise MalformedFileError(f"{what} is neither a Keras 3 `.keras` zip archive nor an HDF5 `.h5` model file.")
+
+
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Write `model` as a Keras 3 `.keras` file (config.json, metadata.json, model.weights.h5)."""
+    if isinstance(filepath, (str, os.PathLike)):
+        path = os.fspath(filepath)
+        if not path.endswith(".keras"):
+            raise ValueError("Invalid filepath extension for saving. Please add the `.keras` extension: nnkern "
+                             f"writes the Keras 3 format. Received: filepath={path}")
+        if not overwrite and os.path.exists(path):
+            raise FileExistsError(f"'{path}' exists and overwrite=False.")
+        data = keras_file.keras_archive_bytes(model)
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    if hasattr(filepath, "write"):
+        filepath.write(keras_file.keras_archive_bytes(model))
+        return
+    raise TypeError(f"save_model() needs a path ending in '.keras' or a binary file object. Received: "
+                    f"{filepath!r}")
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Load weights into a model built in code: a Keras 3 `.weights.h5` or `.keras` file, or a Keras 2
+    `.h5` weights / whole-model file (matched layer by layer in order, as Keras 2 did)."""
+    what = keras_file.describe(filepath)
+    data = keras_file.read_source(filepath)
+    kind = keras_file.file_kind(data)
+    if kind == "keras":
+        from nnkern.saving import archive
+        with archive.open_archive(data, what) as zf:
+            data = archive.read_member(zf, archive.WEIGHTS_FILENAME, what)
+    elif kind != "h5":
+        raise MalformedFileError(f"{what} is not a weights file: expected HDF5 (`.weights.h5`, `.h5`) or "
+                                 "a `.keras` archive.")
+    with keras_file.open_h5(data, what) as h5:
+        if legacy_h5.is_legacy_weights(h5):
+            legacy_h5.load_legacy_weights(model, h5, what)
+        else:
+            keras_file.load_weights_from_h5(model, h5, what)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Write the model's weights as a Keras 3 `.weights.h5` file."""
+    path = os.fspath(filepath)
+    if not path.endswith(".weights.h5"):
+        raise ValueError("The filename must end in `.weights.h5`. Received: filepath=" + path)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"'{path}' exists and overwrite=False.")
+    data = keras_file.weights_h5_bytes(model)
+    with open(path, "wb") as f:
+        f.write(data)

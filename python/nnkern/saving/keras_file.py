@@ -1,0 +1,298 @@
+"""Keras 3 `.keras` files (zip of config.json, metadata.json, model.weights.h5) and `.weights.h5` files.
+
+Archives are read in memory (zipfile, and h5py on a BytesIO): nothing is extracted and no path inside
+the archive is used as a file name."""
+import datetime
+import io
+import json
+import os
+
+import numpy as np
+
+from nnkern.engine.variable import weight_budget
+from nnkern.saving import archive
+from nnkern.saving.config import check_supported, revive_values
+from nnkern.saving.errors import MalformedFileError, SavingError
+from nnkern.saving.object_paths import own_variables, variable_groups, vars_path
+
+# Written into metadata.json: the Keras file-format generation these files follow.
+KERAS_FORMAT_VERSION = "3.0.0"
+
+# tf.keras 2.13+ wrote `.keras` weights under this name instead of `layers` (Keras reads both).
+_TF_KERAS_LAYERS = "_layer_checkpoint_dependencies"
+_ZIP_MAGIC = b"PK\x03\x04"
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _h5py():
+    import h5py
+    return h5py
+
+
+def describe(source):
+    if isinstance(source, (str, os.PathLike)):
+        return f"'{os.fspath(source)}'"
+    return "the given file object"
+
+
+def read_source(source):
+    """All bytes of a path, bytes object or binary file object."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if os.path.isdir(path):
+            raise MalformedFileError(f"'{path}' is a directory (a TensorFlow SavedModel?). nnkern loads Keras "
+                                     "3 `.keras` files and Keras 2 `.h5` files.")
+        limit = sum(archive.MAX_MEMBER_BYTES.values())
+        if os.path.getsize(path) > limit:
+            raise MalformedFileError(f"'{path}' is larger than the {limit}-byte limit for model files.")
+        with open(path, "rb") as f:
+            return f.read()
+    if hasattr(source, "read"):
+        data = source.read()
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("load_model() needs a binary file object (opened with 'rb').")
+        return bytes(data)
+    raise TypeError(f"Expected a file path, bytes or a binary file object. Received: {source!r} "
+                    f"(of type {type(source).__name__})")
+
+
+def file_kind(data):
+    if data.startswith(_ZIP_MAGIC):
+        return "keras"
+    if data.startswith(_HDF5_MAGIC):
+        return "h5"
+    return None
+
+
+def open_h5(data, what):
+    """An HDF5 file over bytes, refused unless self-contained: links to other files or places (external
+    or soft links) and datasets stored outside the file (external or virtual) would read other files."""
+    h5py = _h5py()
+    try:
+        h5 = h5py.File(io.BytesIO(data), "r")
+    except (OSError, ValueError) as e:
+        raise MalformedFileError(f"{what}: the weights are not a readable HDF5 file (truncated or "
+                                 f"corrupt): {e}") from None
+    problems = []
+
+    def check_link(name, link):
+        if not isinstance(link, h5py.HardLink):
+            problems.append(f"'{name}' is a {type(link).__name__}")
+
+    def check_object(name, obj):
+        if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+            problems.append(f"dataset '{name}' stores its data outside the file")
+    try:
+        h5.visititems_links(check_link)
+        if not problems:
+            h5.visititems(check_object)
+    except (OSError, ValueError, RuntimeError) as e:
+        h5.close()
+        raise MalformedFileError(f"{what}: the weights HDF5 file is corrupt: {e}") from None
+    if problems:
+        h5.close()
+        raise MalformedFileError(f"{what}: the weights HDF5 file is not self-contained ({problems[0]}); "
+                                 "refusing to follow it.")
+    return h5
+
+
+def count_weight_elements(group):
+    """Number of values the datasets under an HDF5 group declare."""
+    h5py = _h5py()
+    total = 0
+
+    def add(_, obj):
+        nonlocal total
+        if isinstance(obj, h5py.Dataset):
+            total += int(np.prod(obj.shape, dtype=np.float64))
+    group.visititems(add)
+    return total
+
+
+# ---------------------------------------------------------------------- loading
+
+def load_keras_archive(data, what, custom_objects=None, safe_mode=True, compile=False):
+    """The model stored in a `.keras` archive given as bytes."""
+    with archive.open_archive(data, what) as zf:
+        config_bytes = archive.read_member(zf, archive.CONFIG_FILENAME, what)
+        names = zf.namelist()
+        if archive.WEIGHTS_FILENAME not in names and "model.weights.npz" in names:
+            raise MalformedFileError(f"{what} stores its weights as model.weights.npz; nnkern reads "
+                                     "model.weights.h5 (Keras's default).")
+        if archive.WEIGHTS_FILENAME not in names and "model.weights.json" in names:
+            raise MalformedFileError(f"{what} stores sharded weights; nnkern reads a single model.weights.h5.")
+        weights_bytes = archive.read_member(zf, archive.WEIGHTS_FILENAME, what)
+    config = parse_json(config_bytes, what, archive.CONFIG_FILENAME)
+    with open_h5(weights_bytes, what) as h5:
+        # HDF5 can declare datasets far larger than the bytes it stores: count at most one value per byte.
+        budget = min(count_weight_elements(h5), len(weights_bytes))
+        model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=budget)
+        load_weights_from_h5(model, h5, what)
+    if compile:
+        _compile_from_config(model, config.get("compile_config"))
+    return model
+
+
+def parse_json(data, what, member):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise MalformedFileError(f"{what}: {member} is not valid JSON: {e}") from None
+
+
+def model_from_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None):
+    """Check, revive and deserialize a model config. With `weights_budget` (the number of values the
+    weights file holds), layers may not create much more than that: a config with absurd sizes fails
+    before allocating."""
+    from nnkern.layers import deserialize
+    check_supported(config, custom_objects, what)
+    config = revive_values(config, safe_mode, what, custom_objects)
+    # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
+    limit = 2 ** 62 if weights_budget is None else 2 * weights_budget + (1 << 20)
+
+    def too_big(layer_what, shape):
+        return MalformedFileError(f"{what}: the config asks for {layer_what} of shape {tuple(shape)}, more "
+                                  f"weights than the file holds ({weights_budget} values in total); the config "
+                                  "and weights disagree, or the sizes are absurd.")
+
+    try:
+        with weight_budget(limit, too_big):
+            model = deserialize(config, custom_objects=custom_objects)
+    except SavingError:
+        raise
+    except (MemoryError, RecursionError) as e:
+        raise MalformedFileError(f"{what}: the model config could not be built: {type(e).__name__}") from None
+    except Exception as e:
+        raise MalformedFileError(f"{what}: the model config could not be turned into a model: "
+                                 f"{type(e).__name__}: {e}") from e
+    from nnkern.models.model import Model
+    if not isinstance(model, Model):
+        raise MalformedFileError(f"{what}: the config describes a {type(model).__name__}, not a model.")
+    return model
+
+
+def load_weights_from_h5(model, h5, what):
+    """Assign every variable of `model` from a Keras 3 weights file (attribute paths, see object_paths).
+    Nothing is assigned unless all weights are present with the right shapes."""
+    h5py = _h5py()
+    pending = []
+    used = set()
+    for path, obj in variable_groups(model):
+        variables = own_variables(obj)
+        location = vars_path(path)
+        if location.startswith("layers/") and "layers" not in h5 and _TF_KERAS_LAYERS in h5:
+            location = _TF_KERAS_LAYERS + location[len("layers"):]
+        group = h5.get(location)
+        if group is not None and not isinstance(group, h5py.Group):
+            raise MalformedFileError(f"{what}: '{location}' in the weights file is not a group.")
+        stored = list(group.keys()) if group is not None else []
+        label = f"layer '{obj.name}' ({type(obj).__name__}, weights at '{location}')"
+        if len(stored) != len(variables):
+            raise MalformedFileError(f"{what}: {label} expects {len(variables)} weight(s) but the file holds "
+                                     f"{len(stored)}.")
+        for i, variable in enumerate(variables):
+            dataset = group.get(str(i))
+            if not isinstance(dataset, h5py.Dataset):
+                raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') is missing.")
+            if tuple(dataset.shape) != tuple(variable.shape):
+                raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') has shape "
+                                         f"{tuple(dataset.shape)} in the file but the config gives "
+                                         f"{tuple(variable.shape)}.")
+            if dataset.dtype.kind not in "fiub":
+                raise MalformedFileError(f"{what}: {label}: weight {i} has non-numeric dtype {dataset.dtype}.")
+            try:
+                value = dataset[()]
+            except (OSError, ValueError) as e:
+                raise MalformedFileError(f"{what}: {label}: weight {i} could not be read: {e}") from None
+            pending.append((variable, value))
+        if group is not None:
+            used.add(location)
+    unused = []
+
+    def find_unused(name, obj):
+        # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
+        if (isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
+                and name.split("/")[0] in ("layers", "vars", _TF_KERAS_LAYERS)):
+            unused.append(name)
+    h5.visititems(find_unused)
+    if unused:
+        raise MalformedFileError(f"{what}: the weights file holds weights the model has no place for: "
+                                 f"{sorted(unused)[:10]}.")
+    for variable, value in pending:
+        variable.assign(value)
+
+
+def _compile_from_config(model, compile_config):
+    if not isinstance(compile_config, dict) or not compile_config:
+        return
+    loss = compile_config.get("loss")
+    metrics = compile_config.get("metrics")
+    if isinstance(loss, (str, type(None))):
+        model.compile(loss=loss, metrics=metrics if isinstance(metrics, list) and
+                      all(isinstance(m, str) for m in metrics) else None)
+
+
+# ---------------------------------------------------------------------- saving
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
+    if isinstance(value, bytes):
+        return {"class_name": "__bytes__", "config": {"value": value.decode("utf-8")}}
+    raise TypeError(f"Cannot serialize {value!r} (of type {type(value).__name__}) to JSON.")
+
+
+def model_config_json(model):
+    from nnkern.models.serialization import serialize_layer
+    return json.dumps(serialize_layer(model), default=_json_default)
+
+
+def custom_layer_classes(model):
+    """{class name: class} of the layers in `model` that are not nnkern's own (user layers)."""
+    from nnkern.saving.config import resolve_layer_class
+    out = {}
+    for _, layer in variable_groups(model):
+        cls = type(layer)
+        if resolve_layer_class({"class_name": cls.__name__}, None) is not cls:
+            out[cls.__name__] = cls
+    return out
+
+
+def weights_h5_bytes(model):
+    """A Keras 3 weights file (`model.weights.h5`) for the model, as bytes."""
+    buffer = io.BytesIO()
+    with _h5py().File(buffer, "w") as h5:
+        for path, obj in variable_groups(model):
+            group = h5.create_group(path).create_group("vars") if path else h5.create_group("vars")
+            group.attrs["name"] = obj.name
+            for i, variable in enumerate(own_variables(obj)):
+                group.create_dataset(str(i), data=np.asarray(variable.numpy()))
+    return buffer.getvalue()
+
+
+def keras_archive_bytes(model):
+    """The `.keras` archive for the model, as bytes (members stored uncompressed, as Keras writes them)."""
+    import zipfile
+    from nnkern import __version__
+    _require_built(model)
+    config_json = model_config_json(model)
+    metadata = json.dumps({"keras_version": KERAS_FORMAT_VERSION, "saved_by": f"nnkern {__version__}",
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr(archive.METADATA_FILENAME, metadata)
+        zf.writestr(archive.CONFIG_FILENAME, config_json)
+        zf.writestr(archive.WEIGHTS_FILENAME, weights_h5_bytes(model))
+    return buffer.getvalue()
+
+
+def _require_built(model):
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet: give it an input shape (or call it on data) "
+                         "before saving.")

@@ -1,0 +1,119 @@
+"""Keras 2 / tf.keras HDF5 files: whole models (`model_config` attribute + `model_weights` group) and
+weights files (`layer_names` attribute). Weights are matched layer by layer in order, as Keras 2 did:
+the i-th layer of the model that has weights takes the i-th layer group of the file that has weights."""
+import json
+
+import numpy as np
+
+from nnkern.saving.errors import MalformedFileError
+from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, (bytes, np.bytes_)) else str(value)
+
+
+def _names(attrs, key):
+    return [_text(n) for n in np.asarray(attrs.get(key, [])).reshape(-1)] if key in attrs else []
+
+
+def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False):
+    with open_h5(data, what) as h5:
+        if "model_config" not in h5.attrs:
+            raise MalformedFileError(f"{what} holds no model config (`model_config` attribute): it is a weights "
+                                     "file; build the model in code and call `model.load_weights()`.")
+        try:
+            config = json.loads(_text(h5.attrs["model_config"]))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+            raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
+        config = _modernize(config)
+        weights = h5.get("model_weights", h5)
+        total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
+
+        model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=total)
+        load_legacy_weights(model, weights, what)
+        if compile and "training_config" in h5.attrs:
+            _compile(model, _text(h5.attrs["training_config"]))
+    return model
+
+
+def _modernize(config):
+    """Keras 1/2 spellings of the model config that nnkern's deserializer reads as Keras 3."""
+    if not isinstance(config, dict):
+        raise MalformedFileError("The model_config of the file is not a serialized model.")
+    if config.get("class_name") == "Model":
+        config = {**config, "class_name": "Functional"}
+    inner = config.get("config")
+    if config.get("class_name") == "Sequential" and isinstance(inner, list):
+        config = {**config, "config": {"name": "sequential", "layers": inner}}
+    inner = config.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        inner = dict(inner)
+        inner["layers"] = [_modernize(l) if isinstance(l, dict) and l.get("class_name") in
+                           ("Model", "Sequential", "Functional") else l for l in inner["layers"]]
+        config = {**config, "config": inner}
+    return config
+
+
+def is_legacy_weights(h5):
+    return "layer_names" in h5.attrs or "model_weights" in h5
+
+
+def _layer_weight_lists(group, what):
+    import h5py
+    out = []
+    for name in _names(group.attrs, "layer_names"):
+        layer_group = group.get(name)
+        if not isinstance(layer_group, h5py.Group):
+            raise MalformedFileError(f"{what}: layer group '{name}' listed in layer_names is missing.")
+        weight_names = _names(layer_group.attrs, "weight_names")
+        if not weight_names:
+            continue
+        datasets = []
+        for weight_name in weight_names:
+            dataset = layer_group.get(weight_name)
+            if not isinstance(dataset, h5py.Dataset):
+                raise MalformedFileError(f"{what}: weight '{weight_name}' of layer '{name}' is missing.")
+            datasets.append(dataset)
+        out.append((name, datasets))
+    return out
+
+
+def load_legacy_weights(model, h5, what):
+    """Keras 2's load_weights_from_hdf5_group: in order, layers with weights only; all-or-nothing."""
+    group = h5["model_weights"] if "model_weights" in h5 else h5
+    stored = _layer_weight_lists(group, what)
+    layers = [layer for layer in model.layers if layer.weights]
+    if len(stored) != len(layers):
+        raise MalformedFileError(
+            f"{what}: the file holds weights for {len(stored)} layer(s) ({[n for n, _ in stored]}) but the model "
+            f"has {len(layers)} layer(s) with weights ({[l.name for l in layers]}).")
+    pending = []
+    for layer, (name, datasets) in zip(layers, stored):
+        variables = layer.weights
+        if len(variables) != len(datasets):
+            raise MalformedFileError(f"{what}: layer '{layer.name}' ({type(layer).__name__}) expects "
+                                     f"{len(variables)} weight(s) but the file's layer '{name}' holds "
+                                     f"{len(datasets)}.")
+        for variable, dataset in zip(variables, datasets):
+            if tuple(dataset.shape) != tuple(variable.shape):
+                raise MalformedFileError(f"{what}: layer '{layer.name}' weight '{variable.name}' has shape "
+                                         f"{tuple(variable.shape)} but the file's '{dataset.name}' has shape "
+                                         f"{tuple(dataset.shape)}.")
+            if dataset.dtype.kind not in "fiub":
+                raise MalformedFileError(f"{what}: '{dataset.name}' has non-numeric dtype {dataset.dtype}.")
+            pending.append((variable, dataset[()]))
+    for variable, value in pending:
+        variable.assign(value)
+
+
+def _compile(model, training_config):
+    try:
+        config = json.loads(training_config)
+    except json.JSONDecodeError:
+        return
+    loss = config.get("loss")
+    if isinstance(loss, str):
+        metrics = config.get("metrics")
+        model.compile(loss=loss, metrics=metrics if isinstance(metrics, list) and
+                      all(isinstance(m, str) for m in metrics) else None)
