@@ -12,6 +12,7 @@ reduce that to one number (``reduction='sum_over_batch_size'``: the mean) with o
 serialized dicts, Loss classes and instances, and any callable.
 """
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -401,12 +402,11 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 # ---- lookup and serialization ----------------------------------------------------------------------
 
 def _snake_case(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """Keras's to_snake_case: 'TopKCategoricalAccuracy' -> 'top_k_categorical_accuracy',
+    'KLDivergence' -> 'kl_divergence'."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 _FUNCTIONS = [mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,

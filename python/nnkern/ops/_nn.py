@@ -126,8 +126,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 @keras_op
 def top_k(x, k, sorted=True):
-    """(values, int32 indices) of the k largest entries along the last axis, largest first; equal
-    values keep their index order, as jax.lax.top_k. ``sorted=False`` returns the same order."""
+    """[values, int32 indices] of the k largest entries along the last axis, largest first; equal
+    values keep their index order, as jax.lax.top_k (a list, as Keras's JAX backend returns).
+    ``sorted=False`` returns the same order."""
     x = _t(x)
     if x.ndim == 0:
         raise ValueError("x must have at least 1 dimension")
@@ -137,7 +138,7 @@ def top_k(x, k, sorted=True):
     # A stable ascending sort of the reversed row, read backwards: largest first, ties by index.
     order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
     indices = (n - 1 - order).astype("int32")
-    return np.take_along_axis(x, indices, axis=-1), indices
+    return [np.take_along_axis(x, indices, axis=-1), indices]
 
 
 @keras_op

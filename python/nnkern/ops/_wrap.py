@@ -4,11 +4,17 @@ import functools
 import numpy as np
 
 
+_PREFIXES = ("ops.", "backend.", "losses.", "metrics.")
+
+
 def _named_error(exc, name):
-    """The same kind of error, its message prefixed with the op's public name (once)."""
+    """The same kind of error, its message prefixed with the public name of the function the user
+    called: an inner op's name (``losses.mse`` calling ``ops.mean``) is replaced by the outer one."""
     msg = str(exc)
-    if msg.startswith("ops.") or msg.startswith("backend."):
-        return None  # already named by an inner op
+    if msg.startswith(name + ": "):
+        return None
+    if msg.startswith(_PREFIXES) and ": " in msg:
+        msg = msg.split(": ", 1)[1]
     if isinstance(exc, ValueError):  # includes numpy's AxisError
         cls = ValueError
     elif isinstance(exc, TypeError):
