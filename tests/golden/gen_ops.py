@@ -488,4 +488,8 @@ def generate(data_dir):
         get = getattr(keras, module).get
         w.add(f"{module}_get", {"kind": "get", "module": module,
                                 "results": {ident: _lookup(get, ident) for ident in identifiers}})
+    public = lambda module: sorted(n for n in dir(module) if not n.startswith("_"))  # noqa: E731
+    w.add("keras_names", {"kind": "names", "ops": public(keras.ops), "ops.nn": public(keras.ops.nn),
+                          "ops.numpy": public(keras.ops.numpy), "ops.linalg": public(keras.ops.linalg),
+                          "utils": public(keras.utils)})
     return w.save(data_dir)
