@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnkern
 from _golden_io import load_cases
@@ -130,3 +132,65 @@ BAD_CALLS = [  # (call, error class, message pattern): the op's name, and what w
 def test_bad_arguments_raise_named_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---- numpy reference over random shapes -------------------------------------------------------------
+
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=4)
+
+
+def _floats(shape, seed):
+    return np.random.default_rng(seed).uniform(-3, 3, shape).astype(np.float32)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**31), keepdims=st.booleans(), data=st.data())
+def test_reductions_match_numpy(shape, seed, keepdims, data):
+    x = _floats(shape, seed)
+    axes = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), unique_by=lambda a: a % len(shape)))
+    axis = tuple(axes) if axes else None
+    for op, ref in [(ops.sum, np.sum), (ops.mean, np.mean), (ops.max, np.max), (ops.var, np.var)]:
+        y = op(x, axis=axis, keepdims=keepdims)
+        expected = ref(x.astype(np.float64), axis=axis, keepdims=keepdims)
+        assert y.dtype == np.float32 and y.shape == expected.shape
+        np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(st.integers(1, 3), max_size=2), m=st.integers(1, 5), k=st.integers(1, 5),
+       n=st.integers(1, 5), broadcast_y=st.booleans(), seed=st.integers(0, 2**31))
+def test_matmul_matches_numpy(batch, m, k, n, broadcast_y, seed):
+    x = _floats(batch + [m, k], seed)
+    y = _floats(([] if broadcast_y else batch) + [k, n], seed + 1)
+    np.testing.assert_allclose(ops.matmul(x, y), np.matmul(x.astype(np.float64), y), rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes, seed=st.integers(0, 2**31), data=st.data())
+def test_shape_ops_match_numpy(shape, seed, data):
+    x = _floats(shape, seed)
+    perm = data.draw(st.permutations(range(len(shape))))
+    np.testing.assert_array_equal(ops.transpose(x, perm), np.transpose(x, perm))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    other = _floats(shape[:axis % len(shape)] + [2] + shape[axis % len(shape) + 1:], seed + 1)
+    np.testing.assert_array_equal(ops.concatenate([x, other], axis=axis), np.concatenate([x, other], axis=axis))
+    np.testing.assert_array_equal(ops.stack([x, x], axis=axis), np.stack([x, x], axis=axis))
+    np.testing.assert_array_equal(ops.expand_dims(x, axis), np.expand_dims(x, axis))
+    np.testing.assert_array_equal(ops.reshape(x, (-1,)), x.ravel())
+    e = np.exp(x.astype(np.float64) - x.max(axis=axis, keepdims=True))
+    np.testing.assert_allclose(ops.softmax(x, axis=axis), e / e.sum(axis=axis, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes, num_classes=st.integers(1, 5), seed=st.integers(0, 2**31))
+def test_one_hot_take_where_match_numpy(shape, num_classes, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, num_classes, shape).astype(np.int32)
+    y = ops.one_hot(labels, num_classes)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.eye(num_classes)[labels])
+    x = _floats(shape, seed)
+    indices = rng.integers(0, shape[-1], 3)
+    np.testing.assert_array_equal(ops.take(x, indices, axis=-1), x[..., indices])
+    condition = rng.random(shape) < 0.5
+    np.testing.assert_array_equal(ops.where(condition, x, -x), np.where(condition, x, -x))
