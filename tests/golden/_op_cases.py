@@ -77,9 +77,23 @@ def _tolerance(dtype):
     return {"float16": (2e-3, 2e-3), "float64": (1e-12, 1e-12)}.get(np.dtype(dtype).name, (3e-6, 3e-6))
 
 
+def check_case(case, golden, inputs, root):
+    """Run ``case`` on ``root`` (nnkern) and check it against Keras's result, or that it raises the
+    same error class as Keras where Keras raised."""
+    if case.get("structure") == "error":
+        try:
+            run_case(case, inputs, root)
+        except Exception as exc:  # noqa: BLE001 - compared below
+            assert type(exc).__name__ == case["value"], f"{case['id']}: {exc!r}, Keras raises {case['value']}"
+            return
+        raise AssertionError(f"{case['id']}: no error, Keras raises {case['value']}")
+    assert_matches_golden(case, golden, run_case(case, inputs, root))
+
+
 def assert_matches_golden(case, golden, result):
     """``result`` has Keras's structure, dtypes and shapes, and its values to float tolerance (exact
     for ints and bools)."""
+    assert case.get("structure") != "error", f"{case['id']}: Keras raises {case['value']}, nnkern returned"
     structure, arrays, value = flatten_result(result)
     assert structure == case.get("structure", "array"), f"{case['id']}: {structure} instead of {case.get('structure')}"
     if structure in ("scalar", "shape"):

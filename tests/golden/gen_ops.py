@@ -71,6 +71,16 @@ def _inputs():
         "reg_pred": grid((4, 3), 17, -2, 2),
         "reg_pos_true": grid((4, 3), 18, 0.0, 3),
         "reg_pos_pred": grid((4, 3), 19, 0.125, 3),
+        "probs_edge": np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]], np.float32),
+        "empty": np.zeros((0, 3), np.float32),
+        "empty_labels": np.zeros((0,), np.int32),
+        # sequences: 2 samples x 3 steps x 4 features / classes
+        "seq_true": grid((2, 3, 4), 20, -2, 2),
+        "seq_pred": grid((2, 3, 4), 21, -2, 2),
+        "seq_probs": np.asarray(keras.ops.softmax(grid((2, 3, 4), 22, -3, 3))),
+        "seq_labels": np.array([[0, 3, 1], [2, 2, 0]], np.int32),
+        "seq_sw": np.array([[1.0, 0.0, 0.5], [2.0, 1.0, 1.0]], np.float32),
+        "seq_sw_batch": np.array([0.5, 2.0], np.float32),
         "sw": np.array([1.0, 0.5, 0.0, 2.0], np.float32),
         "sw_col": np.array([[1.0], [0.5], [0.0], [2.0]], np.float32),
         "rand": rng.integers(0, 3, size=(4,)).astype(np.int32),
@@ -281,6 +291,21 @@ def op_cases():
     add("numpy_sum", "ops.numpy.sum", "@x2", axis=0)
     add("numpy_tanh", "ops.numpy.tanh", "@x2")
 
+    add("sum_empty", "ops.sum", "@empty", axis=0)
+    add("mean_empty_rows", "ops.mean", "@empty", axis=1)
+    add("softmax_empty", "ops.softmax", "@empty")
+    add("matmul_empty", "ops.matmul", "@empty", "@m1")
+    add("concatenate_empty", "ops.concatenate", ["@empty", "@x2"])
+    add("one_hot_empty", "ops.one_hot", "@empty_labels", 3)
+    add("add_f64_weak_float", "ops.add", "@x64", 0.5)
+    add("multiply_f16_weak_float", "ops.multiply", "@f16", 0.5)
+    add("add_f16_i32", "ops.add", "@f16", "@i")
+    add("mean_f16_axis", "ops.mean", "@f16", axis=1)
+    add("softmax_f16", "ops.softmax", "@f16")
+    add("relu_f16", "ops.relu", "@f16")
+    add("sigmoid_f64", "ops.sigmoid", "@x64")
+    add("bce_op_edges", "ops.binary_crossentropy", "@bin_true", "@probs_edge")
+    add("cce_op_edges", "ops.categorical_crossentropy", "@onehot", "@probs_edge")
     add("zeros", "ops.zeros", [2, 3])
     add("ones_int", "ops.ones", [2], dtype="int32")
     add("full_int_fill", "ops.full", [2, 2], 7)
@@ -338,6 +363,10 @@ LOSS_CLASSES = {  # class: (y_true, y_pred, constructor variants)
 }
 
 
+REDUCTION_CLASSES = ["MeanSquaredError", "CosineSimilarity", "Huber", "BinaryCrossentropy", "CategoricalCrossentropy",
+                     "SparseCategoricalCrossentropy"]
+
+
 def loss_cases():
     out = []
 
@@ -369,6 +398,14 @@ def loss_cases():
     fn("loss_fn_scce_ignore", "losses.sparse_categorical_crossentropy", "@labels", "@probs", ignore_class=0)
     fn("loss_fn_scce_notebook", "losses.sparse_categorical_crossentropy", "@nb_sparse_true", "@nb_sparse_pred")
     fn("loss_fn_int_inputs", "losses.mean_squared_error", "@i", "@i2")
+    fn("loss_fn_bce_edges", "losses.binary_crossentropy", "@bin_true", "@probs_edge")
+    fn("loss_fn_cce_edges", "losses.categorical_crossentropy", "@onehot", "@probs_edge")
+    fn("loss_fn_kld_edges", "losses.kl_divergence", "@bin_true", "@probs_edge")
+    fn("loss_fn_poisson_edges", "losses.poisson", "@bin_true", "@probs_edge")
+    fn("loss_fn_mse_seq", "losses.mean_squared_error", "@seq_true", "@seq_pred")
+    fn("loss_fn_cce_seq", "losses.categorical_crossentropy", "@seq_probs", "@seq_probs")
+    fn("loss_fn_scce_seq", "losses.sparse_categorical_crossentropy", "@seq_labels", "@seq_probs")
+    fn("loss_fn_mse_empty", "losses.mean_squared_error", "@empty", "@empty")
 
     for cls, (t, p, variants) in LOSS_CLASSES.items():
         for n, init in enumerate(variants):
@@ -376,6 +413,7 @@ def loss_cases():
             out.append((f"loss_{cls}_{n}", base))
             if n == 0:
                 out.append((f"loss_{cls}_sw", {**base, "kwargs": {"sample_weight": "@sw"}}))
+            if n == 0 and cls in REDUCTION_CLASSES:
                 for reduction in ["sum", "none", "mean_with_sample_weight"]:
                     out.append((f"loss_{cls}_{reduction}",
                                 {**base, "init": {"reduction": reduction}, "kwargs": {"sample_weight": "@sw"}}))
@@ -383,6 +421,24 @@ def loss_cases():
     out.append(("loss_mse_sw_column", {**base, "kwargs": {"sample_weight": "@sw_col"}}))
     out.append(("loss_mse_reduction_mean", {**base, "init": {"reduction": "mean"}}))
     out.append(("loss_mse_reduction_none_unweighted", {**base, "init": {"reduction": None}}))
+    for reduction in ["sum_over_batch_size", "sum", "none"]:
+        for sw in [None, "seq_sw", "seq_sw_batch"]:
+            kwargs = {"sample_weight": f"@{sw}"} if sw else {}
+            # Keras 3 does not broadcast (batch,) weights over per-step losses: an error.
+            error = {"expect_error": True} if sw == "seq_sw_batch" else {}
+            out.append((f"loss_seq_mse_{reduction}_{sw}", {"kind": "object", "call": "losses.MeanSquaredError",
+                                                           "init": {"reduction": reduction},
+                                                           "args": ["@seq_true", "@seq_pred"], "kwargs": kwargs,
+                                                           **error}))
+            out.append((f"loss_seq_scce_{reduction}_{sw}",
+                        {"kind": "object", "call": "losses.SparseCategoricalCrossentropy",
+                         "init": {"reduction": reduction}, "args": ["@seq_labels", "@seq_probs"], "kwargs": kwargs,
+                         **error}))
+    out.append(("loss_seq_scce_ignore", {"kind": "object", "call": "losses.SparseCategoricalCrossentropy",
+                                         "init": {"ignore_class": 2}, "args": ["@seq_labels", "@seq_probs"],
+                                         "kwargs": {"sample_weight": "@seq_sw"}}))
+    out.append(("loss_mse_empty", {"kind": "object", "call": "losses.MeanSquaredError", "args": ["@empty", "@empty"]}))
+    out.append(("loss_mse_int", {"kind": "object", "call": "losses.MeanSquaredError", "args": ["@i", "@i2"]}))
     out.append(("loss_bce_column", {"kind": "object", "call": "losses.BinaryCrossentropy",
                                     "args": ["@bin_col_true", "@bin_col_pred"], "kwargs": {"sample_weight": "@sw"}}))
     out.append(("loss_scce_ignore_sw", {"kind": "object", "call": "losses.SparseCategoricalCrossentropy",
@@ -437,6 +493,21 @@ def metric_cases():
                                                     "init": {"threshold": 0.7}, "updates": [{"args": ["@bin_true", "@probs"]}]}))
     out.append(("metric_BinaryAccuracy_column", {"kind": "metric", "call": "metrics.BinaryAccuracy",
                                                  "updates": [{"args": ["@bin_col_true", "@bin_col_pred"]}]}))
+    for cls, t, p in [("MeanSquaredError", "seq_true", "seq_pred"), ("SparseCategoricalAccuracy", "seq_labels", "seq_probs"),
+                      ("CategoricalAccuracy", "seq_probs", "seq_probs"), ("RootMeanSquaredError", "seq_true", "seq_pred"),
+                      ("SparseCategoricalCrossentropy", "seq_labels", "seq_probs")]:
+        out.append((f"metric_seq_{cls}", {"kind": "metric", "call": f"metrics.{cls}", "updates": [
+            {"args": [f"@{t}", f"@{p}"], "kwargs": {"sample_weight": "@seq_sw"}},
+            {"args": [f"@{t}", f"@{p}"], "kwargs": {"sample_weight": "@seq_sw_batch"}}]}))
+    out.append(("metric_mse_empty_then_full", {"kind": "metric", "call": "metrics.MeanSquaredError", "updates": [
+        {"args": ["@empty", "@empty"]}, {"args": ["@reg_true", "@reg_pred"]}]}))
+    out.append(("metric_mse_weight_column", {"kind": "metric", "call": "metrics.MeanSquaredError", "updates": [
+        {"args": ["@reg_true", "@reg_pred"], "kwargs": {"sample_weight": "@sw_col"}}]}))
+    out.append(("metric_mean_int", {"kind": "metric", "call": "metrics.Mean", "updates": [{"args": ["@i"]}]}))
+    out.append(("metric_top_k_large_k", {"kind": "metric", "call": "metrics.SparseTopKCategoricalAccuracy",
+                                         "init": {"k": 5}, "updates": [{"args": ["@labels", "@logits"]}]}))
+    out.append(("metric_accuracy_float", {"kind": "metric", "call": "metrics.Accuracy",
+                                          "updates": [{"args": ["@bin_true", "@probs_edge"]}]}))
     for name, (t, p, kwargs) in METRIC_FUNCTIONS.items():
         out.append((f"metric_fn_{name}", _fn_case(f"metrics.{name.replace('_column', '')}", [f"@{t}", f"@{p}"],
                                                   kwargs)))
@@ -469,7 +540,13 @@ def generate(data_dir):
     inputs = _inputs()
     w.add("inputs", {"kind": "inputs"}, **inputs)
     for case_id, case in op_cases() + loss_cases() + metric_cases():
-        structure, arrays, value = flatten_result(run_case(case, inputs, keras))
+        try:
+            structure, arrays, value = flatten_result(run_case(case, inputs, keras))
+        except Exception as exc:
+            if not case.get("expect_error"):
+                exc.add_note(f"in golden case {case_id}")
+                raise
+            structure, arrays, value = "error", {}, type(exc).__name__
         if structure != "array":
             case = {**case, "structure": structure, "value": value}
         w.add(case_id, case, **arrays)

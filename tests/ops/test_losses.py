@@ -5,7 +5,7 @@ import pytest
 
 import nnkern
 from _golden_io import load_cases
-from _op_cases import assert_matches_golden, load_op_cases, run_case
+from _op_cases import check_case, load_op_cases
 from nnkern import losses
 
 INPUTS, CASES = load_op_cases(["losses."])
@@ -13,7 +13,7 @@ INPUTS, CASES = load_op_cases(["losses."])
 
 @pytest.mark.parametrize("case,golden", CASES, ids=[c["id"] for c, _ in CASES])
 def test_matches_keras(case, golden):
-    assert_matches_golden(case, golden, run_case(case, INPUTS, nnkern))
+    check_case(case, golden, INPUTS, nnkern)
 
 
 def test_golden_covers_every_loss_class_and_function():
@@ -108,3 +108,12 @@ def test_bad_arguments():
         losses.mean_squared_error(np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(TypeError, match="unexpected keyword argument 'delta'"):
         losses.MeanSquaredError(delta=1.0)
+
+
+def test_explicit_dtype_is_honoured():
+    # Keras on JAX (64-bit off) cannot compute in float64; nnkern can, and honours dtype= as Keras means it.
+    y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 0.25]])
+    loss = losses.MeanSquaredError(dtype="float64")(y_true, y_pred)
+    assert loss.dtype == np.float64
+    assert loss == (0.25 + 0.5625) / 2
+    assert losses.MeanSquaredError()(y_true, y_pred).dtype == np.float32

@@ -5,7 +5,7 @@ import pytest
 
 import nnkern
 from _golden_io import load_cases
-from _op_cases import assert_matches_golden, load_op_cases, run_case
+from _op_cases import check_case, load_op_cases
 from nnkern import metrics
 
 INPUTS, CASES = load_op_cases(["metrics."])
@@ -13,7 +13,7 @@ INPUTS, CASES = load_op_cases(["metrics."])
 
 @pytest.mark.parametrize("case,golden", CASES, ids=[c["id"] for c, _ in CASES])
 def test_matches_keras(case, golden):
-    assert_matches_golden(case, golden, run_case(case, INPUTS, nnkern))
+    check_case(case, golden, INPUTS, nnkern)
 
 
 def test_golden_covers_every_metric_class():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import nnkern
 from _golden_io import load_cases
-from _op_cases import assert_matches_golden, load_op_cases, resolve, run_case
+from _op_cases import check_case, load_op_cases, resolve
 from nnkern import backend, ops, utils
 
 INPUTS, CASES = load_op_cases(["ops.", "utils."])
@@ -18,7 +18,7 @@ INPUTS, CASES = load_op_cases(["ops.", "utils."])
 
 @pytest.mark.parametrize("case,golden", CASES, ids=[c["id"] for c, _ in CASES])
 def test_matches_keras(case, golden):
-    assert_matches_golden(case, golden, run_case(case, INPUTS, nnkern))
+    check_case(case, golden, INPUTS, nnkern)
 
 
 def _golden(case_id):
