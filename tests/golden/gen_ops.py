@@ -568,5 +568,6 @@ def generate(data_dir):
     public = lambda module: sorted(n for n in dir(module) if not n.startswith("_"))  # noqa: E731
     w.add("keras_names", {"kind": "names", "ops": public(keras.ops), "ops.nn": public(keras.ops.nn),
                           "ops.numpy": public(keras.ops.numpy), "ops.linalg": public(keras.ops.linalg),
-                          "utils": public(keras.utils)})
+                          "utils": public(keras.utils), "losses": public(keras.losses),
+                          "metrics": public(keras.metrics)})
     return w.save(data_dir)

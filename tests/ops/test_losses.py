@@ -1,5 +1,7 @@
 """nnkern.losses against Keras 3 goldens (functions, classes, reductions, sample weights, from_logits),
 the notebooks' numbers, lookup by name, and bad arguments."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -117,3 +119,17 @@ def test_explicit_dtype_is_honoured():
     assert loss.dtype == np.float64
     assert loss == (0.25 + 0.5625) / 2
     assert losses.MeanSquaredError()(y_true, y_pred).dtype == np.float32
+
+
+# Public names that Keras 3's keras.losses lacks: Keras 2 spellings old code uses, and the helpers
+# Model.compile / evaluate and nnkern.metrics use.
+KERAS2_NAMES = {"BCE", "KLD", "MAE", "MAPE", "MSE", "MSLE", "bce", "kld", "kullback_leibler_divergence", "logcosh",
+                "mae", "mape", "mse", "msle"}
+HELPERS = {"LossFunctionWrapper", "get_loss", "is_binary_or_sparse_categorical", "reduce_weighted_values",
+           "squeeze_or_expand_to_same_rank", "standardize_reduction"}
+
+
+def test_public_names_are_keras_names():
+    (case, _), = [(c, a) for c, a in load_cases("ops") if c["id"] == "keras_names"]
+    names = {n for n, v in vars(losses).items() if not n.startswith("_") and callable(v) and not inspect.ismodule(v)}
+    assert names - set(case["losses"]) == KERAS2_NAMES | HELPERS

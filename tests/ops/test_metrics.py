@@ -71,3 +71,24 @@ def test_bad_arguments():
         metrics.MeanSquaredError(delta=1.0)
     with pytest.raises(ValueError, match=r"^metrics.binary_accuracy:"):
         metrics.binary_accuracy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_cosine_similarity_function_is_the_similarity():
+    # Keras 2's documented example of keras.metrics.cosine_similarity (the loss is its negative).
+    y_true = [[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
+    y_pred = [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]]
+    np.testing.assert_allclose(metrics.cosine_similarity(y_true, y_pred, axis=1), [0.0, 1.0, -1.0], atol=1e-6)
+    np.testing.assert_allclose(nnkern.losses.cosine_similarity(y_true, y_pred, axis=1), [0.0, -1.0, 1.0], atol=1e-6)
+
+
+# Public names that Keras 3's keras.metrics lacks: Keras 2 spellings old code uses, and the helpers
+# Model.compile / evaluate use.
+KERAS2_NAMES = {"KLD", "MAE", "MAPE", "MSE", "MSLE", "acc", "accuracy", "cosine_similarity", "kld",
+                "kullback_leibler_divergence", "logcosh", "mae", "mape", "mse", "msle"}
+HELPERS = {"get_metric", "resolve_accuracy"}
+
+
+def test_public_names_are_keras_names():
+    (case, _), = [(c, a) for c, a in load_cases("ops") if c["id"] == "keras_names"]
+    names = {n for n, v in vars(metrics).items() if not n.startswith("_") and callable(v)}
+    assert names - set(case["metrics"]) == KERAS2_NAMES | HELPERS
