@@ -75,6 +75,24 @@ def test_notebook_gather():
     np.testing.assert_array_equal(K.eval(K.gather(a, [2, 0])), [[5, 6], [1, 2]])
 
 
+@pytest.mark.parametrize("fn,reference,out_shape", [
+    (lambda x: K.sum(x, axis=1, keepdims=True), lambda x: x.sum(axis=1, keepdims=True), (None, 1, 4)),
+    (lambda x: K.reshape(x, (-1, K.int_shape(x)[1] * K.int_shape(x)[2])), lambda x: x.reshape(-1, 12), (None, 12)),
+    (lambda x: K.reshape(x, (K.shape(x)[0], 12)), lambda x: x.reshape(-1, 12), (None, 12)),
+    (lambda x: K.batch_dot(x, x, axes=(2, 2)), lambda x: np.einsum("bik,bjk->bij", x, x), (None, 3, 3)),
+    (lambda x: K.concatenate([x, K.square(x)]), lambda x: np.concatenate([x, x * x], axis=-1), (None, 3, 8)),
+    (lambda x: K.permute_dimensions(x, (0, 2, 1)), lambda x: x.transpose(0, 2, 1), (None, 4, 3)),
+    (lambda x: keras.ops.mean(x, axis=-1), lambda x: x.mean(axis=-1), (None, 3)),
+])
+def test_backend_functions_in_lambda_layers(fn, reference, out_shape):
+    # Lambda bodies written with K.* on the symbolic input, as Keras 2 tutorials do.
+    x_in = Input(shape=(3, 4))
+    y = Lambda(fn)(x_in)
+    assert y.shape == out_shape
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 10
+    np.testing.assert_allclose(Model(x_in, y).predict(x, verbose=0), reference(x), rtol=1e-6, atol=1e-6)
+
+
 def test_reachable_as_keras_backend():
     # `import nnkern as keras` then `keras.backend.*`, as `import keras.backend as K`.
     assert keras.backend is K
