@@ -12,9 +12,10 @@ shape errors are ValueError (JAX raises TypeError for some); sparse and ragged t
 supported. ``result_type`` and ``standardize_dtype`` are in ``nnkern.backend``, as in Keras.
 """
 from nnkern.ops import linalg, nn, numpy
-from nnkern.ops._nn import (binary_crossentropy, categorical_crossentropy, elu, erf, gelu, hard_sigmoid,
-                            hard_silu, hard_swish, in_top_k, leaky_relu, log_sigmoid, log_softmax, logsumexp,
-                            normalize, one_hot, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign,
+from nnkern.ops._nn import (average_pool, binary_crossentropy, categorical_crossentropy, conv, conv_transpose,
+                            depthwise_conv, elu, erf, gelu, hard_sigmoid, hard_silu, hard_swish, in_top_k,
+                            leaky_relu, log_sigmoid, log_softmax, logsumexp, max_pool, normalize, one_hot, relu,
+                            relu6, selu, sigmoid, silu, softmax, softplus, softsign,
                             sparse_categorical_crossentropy, swish, tanh, top_k)
 from nnkern.ops._numpy import (abs, absolute, add, all, amax, amin, any, arange, arccos, arcsin, arctan,
                                arctan2, argmax, argmin, argsort, broadcast_to, ceil, clip, concatenate, conj,
