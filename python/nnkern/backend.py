@@ -163,6 +163,12 @@ def is_tensor(x):
     return isinstance(x, (np.ndarray, np.generic))
 
 
+def is_keras_tensor(x):
+    """Whether x is a symbolic tensor (the output of ``Input`` or of a layer called on one)."""
+    from nnkern.engine.keras_tensor import is_keras_tensor as _is_keras_tensor
+    return _is_keras_tensor(x)
+
+
 def stop_gradient(variables):
     return variables
 
@@ -362,6 +368,34 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     else:
         raise ValueError(f"Unknown data_format: {data_format}")
     return np.pad(_t(x), pattern)
+
+
+@_k
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Zero-pad the three spatial axes of a 5-D tensor."""
+    if len(padding) != 3 or builtins.any(len(p) != 2 for p in padding):
+        raise ValueError("Expected `padding` to be a tuple of 3 tuples of 2 integers. "
+                         f"Received: padding={padding}")
+    data_format = _data_format(data_format)
+    spatial = [tuple(p) for p in padding]
+    pattern = [(0, 0), (0, 0)] + spatial if data_format == "channels_first" else [(0, 0)] + spatial + [(0, 0)]
+    return np.pad(_t(x), pattern)
+
+
+@_k
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Upscale the two spatial axes of a 4-D tensor by integer factors, each pixel repeated (the only
+    interpolation nnkern has: 'nearest', which with integer factors is exact repetition)."""
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Invalid `data_format` argument: {data_format}")
+    if interpolation != "nearest":
+        raise ValueError(f"nnkern's resize_images supports interpolation='nearest' only. "
+                         f"Received: interpolation={interpolation!r}")
+    x = _t(x)
+    if x.ndim != 4:
+        raise ValueError(f"Expected a 4-D tensor, got shape {x.shape}")
+    rows = 2 if data_format == "channels_first" else 1
+    return np.repeat(np.repeat(x, int(height_factor), axis=rows), int(width_factor), axis=rows + 1)
 
 
 @_k
@@ -610,6 +644,109 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
     from nnkern import losses
     return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
                                                   ignore_class=ignore_class, axis=axis)
+
+
+# ---- convolution, pooling and normalization (Keras 2 signatures over nnkern.ops) -----------------------
+
+def _data_format(data_format):
+    data_format = data_format or image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Unknown data_format: {data_format}")
+    return data_format
+
+
+def _conv_padding(padding):
+    if padding not in ("same", "valid"):
+        raise ValueError(f"Invalid padding: {padding}")
+    return padding
+
+
+@_k
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution, kernel (width, in_channels, filters); padding 'valid', 'same' or 'causal'
+    (left-padded by dilation_rate * (width - 1))."""
+    data_format = _data_format(data_format)
+    if padding == "causal":
+        kernel = _t(kernel)
+        x = _t(x)
+        time_axis = 2 if data_format == "channels_first" else 1
+        pads = [(0, 0)] * x.ndim
+        pads[time_axis] = (int(dilation_rate) * (kernel.shape[0] - 1), 0)
+        x, padding = np.pad(x, pads), "valid"
+    return _ops.conv(x, kernel, strides=strides, padding=_conv_padding(padding), data_format=data_format,
+                     dilation_rate=dilation_rate)
+
+
+@_k
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution, kernel (rows, cols, in_channels, filters)."""
+    return _ops.conv(x, kernel, strides=strides, padding=_conv_padding(padding),
+                     data_format=_data_format(data_format), dilation_rate=dilation_rate)
+
+
+@_k
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution, kernel (rows, cols, in_channels, multiplier)."""
+    return _ops.depthwise_conv(x, depthwise_kernel, strides=strides, padding=_conv_padding(padding),
+                               data_format=_data_format(data_format), dilation_rate=dilation_rate)
+
+
+@_k
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """2-D max or average pooling. Note Keras 2's default strides=(1, 1), not pool_size."""
+    if len(pool_size) != 2:
+        raise ValueError("`pool_size` must be a tuple of 2 integers.")
+    if len(strides) != 2:
+        raise ValueError("`strides` must be a tuple of 2 integers.")
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"Invalid pooling mode: {pool_mode}")
+    pool = _ops.max_pool if pool_mode == "max" else _ops.average_pool
+    return pool(x, tuple(pool_size), strides=tuple(strides), padding=_conv_padding(padding),
+                data_format=_data_format(data_format))
+
+
+@_k
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta (beta / gamma may be None), as
+    tf.nn.batch_normalization; mean, var, beta and gamma broadcast against x."""
+    x = _t(x)
+    inv = 1.0 / np.sqrt(_t(var) + np.asarray(epsilon, _t(var).dtype))
+    if gamma is not None:
+        inv = inv * _t(gamma)
+    offset = -_t(mean) * inv if beta is None else _t(beta) - _t(mean) * inv
+    return (x * inv + offset).astype(result_type(x.dtype.name, np.asarray(inv).dtype.name), copy=False)
+
+
+# ---- functional helpers -------------------------------------------------------------------------------
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """fn applied to each entry of elems along its first axis (to the entries of all of them when
+    elems is a tuple / list), the results stacked."""
+    if isinstance(elems, (tuple, list)):
+        results = [fn(tuple(e)) for e in zip(*elems)]
+    else:
+        results = [fn(e) for e in elems]
+    out = np.stack([np.asarray(r) for r in results]) if results else np.zeros((0,))
+    return out if dtype is None else out.astype(standardize_dtype(dtype))
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """fn(accumulator, entry) over the entries of elems from first to last; without an initializer,
+    the first entry starts the accumulator."""
+    entries = list(elems)
+    if initializer is None:
+        if not entries:
+            raise ValueError("foldl: elems is empty and no initializer was given")
+        initializer, entries = entries[0], entries[1:]
+    acc = initializer
+    for e in entries:
+        acc = fn(acc, e)
+    return acc
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """foldl from the last entry to the first."""
+    return foldl(fn, list(elems)[::-1], initializer=initializer, name=name)
 
 
 # ---- creation and randomness -----------------------------------------------------------------------

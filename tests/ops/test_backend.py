@@ -13,6 +13,9 @@ import nnkern as keras
 from nnkern import backend as K
 from nnkern.layers import Input, Lambda, merge
 from nnkern.models import Model
+from numpy_ref.conv2d import conv1d as conv1d_ref
+from numpy_ref.conv2d import conv2d as conv2d_ref
+from numpy_ref.pooling import pool2d as pool2d_ref
 
 
 # ---- notebook 004, as written there (Keras 1 spellings) ------------------------------------------------
@@ -307,3 +310,75 @@ def test_config_functions():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ---- convolution, pooling, normalization and functional helpers ------------------------------------
+
+def test_conv2d_and_conv1d_match_numpy_reference():
+    rng = np.random.default_rng(4)
+    x, kernel = rng.standard_normal((2, 6, 5, 3)), rng.standard_normal((3, 2, 3, 4))
+    for kwargs in [{}, {"strides": (2, 1), "padding": "same"}, {"dilation_rate": (2, 1)}]:
+        np.testing.assert_allclose(K.conv2d(x, kernel, **kwargs), conv2d_ref(x, kernel, **kwargs),
+                                   rtol=1e-4, atol=1e-4, err_msg=str(kwargs))
+    y = K.conv2d(x.transpose(0, 3, 1, 2), kernel, data_format="channels_first")
+    np.testing.assert_allclose(y, conv2d_ref(x, kernel).transpose(0, 3, 1, 2), rtol=1e-4, atol=1e-4)
+    seq, k1 = rng.standard_normal((2, 7, 3)), rng.standard_normal((3, 3, 2))
+    for padding in ["valid", "same", "causal"]:
+        np.testing.assert_allclose(K.conv1d(seq, k1, padding=padding, dilation_rate=2),
+                                   conv1d_ref(seq, k1, padding=padding, dilation_rate=2), rtol=1e-4, atol=1e-4)
+
+
+def test_depthwise_conv2d_matches_numpy():
+    rng = np.random.default_rng(5)
+    x, kernel = rng.standard_normal((1, 5, 5, 3)), rng.standard_normal((3, 3, 3, 2))
+    y = K.depthwise_conv2d(x, kernel)
+    # output channel c * multiplier + m: input channel c under kernel[..., c, m]
+    expected = np.stack([conv2d_ref(x[..., c:c + 1], kernel[:, :, c:c + 1, m:m + 1])[..., 0]
+                         for c in range(3) for m in range(2)], axis=-1)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_pool2d_keras2_default_strides_are_one():
+    x = np.random.default_rng(6).standard_normal((1, 5, 4, 2))
+    y = K.pool2d(x, (2, 2))
+    assert y.shape == (1, 4, 3, 2)
+    np.testing.assert_allclose(y, pool2d_ref(x, 2, strides=1), rtol=1e-6)
+    np.testing.assert_allclose(K.pool2d(x, (2, 2), (2, 2), padding="same", pool_mode="avg"),
+                               pool2d_ref(x, 2, strides=2, padding="same", op="avg"), rtol=1e-5)
+    with pytest.raises(ValueError, match="Invalid pooling mode: min"):
+        K.pool2d(x, (2, 2), pool_mode="min")
+    with pytest.raises(ValueError, match="`pool_size` must be a tuple of 2 integers"):
+        K.pool2d(x, (2,))
+
+
+def test_resize_images_and_3d_padding():
+    x = np.array([[1, 2], [3, 4]], np.float32).reshape(1, 2, 2, 1)
+    y = K.resize_images(x, 2, 2, "channels_last")
+    np.testing.assert_array_equal(y[0, ..., 0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]])
+    assert K.resize_images(np.zeros((1, 3, 2, 2)), 2, 3, "channels_first").shape == (1, 3, 4, 6)
+    with pytest.raises(ValueError, match="interpolation='nearest' only"):
+        K.resize_images(x, 2, 2, "channels_last", interpolation="bilinear")
+    assert K.spatial_3d_padding(np.zeros((1, 2, 2, 2, 1))).shape == (1, 4, 4, 4, 1)
+    assert K.spatial_3d_padding(np.zeros((1, 1, 2, 2, 2)), data_format="channels_first").shape == (1, 1, 4, 4, 4)
+
+
+def test_batch_normalization_formula():
+    x = np.array([[1.0, 2.0], [3.0, 6.0]], np.float32)
+    mean, var = np.array([1.0, 2.0]), np.array([4.0, 16.0])
+    beta, gamma = np.array([0.5, -1.0]), np.array([2.0, 1.0])
+    y = K.batch_normalization(x, mean, var, beta, gamma, epsilon=0.0)
+    np.testing.assert_allclose(y, [[0.5, -1.0], [2.5, 0.0]], rtol=1e-6)  # (3 - 1) / 2 * 2 + 0.5
+    np.testing.assert_allclose(K.batch_normalization(x, mean, var, None, None, epsilon=0.0), [[0.0, 0.0], [1.0, 1.0]])
+
+
+def test_map_fn_and_folds():
+    np.testing.assert_array_equal(K.map_fn(lambda row: row * 2, np.array([[1, 2], [3, 4]])), [[2, 4], [6, 8]])
+    np.testing.assert_array_equal(K.map_fn(lambda pair: pair[0] - pair[1], (np.array([5, 7]), np.array([1, 2]))),
+                                  [4, 5])
+    assert K.foldl(lambda acc, v: acc * 10 + v, np.array([1, 2, 3])) == 123
+    assert K.foldr(lambda acc, v: acc * 10 + v, np.array([1, 2, 3])) == 321
+    assert K.foldl(lambda acc, v: acc + v, [1, 2], initializer=10) == 13
+
+
+def test_is_keras_tensor():
+    assert K.is_keras_tensor(Input(shape=(3,))) and not K.is_keras_tensor(np.zeros(3))
