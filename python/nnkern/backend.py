@@ -22,7 +22,7 @@ from nnkern import ops as _ops
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import result_type, standardize_dtype
 from nnkern.ops._settings import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
-                                  set_image_data_format)
+                                  set_image_data_format, standardize_data_format)
 from nnkern.ops._wrap import keras_op
 
 
@@ -360,13 +360,10 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     if len(padding) != 2 or len(padding[0]) != 2 or len(padding[1]) != 2:
         raise ValueError("Expected `padding` to be a tuple of 2 tuples of 2 integers. "
                          f"Received: padding={padding}")
-    data_format = data_format or image_data_format()
-    if data_format == "channels_first":
+    if standardize_data_format(data_format) == "channels_first":
         pattern = [(0, 0), (0, 0), tuple(padding[0]), tuple(padding[1])]
-    elif data_format == "channels_last":
-        pattern = [(0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)]
     else:
-        raise ValueError(f"Unknown data_format: {data_format}")
+        pattern = [(0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)]
     return np.pad(_t(x), pattern)
 
 
@@ -376,7 +373,7 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     if len(padding) != 3 or builtins.any(len(p) != 2 for p in padding):
         raise ValueError("Expected `padding` to be a tuple of 3 tuples of 2 integers. "
                          f"Received: padding={padding}")
-    data_format = _data_format(data_format)
+    data_format = standardize_data_format(data_format)
     spatial = [tuple(p) for p in padding]
     pattern = [(0, 0), (0, 0)] + spatial if data_format == "channels_first" else [(0, 0)] + spatial + [(0, 0)]
     return np.pad(_t(x), pattern)
@@ -386,8 +383,7 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
 def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
     """Upscale the two spatial axes of a 4-D tensor by integer factors, each pixel repeated (the only
     interpolation nnkern has: 'nearest', which with integer factors is exact repetition)."""
-    if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"Invalid `data_format` argument: {data_format}")
+    data_format = standardize_data_format(data_format)
     if interpolation != "nearest":
         raise ValueError(f"nnkern's resize_images supports interpolation='nearest' only. "
                          f"Received: interpolation={interpolation!r}")
@@ -402,9 +398,7 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation="ne
 def bias_add(x, bias, data_format=None):
     """x + bias, the bias on the channel axis (last for channels_last, 1 for channels_first)."""
     x, bias = _t(x), _t(bias)
-    data_format = data_format or image_data_format()
-    if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"Unknown data_format: {data_format}")
+    data_format = standardize_data_format(data_format)
     if bias.ndim != 1 and bias.ndim != x.ndim - 1:
         raise ValueError(f"Unexpected bias dimensions {bias.ndim}. Expected it to be 1 or {x.ndim - 1} dimensions")
     if data_format == "channels_first" and x.ndim > 2:
@@ -648,13 +642,6 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
 
 # ---- convolution, pooling and normalization (Keras 2 signatures over nnkern.ops) -----------------------
 
-def _data_format(data_format):
-    data_format = data_format or image_data_format()
-    if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"Unknown data_format: {data_format}")
-    return data_format
-
-
 def _conv_padding(padding):
     if padding not in ("same", "valid"):
         raise ValueError(f"Invalid padding: {padding}")
@@ -665,7 +652,7 @@ def _conv_padding(padding):
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """1-D convolution, kernel (width, in_channels, filters); padding 'valid', 'same' or 'causal'
     (left-padded by dilation_rate * (width - 1))."""
-    data_format = _data_format(data_format)
+    data_format = standardize_data_format(data_format)
     if padding == "causal":
         kernel = _t(kernel)
         x = _t(x)
@@ -681,14 +668,14 @@ def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rat
 def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """2-D convolution, kernel (rows, cols, in_channels, filters)."""
     return _ops.conv(x, kernel, strides=strides, padding=_conv_padding(padding),
-                     data_format=_data_format(data_format), dilation_rate=dilation_rate)
+                     data_format=standardize_data_format(data_format), dilation_rate=dilation_rate)
 
 
 @_k
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """Depthwise 2-D convolution, kernel (rows, cols, in_channels, multiplier)."""
     return _ops.depthwise_conv(x, depthwise_kernel, strides=strides, padding=_conv_padding(padding),
-                               data_format=_data_format(data_format), dilation_rate=dilation_rate)
+                               data_format=standardize_data_format(data_format), dilation_rate=dilation_rate)
 
 
 @_k
@@ -702,7 +689,7 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool
         raise ValueError(f"Invalid pooling mode: {pool_mode}")
     pool = _ops.max_pool if pool_mode == "max" else _ops.average_pool
     return pool(x, tuple(pool_size), strides=tuple(strides), padding=_conv_padding(padding),
-                data_format=_data_format(data_format))
+                data_format=standardize_data_format(data_format))
 
 
 @_k

@@ -12,12 +12,12 @@ reduce that to one number (``reduction='sum_over_batch_size'``: the mean) with o
 serialized dicts, Loss classes and instances, and any callable.
 """
 import inspect
-import re
 import warnings
 
 import numpy as np
 
 from nnkern import ops
+from nnkern.engine.naming import to_snake_case as _snake_case  # 'KLDivergence' -> 'kl_divergence'
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
 from nnkern.ops._settings import epsilon as _epsilon
@@ -401,14 +401,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 # ---- lookup and serialization ----------------------------------------------------------------------
-
-def _snake_case(name):
-    """Keras's to_snake_case: 'TopKCategoricalAccuracy' -> 'top_k_categorical_accuracy',
-    'KLDivergence' -> 'kl_divergence'."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
 
 _FUNCTIONS = [mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge, squared_hinge,

@@ -7,6 +7,7 @@ import numpy as np
 from nnkern import activations as _act
 from nnkern.ops._dtypes import convert_to_tensor, floatx, result_type, standardize_dtype
 from nnkern.ops._settings import epsilon as _epsilon
+from nnkern.ops._settings import standardize_data_format
 from nnkern.ops._wrap import keras_op
 
 _t = convert_to_tensor
@@ -257,12 +258,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def _to_channels_last(inputs, data_format, op):
     """(float32 channels-last array, whether to move the channels back, spatial rank)."""
-    from nnkern.ops._settings import image_data_format
-
-    data_format = data_format or image_data_format()
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
-                         f"Received: data_format={data_format!r}")
+    data_format = standardize_data_format(data_format)
     x = _t(inputs)
     rank = x.ndim - 2
     if rank not in (1, 2):

@@ -36,7 +36,7 @@ def _named_error(exc, name, fn=None, args=(), kwargs=None):
         return None
     if msg.startswith(_PREFIXES) and ": " in msg:
         msg = msg.split(": ", 1)[1]
-    elif fn is not None and "got" not in msg:
+    elif fn is not None and "got" not in msg and "Received" not in msg:
         described = _describe_arguments(fn, args, kwargs or {})
         if described:
             msg = f"{msg} (got {described})"
