@@ -44,12 +44,14 @@ def _inputs():
         "i2": np.array([[1, 2, 3], [4, 5, 7]], np.int32),
         "im": np.array([[1, 2], [3, 4]], np.int32),
         "i8": np.array([[-3, 0, 2], [100, -1, 4]], np.int8),
+        "i8sq": np.array([[100, -3], [7, 50]], np.int8),
         "u8": np.array([[3, 0, 2], [200, 1, 250]], np.uint8),
         "i64": np.array([[1, 2, 3], [4, 5, 6]], np.int64),
         "x64": np.array([[0.1, -0.2, 0.3], [1.5, 2.5, -3.5]], np.float64),
         "f16": np.array([[0.1, -0.2, 0.3], [1.5, 2.5, -3.5]], np.float16),
         "b": np.array([[True, False, True], [False, False, True]]),
         "b2": np.array([[True, True, False], [False, True, True]]),
+        "b_true": np.ones((2, 3), bool),
         "idx": np.array([2, 0, 1], np.int32),
         "idx_neg": np.array([-1, 0], np.int32),
         "idx2": np.array([[0, 5], [23, 7]], np.int32),
@@ -120,8 +122,15 @@ UNARY_INT = ["abs", "negative", "sign", "square", "sqrt", "exp", "log1p", "floor
 BINARY = ["add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power", "maximum",
           "minimum", "arctan2", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal"]
 REDUCTIONS = ["sum", "prod", "mean", "max", "min", "std", "var", "any", "all", "logsumexp"]
-REDUCTION_AXES = [({}, "all"), ({"axis": 1}, "a1"), ({"axis": -1, "keepdims": True}, "am1_keep"),
+REDUCTION_AXES = [({}, "all"), ({"axis": -1, "keepdims": True}, "am1_keep"),
                   ({"axis": [0, 2], "keepdims": True}, "a02_keep")]
+# The result dtype of one-input ops for inputs of each dtype (values only in the cases above).
+DTYPE_SWEEP_OPS = ["abs", "negative", "sign", "square", "sqrt", "exp", "log1p", "floor", "ceil", "round", "sin",
+                   "tanh", "relu", "sigmoid", "softmax", "softplus", "sum", "mean", "max", "prod", "std", "argmax",
+                   "cumsum", "cumprod", "reciprocal", "isnan", "logical_not", "any", "count_nonzero", "relu6", "elu",
+                   "silu", "gelu", "leaky_relu", "log_softmax", "hard_sigmoid", "normalize", "logsumexp", "erf",
+                   "sort", "norm"]
+DTYPE_SWEEP_DTYPES = ["bool", "uint8", "uint16", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 PROMOTION_DTYPES = ["bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64", "float16",
                     "float32", "float64"]
 
@@ -177,6 +186,12 @@ def op_cases():
                  ("f16", "x2"), ("i8", "f16"), ("x64", "i64")]:
         add(f"add_{a}_{b}", "ops.add", f"@{a}", f"@{b}")
     add("add_i8_weak", "ops.add", "@i8", 1)
+    for op in ["floor_divide", "mod", "power"]:  # (JAX's integer division by zero is undefined: no False divisor)
+        add(f"{op}_bool", f"ops.{op}", "@b", "@b_true")
+    add("dot_i8", "ops.dot", "@i8sq", "@i8sq")
+    add("tensordot_i8", "ops.tensordot", "@i8", "@i8", axes=[[1], [1]])
+    add("matmul_i8", "ops.matmul", "@i8sq", "@i8sq")
+    add("einsum_i8", "ops.einsum", "ij,kj->ik", "@i8", "@i8")
     add("multiply_u8_weak_float", "ops.multiply", "@u8", 0.5)
     add("mod_negative_f32", "ops.mod", "@x", -0.75)
     for op in ["logical_and", "logical_or", "logical_xor"]:
@@ -523,14 +538,17 @@ def metric_cases():
         second = {"args": [f"@{t}", f"@{p}"], "kwargs": {"sample_weight": "@sw"}}
         out.append((f"metric_{cls}", {"kind": "metric", "call": f"metrics.{cls}", "init": init,
                                       "updates": [first, second]}))
-    out.append(("metric_Mean", {"kind": "metric", "call": "metrics.Mean",
-                                "updates": [{"args": ["@v"]}, {"args": ["@reg_true"], "kwargs": {"sample_weight": "@sw"}}]}))
+    out.append(("metric_Mean", {"kind": "metric", "call": "metrics.Mean", "updates": [
+        {"args": ["@v"]}, {"args": ["@reg_true"], "kwargs": {"sample_weight": "@sw"}}]}))
     out.append(("metric_BinaryAccuracy_threshold", {"kind": "metric", "call": "metrics.BinaryAccuracy",
-                                                    "init": {"threshold": 0.7}, "updates": [{"args": ["@bin_true", "@probs"]}]}))
+                                                    "init": {"threshold": 0.7},
+                                                    "updates": [{"args": ["@bin_true", "@probs"]}]}))
     out.append(("metric_BinaryAccuracy_column", {"kind": "metric", "call": "metrics.BinaryAccuracy",
                                                  "updates": [{"args": ["@bin_col_true", "@bin_col_pred"]}]}))
-    for cls, t, p in [("MeanSquaredError", "seq_true", "seq_pred"), ("SparseCategoricalAccuracy", "seq_labels", "seq_probs"),
-                      ("CategoricalAccuracy", "seq_probs", "seq_probs"), ("RootMeanSquaredError", "seq_true", "seq_pred"),
+    for cls, t, p in [("MeanSquaredError", "seq_true", "seq_pred"),
+                      ("SparseCategoricalAccuracy", "seq_labels", "seq_probs"),
+                      ("CategoricalAccuracy", "seq_probs", "seq_probs"),
+                      ("RootMeanSquaredError", "seq_true", "seq_pred"),
                       ("SparseCategoricalCrossentropy", "seq_labels", "seq_probs")]:
         out.append((f"metric_seq_{cls}", {"kind": "metric", "call": f"metrics.{cls}", "updates": [
             {"args": [f"@{t}", f"@{p}"], "kwargs": {"sample_weight": "@seq_sw"}},
@@ -597,6 +615,17 @@ def generate(data_dir):
                 row.append(f"error:{type(exc).__name__}")
         table.append(row)
     w.add("result_type", {"kind": "result_type", "dtypes": names, "table": table})
+    sweep = {}
+    for op in DTYPE_SWEEP_OPS:
+        dtypes = []
+        for d in DTYPE_SWEEP_DTYPES:
+            x = (np.arange(6).reshape(2, 3) % 3 + (d != "bool")).astype(d)
+            try:
+                dtypes.append(str(np.asarray(getattr(keras.ops, op)(x)).dtype))
+            except Exception:  # noqa: BLE001 - Keras rejects this dtype
+                dtypes.append("error")
+        sweep[op] = " ".join(dtypes)
+    w.add("dtype_sweep", {"kind": "dtype_sweep", "dtypes": " ".join(DTYPE_SWEEP_DTYPES), "results": sweep})
     for module, identifiers in [("losses", LOSS_IDENTIFIERS), ("metrics", METRIC_IDENTIFIERS)]:
         get = getattr(keras, module).get
         w.add(f"{module}_get", {"kind": "get", "module": module,

@@ -247,8 +247,8 @@ def test_softmax_and_crossentropies():
     expected = -(target * np.log(output + eps) + (1 - target) * np.log(1 - output + eps))
     np.testing.assert_allclose(K.binary_crossentropy(target, output), expected, rtol=1e-6)
     np.testing.assert_allclose(np.mean(K.binary_crossentropy(target, output)), 0.51082563, rtol=1e-5)
-    np.testing.assert_allclose(K.sparse_categorical_crossentropy(np.array([1]), np.array([[0.01, 0.01, 0.96, 0.01, 0.01]])),
-                               [4.6051702], rtol=1e-6)
+    y_pred = np.array([[0.01, 0.01, 0.96, 0.01, 0.01]])
+    np.testing.assert_allclose(K.sparse_categorical_crossentropy(np.array([1]), y_pred), [4.6051702], rtol=1e-6)
     onehot = np.array([[0.0, 1.0, 0.0]])
     probs = np.array([[0.2, 0.5, 0.3]])
     np.testing.assert_allclose(K.categorical_crossentropy(onehot, probs), [-np.log(0.5)], rtol=1e-6)

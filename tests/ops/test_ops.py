@@ -238,3 +238,14 @@ def test_pool_strides_default_to_pool_size():
 def test_conv_and_pool_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_result_dtypes_match_keras_for_every_input_dtype():
+    sweep = _golden("dtype_sweep")
+    dtypes = sweep["dtypes"].split()
+    for op, expected in sweep["results"].items():
+        for d, want in zip(dtypes, expected.split()):
+            if want == "error":
+                continue  # Keras rejects it; nnkern may compute (see nnkern.ops' docstring)
+            x = (np.arange(6).reshape(2, 3) % 3 + (d != "bool")).astype(d)
+            assert getattr(ops, op)(x).dtype == want, (op, d)
