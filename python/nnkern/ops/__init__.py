@@ -8,8 +8,10 @@ ValueError / TypeError / IndexError whose message starts with ``ops.<name>:``.
 Differences from Keras (JAX backend), all deliberate: an out-of-range index in ``take`` /
 ``take_along_axis`` raises IndexError instead of reading NaN; ``top_k(sorted=False)`` returns the
 sorted order; integer inputs to sigmoid and erf, which JAX rejects, are computed in floatx();
-shape errors are ValueError (JAX raises TypeError for some); sparse and ragged tensors are not
-supported. ``result_type`` and ``standardize_dtype`` are in ``nnkern.backend``, as in Keras.
+shape errors are ValueError (JAX raises TypeError for some); integer division by zero gives numpy's 0
+(JAX's is undefined); conv / conv_transpose / depthwise_conv / max_pool / average_pool are 1-D and
+2-D only; sparse and ragged tensors are not supported. ``result_type`` and ``standardize_dtype``
+are in ``nnkern.backend``, as in Keras.
 """
 from nnkern.ops import linalg, nn, numpy
 from nnkern.ops._nn import (average_pool, binary_crossentropy, categorical_crossentropy, conv, conv_transpose,
