@@ -678,6 +678,47 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_
                                data_format=standardize_data_format(data_format), dilation_rate=dilation_rate)
 
 
+def _transpose_crop(in_len, out_len, kernel, stride, dilation, padding):
+    """(first output of the full transposed convolution kept) for tf.nn.conv2d_transpose's output_shape,
+    after checking that a forward convolution of out_len gives in_len back, as TensorFlow requires."""
+    dilated = (kernel - 1) * dilation + 1
+    forward = -(-out_len // stride) if padding == "same" else -(-(out_len - dilated + 1) // stride)
+    if forward != in_len:
+        raise ValueError(f"output_shape length {out_len} is not one a {padding!r} convolution with kernel {kernel}, "
+                         f"stride {stride}, dilation {dilation} maps back to the input's {in_len}")
+    return builtins.max((in_len - 1) * stride + dilated - out_len, 0) // 2 if padding == "same" else 0
+
+
+@_k
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    """tf.nn.conv2d_transpose: the transposed 2-D convolution whose spatial size is given by
+    ``output_shape`` (batch, rows, cols, filters) (channels_first: (batch, filters, rows, cols)); kernel
+    (rows, cols, filters, in_channels). Computed as the full transposed convolution cropped where
+    TensorFlow's padding puts the output."""
+    data_format = standardize_data_format(data_format)
+    padding = _conv_padding(padding)
+    x, kernel = _t(x), _t(kernel)
+    if data_format == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+        output_shape = (output_shape[0],) + tuple(output_shape[2:]) + (output_shape[1],)
+    strides = (strides, strides) if isinstance(strides, int) else tuple(strides)
+    dilation_rate = (dilation_rate, dilation_rate) if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    if len(output_shape) != 4 or output_shape[-1] != kernel.shape[-2]:
+        raise ValueError(f"output_shape must be (batch, rows, cols, {kernel.shape[-2]}) for a kernel of shape "
+                         f"{kernel.shape}, got {tuple(output_shape)}")
+    full = _ops.conv_transpose(x, kernel, strides=strides, padding="valid", dilation_rate=dilation_rate)
+    out = np.zeros((x.shape[0],) + tuple(int(d) for d in output_shape[1:3]) + (kernel.shape[-2],), full.dtype)
+    window = []
+    for axis in (1, 2):
+        first = _transpose_crop(x.shape[axis], out.shape[axis], kernel.shape[axis - 1], strides[axis - 1],
+                                dilation_rate[axis - 1], padding)
+        window.append(builtins.min(out.shape[axis], full.shape[axis] - first))
+        full = np.take(full, np.arange(first, first + window[-1]), axis=axis)
+    out[:, :window[0], :window[1]] = full
+    return np.ascontiguousarray(np.moveaxis(out, -1, 1)) if data_format == "channels_first" else out
+
+
 @_k
 def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
     """2-D max or average pooling. Note Keras 2's default strides=(1, 1), not pool_size."""

@@ -382,3 +382,52 @@ def test_map_fn_and_folds():
 
 def test_is_keras_tensor():
     assert K.is_keras_tensor(Input(shape=(3,))) and not K.is_keras_tensor(np.zeros(3))
+
+
+def _tf_conv2d_transpose_reference(x, kernel, out_hw, strides, padding, dilation):
+    """tf.nn.conv2d_transpose as the gradient of conv2d: output (i * s + t * d - pad_before) gets
+    x[i] @ kernel[t].T, pad_before = half of TensorFlow's 'same' padding for an input of out_hw."""
+    n, h, w, _ = x.shape
+    kh, kw, filters, _ = kernel.shape
+    y = np.zeros((n,) + tuple(out_hw) + (filters,))
+    pads = []
+    for size, out, k, s, d in zip((h, w), out_hw, (kh, kw), strides, dilation):
+        pads.append(max((size - 1) * s + (k - 1) * d + 1 - out, 0) // 2 if padding == "same" else 0)
+    for i in range(h):
+        for j in range(w):
+            for a in range(kh):
+                for b in range(kw):
+                    r = i * strides[0] + a * dilation[0] - pads[0]
+                    c = j * strides[1] + b * dilation[1] - pads[1]
+                    if 0 <= r < out_hw[0] and 0 <= c < out_hw[1]:
+                        y[:, r, c] += x[:, i, j] @ kernel[a, b].T
+    return y
+
+
+@pytest.mark.parametrize("in_hw,kernel_hw,strides,padding,dilation,out_hw", [
+    ((3, 4), (3, 3), (2, 2), "same", (1, 1), (6, 8)),
+    ((3, 4), (3, 3), (2, 2), "same", (1, 1), (5, 7)),
+    ((3, 3), (4, 2), (2, 3), "same", (1, 1), (6, 8)),
+    ((3, 4), (3, 3), (2, 2), "valid", (1, 1), (7, 9)),
+    ((3, 4), (3, 3), (2, 2), "valid", (1, 1), (8, 10)),
+    ((4, 4), (3, 2), (1, 1), "valid", (2, 1), (8, 5)),
+    ((4, 4), (2, 2), (1, 1), "same", (1, 1), (4, 4)),
+])
+def test_conv2d_transpose_matches_tensorflow_semantics(in_hw, kernel_hw, strides, padding, dilation, out_hw):
+    rng = np.random.default_rng(7)
+    x, kernel = rng.standard_normal((2,) + in_hw + (3,)), rng.standard_normal(kernel_hw + (4, 3))
+    y = K.conv2d_transpose(x, kernel, (2,) + out_hw + (4,), strides, padding, dilation_rate=dilation)
+    assert y.shape == (2,) + out_hw + (4,)
+    expected = _tf_conv2d_transpose_reference(x, kernel, out_hw, strides, padding, dilation)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4)
+    y_cf = K.conv2d_transpose(x.transpose(0, 3, 1, 2), kernel, (2, 4) + out_hw, strides, padding, "channels_first",
+                              dilation)
+    np.testing.assert_allclose(y_cf, expected.transpose(0, 3, 1, 2), rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_transpose_bad_output_shape():
+    x, kernel = np.zeros((1, 3, 3, 2)), np.zeros((3, 3, 4, 2))
+    with pytest.raises(ValueError, match=r"^backend.conv2d_transpose: output_shape length 9 is not one a 'same'"):
+        K.conv2d_transpose(x, kernel, (1, 9, 6, 4), (2, 2), "same")
+    with pytest.raises(ValueError, match=r"output_shape must be \(batch, rows, cols, 4\)"):
+        K.conv2d_transpose(x, kernel, (1, 6, 6, 3), (2, 2), "same")
