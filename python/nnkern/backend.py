@@ -772,6 +772,48 @@ def foldl(fn, elems, initializer=None, name=None):
     return acc
 
 
+def _where_step(mask_t, new, old):
+    """new for the samples whose step counts (mask_t, one bool per sample), old for the others."""
+    return np.where(mask_t.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
+        input_length=None, time_major=False, zero_output_for_mask=False, return_all_outputs=True):
+    """Keras 2's loop over time: ``step_function(input_t, states + constants)`` returns (output_t,
+    new_states) for each step of inputs (batch, time, ...) (time first if ``time_major``), from the end
+    if ``go_backwards``. Where ``mask`` (batch, time) is False a step keeps the previous output and
+    states (zero output if ``zero_output_for_mask``). Returns (last_output, outputs, new_states);
+    outputs are in iteration order, (batch, time, ...) unless time_major, and only the last step's
+    when ``return_all_outputs`` is False. ``unroll`` and ``input_length`` change nothing here."""
+    inputs = np.asarray(inputs)
+    if inputs.ndim < 3:
+        raise ValueError(f"Input should be at least 3D. Received: inputs.shape={inputs.shape}")
+    steps = inputs if time_major else np.swapaxes(inputs, 0, 1)  # time first
+    if mask is not None:
+        mask = np.asarray(mask).astype(bool)
+        if mask.ndim == 3:
+            mask = mask[..., 0]
+        mask = mask if time_major else mask.T
+    order = range(len(steps) - 1, -1, -1) if go_backwards else range(len(steps))
+    states = [np.asarray(s) for s in initial_states]
+    constants = list(constants or [])
+    outputs, prev_output = [], None
+    for t in order:
+        output, new_states = step_function(steps[t], states + constants)
+        output, new_states = np.asarray(output), [np.asarray(s) for s in new_states]
+        if mask is not None:
+            if prev_output is None:
+                prev_output = np.zeros_like(output)
+            output = _where_step(mask[t], output, np.zeros_like(output) if zero_output_for_mask else prev_output)
+            new_states = [_where_step(mask[t], new, old) for new, old in zip(new_states, states)]
+        prev_output, states = output, new_states
+        outputs.append(output)
+    if not outputs:
+        raise ValueError("rnn: inputs have no time steps")
+    stacked = np.stack(outputs if return_all_outputs else outputs[-1:])
+    return outputs[-1], (stacked if time_major else np.swapaxes(stacked, 0, 1)), states
+
+
 def foldr(fn, elems, initializer=None, name=None):
     """foldl from the last entry to the first."""
     return foldl(fn, list(elems)[::-1], initializer=initializer, name=name)

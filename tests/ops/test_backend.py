@@ -431,3 +431,33 @@ def test_conv2d_transpose_bad_output_shape():
         K.conv2d_transpose(x, kernel, (1, 9, 6, 4), (2, 2), "same")
     with pytest.raises(ValueError, match=r"output_shape must be \(batch, rows, cols, 4\)"):
         K.conv2d_transpose(x, kernel, (1, 6, 6, 3), (2, 2), "same")
+
+
+def test_rnn_loop_over_time():
+    # A running sum as the step: output_t = state_t = state_{t-1} + x_t.
+    def step(x_t, states):
+        total = states[0] + x_t
+        return total, [total]
+
+    x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)  # (batch, time, features)
+    last, outputs, states = K.rnn(step, x, [np.zeros((2, 2), np.float32)])
+    np.testing.assert_array_equal(outputs, np.cumsum(x, axis=1))
+    np.testing.assert_array_equal(last, x.sum(axis=1))
+    np.testing.assert_array_equal(states[0], x.sum(axis=1))
+    last, outputs, _ = K.rnn(step, x, [np.zeros((2, 2))], go_backwards=True)
+    np.testing.assert_array_equal(outputs, np.cumsum(x[:, ::-1], axis=1))  # in iteration order
+    mask = np.array([[True, False, True], [True, True, False]])
+    last, outputs, states = K.rnn(step, x, [np.zeros((2, 2))], mask=mask)
+    # sample 0 skips step 1 (output and state held), sample 1 skips step 2
+    np.testing.assert_array_equal(outputs[0], [x[0, 0], x[0, 0], x[0, 0] + x[0, 2]])
+    np.testing.assert_array_equal(outputs[1], [x[1, 0], x[1, 0] + x[1, 1], x[1, 0] + x[1, 1]])
+    _, outputs, _ = K.rnn(step, x, [np.zeros((2, 2))], mask=mask, zero_output_for_mask=True)
+    np.testing.assert_array_equal(outputs[0, 1], [0, 0])
+    _, outputs, _ = K.rnn(step, x.swapaxes(0, 1), [np.zeros((2, 2))], time_major=True, return_all_outputs=False)
+    np.testing.assert_array_equal(outputs, x.sum(axis=1)[None])
+    seen = []
+    K.rnn(lambda x_t, states: (seen.append(len(states)) or x_t, states[:1]), x, [np.zeros((2, 2))],
+          constants=[np.ones(2)])
+    assert seen == [2, 2, 2]  # states + constants
+    with pytest.raises(ValueError, match="Input should be at least 3D"):
+        K.rnn(step, np.zeros((2, 3)), [np.zeros(2)])
