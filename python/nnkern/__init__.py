@@ -14,5 +14,22 @@ from nnkern.models import Model, Sequential
 
 __version__ = _core.__version__
 
-__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "initializers",
-           "layers", "models", "saving", "Input", "KerasTensor", "Layer", "Model", "Sequential", "Variable"]
+# Imported on first use (``nnkern.backend``, ``from nnkern import losses``): most models never touch
+# them, and ``import nnkern`` must stay fast.
+_LAZY_SUBMODULES = ("backend", "losses", "metrics", "ops", "utils")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")  # also binds it as an attribute of nnkern
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+
+
+__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "backend",
+           "initializers", "layers", "losses", "metrics", "models", "ops", "saving", "utils", "Input", "KerasTensor",
+           "Layer", "Model", "Sequential", "Variable"]

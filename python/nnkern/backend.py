@@ -22,7 +22,7 @@ from nnkern import ops as _ops
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import result_type, standardize_dtype
 from nnkern.ops._settings import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
-                                  set_image_data_format)
+                                  set_image_data_format, standardize_data_format)
 from nnkern.ops._wrap import keras_op
 
 
@@ -161,6 +161,12 @@ def to_dense(tensor):
 
 def is_tensor(x):
     return isinstance(x, (np.ndarray, np.generic))
+
+
+def is_keras_tensor(x):
+    """Whether x is a symbolic tensor (the output of ``Input`` or of a layer called on one)."""
+    from nnkern.engine.keras_tensor import is_keras_tensor as _is_keras_tensor
+    return _is_keras_tensor(x)
 
 
 def stop_gradient(variables):
@@ -354,23 +360,45 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     if len(padding) != 2 or len(padding[0]) != 2 or len(padding[1]) != 2:
         raise ValueError("Expected `padding` to be a tuple of 2 tuples of 2 integers. "
                          f"Received: padding={padding}")
-    data_format = data_format or image_data_format()
-    if data_format == "channels_first":
+    if standardize_data_format(data_format) == "channels_first":
         pattern = [(0, 0), (0, 0), tuple(padding[0]), tuple(padding[1])]
-    elif data_format == "channels_last":
-        pattern = [(0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)]
     else:
-        raise ValueError(f"Unknown data_format: {data_format}")
+        pattern = [(0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)]
     return np.pad(_t(x), pattern)
+
+
+@_k
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Zero-pad the three spatial axes of a 5-D tensor."""
+    if len(padding) != 3 or builtins.any(len(p) != 2 for p in padding):
+        raise ValueError("Expected `padding` to be a tuple of 3 tuples of 2 integers. "
+                         f"Received: padding={padding}")
+    data_format = standardize_data_format(data_format)
+    spatial = [tuple(p) for p in padding]
+    pattern = [(0, 0), (0, 0)] + spatial if data_format == "channels_first" else [(0, 0)] + spatial + [(0, 0)]
+    return np.pad(_t(x), pattern)
+
+
+@_k
+def resize_images(x, height_factor, width_factor, data_format, interpolation="nearest"):
+    """Upscale the two spatial axes of a 4-D tensor by integer factors, each pixel repeated (the only
+    interpolation nnkern has: 'nearest', which with integer factors is exact repetition)."""
+    data_format = standardize_data_format(data_format)
+    if interpolation != "nearest":
+        raise ValueError(f"nnkern's resize_images supports interpolation='nearest' only. "
+                         f"Received: interpolation={interpolation!r}")
+    x = _t(x)
+    if x.ndim != 4:
+        raise ValueError(f"Expected a 4-D tensor, got shape {x.shape}")
+    rows = 2 if data_format == "channels_first" else 1
+    return np.repeat(np.repeat(x, int(height_factor), axis=rows), int(width_factor), axis=rows + 1)
 
 
 @_k
 def bias_add(x, bias, data_format=None):
     """x + bias, the bias on the channel axis (last for channels_last, 1 for channels_first)."""
     x, bias = _t(x), _t(bias)
-    data_format = data_format or image_data_format()
-    if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"Unknown data_format: {data_format}")
+    data_format = standardize_data_format(data_format)
     if bias.ndim != 1 and bias.ndim != x.ndim - 1:
         raise ValueError(f"Unexpected bias dimensions {bias.ndim}. Expected it to be 1 or {x.ndim - 1} dimensions")
     if data_format == "channels_first" and x.ndim > 2:
@@ -610,6 +638,185 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, 
     from nnkern import losses
     return losses.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
                                                   ignore_class=ignore_class, axis=axis)
+
+
+# ---- convolution, pooling and normalization (Keras 2 signatures over nnkern.ops) -----------------------
+
+def _conv_padding(padding):
+    if padding not in ("same", "valid"):
+        raise ValueError(f"Invalid padding: {padding}")
+    return padding
+
+
+@_k
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D convolution, kernel (width, in_channels, filters); padding 'valid', 'same' or 'causal'
+    (left-padded by dilation_rate * (width - 1))."""
+    data_format = standardize_data_format(data_format)
+    if padding == "causal":
+        kernel = _t(kernel)
+        x = _t(x)
+        time_axis = 2 if data_format == "channels_first" else 1
+        pads = [(0, 0)] * x.ndim
+        pads[time_axis] = (int(dilation_rate) * (kernel.shape[0] - 1), 0)
+        x, padding = np.pad(x, pads), "valid"
+    return _ops.conv(x, kernel, strides=strides, padding=_conv_padding(padding), data_format=data_format,
+                     dilation_rate=dilation_rate)
+
+
+@_k
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution, kernel (rows, cols, in_channels, filters)."""
+    return _ops.conv(x, kernel, strides=strides, padding=_conv_padding(padding),
+                     data_format=standardize_data_format(data_format), dilation_rate=dilation_rate)
+
+
+@_k
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution, kernel (rows, cols, in_channels, multiplier)."""
+    return _ops.depthwise_conv(x, depthwise_kernel, strides=strides, padding=_conv_padding(padding),
+                               data_format=standardize_data_format(data_format), dilation_rate=dilation_rate)
+
+
+def _transpose_crop(in_len, out_len, kernel, stride, dilation, padding):
+    """(first output of the full transposed convolution kept) for tf.nn.conv2d_transpose's output_shape,
+    after checking that a forward convolution of out_len gives in_len back, as TensorFlow requires."""
+    dilated = (kernel - 1) * dilation + 1
+    forward = -(-out_len // stride) if padding == "same" else -(-(out_len - dilated + 1) // stride)
+    if forward != in_len:
+        raise ValueError(f"output_shape length {out_len} is not one a {padding!r} convolution with kernel {kernel}, "
+                         f"stride {stride}, dilation {dilation} maps back to the input's {in_len}")
+    return builtins.max((in_len - 1) * stride + dilated - out_len, 0) // 2 if padding == "same" else 0
+
+
+@_k
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    """tf.nn.conv2d_transpose: the transposed 2-D convolution whose spatial size is given by
+    ``output_shape`` (batch, rows, cols, filters) (channels_first: (batch, filters, rows, cols)); kernel
+    (rows, cols, filters, in_channels). Computed as the full transposed convolution cropped where
+    TensorFlow's padding puts the output."""
+    data_format = standardize_data_format(data_format)
+    padding = _conv_padding(padding)
+    x, kernel = _t(x), _t(kernel)
+    if data_format == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+        output_shape = (output_shape[0],) + tuple(output_shape[2:]) + (output_shape[1],)
+    strides = (strides, strides) if isinstance(strides, int) else tuple(strides)
+    dilation_rate = (dilation_rate, dilation_rate) if isinstance(dilation_rate, int) else tuple(dilation_rate)
+    if len(output_shape) != 4 or output_shape[-1] != kernel.shape[-2]:
+        raise ValueError(f"output_shape must be (batch, rows, cols, {kernel.shape[-2]}) for a kernel of shape "
+                         f"{kernel.shape}, got {tuple(output_shape)}")
+    full = _ops.conv_transpose(x, kernel, strides=strides, padding="valid", dilation_rate=dilation_rate)
+    out = np.zeros((x.shape[0],) + tuple(int(d) for d in output_shape[1:3]) + (kernel.shape[-2],), full.dtype)
+    window = []
+    for axis in (1, 2):
+        first = _transpose_crop(x.shape[axis], out.shape[axis], kernel.shape[axis - 1], strides[axis - 1],
+                                dilation_rate[axis - 1], padding)
+        window.append(builtins.min(out.shape[axis], full.shape[axis] - first))
+        full = np.take(full, np.arange(first, first + window[-1]), axis=axis)
+    out[:, :window[0], :window[1]] = full
+    return np.ascontiguousarray(np.moveaxis(out, -1, 1)) if data_format == "channels_first" else out
+
+
+@_k
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    """2-D max or average pooling. Note Keras 2's default strides=(1, 1), not pool_size."""
+    if len(pool_size) != 2:
+        raise ValueError("`pool_size` must be a tuple of 2 integers.")
+    if len(strides) != 2:
+        raise ValueError("`strides` must be a tuple of 2 integers.")
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"Invalid pooling mode: {pool_mode}")
+    pool = _ops.max_pool if pool_mode == "max" else _ops.average_pool
+    return pool(x, tuple(pool_size), strides=tuple(strides), padding=_conv_padding(padding),
+                data_format=standardize_data_format(data_format))
+
+
+@_k
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta (beta / gamma may be None), as
+    tf.nn.batch_normalization; mean, var, beta and gamma broadcast against x."""
+    x = _t(x)
+    inv = 1.0 / np.sqrt(_t(var) + np.asarray(epsilon, _t(var).dtype))
+    if gamma is not None:
+        inv = inv * _t(gamma)
+    offset = -_t(mean) * inv if beta is None else _t(beta) - _t(mean) * inv
+    return (x * inv + offset).astype(result_type(x.dtype.name, np.asarray(inv).dtype.name), copy=False)
+
+
+# ---- functional helpers -------------------------------------------------------------------------------
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """fn applied to each entry of elems along its first axis (to the entries of all of them when
+    elems is a tuple / list), the results stacked."""
+    if isinstance(elems, (tuple, list)):
+        results = [fn(tuple(e)) for e in zip(*elems)]
+    else:
+        results = [fn(e) for e in elems]
+    out = np.stack([np.asarray(r) for r in results]) if results else np.zeros((0,))
+    return out if dtype is None else out.astype(standardize_dtype(dtype))
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """fn(accumulator, entry) over the entries of elems from first to last; without an initializer,
+    the first entry starts the accumulator."""
+    entries = list(elems)
+    if initializer is None:
+        if not entries:
+            raise ValueError("foldl: elems is empty and no initializer was given")
+        initializer, entries = entries[0], entries[1:]
+    acc = initializer
+    for e in entries:
+        acc = fn(acc, e)
+    return acc
+
+
+def _where_step(mask_t, new, old):
+    """new for the samples whose step counts (mask_t, one bool per sample), old for the others."""
+    return np.where(mask_t.reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None, unroll=False,
+        input_length=None, time_major=False, zero_output_for_mask=False, return_all_outputs=True):
+    """Keras 2's loop over time: ``step_function(input_t, states + constants)`` returns (output_t,
+    new_states) for each step of inputs (batch, time, ...) (time first if ``time_major``), from the end
+    if ``go_backwards``. Where ``mask`` (batch, time) is False a step keeps the previous output and
+    states (zero output if ``zero_output_for_mask``). Returns (last_output, outputs, new_states);
+    outputs are in iteration order, (batch, time, ...) unless time_major, and only the last step's
+    when ``return_all_outputs`` is False. ``unroll`` and ``input_length`` change nothing here."""
+    inputs = np.asarray(inputs)
+    if inputs.ndim < 3:
+        raise ValueError(f"Input should be at least 3D. Received: inputs.shape={inputs.shape}")
+    steps = inputs if time_major else np.swapaxes(inputs, 0, 1)  # time first
+    if mask is not None:
+        mask = np.asarray(mask).astype(bool)
+        if mask.ndim == 3:
+            mask = mask[..., 0]
+        mask = mask if time_major else mask.T
+    order = range(len(steps) - 1, -1, -1) if go_backwards else range(len(steps))
+    states = [np.asarray(s) for s in initial_states]
+    constants = list(constants or [])
+    outputs, prev_output = [], None
+    for t in order:
+        output, new_states = step_function(steps[t], states + constants)
+        output, new_states = np.asarray(output), [np.asarray(s) for s in new_states]
+        if mask is not None:
+            if prev_output is None:
+                prev_output = np.zeros_like(output)
+            output = _where_step(mask[t], output, np.zeros_like(output) if zero_output_for_mask else prev_output)
+            new_states = [_where_step(mask[t], new, old) for new, old in zip(new_states, states)]
+        prev_output, states = output, new_states
+        outputs.append(output)
+    if not outputs:
+        raise ValueError("rnn: inputs have no time steps")
+    stacked = np.stack(outputs if return_all_outputs else outputs[-1:])
+    return outputs[-1], (stacked if time_major else np.swapaxes(stacked, 0, 1)), states
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """foldl from the last entry to the first."""
+    return foldl(fn, list(elems)[::-1], initializer=initializer, name=name)
 
 
 # ---- creation and randomness -----------------------------------------------------------------------

@@ -17,16 +17,18 @@ import warnings
 import numpy as np
 
 from nnkern import ops
+from nnkern.engine.naming import to_snake_case as _snake_case  # 'KLDivergence' -> 'kl_divergence'
 from nnkern.ops._dtypes import convert_to_tensor as _t
-from nnkern.ops._dtypes import standardize_dtype
-from nnkern.ops._settings import epsilon, floatx
-from nnkern.ops._wrap import keras_op
+from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
+from nnkern.ops._settings import epsilon as _epsilon
+from nnkern.ops._settings import floatx as _floatx
+from nnkern.ops._wrap import keras_op as _keras_op
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
 
 def _loss_fn(fn):
-    return keras_op(fn, prefix="losses")
+    return _keras_op(fn, prefix="losses")
 
 
 def _pred_true(y_true, y_pred, expand=True):
@@ -75,7 +77,7 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)."""
     y_true, y_pred = _pred_true(y_true, y_pred)
-    eps = np.asarray(epsilon(), y_pred.dtype)
+    eps = np.asarray(_epsilon(), y_pred.dtype)
     return 100.0 * ops.mean(ops.abs((y_true - y_pred) / np.maximum(np.abs(y_true), eps)), axis=-1)
 
 
@@ -83,7 +85,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)."""
     y_true, y_pred = _pred_true(y_true, y_pred)
-    eps = np.asarray(epsilon(), y_pred.dtype)
+    eps = np.asarray(_epsilon(), y_pred.dtype)
     first = ops.log(np.maximum(y_pred, eps) + 1.0)
     second = ops.log(np.maximum(y_true, eps) + 1.0)
     return ops.mean(ops.square(first - second), axis=-1)
@@ -154,8 +156,8 @@ def categorical_hinge(y_true, y_pred):
 def kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred), axis=-1), both clipped to [epsilon, 1]."""
     y_true, y_pred = _pred_true(y_true, y_pred, expand=False)
-    y_true = ops.clip(y_true, epsilon(), 1)
-    y_pred = ops.clip(y_pred, epsilon(), 1)
+    y_true = ops.clip(y_true, _epsilon(), 1)
+    y_pred = ops.clip(y_pred, _epsilon(), 1)
     return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
 
 
@@ -163,12 +165,12 @@ def kl_divergence(y_true, y_pred):
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)."""
     y_true, y_pred = _pred_true(y_true, y_pred, expand=False)
-    return ops.mean(y_pred - y_true * ops.log(y_pred + np.asarray(epsilon(), y_pred.dtype)), axis=-1)
+    return ops.mean(y_pred - y_true * ops.log(y_pred + np.asarray(_epsilon(), y_pred.dtype)), axis=-1)
 
 
 def _float_pred(y_pred):
     y_pred = _t(y_pred)
-    return y_pred if y_pred.dtype.kind == "f" else y_pred.astype(floatx())
+    return y_pred if y_pred.dtype.kind == "f" else y_pred.astype(_floatx())
 
 
 @_loss_fn
@@ -247,7 +249,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
     """Keras's reduction of per-sample losses: weight them (and the mask, which rescales so that only
     unmasked entries count in the mean), then sum, or sum and divide by the number of entries."""
     reduction = standardize_reduction(reduction)
-    values = np.asarray(values, dtype=standardize_dtype(dtype))
+    values = np.asarray(values, dtype=_standardize_dtype(dtype))
     if mask is not None:
         mask = np.asarray(mask, dtype=values.dtype)
         if reduction in ("mean", "sum_over_batch_size"):
@@ -283,7 +285,7 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or _snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = _standardize_dtype(dtype)
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         y_pred = np.asarray(y_pred, dtype=self.dtype)
@@ -399,15 +401,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 # ---- lookup and serialization ----------------------------------------------------------------------
-
-def _snake_case(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
-
 
 _FUNCTIONS = [mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
               mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, hinge, squared_hinge,

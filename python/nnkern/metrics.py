@@ -15,15 +15,16 @@ import numpy as np
 
 from nnkern import losses as _losses
 from nnkern import ops
-from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, cosine_similarity,
+from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
                            hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
                            mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
                            poisson, sparse_categorical_crossentropy, squared_hinge)
+from nnkern.losses import cosine_similarity as _cosine_similarity_loss
 from nnkern.losses import squeeze_or_expand_to_same_rank as _same_rank
 from nnkern.ops._dtypes import convert_to_tensor as _t
-from nnkern.ops._dtypes import standardize_dtype
-from nnkern.ops._settings import floatx
-from nnkern.ops._wrap import keras_op
+from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
+from nnkern.ops._settings import floatx as _floatx
+from nnkern.ops._wrap import keras_op as _keras_op
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -34,7 +35,7 @@ logcosh = log_cosh
 
 
 def _metric_fn(fn):
-    return keras_op(fn, prefix="metrics")
+    return _keras_op(fn, prefix="metrics")
 
 
 # ---- accuracy functions (per-sample 0/1 values in floatx) -------------------------------------------
@@ -45,7 +46,7 @@ def accuracy(y_true, y_pred):
     y_pred = _t(y_pred)
     y_true = np.asarray(y_true, dtype=y_pred.dtype)
     y_true, y_pred = _same_rank(y_true, y_pred)
-    return (y_true == y_pred).astype(floatx())
+    return (y_true == y_pred).astype(_floatx())
 
 
 @_metric_fn
@@ -55,7 +56,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true = _t(y_true)
     y_true, y_pred = _same_rank(y_true, y_pred)
     predicted = (y_pred > threshold).astype(y_true.dtype)
-    return (y_true == predicted).astype(floatx())
+    return (y_true == predicted).astype(_floatx())
 
 
 @_metric_fn
@@ -68,7 +69,7 @@ def categorical_accuracy(y_true, y_pred):
     squeezed = true_class.ndim == y_pred.ndim
     if squeezed:
         true_class = np.squeeze(true_class, -1)
-    matches = (true_class == ops.argmax(y_pred, axis=-1).astype(true_class.dtype)).astype(floatx())
+    matches = (true_class == ops.argmax(y_pred, axis=-1).astype(true_class.dtype)).astype(_floatx())
     return matches.reshape(original_shape) if squeezed else matches
 
 
@@ -81,7 +82,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     squeezed = y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1
     if squeezed:
         y_true = np.squeeze(y_true, -1)
-    matches = (y_true == ops.argmax(y_pred, axis=-1).astype(y_true.dtype)).astype(floatx())
+    matches = (y_true == ops.argmax(y_pred, axis=-1).astype(y_true.dtype)).astype(_floatx())
     if squeezed:
         matches = matches.reshape(original_shape)
     if matches.ndim > 1 and matches.shape[-1] == 1:
@@ -94,7 +95,7 @@ def _in_top_k_reshaped(labels, y_pred, k):
     original_shape = labels.shape
     if y_pred.ndim > 2:
         y_pred = y_pred.reshape(-1, y_pred.shape[-1])
-    matches = ops.in_top_k(labels.reshape(-1).astype("int32"), y_pred, k).astype(floatx())
+    matches = ops.in_top_k(labels.reshape(-1).astype("int32"), y_pred, k).astype(_floatx())
     return matches.reshape(original_shape)
 
 
@@ -115,7 +116,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
         shape = y_true.shape
         rows = y_pred.reshape(-1, y_pred.shape[-1]) if y_pred.ndim > 2 else y_pred
         matches = np.any(y_true.reshape(-1)[:, None] == rows[:, :k], axis=1)
-        return matches.astype(floatx()).reshape(shape)
+        return matches.astype(_floatx()).reshape(shape)
     return _in_top_k_reshaped(np.asarray(y_true).astype("int32"), y_pred, k)
 
 
@@ -148,7 +149,7 @@ class Metric:
 
     def __init__(self, dtype=None, name=None):
         self.name = name or _losses._snake_case(type(self).__name__)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = _standardize_dtype(dtype)
 
     def update_state(self, *args, **kwargs):
         raise NotImplementedError
@@ -259,12 +260,14 @@ MeanSquaredLogarithmicError = _mean_wrapper_class("MeanSquaredLogarithmicError",
                                                   "mean_squared_logarithmic_error")
 
 
-def _cosine_similarity_metric(y_true, y_pred, axis=-1):
-    """The cosine similarity itself (the loss of the same name is its negative)."""
-    return -cosine_similarity(y_true, y_pred, axis=axis)
+@_metric_fn
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """The cosine similarity itself, 1 for parallel vectors (Keras 2's ``metrics.cosine_similarity``;
+    ``losses.cosine_similarity`` is its negative)."""
+    return -_cosine_similarity_loss(y_true, y_pred, axis=axis)
 
 
-CosineSimilarity = _mean_wrapper_class("CosineSimilarity", _cosine_similarity_metric, "cosine_similarity",
+CosineSimilarity = _mean_wrapper_class("CosineSimilarity", cosine_similarity, "cosine_similarity",
                                        [("axis", -1)])
 LogCoshError = _mean_wrapper_class("LogCoshError", log_cosh, "logcosh")
 Hinge = _mean_wrapper_class("Hinge", hinge, "hinge")

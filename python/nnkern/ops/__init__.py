@@ -7,13 +7,17 @@ ValueError / TypeError / IndexError whose message starts with ``ops.<name>:``.
 
 Differences from Keras (JAX backend), all deliberate: an out-of-range index in ``take`` /
 ``take_along_axis`` raises IndexError instead of reading NaN; ``top_k(sorted=False)`` returns the
-sorted order; sparse and ragged tensors are not supported.
+sorted order; integer inputs to sigmoid and erf, which JAX rejects, are computed in floatx();
+shape errors are ValueError (JAX raises TypeError for some); integer division by zero gives numpy's 0
+(JAX's is undefined); conv / conv_transpose / depthwise_conv / max_pool / average_pool are 1-D and
+2-D only; sparse and ragged tensors are not supported. ``result_type`` and ``standardize_dtype``
+are in ``nnkern.backend``, as in Keras.
 """
 from nnkern.ops import linalg, nn, numpy
-from nnkern.ops._dtypes import convert_to_tensor, result_type, standardize_dtype
-from nnkern.ops._nn import (binary_crossentropy, categorical_crossentropy, elu, erf, gelu, hard_sigmoid,
-                            hard_silu, hard_swish, in_top_k, leaky_relu, log_sigmoid, log_softmax, logsumexp,
-                            normalize, one_hot, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign,
+from nnkern.ops._nn import (average_pool, binary_crossentropy, categorical_crossentropy, conv, conv_transpose,
+                            depthwise_conv, elu, erf, gelu, hard_sigmoid, hard_silu, hard_swish, in_top_k,
+                            leaky_relu, log_sigmoid, log_softmax, logsumexp, max_pool, normalize, one_hot, relu,
+                            relu6, selu, sigmoid, silu, softmax, softplus, softsign,
                             sparse_categorical_crossentropy, swish, tanh, top_k)
 from nnkern.ops._numpy import (abs, absolute, add, all, amax, amin, any, arange, arccos, arcsin, arctan,
                                arctan2, argmax, argmin, argsort, broadcast_to, ceil, clip, concatenate, conj,
@@ -26,5 +30,5 @@ from nnkern.ops._numpy import (abs, absolute, add, all, amax, amin, any, arange,
                                reshape, roll, round, sign, sin, sinh, size, sort, split, sqrt, square, squeeze,
                                stack, std, subtract, sum, swapaxes, take, take_along_axis, tan, tensordot, tile,
                                transpose, tril, triu, true_divide, var, where, zeros, zeros_like)
-from nnkern.ops._tensor import (cast, convert_to_numpy, is_tensor, ndim, shape, slice, slice_update,
-                                stop_gradient, unstack)
+from nnkern.ops._tensor import (cast, convert_to_numpy, convert_to_tensor, is_tensor, ndim, shape, slice,
+                                slice_update, stop_gradient, unstack)

@@ -7,6 +7,7 @@ import numpy as np
 from nnkern import activations as _act
 from nnkern.ops._dtypes import convert_to_tensor, floatx, result_type, standardize_dtype
 from nnkern.ops._settings import epsilon as _epsilon
+from nnkern.ops._settings import standardize_data_format
 from nnkern.ops._wrap import keras_op
 
 _t = convert_to_tensor
@@ -126,8 +127,9 @@ def logsumexp(x, axis=None, keepdims=False):
 
 @keras_op
 def top_k(x, k, sorted=True):
-    """(values, int32 indices) of the k largest entries along the last axis, largest first; equal
-    values keep their index order, as jax.lax.top_k. ``sorted=False`` returns the same order."""
+    """[values, int32 indices] of the k largest entries along the last axis, largest first; equal
+    values keep their index order, as jax.lax.top_k (a list, as Keras's JAX backend returns).
+    ``sorted=False`` returns the same order."""
     x = _t(x)
     if x.ndim == 0:
         raise ValueError("x must have at least 1 dimension")
@@ -137,7 +139,7 @@ def top_k(x, k, sorted=True):
     # A stable ascending sort of the reversed row, read backwards: largest first, ties by index.
     order = np.argsort(x[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
     indices = (n - 1 - order).astype("int32")
-    return np.take_along_axis(x, indices, axis=-1), indices
+    return [np.take_along_axis(x, indices, axis=-1), indices]
 
 
 @keras_op
@@ -250,3 +252,137 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     log_prob = _probabilities(output, from_logits, axis)
     onehot = one_hot(target, output.shape[axis], axis=axis, dtype=output.dtype)
     return -np.sum(onehot * log_prob, axis=axis)
+
+
+# ---- convolution and pooling (1-D and 2-D, through the compiled kernels) ---------------------------
+
+def _to_channels_last(inputs, data_format, op):
+    """(float32 channels-last array, whether to move the channels back, spatial rank)."""
+    data_format = standardize_data_format(data_format)
+    x = _t(inputs)
+    rank = x.ndim - 2
+    if rank not in (1, 2):
+        raise ValueError(f"inputs must be 3-D (1-D {op}) or 4-D (2-D {op}) with batch and channel axes; "
+                         f"nnkern has no 3-D {op}. Received inputs.shape={x.shape}")
+    moved = data_format == "channels_first"
+    if moved:
+        x = np.moveaxis(x, 1, -1)
+    return x, moved, rank
+
+
+def _from_channels_last(y, moved, dtype="float32"):
+    """Back to the caller's layout, in the dtype Keras returns (the kernels compute in float32; integer
+    results are exact there while they stay below 2**24)."""
+    if dtype != "float32":
+        y = (np.rint(y) if np.dtype(dtype).kind in "iu" else y).astype(dtype)
+    return np.ascontiguousarray(np.moveaxis(y, -1, 1)) if moved else y
+
+
+def _padding(padding):
+    p = padding.lower() if isinstance(padding, str) else padding
+    if p not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding!r}")
+    return p
+
+
+def _check_kernel(x, kernel, rank, channels_axis, name):
+    if kernel.ndim != rank + 2:
+        raise ValueError(f"kernel must be {rank + 2}-D for {rank}-D inputs, got kernel.shape={kernel.shape}")
+    if x.shape[-1] % kernel.shape[channels_axis]:
+        raise ValueError(f"The number of input channels ({x.shape[-1]}) must be a multiple of the kernel's "
+                         f"{name} ({kernel.shape[channels_axis]}); got inputs.shape={x.shape}, "
+                         f"kernel.shape={kernel.shape}")
+
+
+@keras_op
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """1-D or 2-D convolution; kernel (spatial..., in_channels / groups, out_channels) as Keras's Conv
+    layers store it (the group count is channels / kernel in-channels, as Keras infers it)."""
+    from nnkern import _core
+
+    x, moved, rank = _to_channels_last(inputs, data_format, "convolution")
+    kernel = _t(kernel)
+    padding = _padding(padding)
+    _check_kernel(x, kernel, rank, -2, "input channels")
+    groups = x.shape[-1] // kernel.shape[-2]
+    fn = _core.conv1d if rank == 1 else _core.conv2d
+    y = fn(x, kernel, None, strides=strides, padding=padding, dilation_rate=dilation_rate, groups=groups)
+    return _from_channels_last(y, moved, result_type(x.dtype.name, kernel.dtype.name))
+
+
+@keras_op
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Depthwise 1-D or 2-D convolution; kernel (spatial..., in_channels, multiplier); output channel
+    c * multiplier + m is input channel c under kernel[..., c, m], as Keras."""
+    from nnkern import _core
+
+    x, moved, rank = _to_channels_last(inputs, data_format, "convolution")
+    kernel = _t(kernel)
+    padding = _padding(padding)
+    if kernel.ndim != rank + 2 or kernel.shape[-2] != x.shape[-1]:
+        raise ValueError(f"kernel must have shape (spatial..., {x.shape[-1]}, multiplier) for inputs of shape "
+                         f"{x.shape}, got kernel.shape={kernel.shape}")
+    grouped = kernel.reshape(kernel.shape[:-2] + (1, kernel.shape[-2] * kernel.shape[-1]))
+    fn = _core.conv1d if rank == 1 else _core.conv2d
+    y = fn(x, grouped, None, strides=strides, padding=padding, dilation_rate=dilation_rate, groups=x.shape[-1])
+    return _from_channels_last(y, moved, result_type(x.dtype.name, kernel.dtype.name))
+
+
+def _one_d(v, what):
+    """A 1-D argument as the width of a height-1 2-D one."""
+    if v is None:
+        return None
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ValueError(f"{what} must be an int or a 1-tuple for 1-D inputs, got {v!r}")
+        v = v[0]
+    return (0, v) if what == "output_padding" else (1, v)
+
+
+@keras_op
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """1-D or 2-D transposed convolution; kernel (spatial..., out_channels, in_channels) as Keras's
+    ConvTranspose layers store it; Keras's output size."""
+    from nnkern import _core
+
+    x, moved, rank = _to_channels_last(inputs, data_format, "transposed convolution")
+    kernel = _t(kernel)
+    padding = _padding(padding)
+    if kernel.ndim != rank + 2 or kernel.shape[-1] != x.shape[-1]:
+        raise ValueError(f"kernel must have shape (spatial..., out_channels, {x.shape[-1]}) for inputs of shape "
+                         f"{x.shape}, got kernel.shape={kernel.shape}")
+    if rank == 2:
+        y = _core.conv2d_transpose(x, kernel, None, strides=strides, padding=padding, output_padding=output_padding,
+                                   dilation_rate=dilation_rate)
+    else:  # a height-1 2-D transposed convolution
+        y = _core.conv2d_transpose(x[:, None], kernel[None], None, strides=_one_d(strides, "strides"),
+                                   padding=padding, output_padding=_one_d(output_padding, "output_padding"),
+                                   dilation_rate=_one_d(dilation_rate, "dilation_rate"))[:, 0]
+    return _from_channels_last(y, moved, result_type(x.dtype.name, kernel.dtype.name))
+
+
+def _pool(kind, inputs, pool_size, strides, padding, data_format):
+    from nnkern import _core
+
+    x, moved, rank = _to_channels_last(inputs, data_format, "pooling")
+    padding = _padding(padding)
+    fn = {("max", 1): _core.max_pool1d, ("max", 2): _core.max_pool2d,
+          ("avg", 1): _core.avg_pool1d, ("avg", 2): _core.avg_pool2d}[kind, rank]
+    if rank == 1:  # the 1-D kernels take ints
+        pool_size, strides = (v[0] if isinstance(v, (tuple, list)) and len(v) == 1 else v
+                              for v in (pool_size, strides))
+    dtype = x.dtype.name if kind == "max" else (x.dtype.name if x.dtype.kind == "f" else floatx())
+    return _from_channels_last(fn(x, pool_size, strides, padding), moved, dtype)
+
+
+@keras_op
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """1-D or 2-D max pooling (strides None: pool_size); padded cells never win."""
+    return _pool("max", inputs, pool_size, strides, padding, data_format)
+
+
+@keras_op
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """1-D or 2-D average pooling; with 'same' padding the padded cells are left out of the mean."""
+    return _pool("avg", inputs, pool_size, strides, padding, data_format)

@@ -107,9 +107,11 @@ def _promoted(x1, x2, *extra):
     return np.asarray(x1, dtype=dtype), np.asarray(x2, dtype=dtype)
 
 
-def _binary(name, np_fn, *extra):
+def _binary(name, np_fn, *extra, arithmetic=False):
     def f(x1, x2):
         a, b = _promoted(x1, x2, *extra)
+        if arithmetic and a.dtype == np.bool_:  # Keras computes bool // bool (and %, **) in int32
+            a, b = a.astype("int32"), b.astype("int32")
         return np.asarray(np_fn(a, b))
     f.__name__ = name
     f.__doc__ = f"Keras `ops.{name}`: numpy `{np_fn.__name__}` after Keras type promotion."
@@ -129,9 +131,9 @@ subtract = _binary("subtract", np.subtract)
 multiply = _binary("multiply", np.multiply)
 divide = _binary("divide", np.true_divide, float)
 true_divide = _binary("true_divide", np.true_divide, float)
-floor_divide = _binary("floor_divide", np.floor_divide)
-mod = _binary("mod", np.mod)
-power = _binary("power", np.power)
+floor_divide = _binary("floor_divide", np.floor_divide, arithmetic=True)
+mod = _binary("mod", np.mod, arithmetic=True)
+power = _binary("power", np.power, arithmetic=True)
 maximum = _binary("maximum", np.maximum)
 minimum = _binary("minimum", np.minimum)
 arctan2 = _binary("arctan2", np.arctan2, float)
@@ -295,7 +297,7 @@ def _check_inner(name, a, b, b_axis):
 
 def _product_dtype(*arrays):
     names = {a.dtype.name for a in arrays}
-    return "int32" if names == {"int8"} else result_type(*names)  # int8 products accumulate in int32
+    return "int32" if names == {"int8"} else result_type(*names)  # matmul / einsum: int8 accumulates in int32
 
 
 @keras_op
@@ -312,14 +314,14 @@ def dot(x1, x2):
     """numpy.dot: for N-D inputs the sum product over the last axis of x1 and the second-to-last of x2."""
     a, b = _t(x1), _t(x2)
     _check_inner("dot", a, b, -2 if b.ndim > 1 else 0)
-    dtype = _product_dtype(a, b)
+    dtype = result_type(a.dtype.name, b.dtype.name)  # int8 . int8 stays int8, unlike matmul
     return np.asarray(np.dot(a.astype(dtype, copy=False), b.astype(dtype, copy=False)))
 
 
 @keras_op
 def tensordot(x1, x2, axes=2):
     a, b = _t(x1), _t(x2)
-    dtype = _product_dtype(a, b)
+    dtype = result_type(a.dtype.name, b.dtype.name)  # int8 stays int8, as dot
     return np.asarray(np.tensordot(a.astype(dtype, copy=False), b.astype(dtype, copy=False), axes=axes))
 
 

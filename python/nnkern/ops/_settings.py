@@ -32,8 +32,17 @@ def image_data_format():
     return _STATE["image_data_format"]
 
 
-def set_image_data_format(data_format):
+def _checked_data_format(data_format):
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
                          f"Received: data_format={data_format!r}")
-    _STATE["image_data_format"] = str(data_format)
+    return data_format
+
+
+def standardize_data_format(data_format):
+    """``data_format``, or image_data_format() for None; ValueError unless channels_first / last."""
+    return image_data_format() if data_format is None else _checked_data_format(data_format)
+
+
+def set_image_data_format(data_format):
+    _STATE["image_data_format"] = _checked_data_format(data_format)

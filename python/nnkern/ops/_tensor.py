@@ -15,6 +15,10 @@ def cast(x, dtype):
     return np.asarray(x).astype(standardize_dtype(dtype))
 
 
+# The public op, with the error style of the others (ops use the raw converter internally).
+convert_to_tensor = keras_op(_t, name="convert_to_tensor")
+
+
 @keras_op
 def convert_to_numpy(x):
     """A fresh numpy array of x."""

@@ -4,11 +4,42 @@ import functools
 import numpy as np
 
 
-def _named_error(exc, name):
-    """The same kind of error, its message prefixed with the op's public name (once)."""
-    msg = str(exc)
-    if msg.startswith("ops.") or msg.startswith("backend."):
-        return None  # already named by an inner op
+_PREFIXES = ("ops.", "backend.", "losses.", "metrics.")
+
+
+def _describe_arguments(fn, args, kwargs):
+    """'x of shape (2, 3), axis=2': what the caller gave, for messages that do not say it (numpy's)."""
+    import inspect  # only on the error path: keeps `import nnkern` fast
+
+    try:
+        given = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        return ""
+    parts = []
+    for key, value in given.items():
+        if hasattr(value, "shape"):
+            parts.append(f"{key} of shape {tuple(value.shape)}")
+        elif isinstance(value, (list, tuple)) and value and all(hasattr(v, "shape") for v in value):
+            parts.append(f"{key} of shapes {[tuple(v.shape) for v in value]}")
+        else:
+            text = repr(value)
+            parts.append(f"{key}={text if len(text) <= 40 else text[:37] + '...'}")
+    return ", ".join(parts)
+
+
+def _named_error(exc, name, fn=None, args=(), kwargs=None):
+    """The same kind of error, its message prefixed with the public name of the function the user
+    called (an inner op's name, ``losses.mse`` calling ``ops.mean``, is replaced by the outer one),
+    and the given shapes appended when the message does not say what it got."""
+    msg = str(exc).rstrip()
+    if msg.startswith(name + ": "):
+        return None
+    if msg.startswith(_PREFIXES) and ": " in msg:
+        msg = msg.split(": ", 1)[1]
+    elif fn is not None and "got" not in msg and "Received" not in msg:
+        described = _describe_arguments(fn, args, kwargs or {})
+        if described:
+            msg = f"{msg} (got {described})"
     if isinstance(exc, ValueError):  # includes numpy's AxisError
         cls = ValueError
     elif isinstance(exc, TypeError):
@@ -32,7 +63,7 @@ def keras_op(fn=None, *, name=None, prefix="ops"):
                 with np.errstate(all="ignore"):
                     return f(*args, **kwargs)
             except (ValueError, TypeError, IndexError) as exc:
-                named = _named_error(exc, full)
+                named = _named_error(exc, full, f, args, kwargs)
                 if named is None:
                     raise
                 raise named from exc
