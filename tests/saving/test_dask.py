@@ -1,4 +1,4 @@
-"""Batch inference over a Dask array with map_blocks(model.predict), as docs/dask.md shows (bundled digits
+"""Batch inference over a Dask array with map_blocks(model.predict), as the README shows (bundled digits
 model); the process scheduler also sends the model to worker processes by pickling it."""
 import pathlib
 
