@@ -12,12 +12,16 @@ import pytest
 
 from _golden_io import DATA_DIR, load_cases
 
-PYTHON_DIR = pathlib.Path(__file__).resolve().parents[2] / "python"
+import nnkern
+
+# The subprocess must import the nnkern this test run imports (an install, or python/ with an in-place
+# build), not whatever python/ holds.
+NNKERN_PARENT = pathlib.Path(nnkern.__file__).resolve().parents[1]
 CASES = {case["id"]: (case, arrays) for case, arrays in load_cases("saving")}
 
 
 def run(*args, cwd=None):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PYTHON_DIR), os.environ.get("PYTHONPATH", "")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(NNKERN_PARENT), os.environ.get("PYTHONPATH", "")]))
     env.pop("NNKERN_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "nnkern", *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=120)
@@ -126,7 +130,7 @@ def test_bench():
 
 
 def test_demo_reproduces_keras_accuracy():
-    meta = json.loads((PYTHON_DIR / "nnkern" / "data" / "digits_meta.json").read_text())
+    meta = json.loads((NNKERN_PARENT / "nnkern" / "data" / "digits_meta.json").read_text())
     result = run("demo", "--runs", "5")
     assert result.returncode == 0, result.stderr
     assert f"accuracy (nnkern): {meta['keras_accuracy']:.4f} (352/360)" in result.stdout
