@@ -334,8 +334,8 @@ def test_keras2_h5_inconsistent_weights(tmp_path):
         "weight count": ({"dense": [("dense/kernel:0", kernel)]}, ["x", "dense"],
                          r"layer 'dense' \(Dense\) expects 2 weight\(s\) but the file's layer 'dense' holds 1"),
         "shape": ({"dense": [("dense/kernel:0", np.ones((4, 2), np.float32)), ("dense/bias:0", bias)]},
-                  ["x", "dense"], r"weight 'kernel' has shape \(4, 3\) but the file's '/model_weights/dense/"
-                                  r"dense/kernel:0' has shape \(4, 2\)"),
+                  ["x", "dense"], r"weight 'kernel' \('/model_weights/dense/dense/kernel:0'\) has shape "
+                                  r"\(4, 2\) in the file but the config gives \(4, 3\)"),
     }
     for name, (weights, layer_names, match) in cases.items():
         path = tmp_path / f"{name.replace(' ', '_')}.h5"

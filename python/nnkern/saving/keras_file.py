@@ -196,17 +196,8 @@ def load_weights_from_h5(model, h5, what):
             dataset = group.get(str(i))
             if not isinstance(dataset, h5py.Dataset):
                 raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') is missing.")
-            if tuple(dataset.shape) != tuple(variable.shape):
-                raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') has shape "
-                                         f"{tuple(dataset.shape)} in the file but the config gives "
-                                         f"{tuple(variable.shape)}.")
-            if dataset.dtype.kind not in "fiub":
-                raise MalformedFileError(f"{what}: {label}: weight {i} has non-numeric dtype {dataset.dtype}.")
-            try:
-                value = dataset[()]
-            except (OSError, ValueError) as e:
-                raise MalformedFileError(f"{what}: {label}: weight {i} could not be read: {e}") from None
-            pending.append((variable, value))
+            pending.append((variable, read_weight(dataset, variable, f"{what}: {label}: weight {i} "
+                                                                     f"('{variable.name}')")))
         if group is not None:
             used.add(location)
     unused = []
@@ -222,6 +213,19 @@ def load_weights_from_h5(model, h5, what):
                                  f"{sorted(unused)[:10]}.")
     for variable, value in pending:
         variable.assign(value)
+
+
+def read_weight(dataset, variable, where):
+    """The value of one stored weight, checked against the variable it is for (shape, numeric dtype)."""
+    if tuple(dataset.shape) != tuple(variable.shape):
+        raise MalformedFileError(f"{where} has shape {tuple(dataset.shape)} in the file but the config gives "
+                                 f"{tuple(variable.shape)}.")
+    if dataset.dtype.kind not in "fiub":
+        raise MalformedFileError(f"{where} has non-numeric dtype {dataset.dtype}.")
+    try:
+        return dataset[()]
+    except (OSError, ValueError) as e:
+        raise MalformedFileError(f"{where} could not be read: {e}") from None
 
 
 def _compile_from_config(model, compile_config):

@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from nnkern.saving.errors import MalformedFileError
-from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5
+from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5, read_weight
 
 
 def _text(value):
@@ -96,13 +96,8 @@ def load_legacy_weights(model, h5, what):
                                      f"{len(variables)} weight(s) but the file's layer '{name}' holds "
                                      f"{len(datasets)}.")
         for variable, dataset in zip(variables, datasets):
-            if tuple(dataset.shape) != tuple(variable.shape):
-                raise MalformedFileError(f"{what}: layer '{layer.name}' weight '{variable.name}' has shape "
-                                         f"{tuple(variable.shape)} but the file's '{dataset.name}' has shape "
-                                         f"{tuple(dataset.shape)}.")
-            if dataset.dtype.kind not in "fiub":
-                raise MalformedFileError(f"{what}: '{dataset.name}' has non-numeric dtype {dataset.dtype}.")
-            pending.append((variable, dataset[()]))
+            pending.append((variable, read_weight(dataset, variable, f"{what}: layer '{layer.name}' weight "
+                                                                     f"'{variable.name}' ('{dataset.name}')")))
     for variable, value in pending:
         variable.assign(value)
 
