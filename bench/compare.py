@@ -509,26 +509,25 @@ def _run_py(code, env):
 
 
 def measure_startup(quick, with_keras):
+    """Medians over subprocesses of `import` time; peak RSS of import + W10. Failures are kept as errors."""
     backend = _keras_backend()
     env = _child_env(backend)
     nnkern_import = ("import nnkern" if _nnkern_importable() else
                      f"sys.path.insert(0, {str(REPO / 'python')!r}); import nnkern")
     reps = 2 if quick else 7
-    out = {"backend": backend}
-    out["import nnkern"] = statistics.median(
-        _run_py(IMPORT_SCRIPT.format(here=str(HERE), stmt=nnkern_import), env) for _ in range(reps))
-    out["import numpy"] = statistics.median(
-        _run_py(IMPORT_SCRIPT.format(here=str(HERE), stmt="import numpy"), env) for _ in range(reps))
-    out["rss python+numpy"] = _run_py(RSS_SCRIPT.format(here=str(HERE), lib="numpy", threads=1), env)
-    out["rss nnkern W10"] = _run_py(RSS_SCRIPT.format(here=str(HERE), lib="nnkern", threads=1), env)
+    out = {"backend": backend, "errors": {}}
+    jobs = [("import nnkern", IMPORT_SCRIPT.format(here=str(HERE), stmt=nnkern_import), reps),
+            ("import numpy", IMPORT_SCRIPT.format(here=str(HERE), stmt="import numpy"), reps),
+            ("rss python+numpy", RSS_SCRIPT.format(here=str(HERE), lib="numpy", threads=1), 1),
+            ("rss nnkern W10", RSS_SCRIPT.format(here=str(HERE), lib="nnkern", threads=1), 1)]
     if with_keras:
+        jobs += [("import keras", IMPORT_SCRIPT.format(here=str(HERE), stmt="import keras"), 1 if quick else 3),
+                 ("rss keras W10", RSS_SCRIPT.format(here=str(HERE), lib="keras", threads=1), 1)]
+    for name, code, n in jobs:
         try:
-            out["import keras"] = statistics.median(
-                _run_py(IMPORT_SCRIPT.format(here=str(HERE), stmt="import keras"), env)
-                for _ in range(1 if quick else 3))
-            out["rss keras W10"] = _run_py(RSS_SCRIPT.format(here=str(HERE), lib="keras", threads=1), env)
+            out[name] = statistics.median(_run_py(code, env) for _ in range(n))
         except RuntimeError as e:
-            out["keras error"] = str(e)
+            out["errors"][name] = str(e)
     return out
 
 
@@ -641,9 +640,10 @@ def targets(results, startup):
         if tk:
             out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800))
     if startup:
-        t = startup["import nnkern"]
-        out.append(("import nnkern <= 0.2 s", f"{t:.3f} s", t <= 0.2))
-        if "rss keras W10" in startup:
+        if "import nnkern" in startup:
+            t = startup["import nnkern"]
+            out.append(("import nnkern <= 0.2 s", f"{t:.3f} s", t <= 0.2))
+        if "rss keras W10" in startup and "rss nnkern W10" in startup:
             a, b = startup["rss nnkern W10"], startup["rss keras W10"]
             out.append(("peak RSS import + W10 <= 1/5 of Keras's",
                         f"{a / 2**20:.0f} MiB vs {b / 2**20:.0f} MiB (1/{b / a:.1f})", a * 5 <= b))
@@ -768,14 +768,16 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
                          f"kernel {_fmt(o['kernel'])}: +{(o['predict'] - o['kernel']) * 1e6:.2f} µs "
                          f"({o['rounds']} interleaved rounds).")
     if startup:
-        lines.append(f"- Start-up (subprocesses, medians): `import nnkern` {startup['import nnkern']:.3f} s "
-                     f"(of which numpy alone {startup['import numpy']:.3f} s)" +
-                     (f"; `import keras` ({startup['backend']}) {startup['import keras']:.2f} s" if "import keras" in startup else "") + ".")
-        rss = f"- Peak RSS, import + build + 20 predicts of W10: nnkern {startup['rss nnkern W10'] / 2**20:.0f} MiB"
-        if "rss keras W10" in startup:
-            rss += f", Keras ({startup['backend']}) {startup['rss keras W10'] / 2**20:.0f} MiB"
-        rss += f" (python + numpy alone: {startup['rss python+numpy'] / 2**20:.0f} MiB)."
-        lines.append(rss)
+        mib = {k: f"{v / 2**20:.0f} MiB" for k, v in startup.items() if k.startswith("rss")}
+        secs = {k: f"{v:.3f} s" for k, v in startup.items() if k.startswith("import")}
+        lines.append(f"- Start-up (subprocesses, medians): `import nnkern` {secs.get('import nnkern', '-')} (numpy alone "
+                     f"{secs.get('import numpy', '-')}); `import keras` ({startup['backend']} backend) "
+                     f"{secs.get('import keras', '-')}.")
+        lines.append(f"- Peak RSS of import + build + 20 predicts of W10: nnkern {mib.get('rss nnkern W10', '-')}, Keras "
+                     f"({startup['backend']}) {mib.get('rss keras W10', '-')}; python + numpy alone "
+                     f"{mib.get('rss python+numpy', '-')}.")
+        if startup["errors"]:
+            lines.append(f"- Start-up measurements that failed: {startup['errors']}.")
     lines.append("")
     tg = targets(results, startup)
     if tg:
