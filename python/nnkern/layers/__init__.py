@@ -3,6 +3,9 @@ import sys as _sys
 
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
+                                         Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
+                                         Deconvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
@@ -11,6 +14,9 @@ from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAverageP
                                           GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
                                           GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                           GlobalMaxPooling3D)
+from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
+                                   MaxPooling1D, MaxPooling2D)
+from nnkern.layers.recurrent import LSTM, LSTMCell
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
@@ -22,6 +28,20 @@ from nnkern.layers.wrappers import TimeDistributed, Wrapper
 for _old in ("embeddings", "merge", "recurrent", "convolutional", "pooling", "normalization", "advanced_activations",
              "noise", "local"):
     _sys.modules.setdefault(f"{__name__}.{_old}", _sys.modules[__name__])
+
+
+def _from_package(name):
+    # A Keras 1/2 module held more than its Keras 3 namesake (`from keras.layers.core import Dropout,
+    # Flatten`, `from keras.layers.convolutional import MaxPooling2D, ZeroPadding2D`): names missing from
+    # nnkern's real modules come from the package.
+    try:
+        return globals()[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+for _module in (core, convolutional, pooling, recurrent):
+    _module.__getattr__ = _from_package
 
 
 def serialize(layer):

@@ -6,6 +6,8 @@
 - `TimeDistributedMerge(mode='sum'|'mul'|'ave')`: reduces the time axis (axis 1).
 - Dense's Keras 1 keywords (`output_dim`, `init`, `bias`, `W_regularizer`, ...) via `translate_dense_kwargs`;
   `Reshape(dims=...)`, `Permute(dims=...)` and `Model(input=..., output=...)` live with those classes.
+- Convolution keywords (`nb_filter`, `border_mode`, `subsample`, ...) via `translate_conv_kwargs`, and
+  `input_dim=`/`input_length=` of sequence layers via `translate_sequence_input_kwargs`.
 """
 import numpy as np
 
@@ -30,6 +32,44 @@ def translate_dense_kwargs(kwargs, units, kernel_initializer, use_bias, kernel_r
     bias_constraint = kwargs.pop("b_constraint", bias_constraint)
     return units, kernel_initializer, use_bias, kernel_regularizer, bias_regularizer, kernel_constraint, \
         bias_constraint
+
+
+def translate_sequence_input_kwargs(kwargs):
+    """Keras 1/2 sequence layers (LSTM, Conv1D) took `input_dim=features, input_length=steps` for
+    input_shape=(steps, features); rewrite them in kwargs so the base Layer sees `input_shape`."""
+    if "input_dim" in kwargs and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+        kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
+
+
+def translate_conv_kwargs(kwargs, layer, rank, values):
+    """Pop Keras 1 convolution keywords (`nb_filter`, `nb_row`/`nb_col`, `filter_length`, `subsample`,
+    `subsample_length`, `border_mode`, `init`, `bias`, `W_/b_regularizer`, `W_/b_constraint`,
+    `dim_ordering`) from kwargs; return `values` (the Keras 3 arguments) updated with what they stand for."""
+    values = dict(values)
+    if "nb_filter" in kwargs:
+        values["filters"] = kwargs.pop("nb_filter")
+    if "filter_length" in kwargs:
+        values["kernel_size"] = kwargs.pop("filter_length")
+    if "nb_row" in kwargs or "nb_col" in kwargs:
+        values["kernel_size"] = (kwargs.pop("nb_row", None), kwargs.pop("nb_col", None))
+    for old in ("subsample", "subsample_length"):
+        if old in kwargs:
+            values["strides"] = kwargs.pop(old)
+    if "border_mode" in kwargs:
+        values["padding"] = kwargs.pop("border_mode")
+    if "init" in kwargs:
+        values["kernel_initializer"] = kwargs.pop("init")
+    if "bias" in kwargs:
+        values["use_bias"] = bool(kwargs.pop("bias"))
+    for old, new in (("W_regularizer", "kernel_regularizer"), ("b_regularizer", "bias_regularizer"),
+                     ("W_constraint", "kernel_constraint"), ("b_constraint", "bias_constraint")):
+        if old in kwargs:
+            values[new] = kwargs.pop(old)
+    ordering = kwargs.pop("dim_ordering", "tf")
+    if ordering not in ("tf", "default"):
+        raise ValueError(f"{layer}: dim_ordering={ordering!r} (channels first) is not supported by nnkern; "
+                         "only 'tf' (channels_last) data")
+    return values
 
 
 def merge(inputs, mode="sum", concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None, arguments=None,
