@@ -373,18 +373,21 @@ def _agree(got, want):
 
 
 def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
-    """{name: (median seconds per call, rounds, calls per block)}: each round times one block of calls of
-    every candidate, in rotating order; blocks last about `block` seconds (one call if longer)."""
+    """{name: {"wall", "cpu": median seconds per call, "rounds", "calls" per block}}: each round times one block
+    of calls of every candidate, in rotating order; blocks last about `block` seconds (one call if longer).
+    "cpu" is the process's CPU time per call: at one thread it is not inflated by time spent off the CPU
+    when other jobs load the machine (at several threads it also counts idle workers' spinning)."""
     names = list(fns)
     calls = {}
     for name in names:
         fn = fns[name]
         fn()
-        t = min(_timed(fn, 1) for _ in range(3))
+        t = min(_timed(fn, 1)[0] for _ in range(3))
         calls[name] = max(1, int(block / max(t, 1e-7)))
-    round_time = sum(calls[n] * _timed(fns[n], calls[n]) / calls[n] for n in names)
+    round_time = sum(_timed(fns[n], calls[n])[0] for n in names)
     rounds = int(min(max_rounds, max(min_rounds, budget / max(round_time, 1e-9))))
-    samples = {n: [] for n in names}
+    wall = {n: [] for n in names}
+    cpu = {n: [] for n in names}
     gc_was = gc.isenabled()
     gc.collect()
     gc.disable()
@@ -392,18 +395,22 @@ def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
         for r in range(rounds):
             for j in range(len(names)):
                 name = names[(r + j) % len(names)]
-                samples[name].append(_timed(fns[name], calls[name]) / calls[name])
+                w, c = _timed(fns[name], calls[name])
+                wall[name].append(w / calls[name])
+                cpu[name].append(c / calls[name])
     finally:
         if gc_was:
             gc.enable()
-    return {n: (statistics.median(samples[n]), rounds, calls[n]) for n in names}
+    return {n: {"wall": statistics.median(wall[n]), "cpu": statistics.median(cpu[n]), "rounds": rounds,
+                "calls": calls[n]} for n in names}
 
 
 def _timed(fn, n):
-    t = time.perf_counter()
+    """(wall-clock, process CPU) seconds of n calls."""
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(n):
         fn()
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def run_child(args):
@@ -413,7 +420,8 @@ def run_child(args):
     env = Env(threads, peers)
     env.peers = peers
     budget, min_rounds = (0.1, 3) if args.quick else (3.0, 7)
-    result = {"threads": threads, "versions": env.versions, "missing": env.missing, "cases": []}
+    result = {"threads": threads, "versions": env.versions, "missing": env.missing, "cases": [],
+              "load": [os.getloadavg()[0]]}
     rng = np.random.default_rng(5)
     for spec in workloads.select(args.workloads):
         x = workloads.make_input(spec, rng)
@@ -427,20 +435,23 @@ def run_child(args):
             if not ok:
                 mismatch[name] = detail
                 del fns[name]
-        timings = time_interleaved({n: f for n, (f, _) in fns.items()}, budget, min_rounds)
+        timings = time_interleaved({n: f for n, (f, _) in fns.items()}, budget, min_rounds,
+                                   block=2e-3 if threads == 1 else 10e-3)
         case = {"case": spec.case, "workload": spec.workload, "title": spec.title, "flops": spec.flops,
                 "compute_bound": spec.compute_bound, "input_shape": list(spec.input_shape),
-                "times": {n: t[0] for n, t in timings.items()},
-                "rounds": {n: [t[1], t[2]] for n, t in timings.items()},
+                "times": {n: t["wall"] for n, t in timings.items()},
+                "cpu_times": {n: t["cpu"] for n, t in timings.items()},
+                "rounds": {n: [t["rounds"], t["calls"]] for n, t in timings.items()},
                 "missing": missing, "mismatch": mismatch}
         result["cases"].append(case)
         print(f"  [{threads} thread{'s' * (threads > 1)}] {spec.case:7s} " +
-              "  ".join(f"{n}={_fmt(t[0])}" for n, t in timings.items()) +
+              "  ".join(f"{n}={_fmt(t['wall'])}" for n, t in timings.items()) +
               ("  MISMATCH " + str(mismatch) if mismatch else ""), file=sys.stderr, flush=True)
         del fns
         gc.collect()
     if "W1" in (args.workloads or workloads.WORKLOADS):
         result["overhead"] = predict_overhead(env, args.quick)
+    result["load"].append(os.getloadavg()[0])
     pathlib.Path(args.result).write_text(json.dumps(result))
 
 
@@ -456,7 +467,8 @@ def predict_overhead(env, quick):
     fns = {"kernel": lambda: core.dense(x, w, b, "relu"),
            "predict": lambda: model.predict(x, batch_size=len(x), verbose=0)}
     t = time_interleaved(fns, 0.1 if quick else 4.0, 5 if quick else 41, block=4e-3, max_rounds=201)
-    return {"kernel": t["kernel"][0], "predict": t["predict"][0], "rounds": t["kernel"][1]}
+    return {"kernel": t["kernel"]["wall"], "predict": t["predict"]["wall"], "kernel cpu": t["kernel"]["cpu"],
+            "predict cpu": t["predict"]["cpu"], "rounds": t["kernel"]["rounds"]}
 
 
 # ============================================================================ startup: import time, RSS
@@ -525,9 +537,12 @@ def measure_startup(quick, with_keras):
                  ("rss keras W10", RSS_SCRIPT.format(here=str(HERE), lib="keras", threads=1), 1)]
     for name, code, n in jobs:
         try:
-            out[name] = statistics.median(_run_py(code, env) for _ in range(n))
+            values = [_run_py(code, env) for _ in range(n)]
         except RuntimeError as e:
             out["errors"][name] = str(e)
+            continue
+        out[name] = statistics.median(values)
+        out[name + " min"] = min(values)
     return out
 
 
@@ -547,30 +562,32 @@ def _fmt(t):
     return f"{t:.2f} s"
 
 
-def fastest_peer(case):
-    times = {n: t for n, t in case["times"].items() if n in PEERS}
+def fastest_peer(case, key="times"):
+    times = {n: t for n, t in case.get(key, {}).items() if n in PEERS}
     if not times:
         return None, None
     name = min(times, key=times.get)
     return name, times[name]
 
 
-def _gflops(case, name):
-    t = case["times"].get(name)
+def _gflops(case, name, key="times"):
+    t = case.get(key, {}).get(name)
     return None if t is None or not case["flops"] else case["flops"] / t / 1e9
 
 
-def table(result):
-    present = [n for n in NNKERN + PEERS if any(n in c["times"] for c in result["cases"])]
+def table(result, key="times"):
+    """Header and rows of the timing table (key "times": wall clock; "cpu_times": process CPU time)."""
+    present = [n for n in NNKERN + PEERS if any(n in c[key] for c in result["cases"])]
     head = ["case", "workload", *present, "fastest peer", "nnkern / fastest", "nnkern GFLOP/s", "peer GFLOP/s"]
     rows = []
     for c in result["cases"]:
-        peer, tp = fastest_peer(c)
-        tn = c["times"].get("nnkern")
+        times = c[key]
+        peer, tp = fastest_peer(c, key)
+        tn = times.get("nnkern")
         cells = [c["case"], c["title"]]
         for n in present:
-            if n in c["times"]:
-                cells.append(_fmt(c["times"][n]))
+            if n in times:
+                cells.append(_fmt(times[n]))
             elif n in c["mismatch"]:
                 cells.append("MISMATCH")
             elif n in c["missing"]:
@@ -578,8 +595,8 @@ def table(result):
             else:
                 cells.append("-")
         ratio = f"{tn / tp:.2f}" if tn and tp else "-"
-        g = _gflops(c, "nnkern")
-        gp = _gflops(c, peer) if peer else None
+        g = _gflops(c, "nnkern", key)
+        gp = _gflops(c, peer, key) if peer else None
         cells += [peer or "-", ratio, f"{g:.1f}" if g else "-", f"{gp:.1f}" if gp else "-"]
         rows.append(cells)
     return head, rows
@@ -598,7 +615,9 @@ def text_table(head, rows):
 
 
 def targets(results, startup):
-    """[(target, figure, met)] for the issue's targets that this run measured."""
+    """[(target, measured, met, CPU-time figure or "", met on CPU time or None)] for the issue's targets
+    this run measured. "met" is judged on the wall-clock medians, as the issue asks; at one thread the same
+    check on process CPU time is given beside it, as it is not inflated when the shared machine is loaded."""
     out = []
     by_threads = {r["threads"]: {c["case"]: c for c in r["cases"]} for r in results}
     one, two = by_threads.get(1), by_threads.get(2)
@@ -606,16 +625,20 @@ def targets(results, startup):
         for case in one.values():
             peer, tp = fastest_peer(case)
             tn = case["times"].get("nnkern")
+            label = f"{case['case']} 1 thread: nnkern <= fastest peer"
             if tn and tp:
-                out.append((f"{case['case']} 1 thread: nnkern <= fastest peer ({peer})",
-                            f"{_fmt(tn)} vs {_fmt(tp)} (ratio {tn / tp:.2f})", tn <= tp))
+                cpeer, ctp = fastest_peer(case, "cpu_times")
+                ctn = case["cpu_times"]["nnkern"]
+                out.append((label, f"{_fmt(tn)} vs {_fmt(tp)} {peer} (ratio {tn / tp:.2f})", tn <= tp,
+                            f"{_fmt(ctn)} vs {_fmt(ctp)} {cpeer} (ratio {ctn / ctp:.2f})", ctn <= ctp))
             elif tp:
-                out.append((f"{case['case']} 1 thread: nnkern <= fastest peer ({peer})",
-                            "nnkern predict not measured: " + case["missing"].get("nnkern", "?"), False))
+                out.append((label, "nnkern predict not measured: " + case["missing"].get("nnkern", "?"), False,
+                            "", None))
         for case in one.values():
             if case["compute_bound"] and "nnkern" in case["times"]:
-                g = _gflops(case, "nnkern")
-                out.append((f"{case['case']} 1 thread: >= 90 GFLOP/s", f"{g:.1f} GFLOP/s", g >= 90))
+                g, gc_ = _gflops(case, "nnkern"), _gflops(case, "nnkern", "cpu_times")
+                out.append((f"{case['case']} 1 thread: >= 90 GFLOP/s", f"{g:.1f} GFLOP/s", g >= 90,
+                            f"{gc_:.1f} GFLOP/s", gc_ >= 90))
     if one and two:
         for name, c1 in one.items():
             c2 = two.get(name)
@@ -623,30 +646,34 @@ def targets(results, startup):
                 continue
             speedup = c1["times"]["nnkern"] / c2["times"]["nnkern"]
             if c1["compute_bound"]:
-                out.append((f"{name}: 2 threads >= 1.7x 1 thread", f"{speedup:.2f}x", speedup >= 1.7))
+                out.append((f"{name}: 2 threads >= 1.7x 1 thread", f"{speedup:.2f}x", speedup >= 1.7, "", None))
             else:
-                out.append((f"{name}: 2 threads not slower than 1 (within 5 % noise)", f"{speedup:.2f}x",
-                            speedup >= 0.95))
+                out.append((f"{name}: 2 threads not slower than 1 (5 % allowed for noise)", f"{speedup:.2f}x",
+                            speedup >= 0.95, "", None))
     for r in results:
         if r["threads"] == 1 and "overhead" in r:
             o = r["overhead"]
-            d = o["predict"] - o["kernel"]
+            d, cpu = o["predict"] - o["kernel"], o["predict cpu"] - o["kernel cpu"]
             out.append(("W1/b1 predict within 2 µs of the bare kernel",
-                        f"predict {_fmt(o['predict'])}, kernel {_fmt(o['kernel'])}: +{d * 1e6:.2f} µs", d <= 2e-6))
+                        f"{_fmt(o['predict'])} vs {_fmt(o['kernel'])}: +{d * 1e6:.2f} µs", d <= 2e-6,
+                        f"{_fmt(o['predict cpu'])} vs {_fmt(o['kernel cpu'])}: +{cpu * 1e6:.2f} µs", cpu <= 2e-6))
     if one and "W10" in one and "nnkern" in one["W10"]["times"]:
-        t = one["W10"]["times"]["nnkern"]
-        out.append(("W10 predict < 100 µs", _fmt(t), t < 100e-6))
+        t, tc = one["W10"]["times"]["nnkern"], one["W10"]["cpu_times"]["nnkern"]
+        out.append(("W10 predict < 100 µs", _fmt(t), t < 100e-6, _fmt(tc), tc < 100e-6))
         tk = one["W10"]["times"].get("keras predict")
         if tk:
-            out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800))
+            tkc = one["W10"]["cpu_times"]["keras predict"]
+            out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800,
+                        f"{tkc / tc:.0f}x", tkc / tc >= 800))
     if startup:
         if "import nnkern" in startup:
             t = startup["import nnkern"]
-            out.append(("import nnkern <= 0.2 s", f"{t:.3f} s", t <= 0.2))
+            out.append(("import nnkern <= 0.2 s", f"{t:.3f} s (median; min {startup['import nnkern min']:.3f} s)",
+                        t <= 0.2, "", None))
         if "rss keras W10" in startup and "rss nnkern W10" in startup:
             a, b = startup["rss nnkern W10"], startup["rss keras W10"]
             out.append(("peak RSS import + W10 <= 1/5 of Keras's",
-                        f"{a / 2**20:.0f} MiB vs {b / 2**20:.0f} MiB (1/{b / a:.1f})", a * 5 <= b))
+                        f"{a / 2**20:.0f} MiB vs {b / 2**20:.0f} MiB (1/{b / a:.1f})", a * 5 <= b, "", None))
     return out
 
 
@@ -691,7 +718,8 @@ def write_chart(results, path):
         ax.set_xticks(range(len(cases)))
         ax.set_xticklabels([c["case"] for c in cases])
         ax.set_ylabel("speed-up of nnkern (peer time / nnkern time)")
-        ax.set_title(f"nnkern predict vs peers, {r['threads']} thread{'s' * (r['threads'] > 1)} (medians; > 1: nnkern faster)")
+        ax.set_title(f"nnkern predict vs peers, {r['threads']} thread{'s' * (r['threads'] > 1)} "
+                     "(medians; > 1: nnkern faster)")
         ax.legend(fontsize=8, ncol=len(peers))
         ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
@@ -718,7 +746,8 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
     lines = [
         "# nnkern vs peers on the CPU (issue 5)",
         "",
-        f"Written by `python bench/compare.py {' '.join(sys.argv[1:])}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        f"Written by `python bench/compare.py {' '.join(sys.argv[1:])}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         f" ({elapsed / 60:.1f} min).",
         "",
         f"- Machine: {machine()}. **Shared and noisy**: other jobs ran on the same cores, so single figures can be",
@@ -744,14 +773,22 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
     ]
     for r in results:
         head, rows = table(r)
-        lines += [f"## {r['threads']} thread{'s' * (r['threads'] > 1)} (median time per call)", "",
-                  markdown_table(head, rows), ""]
+        lines += [f"## {r['threads']} thread{'s' * (r['threads'] > 1)} (median wall-clock time per call)", "",
+                  f"Load average (1 min) at start / end of this run: {r['load'][0]:.1f} / {r['load'][1]:.1f} on "
+                  f"{os.cpu_count()} cores.", "", markdown_table(head, rows), ""]
+        if r["threads"] == 1:
+            head, rows = table(r, "cpu_times")
+            lines += ["### 1 thread, median process CPU time per call", "",
+                      "The same rounds timed in CPU time: unlike wall-clock time, not inflated while other jobs "
+                      "hold the cores (every candidate runs single-threaded here; TensorFlow's executor threads "
+                      "are counted).", "", markdown_table(head, rows), ""]
         bad = {c["case"]: c["mismatch"] for c in r["cases"] if c["mismatch"]}
         if bad:
             lines += [f"Outputs that disagreed with nnkern (not timed): {bad}", ""]
     by = {r["threads"]: {c["case"]: c for c in r["cases"]} for r in results}
     if 1 in by and 2 in by:
-        lines += ["## Scaling: 1-thread time / 2-thread time", "", "| case | nnkern | nnkern kernel | torch | onnxruntime |",
+        lines += ["## Scaling: 1-thread time / 2-thread time", "",
+                  "| case | nnkern | nnkern kernel | torch | onnxruntime |",
                   "|---|---|---|---|---|"]
         for name, c1 in by[1].items():
             c2 = by[2].get(name, {"times": {}})
@@ -765,15 +802,18 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
         if "overhead" in r:
             o = r["overhead"]
             lines.append(f"- Python overhead, W1 batch 1, {r['threads']} thread(s): predict {_fmt(o['predict'])}, bare "
-                         f"kernel {_fmt(o['kernel'])}: +{(o['predict'] - o['kernel']) * 1e6:.2f} µs "
-                         f"({o['rounds']} interleaved rounds).")
+                         f"kernel {_fmt(o['kernel'])}: +{(o['predict'] - o['kernel']) * 1e6:.2f} µs wall clock; "
+                         f"in thread CPU time {_fmt(o['predict cpu'])} vs {_fmt(o['kernel cpu'])}: "
+                         f"+{(o['predict cpu'] - o['kernel cpu']) * 1e6:.2f} µs (interleaved rounds).")
     if startup:
         mib = {k: f"{v / 2**20:.0f} MiB" for k, v in startup.items() if k.startswith("rss")}
         secs = {k: f"{v:.3f} s" for k, v in startup.items() if k.startswith("import")}
-        lines.append(f"- Start-up (subprocesses, medians): `import nnkern` {secs.get('import nnkern', '-')} (numpy alone "
-                     f"{secs.get('import numpy', '-')}); `import keras` ({startup['backend']} backend) "
+        lines.append(f"- Start-up (subprocesses; median, min): `import nnkern` {secs.get('import nnkern', '-')}, "
+                     f"{secs.get('import nnkern min', '-')} (numpy alone {secs.get('import numpy', '-')}, "
+                     f"{secs.get('import numpy min', '-')}); `import keras` ({startup['backend']} backend) "
                      f"{secs.get('import keras', '-')}.")
-        lines.append(f"- Peak RSS of import + build + 20 predicts of W10: nnkern {mib.get('rss nnkern W10', '-')}, Keras "
+        lines.append(f"- Peak RSS of import + build + 20 predicts of W10: nnkern {mib.get('rss nnkern W10', '-')}, "
+                     "Keras "
                      f"({startup['backend']}) {mib.get('rss keras W10', '-')}; python + numpy alone "
                      f"{mib.get('rss python+numpy', '-')}.")
         if startup["errors"]:
@@ -781,8 +821,10 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
     lines.append("")
     tg = targets(results, startup)
     if tg:
-        lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
-        lines += [f"| {t} | {f} | {'yes' if ok else '**no**'} |" for t, f, ok in tg]
+        lines += ["## Targets", "", "Judged on the wall-clock medians; at 1 thread also on CPU time.", "",
+                  "| target | measured (wall clock) | met | CPU time | met (CPU time) |", "|---|---|---|---|---|"]
+        yes = {True: "yes", False: "**no**", None: ""}
+        lines += [f"| {t} | {f} | {yes[ok]} | {fc} | {yes[okc]} |" for t, f, ok, fc, okc in tg]
         lines.append("")
     if chart:
         lines += ["![speed-up of nnkern over each peer](speedup.png)", ""]
@@ -841,13 +883,18 @@ def main(argv=None):
         startup = measure_startup(args.quick, "keras" in args.peers)
     for r in results:
         head, rows = table(r)
-        print(f"\n{r['threads']} thread(s), median per call:")
+        print(f"\n{r['threads']} thread(s), median wall-clock time per call (load {r['load'][0]:.1f} / "
+              f"{r['load'][1]:.1f}):")
         print(text_table(head, rows))
+        if r["threads"] == 1:
+            print("\n1 thread, median process CPU time per call:")
+            print(text_table(*table(r, "cpu_times")))
     tg = targets(results, startup)
     if tg:
-        print("\ntargets:")
-        for t, f, ok in tg:
-            print(f"  [{'met' if ok else 'MISSED'}] {t}: {f}")
+        print("\ntargets (wall clock; CPU time in brackets at 1 thread):")
+        for t, f, ok, fc, okc in tg:
+            cpu = f"  [CPU time: {fc}, {'met' if okc else 'MISSED'}]" if okc is not None else ""
+            print(f"  [{'met' if ok else 'MISSED'}] {t}: {f}{cpu}")
     chart = write_chart(results, out_dir / "speedup.png")
     path = write_results(results, startup, out_dir, args, time.time() - start, chart)
     print(f"\nwrote {path}" + (f" and {out_dir / 'speedup.png'}" if chart else "") +

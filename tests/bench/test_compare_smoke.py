@@ -15,7 +15,8 @@ def test_quick_w1_numpy(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     report = (tmp_path / "RESULTS.md").read_text()
-    timing_table = report.split("## 1 thread")[1].split("\n\n")[1]
+    section = report.split("## 1 thread")[1].split("\n#")[0]  # up to the next heading
+    timing_table = next(block for block in section.split("\n\n") if block.startswith("| case"))
     rows = {line.split(" | ")[0].strip("| "): line for line in timing_table.splitlines() if line.startswith("| W1/")}
     assert set(rows) == {"W1/b1", "W1/b256"}
     for row in rows.values():
