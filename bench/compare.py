@@ -607,6 +607,23 @@ def table(result, key="times"):
     return head, rows
 
 
+def summary_table(result):
+    """One row per case: nnkern against its fastest peer (wall clock and, when measured, CPU time) and Keras."""
+    head = ["case", "workload", "nnkern predict", "fastest peer", "nnkern / fastest", "same, CPU time",
+            "Keras predict", "Keras / nnkern"]
+    rows = []
+    for c in result["cases"]:
+        peer, tp = fastest_peer(c)
+        cpeer, ctp = fastest_peer(c, "cpu_times")
+        tn, ctn = c["times"].get("nnkern"), c.get("cpu_times", {}).get("nnkern")
+        tk = c["times"].get("keras predict")
+        rows.append([c["case"], c["title"], _fmt(tn), f"{peer} {_fmt(tp)}" if peer else "-",
+                     f"{tn / tp:.2f}" if tn and tp else "-",
+                     f"{ctn / ctp:.2f} ({cpeer})" if ctn and ctp and result["threads"] == 1 else "-",
+                     _fmt(tk), f"{tk / tn:.0f}x" if tk and tn else "-"])
+    return head, rows
+
+
 def markdown_table(head, rows):
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -777,6 +794,9 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
         "  GFLOP/s counts 2 x multiply-adds of the layer's main product.",
         "",
     ]
+    for r in results:
+        if r["threads"] == 1:
+            lines += ["## Summary, 1 thread", "", markdown_table(*summary_table(r)), ""]
     for r in results:
         head, rows = table(r)
         lines += [f"## {r['threads']} thread{'s' * (r['threads'] > 1)} (median wall-clock time per call)", "",
