@@ -723,7 +723,7 @@ def write_chart(results, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, axes = plt.subplots(len(results), 1, figsize=(13, 4.2 * len(results)), squeeze=False)
+    fig, axes = plt.subplots(len(results), 1, figsize=(14, 4.2 * len(results)), squeeze=False)
     for ax, r in zip(axes[:, 0], results):
         cases = [c for c in r["cases"] if "nnkern" in c["times"]]
         peers = [p for p in PEERS if any(p in c["times"] for c in cases)]
@@ -742,7 +742,7 @@ def write_chart(results, path):
         ax.set_ylabel("speed-up of nnkern (peer time / nnkern time)")
         ax.set_title(f"nnkern predict vs peers, {r['threads']} thread{'s' * (r['threads'] > 1)} "
                      "(medians; > 1: nnkern faster)")
-        ax.legend(fontsize=8, ncol=len(peers))
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
