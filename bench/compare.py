@@ -332,16 +332,21 @@ def onnx_session(env, spec, weights, x):
 
 def candidates(env, spec, weights, x):
     """{name: (fn, output -> Keras-layout array)} and {name: why it is missing}."""
+    from nnkern.engine.variable import aligned_copy
     out, missing = {}, {}
     as_array = np.asarray
+    # Where a buffer starts changes kernel speed (up to ~15 %): the bare kernel runs on the model's own
+    # (64-byte aligned) weight buffers, numpy on aligned copies, so only the call path differs.
+    aligned = [aligned_copy(w, w.dtype) for w in weights]
     try:
         model = nnkern_model(env, spec, weights)
         out["nnkern"] = (lambda: model.predict(x, batch_size=len(x), verbose=0)), as_array
+        aligned = [v.value for v in model.weights]
     except AttributeError as e:  # a layer class not on this branch yet
         missing["nnkern"] = f"layer missing: {e}"
-    out["nnkern kernel"] = nnkern_kernel(env, spec, weights, x), as_array
+    out["nnkern kernel"] = nnkern_kernel(env, spec, aligned, x), as_array
     if "numpy" in env.peers:
-        fn = numpy_candidate(spec, weights, x)
+        fn = numpy_candidate(spec, aligned, x)
         if fn is not None:
             out["numpy"] = fn, as_array
     if env.torch is not None:
@@ -467,7 +472,7 @@ def predict_overhead(env, quick):
     x = workloads.make_input(spec, rng)
     weights = workloads.make_weights(spec, rng)
     model = nnkern_model(env, spec, weights)
-    w, b = weights
+    w, b = (v.value for v in model.weights)  # the buffers predict uses
     core = env.nnkern._core
     fns = {"kernel": lambda: core.dense(x, w, b, "relu"),
            "predict": lambda: model.predict(x, batch_size=len(x), verbose=0)}
@@ -683,10 +688,8 @@ def targets(results, startup):
         t, tc = one["W10"]["times"]["nnkern"], one["W10"]["cpu_times"]["nnkern"]
         out.append(("W10 predict < 100 µs", _fmt(t), t < 100e-6, _fmt(tc), tc < 100e-6))
         tk = one["W10"]["times"].get("keras predict")
-        if tk:
-            tkc = one["W10"]["cpu_times"]["keras predict"]
-            out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800,
-                        f"{tkc / tc:.0f}x", tkc / tc >= 800))
+        if tk:  # wall clock only: Keras predict spends much of its time waiting, off the CPU
+            out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800, "", None))
     if startup:
         if "import nnkern" in startup:
             t = startup["import nnkern"]
