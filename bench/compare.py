@@ -6,7 +6,7 @@
 Each thread count runs in its own child process (TensorFlow and XLA fix their thread pools at start-up), in
 which every candidate of a workload is built from the same Keras-layout weights, checked against nnkern's
 output (allclose), then timed interleaved with the others: rounds of blocks of calls, each candidate once
-per round in rotating order; the figure is the median over rounds of the time per call. nnkern is timed
+per round in a new random order; the figure is the median over rounds of the time per call. nnkern is timed
 through its public API, `model.predict(x, batch_size=len(x), verbose=0)`, and also as the bare kernel call.
 Peers (each skipped when not installed): numpy (matmul, reshape-max pooling), PyTorch (eager under no_grad,
 and traced + frozen + optimize_for_inference as "torch.jit"), ONNX Runtime (graphs built with onnx.helper),
@@ -379,7 +379,8 @@ def _agree(got, want):
 
 def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
     """{name: {"wall", "cpu": median seconds per call, "rounds", "calls" per block}}: each round times one block
-    of calls of every candidate, in rotating order; blocks last about `block` seconds (one call if longer).
+    of calls of every candidate, in a new random order (so no candidate always follows the same one and inherits
+    its cache state); blocks last about `block` seconds (one call if longer).
     "cpu" is the process's CPU time per call: at one thread it is not inflated by time spent off the CPU
     when other jobs load the machine (at several threads it also counts idle workers' spinning)."""
     names = list(fns)
@@ -396,10 +397,10 @@ def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
     gc_was = gc.isenabled()
     gc.collect()
     gc.disable()
+    order = np.random.default_rng(0)
     try:
-        for r in range(rounds):
-            for j in range(len(names)):
-                name = names[(r + j) % len(names)]
+        for _ in range(rounds):
+            for name in order.permutation(names):
                 w, c = _timed(fns[name], calls[name])
                 wall[name].append(w / calls[name])
                 cpu[name].append(c / calls[name])
