@@ -772,7 +772,7 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
     lines = [
         "# nnkern vs peers on the CPU (issue 5)",
         "",
-        f"Written by `python bench/compare.py {' '.join(sys.argv[1:])}` on "
+        f"Written by `{' '.join(['python bench/compare.py'] + sys.argv[1:])}` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
         f" ({elapsed / 60:.1f} min).",
         "",
@@ -833,7 +833,7 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
             o = r["overhead"]
             lines.append(f"- Python overhead, W1 batch 1, {r['threads']} thread(s): predict {_fmt(o['predict'])}, bare "
                          f"kernel {_fmt(o['kernel'])}: +{(o['predict'] - o['kernel']) * 1e6:.2f} µs wall clock; "
-                         f"in thread CPU time {_fmt(o['predict cpu'])} vs {_fmt(o['kernel cpu'])}: "
+                         f"in process CPU time {_fmt(o['predict cpu'])} vs {_fmt(o['kernel cpu'])}: "
                          f"+{(o['predict cpu'] - o['kernel cpu']) * 1e6:.2f} µs (interleaved rounds).")
     if startup:
         mib = {k: f"{v / 2**20:.0f} MiB" for k, v in startup.items() if k.startswith("rss")}
