@@ -18,7 +18,7 @@ __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform",
            "LecunNormal", "LecunUniform", "Orthogonal", "get", "serialize", "deserialize", "set_seed"]
 
-_seed_source = np.random.default_rng()
+_seed_source = None  # made on first use: numpy.random costs import time that most runs never need
 
 
 def set_seed(seed):
@@ -28,6 +28,9 @@ def set_seed(seed):
 
 
 def _make_seed():
+    global _seed_source
+    if _seed_source is None:
+        _seed_source = np.random.default_rng()
     return int(_seed_source.integers(0, 2**31 - 1))
 
 

@@ -98,6 +98,23 @@ class Plan:
         self.output_slots = [slot(kt) for kt in outputs]
         self.output_mask_slots = [mask_slot_of.get(id(kt)) for kt in outputs]
         self.n_slots = n_slots[0]
+        self.chain = self._as_chain()
+
+    def _as_chain(self):
+        """The layer functions in order when the plan is a plain chain from one input to one output (each
+        step one array in, the previous step's array; no masks, no training flag), else None. predict()
+        runs such a plan as `for fn in chain: x = fn(x)`, without slots."""
+        if self.training is not None or len(self.input_slots) != 1 or len(self.output_slots) != 1 \
+                or self.input_mask_slots[0] is not None:
+            return None
+        fns, current = [], self.input_slots[0]
+        for step in self.steps:
+            link = getattr(step, "link", None)
+            if link is None or link[1] != current:
+                return None
+            fns.append(link[0])
+            current = link[2]
+        return tuple(fns) if current == self.output_slots[0] else None
 
     # ------------------------------------------------------------------ compile one node
     def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):
@@ -173,6 +190,7 @@ class Plan:
             elif single_out:
                 def step(v, fn=fn, i=i, o=o):
                     v[o] = fn(v[i])
+                step.link = (fn, i, o)  # one array in, one out: a link of a chain (see _as_chain)
             else:
                 def step(v, fn=fn, i=i, outs=out_slots):
                     for s, r in zip(outs, tree.flatten(fn(v[i]))):

@@ -314,13 +314,19 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype.kind not in "iu":
             inputs = inputs.astype(np.int32)
-        if inputs.size:
-            lo, hi = inputs.min(), inputs.max()
-            if lo < 0 or hi >= self.input_dim:
-                bad = lo if lo < 0 else hi
-                raise ValueError(f"Embedding layer '{self.name}': index {bad} is out of range; indices must be in "
-                                 f"[0, {self.input_dim}) (input_dim={self.input_dim}), input shape {inputs.shape}")
-        return np.take(self._table, inputs, axis=0)
+        if inputs.dtype == np.int32:
+            # One pass instead of min() + max() + take(): seen as uint32 a negative index is >= 2**31, so
+            # take()'s own bounds check catches both ends.
+            try:
+                return np.take(self._table, inputs.view(np.uint32), axis=0)
+            except IndexError:
+                pass
+        elif inputs.size == 0 or (inputs.min() >= 0 and inputs.max() < self.input_dim):
+            return np.take(self._table, inputs, axis=0)
+        lo, hi = inputs.min(), inputs.max()
+        bad = lo if lo < 0 else hi
+        raise ValueError(f"Embedding layer '{self.name}': index {bad} is out of range; indices must be in "
+                         f"[0, {self.input_dim}) (input_dim={self.input_dim}), input shape {inputs.shape}")
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

@@ -212,6 +212,13 @@ class Functional(Model):
         return unpack_singleton(tree.pack_sequence_as(self._outputs_struct, out_masks))
 
     # predict() hooks
+    def _array_predictor(self):
+        fn = self.__dict__.get("_array_predict_fn", False)
+        if fn is False:
+            fn = _array_predict_fn(self)
+            object.__setattr__(self, "_array_predict_fn", fn)
+        return fn
+
     def _prepare_inputs(self, x):
         return self._standardize_inputs(x)
 
@@ -267,6 +274,33 @@ class Functional(Model):
     def from_config(cls, config, custom_objects=None):
         from nnkern.models.serialization import copy_config, functional_from_config
         return functional_from_config(cls, copy_config(config), custom_objects)
+
+
+def _array_predict_fn(model):
+    """predict()'s shortcut for a one-input, one-output chain model: fn(x, batch_size) -> the output for one
+    numpy array that fits in one batch and already has the Input's rank and per-sample shape (cast to the
+    Input's dtype as _standardize_inputs does), or None to take the general path. None if the model is
+    no such chain."""
+    if len(model._inputs) != 1 or not isinstance(model._outputs_struct, KerasTensor) and not (
+            isinstance(model._outputs_struct, (list, tuple)) and len(model._outputs_struct) == 1):
+        return None
+    chain = model._get_plan(None).chain
+    if chain is None:
+        return None
+    ref_shape = tuple(model._inputs[0].shape)
+    ndim, sample_shape, dtype = len(ref_shape), ref_shape[1:], model._input_np_dtypes[0]
+    if None in sample_shape:
+        return None  # variable-length inputs take the general path, which checks each known axis
+
+    def predict_array(x, batch_size):
+        if x.ndim != ndim or x.shape[1:] != sample_shape or len(x) > batch_size:
+            return None
+        if x.dtype != dtype:
+            x = np.asarray(x, dtype=dtype)
+        for fn in chain:
+            x = fn(x)
+        return x if type(x) is np.ndarray else np.asarray(x)
+    return predict_array
 
 
 def is_input_keras_tensor(x):

@@ -65,6 +65,10 @@ class Model(Layer):
         structure = flat_inputs[0] if len(flat_inputs) == 1 else flat_inputs
         return tree.flatten(self(structure))
 
+    def _array_predictor(self):
+        """predict()'s shortcut for one array (see Functional), or None: subclassed models have none."""
+        return None
+
     def _prepare_inputs(self, x):
         """Flat list of numpy arrays (subclassed models take the data as given)."""
         if isinstance(x, (list, tuple)) and all(isinstance(a, np.ndarray) for a in x):
@@ -79,6 +83,14 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for all samples of x (an array, or a list/dict of arrays for several inputs), computed in
         batches of `batch_size` (default 32). One output: an array; several: a list (or dict)."""
+        if type(x) is np.ndarray and steps is None and (
+                batch_size is None or type(batch_size) is int and batch_size > 0):
+            # The common case - one array, one batch, a chain of layers - without per-call structure work.
+            predict_array = self._array_predictor()
+            if predict_array is not None:
+                y = predict_array(x, 32 if batch_size is None else batch_size)
+                if y is not None:
+                    return y
         batch_size = 32 if batch_size is None else int(batch_size)
         if batch_size < 1:
             raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size}")

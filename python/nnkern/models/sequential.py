@@ -194,6 +194,9 @@ class Sequential(Model):
     def _predict_batch(self, flat_inputs):
         return self._functional._predict_batch(flat_inputs)
 
+    def _array_predictor(self):
+        return None if self._functional is None else self._functional._array_predictor()
+
     def _pack_outputs(self, flat):
         return self._functional._pack(flat)
 
