@@ -22,6 +22,6 @@ def test_quick_w1_numpy(tmp_path):
     for row in rows.values():
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[2].endswith("s") and cells[4].endswith("s")  # nnkern and numpy timed (not MISMATCH / n/a)
-        assert cells[5] == "numpy" and float(cells[6]) > 0
+        assert cells[5] == "numpy" and float(cells[6]) >= 0  # a ratio (0.00 when a noisy numpy call ran long)
     assert "Python overhead, W1 batch 1" in report
     assert "predict within 2 µs of the bare kernel" in res.stdout
