@@ -1,0 +1,90 @@
+// Direct convolution inner kernel shared by conv2d (few input channels) and conv2d_transpose (its
+// gather form): for a block of output pixels that read the same taps, every output channel is a
+// sum over taps and input channels of x * w, kept in registers and vectorised over output channels.
+// Used where a GEMM's depth (the input channels) is too small for it to run fast, and where
+// im2col / col2im would move more memory than the arithmetic costs.
+#pragma once
+#include <Eigen/Core>
+#include <vector>
+
+#include "nnkern/common.hpp"
+
+namespace nnkern::direct {
+
+namespace ei = Eigen::internal;
+using Packet = ei::packet_traits<float>::type;
+constexpr index_t kLanes = ei::packet_traits<float>::size;
+
+// The taps read by a block of output pixels: tap t reads the input channels at x + x_off[t] (for
+// pixel 0 of the block; pixel p reads p * x_pixel_stride further) and multiplies them with the
+// weight rows at w + w_off[t], a (in_channels, w_row_stride) row-major block.
+struct Taps {
+  std::vector<index_t> x_off, w_off;
+  void clear() { x_off.clear(); w_off.clear(); }
+  void add(index_t x, index_t w) { x_off.push_back(x); w_off.push_back(w); }
+  index_t size() const { return static_cast<index_t>(x_off.size()); }
+};
+
+// y[p * y_pixel_stride + v * kLanes + lane] for P pixels and V packets of output channels
+// = bias (or 0) + the taps' sum. x, w, bias and y point at the block's first pixel / channel.
+template <int P, int V>
+inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
+                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride) {
+  Packet acc[P][V];
+  for (int v = 0; v < V; ++v) {
+    const Packet b = bias ? ei::ploadu<Packet>(bias + v * kLanes) : ei::pset1<Packet>(0.0f);
+    for (int p = 0; p < P; ++p) acc[p][v] = b;
+  }
+  const index_t n = taps.size();
+  for (index_t t = 0; t < n; ++t) {
+    const float* xt = x + taps.x_off[t];
+    const float* wt = w + taps.w_off[t];
+    for (index_t c = 0; c < in_channels; ++c, wt += w_row_stride) {
+      Packet wv[V];
+      for (int v = 0; v < V; ++v) wv[v] = ei::ploadu<Packet>(wt + v * kLanes);
+      for (int p = 0; p < P; ++p) {
+        const Packet xv = ei::pset1<Packet>(xt[p * x_pixel_stride + c]);
+        for (int v = 0; v < V; ++v) acc[p][v] = ei::pmadd(xv, wv[v], acc[p][v]);
+      }
+    }
+  }
+  for (int p = 0; p < P; ++p)
+    for (int v = 0; v < V; ++v) ei::pstoreu(y + p * y_pixel_stride + v * kLanes, acc[p][v]);
+}
+
+// Pixels per block and packets of output channels per pass: 6 x 2 accumulators, 2 weight packets
+// and a broadcast fill the 16 AVX2 registers without spilling.
+constexpr int kPixels = 6;
+static_assert(kPixels == 6, "pixels_all_channels's tail switch covers 1 .. kPixels - 1");
+constexpr int kPackets = 2;
+
+// All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps.
+inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps,
+                                index_t in_channels, const float* w, index_t out_channels, const float* bias, float* y,
+                                index_t y_pixel_stride) {
+  index_t p = 0;
+  auto channels = [&](auto pixel_count) {
+    constexpr int PC = decltype(pixel_count)::value;
+    const float* xp = x + p * x_pixel_stride;
+    float* yp = y + p * y_pixel_stride;
+    index_t c = 0;
+    for (; c + kPackets * kLanes <= out_channels; c += kPackets * kLanes)
+      tile<PC, kPackets>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
+                         y_pixel_stride);
+    for (; c < out_channels; c += kLanes)
+      tile<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
+                  y_pixel_stride);
+  };
+  for (; p + kPixels <= pixels; p += kPixels) channels(std::integral_constant<int, kPixels>{});
+  // The tail in one block too: a lone pixel keeps too few accumulators to hide the FMA latency.
+  switch (pixels - p) {
+    case 5: channels(std::integral_constant<int, 5>{}); break;
+    case 4: channels(std::integral_constant<int, 4>{}); break;
+    case 3: channels(std::integral_constant<int, 3>{}); break;
+    case 2: channels(std::integral_constant<int, 2>{}); break;
+    case 1: channels(std::integral_constant<int, 1>{}); break;
+    default: break;
+  }
+}
+
+}  // namespace nnkern::direct
