@@ -149,11 +149,30 @@ class RecurrentProduct {
           gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
                block_rows(i2), block_depth(k2), cols, 1.0f);
         };
-        if (threads_ > 1) {
-#pragma omp parallel for num_threads(threads_) schedule(static)
-          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
-        } else {
-          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
+        for (index_t r = 0; r < row_blocks; ++r) row_block(r);
+      }
+    }
+  }
+
+  // The same, called by every thread of an enclosing parallel region (batch > 1): one thread packs
+  // h, then the row blocks are shared out. Returns after the whole product is done (the worksharing
+  // loops end with barriers), so the caller may then overwrite h.
+  void accumulate_in_team(const float* h, float* z) {
+    Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
+    Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
+    const RhsMapper rhs(h, units_);
+    const ResMapper res(z, rows_);
+    const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
+    for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
+      for (index_t j2 = 0; j2 < batch_; j2 += nc_) {
+        const index_t cols = std::min(j2 + nc_, batch_) - j2;
+#pragma omp single
+        pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
+#pragma omp for schedule(static)
+        for (index_t r = 0; r < row_blocks; ++r) {
+          const index_t i2 = r * mc_;
+          gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
+               block_rows(i2), block_depth(k2), cols, 1.0f);
         }
       }
     }
@@ -234,24 +253,34 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
           Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
     }
 
-    RecurrentProduct recurrent(recurrent_kernel, u, N, threads_for_work(2.0 * N * u * G));
-    const int gate_threads = threads_for_work(kGateFlopsPerUnit * N * u);
-    auto gates = [&](index_t n, index_t t, float* zt) {
-      if (mask && !mask[n * T + t]) return;  // masked step: h and c carry over
-      lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
-    };
-    for (index_t k = 0; k < T; ++k) {
-      const index_t t = options.go_backwards ? T - 1 - k : k;
-      float* zt = z.get() + t * N * G;
-      recurrent.accumulate(h_out, zt);
-      if (gate_threads > 1) {
-#pragma omp parallel for num_threads(gate_threads)
-        for (index_t n = 0; n < N; ++n) gates(n, t, zt);
-      } else {
-        for (index_t n = 0; n < N; ++n) gates(n, t, zt);
-      }
+    // One step's work (recurrent product + gates) decides the threads: with several, all steps run
+    // in one parallel region, so a step costs two barriers rather than starting threads twice.
+    const int threads = N > 1 ? threads_for_work(2.0 * N * u * G + kGateFlopsPerUnit * N * u) : 1;
+    RecurrentProduct recurrent(recurrent_kernel, u, N, threads);
+    // Sample n's gates at step k (time t), and its output.
+    auto gates = [&](index_t n, index_t k, index_t t, float* zt) {
+      if (!mask || mask[n * T + t])  // masked step: h and c carry over
+        lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
       if (output && options.return_sequences)
-        for (index_t n = 0; n < N; ++n) std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
+        std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
+    };
+    auto time_of = [&](index_t k) { return options.go_backwards ? T - 1 - k : k; };
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+      for (index_t k = 0; k < T; ++k) {
+        const index_t t = time_of(k);
+        float* zt = z.get() + t * N * G;
+        recurrent.accumulate_in_team(h_out, zt);
+#pragma omp for schedule(static)
+        for (index_t n = 0; n < N; ++n) gates(n, k, t, zt);
+      }
+    } else {
+      for (index_t k = 0; k < T; ++k) {
+        const index_t t = time_of(k);
+        float* zt = z.get() + t * N * G;
+        recurrent.accumulate(h_out, zt);
+        for (index_t n = 0; n < N; ++n) gates(n, k, t, zt);
+      }
     }
   }
   if (output && !options.return_sequences) std::copy(h_out, h_out + N * u, output);

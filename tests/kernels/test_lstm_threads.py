@@ -1,0 +1,36 @@
+"""nnkern._core.lstm on two threads, where every step (recurrent product and gates) runs in one
+parallel region: masks, go_backwards and return_sequences there, against the numpy reference and
+against the one-thread result."""
+import numpy as np
+import pytest
+
+from nnkern import _core
+from numpy_ref.lstm import lstm as lstm_ref
+
+
+@pytest.mark.parametrize("go_backwards,return_sequences", [(False, True), (True, True), (True, False)])
+def test_two_threads_with_mask_match_reference_and_one_thread(go_backwards, return_sequences):
+    # batch 12 x units 200: a step is ~4 MFLOP, enough for threads_for_work to use two threads.
+    rng = np.random.default_rng(11)
+    batch, timesteps, input_dim, units = 12, 5, 6, 200
+    x = rng.uniform(-1, 1, (batch, timesteps, input_dim)).astype(np.float32)
+    kernel = rng.uniform(-0.3, 0.3, (input_dim, 4 * units)).astype(np.float32)
+    recurrent = rng.uniform(-0.3, 0.3, (units, 4 * units)).astype(np.float32)
+    bias = rng.uniform(-0.3, 0.3, 4 * units).astype(np.float32)
+    mask = rng.uniform(size=(batch, timesteps)) > 0.3
+    h0 = rng.uniform(-1, 1, (batch, units)).astype(np.float32)
+    c0 = rng.uniform(-1, 1, (batch, units)).astype(np.float32)
+    kw = dict(bias=bias, return_sequences=return_sequences, go_backwards=go_backwards, initial_h=h0, initial_c=c0,
+              mask=mask)
+    expected = lstm_ref(x, kernel, recurrent, **kw)
+    before = _core.get_num_threads()
+    try:
+        _core.set_num_threads(2)
+        two = _core.lstm(x, kernel, recurrent, **kw)
+        _core.set_num_threads(1)
+        one = _core.lstm(x, kernel, recurrent, **kw)
+    finally:
+        _core.set_num_threads(before)
+    for got, want, single in zip(two, expected, one):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(got, single, rtol=1e-5, atol=1e-6)
