@@ -183,6 +183,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   const index_t reach = W - 1 + pl - (KW - 1) * dw;  // ow * sw <= reach for the last kernel column
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
+  const bool relu = act == Activation::Relu;  // fused into the tiles' stores
   Eigen::setNbThreads(1);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
@@ -209,14 +210,14 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
             if (iw >= 0 && iw < W) border.add((ih * W + iw) * C, (i * KW + j) * tap_floats);
           }
         }
-        direct::pixels_all_channels(1, image, 0, border, C, kernel, Co, bias, y_row + ow * Co, Co);
+        direct::pixels_all_channels(1, image, 0, border, C, kernel, Co, bias, y_row + ow * Co, Co, relu);
       };
       for (index_t ow = 0; ow < ow_lo; ++ow) border_pixel(ow);
       if (ow_hi > ow_lo)
         direct::pixels_all_channels(ow_hi - ow_lo, image + (ow_lo * sw - pl) * C, sw * C, inner, C, kernel, Co, bias,
-                                    y_row + ow_lo * Co, Co);
+                                    y_row + ow_lo * Co, Co, relu);
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
-      if (act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
+      if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
   }
 }

@@ -111,6 +111,7 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
   const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
   const index_t pt = s.pad_top, pl = s.pad_left;
   const index_t tap_floats = Ci * Co;
+  const bool relu = act == Activation::Relu;  // fused into the tiles' stores
   // (kh, kw, out, in) -> (kh, kw, in, out): output channels contiguous for the vector loads.
   std::vector<float> packed(static_cast<size_t>(KH * KW * tap_floats));
   for (index_t t = 0; t < KH * KW; ++t)
@@ -164,17 +165,17 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
         };
         auto border_pixel = [&](index_t k) {
           add_taps(border, k, true);
-          direct::pixels_all_channels(1, image, 0, border, Ci, w, Co, bias, y_row + (phase + k * sw) * Co, Co);
+          direct::pixels_all_channels(1, image, 0, border, Ci, w, Co, bias, y_row + (phase + k * sw) * Co, Co, relu);
         };
         for (index_t k = 0; k < k_lo; ++k) border_pixel(k);
         if (k_hi > k_lo) {
           add_taps(inner, k_lo, false);
           direct::pixels_all_channels(k_hi - k_lo, image, Ci, inner, Ci, w, Co, bias,
-                                      y_row + (phase + k_lo * sw) * Co, sw * Co);
+                                      y_row + (phase + k_lo * sw) * Co, sw * Co, relu);
         }
         for (index_t k = k_hi; k < count; ++k) border_pixel(k);
       }
-      if (act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
+      if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
   }
 }

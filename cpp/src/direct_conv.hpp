@@ -31,10 +31,11 @@ struct Taps {
 };
 
 // y[p * y_pixel_stride + v * kLanes + lane] for P pixels and V packets of output channels
-// = bias (or 0) + the taps' sum. x, w, bias and y point at the block's first pixel / channel.
+// = bias (or 0) + the taps' sum, through max(0, .) if `relu`. x, w, bias and y point at the block's
+// first pixel / channel.
 template <int P, int V>
 inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride) {
+                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
   Packet acc[P][V];
   for (int v = 0; v < V; ++v) {
     const Packet b = bias ? ei::ploadu<Packet>(bias + v * kLanes) : ei::pset1<Packet>(0.0f);
@@ -53,6 +54,9 @@ inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index
       }
     }
   }
+  if (relu)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < V; ++v) acc[p][v] = ei::pmax(acc[p][v], ei::pset1<Packet>(0.0f));
   for (int p = 0; p < P; ++p)
     for (int v = 0; v < V; ++v) ei::pstoreu(y + p * y_pixel_stride + v * kLanes, acc[p][v]);
 }
@@ -70,7 +74,7 @@ constexpr int kPackets = 2;
 template <int P, int V>
 __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
     const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride) {
+    index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
   __m512 acc[P][V];
   for (int v = 0; v < V; ++v) {
     const __m512 b = bias ? _mm512_loadu_ps(bias + v * 16) : _mm512_setzero_ps();
@@ -89,6 +93,10 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
       }
     }
   }
+  if (relu)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < V; ++v)  // (the maskz form: GCC 12 warns on _mm512_max_ps's undefined operand)
+        acc[p][v] = _mm512_maskz_max_ps(0xFFFF, acc[p][v], _mm512_setzero_ps());
   for (int p = 0; p < P; ++p)
     for (int v = 0; v < V; ++v) _mm512_storeu_ps(y + p * y_pixel_stride + v * 16, acc[p][v]);
 }
@@ -97,7 +105,7 @@ constexpr int kPixels512 = 12;
 
 __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
     index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride) {
+    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
   index_t p = 0;
   auto channels = [&](auto pixel_count) __attribute__((target("avx512f"))) {
     constexpr int PC = decltype(pixel_count)::value;
@@ -106,10 +114,10 @@ __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
     index_t c = 0;
     for (; c + 32 <= out_channels; c += 32)
       tile_avx512<PC, 2>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
-                         yp + c, y_pixel_stride);
+                         yp + c, y_pixel_stride, relu);
     for (; c < out_channels; c += 16)
       tile_avx512<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
-                         yp + c, y_pixel_stride);
+                         yp + c, y_pixel_stride, relu);
   };
   for (; p + kPixels512 <= pixels; p += kPixels512) channels(std::integral_constant<int, kPixels512>{});
   if (pixels - p >= 6) {
@@ -132,16 +140,17 @@ inline bool cpu_has_avx512() {
 }
 #endif
 
-// All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps.
+// All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps;
+// `relu` applies max(0, .) before the store (saves the activation's extra pass over the output).
 inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps,
                                 index_t in_channels, const float* w, index_t out_channels, const float* bias, float* y,
-                                index_t y_pixel_stride) {
+                                index_t y_pixel_stride, bool relu) {
 #ifdef NNKERN_DIRECT_AVX512
   // Only for deep taps: with few input channels a tile is mostly its bias loads and stores, and the
   // AVX2 tiles measured faster (3 -> 32 transpose: 0.55 vs 0.62 ms; 64 -> 64 conv: 18.7 vs 17.7 ms).
   if (in_channels >= 16 && out_channels % 16 == 0 && cpu_has_avx512())
     return pixels_all_channels_avx512(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y,
-                                      y_pixel_stride);
+                                      y_pixel_stride, relu);
 #endif
   index_t p = 0;
   auto channels = [&](auto pixel_count) {
@@ -151,10 +160,10 @@ inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_
     index_t c = 0;
     for (; c + kPackets * kLanes <= out_channels; c += kPackets * kLanes)
       tile<PC, kPackets>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
-                         y_pixel_stride);
+                         y_pixel_stride, relu);
     for (; c < out_channels; c += kLanes)
       tile<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
-                  y_pixel_stride);
+                  y_pixel_stride, relu);
   };
   for (; p + kPixels <= pixels; p += kPixels) channels(std::integral_constant<int, kPixels>{});
   // The tail in one block too: a lone pixel keeps too few accumulators to hide the FMA latency.
