@@ -154,7 +154,8 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
 #pragma omp parallel num_threads(workers)
   {
     float* patch = pointwise ? nullptr : scratch.get() + omp_get_thread_num() * tile * depth;
-#pragma omp for schedule(static)
+// Dynamic: a thread held up (its core busy with another process) leaves its tiles to the others.
+#pragma omp for schedule(dynamic)
     for (index_t t = 0; t < tasks; ++t) run_task(t, patch);
   }
 }
@@ -188,7 +189,8 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     direct::Taps inner, border;
-#pragma omp for schedule(static)
+// Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp for schedule(dynamic, 2)
     for (index_t r = 0; r < s.batch * OH; ++r) {
       const index_t n = r / OH, oh = r % OH;
       const float* image = x + n * H * W * C;

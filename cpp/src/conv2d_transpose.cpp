@@ -123,7 +123,8 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
   {
     direct::Taps inner, border;
     std::vector<index_t> rows_a, rows_ih, cols_b, cols_base;
-#pragma omp for schedule(static)
+// Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp for schedule(dynamic, 2)
     for (index_t r = 0; r < s.batch * OH; ++r) {
       const index_t n = r / OH, oh = r % OH;
       const float* image = x + n * H * W * Ci;

@@ -68,7 +68,8 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   // threads_for_work's threshold is calibrated in.
   const int threads = threads_for_work(16.0 * s.window_ops());
 
-#pragma omp parallel for num_threads(threads) schedule(static)
+  // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
   for (index_t row = 0; row < rows; ++row) {
     const index_t n = row / s.out_h, oh = row % s.out_h;
     const index_t h_start = oh * s.stride_h - s.pad_top;
