@@ -28,12 +28,12 @@ int get_num_threads() {
 }
 
 int threads_for_work(double flops) {
-  // Below ~2 MFLOP a parallel region's start-up (a few microseconds) outweighs the split.
-  constexpr double kMinFlopsPerThread = 1.0e6;
   const int n = get_num_threads();
-  if (flops < 2 * kMinFlopsPerThread) return 1;
+  if (n == 1 || flops < kMinParallelFlops) return 1;
   const double fit = flops / kMinFlopsPerThread;
   return fit < n ? static_cast<int>(fit) : n;
 }
+
+int threads_for_bytes(double bytes) { return threads_for_work(kFlopsPerByte * bytes); }
 
 }  // namespace nnkern

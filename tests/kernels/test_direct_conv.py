@@ -57,7 +57,7 @@ def test_conv2d_transpose_direct_matches_reference(batch, h, w, cin, filters, ke
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=2e-5)
 
 
-@pytest.mark.parametrize("shape,filters", [((1, 64, 64, 3), 32), ((2, 30, 33, 4), 16), ((2, 20, 27, 64), 48)])
+@pytest.mark.parametrize("shape,filters", [((1, 64, 64, 3), 32), ((2, 60, 33, 4), 16), ((2, 20, 27, 64), 48)])
 def test_conv_direct_big_work(shape, filters, threads):
     # Enough work for threads_for_work to split the rows across threads.
     rng = np.random.default_rng(3)
@@ -69,3 +69,15 @@ def test_conv_direct_big_work(shape, filters, threads):
     kt = np.ascontiguousarray(k.transpose(0, 1, 3, 2))
     np.testing.assert_allclose(_core.conv2d_transpose(x, kt, b, 2, "same", activation="relu"),
                                conv2d_transpose_ref(x, kt, b, 2, "same", act="relu"), rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape,filters", [((2, 20, 18, 72), 16), ((2, 40, 40, 8), 12)])
+def test_im2col_tiles_still_used_outside_the_direct_range(shape, filters, threads):
+    # 72 input channels, or output channels not a multiple of 8: the tiled im2col + GEMM path,
+    # with enough work (> 4 MFLOP) for two threads.
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, shape).astype(np.float32)
+    k = rng.uniform(-1, 1, (3, 3, shape[3], filters)).astype(np.float32)
+    b = rng.uniform(-1, 1, filters).astype(np.float32)
+    np.testing.assert_allclose(_core.conv2d(x, k, b, padding="same", activation="relu"),
+                               conv2d_ref(x, k, b, 1, "same", 1, 1, "relu"), rtol=2e-4, atol=5e-5)

@@ -10,9 +10,9 @@ from numpy_ref.lstm import lstm as lstm_ref
 
 @pytest.mark.parametrize("go_backwards,return_sequences", [(False, True), (True, True), (True, False)])
 def test_two_threads_with_mask_match_reference_and_one_thread(go_backwards, return_sequences):
-    # batch 12 x units 200: a step is ~4 MFLOP, enough for threads_for_work to use two threads.
+    # batch 16 x units 200: a step is ~5 MFLOP, enough for threads_for_work to use two threads.
     rng = np.random.default_rng(11)
-    batch, timesteps, input_dim, units = 12, 5, 6, 200
+    batch, timesteps, input_dim, units = 16, 5, 6, 200
     x = rng.uniform(-1, 1, (batch, timesteps, input_dim)).astype(np.float32)
     kernel = rng.uniform(-0.3, 0.3, (input_dim, 4 * units)).astype(np.float32)
     recurrent = rng.uniform(-0.3, 0.3, (units, 4 * units)).astype(np.float32)
