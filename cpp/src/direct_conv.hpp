@@ -101,26 +101,24 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
     for (int v = 0; v < V; ++v) _mm512_storeu_ps(y + p * y_pixel_stride + v * 16, acc[p][v]);
 }
 
-constexpr int kPixels512 = 12;
-
-__attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
-    index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
+// Pixels of `pixels` in blocks of `Block`, each block through output channels [c0, c1) in steps
+// of V * 16; the tail pixels in one smaller block.
+template <int V, int Block>
+__attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, const float* x, index_t x_pixel_stride,
+                                                             const Taps& taps, index_t in_channels, const float* w,
+                                                             index_t out_channels, const float* bias, float* y,
+                                                             index_t y_pixel_stride, bool relu, index_t c0, index_t c1) {
   index_t p = 0;
   auto channels = [&](auto pixel_count) __attribute__((target("avx512f"))) {
     constexpr int PC = decltype(pixel_count)::value;
     const float* xp = x + p * x_pixel_stride;
     float* yp = y + p * y_pixel_stride;
-    index_t c = 0;
-    for (; c + 32 <= out_channels; c += 32)
-      tile_avx512<PC, 2>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
-                         yp + c, y_pixel_stride, relu);
-    for (; c < out_channels; c += 16)
-      tile_avx512<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
+    for (index_t c = c0; c < c1; c += V * 16)
+      tile_avx512<PC, V>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
                          yp + c, y_pixel_stride, relu);
   };
-  for (; p + kPixels512 <= pixels; p += kPixels512) channels(std::integral_constant<int, kPixels512>{});
-  if (pixels - p >= 6) {
+  for (; p + Block <= pixels; p += Block) channels(std::integral_constant<int, Block>{});
+  if (Block > 6 && pixels - p >= 6) {
     channels(std::integral_constant<int, 6>{});
     p += 6;
   }
@@ -132,6 +130,23 @@ __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
     case 1: channels(std::integral_constant<int, 1>{}); break;
     default: break;
   }
+}
+
+// Register blocking by output channels: 64 at a time as 6 pixels x 4 packets (each broadcast feeds
+// four FMAs, x is read once for all 64), else 12 pixels x 2 packets, then 16-channel tails.
+__attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
+    index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
+    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
+  const index_t c64 = out_channels / 64 * 64, c32 = c64 + (out_channels - c64) / 32 * 32;
+  if (c64 > 0)
+    blocks_avx512<4, 6>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride, relu,
+                        0, c64);
+  if (c32 > c64)
+    blocks_avx512<2, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride,
+                         relu, c64, c32);
+  if (out_channels > c32)
+    blocks_avx512<1, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride,
+                         relu, c32, out_channels);
 }
 
 inline bool cpu_has_avx512() {
