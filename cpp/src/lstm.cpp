@@ -1,5 +1,7 @@
 #include "nnkern/lstm.hpp"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <memory>
@@ -83,28 +85,26 @@ void fill_with_bias(float* z, index_t rows, index_t gates, const float* bias) {
     zm.setZero();
 }
 
-// z (N, 4u) += h (N, u) . U (u, 4u), all row-major, for every step of a sequence. U is the same at
-// every step, so it is packed once per call into the panel layout of Eigen's GEMM kernel (gebp),
-// which Eigen's own product would redo at each step. In column-major terms this is
-// z^T += U^T h^T with U^T as the left-hand side, which is how Eigen runs a row-major product.
-// Batch 1 is a matrix-vector product, where Eigen packs nothing: it uses Eigen's product.
+// z (N, rows) += h (N, u) . U (u, rows), all row-major (leading dimensions z_ld and u_ld, so that a
+// slice of U's columns works the same), for every step of a sequence. U is the same at every step,
+// so it is packed once per call into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's
+// own product would redo at each step. In column-major terms this is z^T += U^T h^T with U^T as
+// the left-hand side, which is how Eigen runs a row-major product. Batch 1 is a matrix-vector
+// product, where Eigen packs nothing: it uses Eigen's product.
 class RecurrentProduct {
   using Traits = Eigen::internal::gebp_traits<float, float>;
   using LhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using RhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using ResMapper = Eigen::internal::blas_data_mapper<float, Eigen::Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
+  using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+  using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 
  public:
-  RecurrentProduct(const float* recurrent_kernel, index_t units, index_t batch, int threads)
-      : U_(recurrent_kernel), units_(units), rows_(4 * units), batch_(batch), threads_(threads) {
-    if (batch_ <= 1) return;
+  RecurrentProduct(const float* recurrent_kernel, index_t u_ld, index_t units, index_t rows, index_t batch)
+      : U_(recurrent_kernel), u_ld_(u_ld), units_(units), rows_(rows), batch_(batch) {
+    if (batch_ <= 1 || rows_ == 0) return;
     Eigen::Index kc = units_, mc = rows_, nc = batch_;
     Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Eigen::Index(1));
-    if (threads_ > 1) {  // at least one row block per thread, of about equal size
-      const index_t blocks = std::max<index_t>((rows_ + mc - 1) / mc, threads_);
-      const index_t per_block = (rows_ + blocks - 1) / blocks;
-      mc = (per_block + Traits::mr - 1) / Traits::mr * Traits::mr;
-    }
     kc_ = kc;
     mc_ = mc;
     nc_ = nc;
@@ -120,55 +120,31 @@ class RecurrentProduct {
     Eigen::internal::gemm_pack_lhs<float, Eigen::Index, LhsMapper, Traits::mr, Traits::LhsProgress,
                                    Traits::LhsPacket4Packing, Eigen::ColMajor>
         pack_lhs;
-    const LhsMapper lhs(U_, rows_);
+    const LhsMapper lhs(U_, u_ld_);
     size_t b = 0;
     for (index_t k2 = 0; k2 < units_; k2 += kc_)
       for (index_t i2 = 0; i2 < rows_; i2 += mc_)
         pack_lhs(packed_u_.data() + offsets_[b++], lhs.getSubMapper(i2, k2), block_depth(k2), block_rows(i2));
   }
 
-  // z += h . U for the batch given at construction.
-  void accumulate(const float* h, float* z) {
+  // z += h . U for the batch given at construction; h has u columns, z has leading dimension z_ld.
+  void accumulate(const float* h, float* z, index_t z_ld) {
+    if (rows_ == 0) return;
     if (batch_ <= 1) {
-      Eigen::setNbThreads(threads_);
-      Eigen::Map<RowMatrix>(z, batch_, rows_).noalias() +=
-          Eigen::Map<const RowMatrix>(h, batch_, units_) * Eigen::Map<const RowMatrix>(U_, units_, rows_);
+      StridedMap(z, batch_, rows_, Eigen::OuterStride<>(z_ld)).noalias() +=
+          Eigen::Map<const RowMatrix>(h, batch_, units_) *
+          ConstStridedMap(U_, units_, rows_, Eigen::OuterStride<>(u_ld_));
       return;
     }
     Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
     Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
     const RhsMapper rhs(h, units_);
-    const ResMapper res(z, rows_);
+    const ResMapper res(z, z_ld);
     const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
     for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
       for (index_t j2 = 0; j2 < batch_; j2 += nc_) {  // one column block unless the batch is huge
         const index_t cols = std::min(j2 + nc_, batch_) - j2;
         pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
-        auto row_block = [&](index_t r) {
-          const index_t i2 = r * mc_;
-          gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
-               block_rows(i2), block_depth(k2), cols, 1.0f);
-        };
-        for (index_t r = 0; r < row_blocks; ++r) row_block(r);
-      }
-    }
-  }
-
-  // The same, called by every thread of an enclosing parallel region (batch > 1): one thread packs
-  // h, then the row blocks are shared out. Returns after the whole product is done (the worksharing
-  // loops end with barriers), so the caller may then overwrite h.
-  void accumulate_in_team(const float* h, float* z) {
-    Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
-    Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
-    const RhsMapper rhs(h, units_);
-    const ResMapper res(z, rows_);
-    const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
-    for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
-      for (index_t j2 = 0; j2 < batch_; j2 += nc_) {
-        const index_t cols = std::min(j2 + nc_, batch_) - j2;
-#pragma omp single
-        pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
-#pragma omp for schedule(static)
         for (index_t r = 0; r < row_blocks; ++r) {
           const index_t i2 = r * mc_;
           gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
@@ -183,11 +159,34 @@ class RecurrentProduct {
   index_t block_depth(index_t k2) const { return std::min(k2 + kc_, units_) - k2; }
 
   const float* U_;
-  index_t units_, rows_, batch_;
-  int threads_;
+  index_t u_ld_, units_, rows_, batch_;
   index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of U^T, batch
   std::vector<index_t> offsets_;
   AlignedFloats packed_u_, rhs_panel_;
+};
+
+// Several threads split a step by units: thread s owns units [first(s), first(s + 1)). The gate
+// columns of W, U and b are reordered so that each slice's (i, f, c, o) columns are adjacent, as
+// (i, f, c, o) of a narrower LSTM: a thread then computes its slice's pre-activations and gates
+// without waiting for the others, and a step needs one barrier (h is complete) instead of three.
+struct UnitSlices {
+  index_t units, count;
+  index_t first(index_t s) const {  // slice starts on whole packets of units
+    constexpr index_t kAlign = 8;
+    return std::min(units, (units * s / count + kAlign - 1) / kAlign * kAlign);
+  }
+  // Column j of the reordered (rows, 4u) matrix m, from the Keras order.
+  std::vector<float> reorder(const float* m, index_t rows) const {
+    const index_t G = 4 * units;
+    std::vector<float> out(static_cast<size_t>(rows * G));
+    for (index_t r = 0; r < rows; ++r)
+      for (index_t s = 0; s < count; ++s) {
+        const index_t u0 = first(s), width = first(s + 1) - u0;
+        for (index_t g = 0; g < 4; ++g)
+          std::copy_n(m + r * G + g * units + u0, width, out.data() + r * G + 4 * u0 + g * width);
+      }
+    return out;
+  }
 };
 
 }  // namespace
@@ -234,6 +233,25 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
   if (initial_c) std::copy(initial_c, initial_c + N * u, c_out); else std::fill(c_out, c_out + N * u, 0.0f);
 
   if (T > 0) {
+    // One step's work (recurrent product + gates) decides the threads. The unit split needs
+    // elementwise activations (softmax would act across a whole gate).
+    const bool elementwise = options.activation != Activation::Softmax &&
+                             options.activation != Activation::LogSoftmax &&
+                             options.recurrent_activation != Activation::Softmax &&
+                             options.recurrent_activation != Activation::LogSoftmax;
+    int threads = N > 1 && elementwise ? threads_for_work(2.0 * N * u * G + kGateFlopsPerUnit * N * u) : 1;
+    const UnitSlices slices{u, std::min<index_t>(threads, (u + 7) / 8)};
+    threads = slices.count < 2 ? 1 : static_cast<int>(slices.count);
+    std::vector<float> kernel_reordered, recurrent_reordered, bias_reordered;
+    if (threads > 1) {
+      kernel_reordered = slices.reorder(kernel, F);
+      recurrent_reordered = slices.reorder(recurrent_kernel, u);
+      if (bias) bias_reordered = slices.reorder(bias, 1);
+      kernel = kernel_reordered.data();
+      recurrent_kernel = recurrent_reordered.data();
+      if (bias) bias = bias_reordered.data();
+    }
+
     // x_t . W + b for every step from one GEMM, stored time-major (T, N, 4u) so each step's block
     // is contiguous; the recurrent product accumulates into it in place.
     auto z = scratch(T * N * G);
@@ -252,34 +270,59 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
       Eigen::Map<RowMatrix>(z.get(), T * N, G).noalias() +=
           Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
     }
-
-    // One step's work (recurrent product + gates) decides the threads: with several, all steps run
-    // in one parallel region, so a step costs two barriers rather than starting threads twice.
-    const int threads = N > 1 ? threads_for_work(2.0 * N * u * G + kGateFlopsPerUnit * N * u) : 1;
-    RecurrentProduct recurrent(recurrent_kernel, u, N, threads);
-    // Sample n's gates at step k (time t), and its output.
-    auto gates = [&](index_t n, index_t k, index_t t, float* zt) {
-      if (!mask || mask[n * T + t])  // masked step: h and c carry over
-        lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
-      if (output && options.return_sequences)
-        std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
-    };
     auto time_of = [&](index_t k) { return options.go_backwards ? T - 1 - k : k; };
-    if (threads > 1) {
-#pragma omp parallel num_threads(threads)
+
+    if (threads == 1) {
+      RecurrentProduct recurrent(recurrent_kernel, G, u, G, N);
       for (index_t k = 0; k < T; ++k) {
         const index_t t = time_of(k);
         float* zt = z.get() + t * N * G;
-        recurrent.accumulate_in_team(h_out, zt);
-#pragma omp for schedule(static)
-        for (index_t n = 0; n < N; ++n) gates(n, k, t, zt);
+        recurrent.accumulate(h_out, zt, G);
+        for (index_t n = 0; n < N; ++n) {
+          if (!mask || mask[n * T + t])  // masked step: h and c carry over
+            lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation,
+                       options.recurrent_activation);
+          if (output && options.return_sequences)
+            std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
+        }
       }
     } else {
-      for (index_t k = 0; k < T; ++k) {
-        const index_t t = time_of(k);
-        float* zt = z.get() + t * N * G;
-        recurrent.accumulate(h_out, zt);
-        for (index_t n = 0; n < N; ++n) gates(n, k, t, zt);
+      // h is double-buffered: every slice's product reads all of the previous h while other
+      // threads already write their part of the next one.
+      std::vector<RecurrentProduct> products;
+      for (index_t sl = 0; sl < slices.count; ++sl) {
+        const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
+        products.emplace_back(recurrent_kernel + 4 * u0, G, u, 4 * width, N);
+      }
+      auto h_other = scratch(N * u);
+#pragma omp parallel num_threads(threads)
+      {
+        const index_t team = omp_get_num_threads(), me = omp_get_thread_num();
+        float* h_prev = h_out;
+        float* h_next = h_other.get();
+        for (index_t k = 0; k < T; ++k) {
+          const index_t t = time_of(k);
+          float* zt = z.get() + t * N * G;
+          for (index_t sl = me; sl < slices.count; sl += team) {
+            const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
+            products[sl].accumulate(h_prev, zt + 4 * u0, G);
+            for (index_t n = 0; n < N; ++n) {
+              float* h_slice = h_next + n * u + u0;
+              if (!mask || mask[n * T + t]) {
+                lstm_gates(zt + n * G + 4 * u0, c_out + n * u + u0, h_slice, width, options.activation,
+                           options.recurrent_activation);
+              } else {  // masked step: h and c carry over
+                std::copy_n(h_prev + n * u + u0, width, h_slice);
+              }
+              if (output && options.return_sequences) std::copy_n(h_slice, width, output + (n * T + k) * u + u0);
+            }
+          }
+#pragma omp barrier
+          std::swap(h_prev, h_next);
+        }
+        // After an odd number of steps the final h is in the other buffer.
+#pragma omp single
+        if (h_prev != h_out) std::copy_n(h_prev, N * u, h_out);
       }
     }
   }
