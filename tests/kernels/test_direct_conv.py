@@ -16,10 +16,13 @@ _pairs = st.tuples(st.integers(1, 3), st.integers(1, 3))
 
 @pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
 def threads(request):
-    before = _core.get_num_threads()
+    # Load awareness off: the threaded paths run even while other processes keep the cores busy.
+    before, aware = _core.get_num_threads(), _core.load_aware()
     _core.set_num_threads(request.param)
+    _core.set_load_aware(False)
     yield request.param
     _core.set_num_threads(before)
+    _core.set_load_aware(aware)
 
 
 @settings(max_examples=40, deadline=None)

@@ -8,6 +8,15 @@ from nnkern import _core
 from numpy_ref.lstm import lstm as lstm_ref
 
 
+@pytest.fixture(autouse=True)
+def threaded_even_under_load():
+    # Load awareness off: the unit split runs even while other processes keep the cores busy.
+    aware = _core.load_aware()
+    _core.set_load_aware(False)
+    yield
+    _core.set_load_aware(aware)
+
+
 @pytest.mark.parametrize("go_backwards,return_sequences", [(False, True), (True, True), (True, False)])
 def test_two_threads_with_mask_match_reference_and_one_thread(go_backwards, return_sequences):
     # batch 16 x units 200: a step is ~5 MFLOP, enough for threads_for_work to use two threads

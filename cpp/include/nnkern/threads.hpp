@@ -12,6 +12,11 @@ int threads_for_work(double flops);
 // The same for work bounded by memory traffic (pooling, copies): `bytes` read + written.
 int threads_for_bytes(double bytes);
 
+// Load awareness (on by default): threads_for_work also leaves out cores that other processes keep
+// busy (Linux /proc), since a team waiting for a busy core is slower than one thread.
+void set_load_aware(bool on);
+bool load_aware();
+
 // Calibrated on a 2-core Zen 4 (~100 GFLOP/s per core in GEMM): 4 MFLOP is ~40 us on one core,
 // where a split on two measured faster in a loop (threads awake); below it, threads asleep between
 // calls would cost more than they save.
