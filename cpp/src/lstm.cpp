@@ -75,23 +75,27 @@ void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activat
   hm *= zo;
 }
 
-// Every row of z (rows, 4u) set to the bias (or 0), so that the products can accumulate into it:
-// Eigen's `=` product would zero the block first anyway.
-void fill_with_bias(float* z, index_t rows, index_t gates, const float* bias) {
-  Eigen::Map<RowMatrix> zm(z, rows, gates);
+// Every row of z (rows, cols; leading dimension ld) set to the bias (or 0), so that the products
+// can accumulate into it: Eigen's `=` product would zero the block first anyway.
+void fill_with_bias(float* z, index_t rows, index_t cols, index_t ld, const float* bias) {
+  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> zm(z, rows, cols, Eigen::OuterStride<>(ld));
   if (bias)
-    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, gates);
+    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, cols);
   else
     zm.setZero();
 }
+void fill_with_bias(float* z, index_t rows, index_t cols, const float* bias) {
+  fill_with_bias(z, rows, cols, cols, bias);
+}
 
-// z (N, rows) += h (N, u) . U (u, rows), all row-major (leading dimensions z_ld and u_ld, so that a
-// slice of U's columns works the same), for every step of a sequence. U is the same at every step,
-// so it is packed once per call into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's
-// own product would redo at each step. In column-major terms this is z^T += U^T h^T with U^T as
-// the left-hand side, which is how Eigen runs a row-major product. Batch 1 is a matrix-vector
-// product, where Eigen packs nothing: it uses Eigen's product.
-class RecurrentProduct {
+// z (N, rows) += a (N, depth) . M (depth, rows), all row-major with leading dimensions (so that a
+// slice of M's columns, or x's step t inside (N, T, F), works the same), for every step of a
+// sequence: M is W or U, a is x_t or h. M is the same at every step, so it is packed once per call
+// into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's own product would redo at each
+// step. In column-major terms this is z^T += M^T a^T with M^T as the left-hand side, which is how
+// Eigen runs a row-major product. Batch 1 is a matrix-vector product, where Eigen packs nothing: it
+// uses Eigen's product.
+class StepProduct {
   using Traits = Eigen::internal::gebp_traits<float, float>;
   using LhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using RhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
@@ -100,9 +104,9 @@ class RecurrentProduct {
   using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 
  public:
-  RecurrentProduct(const float* recurrent_kernel, index_t u_ld, index_t units, index_t rows, index_t batch)
-      : U_(recurrent_kernel), u_ld_(u_ld), units_(units), rows_(rows), batch_(batch) {
-    if (batch_ <= 1 || rows_ == 0) return;
+  StepProduct(const float* m, index_t m_ld, index_t depth, index_t rows, index_t batch)
+      : U_(m), u_ld_(m_ld), units_(depth), rows_(rows), batch_(batch) {
+    if (batch_ <= 1 || rows_ == 0 || units_ == 0) return;
     Eigen::Index kc = units_, mc = rows_, nc = batch_;
     Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Eigen::Index(1));
     kc_ = kc;
@@ -127,18 +131,18 @@ class RecurrentProduct {
         pack_lhs(packed_u_.data() + offsets_[b++], lhs.getSubMapper(i2, k2), block_depth(k2), block_rows(i2));
   }
 
-  // z += h . U for the batch given at construction; h has u columns, z has leading dimension z_ld.
-  void accumulate(const float* h, float* z, index_t z_ld) {
-    if (rows_ == 0) return;
+  // z += a . M for the batch given at construction.
+  void accumulate(const float* h, index_t h_ld, float* z, index_t z_ld) {
+    if (rows_ == 0 || units_ == 0) return;
     if (batch_ <= 1) {
       StridedMap(z, batch_, rows_, Eigen::OuterStride<>(z_ld)).noalias() +=
-          Eigen::Map<const RowMatrix>(h, batch_, units_) *
+          ConstStridedMap(h, batch_, units_, Eigen::OuterStride<>(h_ld)) *
           ConstStridedMap(U_, units_, rows_, Eigen::OuterStride<>(u_ld_));
       return;
     }
     Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
     Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
-    const RhsMapper rhs(h, units_);
+    const RhsMapper rhs(h, h_ld);
     const ResMapper res(z, z_ld);
     const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
     for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
@@ -160,7 +164,7 @@ class RecurrentProduct {
 
   const float* U_;
   index_t u_ld_, units_, rows_, batch_;
-  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of U^T, batch
+  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of M^T, batch
   std::vector<index_t> offsets_;
   AlignedFloats packed_u_, rhs_panel_;
 };
@@ -251,49 +255,55 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
       recurrent_kernel = recurrent_reordered.data();
       if (bias) bias = bias_reordered.data();
     }
-
-    // x_t . W + b for every step from one GEMM, stored time-major (T, N, 4u) so each step's block
-    // is contiguous; the recurrent product accumulates into it in place.
-    auto z = scratch(T * N * G);
-    fill_with_bias(z.get(), T * N, G, bias);
-    if (F > 0) {
-      const float* x_time_major = x;
-      std::unique_ptr<float[]> x_transposed;
-      if (N > 1 && T > 1) {  // (N, T, F) -> (T, N, F)
-        x_transposed = scratch(T * N * F);
-        for (index_t n = 0; n < N; ++n)
-          for (index_t t = 0; t < T; ++t)
-            std::copy(x + (n * T + t) * F, x + (n * T + t + 1) * F, x_transposed.get() + (t * N + n) * F);
-        x_time_major = x_transposed.get();
-      }
-      Eigen::setNbThreads(threads_for_work(2.0 * T * N * F * G));
-      Eigen::Map<RowMatrix>(z.get(), T * N, G).noalias() +=
-          Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
-    }
     auto time_of = [&](index_t k) { return options.go_backwards ? T - 1 - k : k; };
 
-    if (threads == 1) {
-      RecurrentProduct recurrent(recurrent_kernel, G, u, G, N);
-      for (index_t k = 0; k < T; ++k) {
-        const index_t t = time_of(k);
-        float* zt = z.get() + t * N * G;
-        recurrent.accumulate(h_out, zt, G);
-        for (index_t n = 0; n < N; ++n) {
-          if (!mask || mask[n * T + t])  // masked step: h and c carry over
-            lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation,
-                       options.recurrent_activation);
-          if (output && options.return_sequences)
-            std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
-        }
+    // Batch 1: x . W + b for every step from one GEMM up front (per step it would be a tiny
+    // matrix-vector product). Larger batches: x_t . W + b per step into one step's buffer, which
+    // stays in cache for the recurrent product and the gates, instead of streaming a (T, N, 4u)
+    // buffer through memory three times.
+    const bool inputs_up_front = N == 1;
+    auto z = scratch(inputs_up_front ? T * G : N * G);
+    if (inputs_up_front) {
+      fill_with_bias(z.get(), T, G, bias);
+      Eigen::setNbThreads(threads_for_work(2.0 * T * F * G));
+      if (F > 0)
+        Eigen::Map<RowMatrix>(z.get(), T, G).noalias() +=
+            Eigen::Map<const RowMatrix>(x, T, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
+    }
+    // Per slice of units: its columns of W and U, packed once.
+    std::vector<StepProduct> input_products, recurrent_products;
+    for (index_t sl = 0; sl < slices.count; ++sl) {
+      const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
+      if (!inputs_up_front) input_products.emplace_back(kernel + 4 * u0, G, F, 4 * width, N);
+      recurrent_products.emplace_back(recurrent_kernel + 4 * u0, G, u, 4 * width, N);
+    }
+    // Step k (time t) of slice sl: reads all of h_prev, writes its units of h_next, c and output.
+    auto step_slice = [&](index_t sl, index_t k, const float* h_prev, float* h_next) {
+      const index_t t = time_of(k);
+      const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
+      float* zt = (inputs_up_front ? z.get() + t * G : z.get()) + 4 * u0;
+      if (!inputs_up_front) {
+        fill_with_bias(zt, N, 4 * width, G, bias ? bias + 4 * u0 : nullptr);
+        input_products[sl].accumulate(x + t * F, T * F, zt, G);
       }
+      recurrent_products[sl].accumulate(h_prev, u, zt, G);
+      for (index_t n = 0; n < N; ++n) {
+        float* h_slice = h_next + n * u + u0;
+        if (!mask || mask[n * T + t]) {
+          lstm_gates(zt + n * G, c_out + n * u + u0, h_slice, width, options.activation,
+                     options.recurrent_activation);
+        } else if (h_slice != h_prev + n * u + u0) {  // masked step: h and c carry over
+          std::copy_n(h_prev + n * u + u0, width, h_slice);
+        }
+        if (output && options.return_sequences) std::copy_n(h_slice, width, output + (n * T + k) * u + u0);
+      }
+    };
+    if (threads == 1) {
+      // One slice: h can be updated in place, since the products read h before the gates write it.
+      for (index_t k = 0; k < T; ++k) step_slice(0, k, h_out, h_out);
     } else {
       // h is double-buffered: every slice's product reads all of the previous h while other
       // threads already write their part of the next one.
-      std::vector<RecurrentProduct> products;
-      for (index_t sl = 0; sl < slices.count; ++sl) {
-        const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
-        products.emplace_back(recurrent_kernel + 4 * u0, G, u, 4 * width, N);
-      }
       auto h_other = scratch(N * u);
 #pragma omp parallel num_threads(threads)
       {
@@ -301,22 +311,7 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
         float* h_prev = h_out;
         float* h_next = h_other.get();
         for (index_t k = 0; k < T; ++k) {
-          const index_t t = time_of(k);
-          float* zt = z.get() + t * N * G;
-          for (index_t sl = me; sl < slices.count; sl += team) {
-            const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
-            products[sl].accumulate(h_prev, zt + 4 * u0, G);
-            for (index_t n = 0; n < N; ++n) {
-              float* h_slice = h_next + n * u + u0;
-              if (!mask || mask[n * T + t]) {
-                lstm_gates(zt + n * G + 4 * u0, c_out + n * u + u0, h_slice, width, options.activation,
-                           options.recurrent_activation);
-              } else {  // masked step: h and c carry over
-                std::copy_n(h_prev + n * u + u0, width, h_slice);
-              }
-              if (output && options.return_sequences) std::copy_n(h_slice, width, output + (n * T + k) * u + u0);
-            }
-          }
+          for (index_t sl = me; sl < slices.count; sl += team) step_slice(sl, k, h_prev, h_next);
 #pragma omp barrier
           std::swap(h_prev, h_next);
         }
