@@ -1,4 +1,6 @@
-// Conv2DTranspose as GEMM + col2im: the input pixels of a tile, viewed as a (pixels, in) matrix, times
+// Conv2DTranspose, two ways chosen per shape. Up to 64 input channels (and output channels in whole
+// vectors): the direct gather form below (conv_transpose_direct). Otherwise
+// GEMM + col2im: the input pixels of a tile, viewed as a (pixels, in) matrix, times
 // the kernel viewed as (in, kh * kw * out) give every tap's contribution of every pixel ("columns");
 // those are then added into the output at (i * stride + k * dilation - crop). The output is split
 // into bands of rows (per image, and within an image when there are more threads than images), each

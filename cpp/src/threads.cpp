@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -68,24 +69,28 @@ int others_runnable() {
   return all > own ? all - own : 0;
 }
 
-// Cores not busy with other processes, refreshed at most every 20 ms (the check costs ~20 us, so
-// only calls big enough to consider threads make it). With OpenMP's spinning barriers a team
-// whose second thread waits for a busy core runs several times slower than one thread (measured
-// here: 3x to 14x under a parallel build), so a busy core is not used.
+// Cores not busy with other processes, refreshed at most every 50 ms (reading /proc costs 20 us
+// warm, up to ~150 us cold; only calls big enough to consider threads, >= ~40 us of work, check).
+// With OpenMP's spinning barriers a team whose second thread waits for a busy core runs several
+// times slower than one thread (measured here: 3x to 14x under a parallel build), so a busy core
+// is not used.
 int free_cores(int cores) {
   using Clock = std::chrono::steady_clock;
   static std::atomic<Clock::rep> checked{0};
-  static std::atomic<int> free{0};
+  static std::atomic<int> free_count{0};
   const Clock::rep now = Clock::now().time_since_epoch().count();
-  const Clock::rep period = std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(20)).count();
+  const Clock::rep period = std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(50)).count();
   Clock::rep last = checked.load(std::memory_order_relaxed);
   if (last == 0 || now - last > period) {
     if (checked.compare_exchange_strong(last, now)) {
+      // Against the whole system's processors: /proc/loadavg counts all of them, while `cores`
+      // may be fewer (CPU affinity, containers).
       const int others = others_runnable();
-      free = others < 0 ? cores : std::max(1, cores - others);
+      const int online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+      free_count = others < 0 || online < 1 ? cores : std::clamp(online - others, 1, cores);
     }
   }
-  const int f = free.load(std::memory_order_relaxed);
+  const int f = free_count.load(std::memory_order_relaxed);
   return f > 0 ? f : cores;
 }
 

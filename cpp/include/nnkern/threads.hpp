@@ -13,7 +13,8 @@ int threads_for_work(double flops);
 int threads_for_bytes(double bytes);
 
 // Load awareness (on by default): threads_for_work also leaves out cores that other processes keep
-// busy (Linux /proc), since a team waiting for a busy core is slower than one thread.
+// busy (Linux /proc, checked at most every 50 ms), since a team waiting for a busy core is slower
+// than one thread.
 void set_load_aware(bool on);
 bool load_aware();
 
