@@ -20,6 +20,22 @@ namespace ei = Eigen::internal;
 using Packet = ei::packet_traits<float>::type;
 constexpr index_t kLanes = ei::packet_traits<float>::size;
 
+// Calls f(std::integral_constant<int, n>) for a run-time n in 1 .. N.
+template <int N, class F>
+inline void with_count(index_t n, F&& f) {
+  if constexpr (N >= 1) {
+    if (n == N) return f(std::integral_constant<int, N>{});
+    with_count<N - 1>(n, f);
+  }
+}
+
+// Pixels of the next block, `rest` pixels left: whole blocks, but the last two split evenly when
+// a whole block would leave a small tail (few accumulators hide the FMA latency badly).
+template <int Block>
+constexpr index_t next_block(index_t rest) {
+  return rest <= Block ? rest : rest < 2 * Block ? (rest + 1) / 2 : Block;
+}
+
 // The taps read by a block of output pixels: tap t reads the input channels at x + x_off[t] (for
 // pixel 0 of the block; pixel p reads p * x_pixel_stride further) and multiplies them with the
 // weight rows at w + w_off[t], a (in_channels, w_row_stride) row-major block.
@@ -64,7 +80,6 @@ inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index
 // Pixels per block and packets of output channels per pass: 6 x 2 accumulators, 2 weight packets
 // and a broadcast fill the 16 AVX2 registers without spilling.
 constexpr int kPixels = 6;
-static_assert(kPixels == 6, "pixels_all_channels's tail switch covers 1 .. kPixels - 1");
 constexpr int kPackets = 2;
 
 #ifdef NNKERN_DIRECT_AVX512
@@ -101,8 +116,8 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
     for (int v = 0; v < V; ++v) _mm512_storeu_ps(y + p * y_pixel_stride + v * 16, acc[p][v]);
 }
 
-// Pixels of `pixels` in blocks of `Block`, each block through output channels [c0, c1) in steps
-// of V * 16; the tail pixels in one smaller block.
+// Pixels of `pixels` in blocks of up to `Block` (next_block), each block through output channels
+// [c0, c1) in steps of V * 16.
 template <int V, int Block>
 __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, const float* x, index_t x_pixel_stride,
                                                              const Taps& taps, index_t in_channels, const float* w,
@@ -117,18 +132,10 @@ __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, con
       tile_avx512<PC, V>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
                          yp + c, y_pixel_stride, relu);
   };
-  for (; p + Block <= pixels; p += Block) channels(std::integral_constant<int, Block>{});
-  if (Block > 6 && pixels - p >= 6) {
-    channels(std::integral_constant<int, 6>{});
-    p += 6;
-  }
-  switch (pixels - p) {
-    case 5: channels(std::integral_constant<int, 5>{}); break;
-    case 4: channels(std::integral_constant<int, 4>{}); break;
-    case 3: channels(std::integral_constant<int, 3>{}); break;
-    case 2: channels(std::integral_constant<int, 2>{}); break;
-    case 1: channels(std::integral_constant<int, 1>{}); break;
-    default: break;
+  while (p < pixels) {
+    const index_t n = next_block<Block>(pixels - p);
+    with_count<Block>(n, channels);
+    p += n;
   }
 }
 
@@ -180,15 +187,10 @@ inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_
       tile<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
                   y_pixel_stride, relu);
   };
-  for (; p + kPixels <= pixels; p += kPixels) channels(std::integral_constant<int, kPixels>{});
-  // The tail in one block too: a lone pixel keeps too few accumulators to hide the FMA latency.
-  switch (pixels - p) {
-    case 5: channels(std::integral_constant<int, 5>{}); break;
-    case 4: channels(std::integral_constant<int, 4>{}); break;
-    case 3: channels(std::integral_constant<int, 3>{}); break;
-    case 2: channels(std::integral_constant<int, 2>{}); break;
-    case 1: channels(std::integral_constant<int, 1>{}); break;
-    default: break;
+  while (p < pixels) {
+    const index_t n = next_block<kPixels>(pixels - p);
+    with_count<kPixels>(n, channels);
+    p += n;
   }
 }
 
