@@ -4,7 +4,9 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "nnkern/threads.hpp"
@@ -21,8 +23,18 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 // to decide whether the per-step gate pass is worth a parallel region.
 constexpr double kGateFlopsPerUnit = 60.0;
 
-// Uninitialised float scratch, allocated once per call.
-std::unique_ptr<float[]> scratch(index_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
+// Uninitialised float scratch, allocated once per call, on a cache line (64 bytes) so that the
+// gate rows' vector loads do not straddle lines.
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<float[], FreeDeleter>;
+Scratch scratch(index_t n) {
+  const size_t bytes = (sizeof(float) * static_cast<size_t>(n > 0 ? n : 1) + 63) / 64 * 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  return Scratch(p);
+}
 
 // Keras's default gates (sigmoid / tanh) for one sample, written packet by packet with Eigen's own
 // logistic and tanh (the same functions as .logistic() / .tanh(), so the same values): four
