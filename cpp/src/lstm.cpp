@@ -181,26 +181,24 @@ class StepProduct {
   AlignedFloats packed_u_, rhs_panel_;
 };
 
-// Several threads split a step by units: thread s owns units [first(s), first(s + 1)). The gate
-// columns of W, U and b are reordered so that each slice's (i, f, c, o) columns are adjacent, as
-// (i, f, c, o) of a narrower LSTM: a thread then computes its slice's pre-activations and gates
-// without waiting for the others, and a step needs one barrier (h is complete) instead of three.
+// Several threads split a step by units: thread s owns units [first(s), first(s + 1)). It copies
+// its slice's gate columns of W, U and b with the (i, f, c, o) columns adjacent, as those of a
+// narrower LSTM: the thread then computes its slice's pre-activations and gates without waiting
+// for the others, and a step needs one barrier (h is complete) instead of three.
 struct UnitSlices {
   index_t units, count;
   index_t first(index_t s) const {  // slice starts on whole packets of units
     constexpr index_t kAlign = 8;
     return std::min(units, (units * s / count + kAlign - 1) / kAlign * kAlign);
   }
-  // Column j of the reordered (rows, 4u) matrix m, from the Keras order.
-  std::vector<float> reorder(const float* m, index_t rows) const {
-    const index_t G = 4 * units;
-    std::vector<float> out(static_cast<size_t>(rows * G));
+  // Slice sl's (i, f, c, o) columns of the (rows, 4u) matrix m in Keras order, adjacent: a
+  // (rows, 4 * width) matrix.
+  std::vector<float> columns(const float* m, index_t rows, index_t sl) const {
+    const index_t u0 = first(sl), width = first(sl + 1) - u0;
+    std::vector<float> out(static_cast<size_t>(rows * 4 * width));
     for (index_t r = 0; r < rows; ++r)
-      for (index_t s = 0; s < count; ++s) {
-        const index_t u0 = first(s), width = first(s + 1) - u0;
-        for (index_t g = 0; g < 4; ++g)
-          std::copy_n(m + r * G + g * units + u0, width, out.data() + r * G + 4 * u0 + g * width);
-      }
+      for (index_t g = 0; g < 4; ++g)
+        std::copy_n(m + r * 4 * units + g * units + u0, width, out.data() + (r * 4 + g) * width);
     return out;
   }
 };
@@ -258,15 +256,6 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
     int threads = N > 1 && elementwise ? threads_for_work(2.0 * N * u * G + kGateFlopsPerUnit * N * u) : 1;
     const UnitSlices slices{u, std::min<index_t>(threads, (u + 7) / 8)};
     threads = slices.count < 2 ? 1 : static_cast<int>(slices.count);
-    std::vector<float> kernel_reordered, recurrent_reordered, bias_reordered;
-    if (threads > 1) {
-      kernel_reordered = slices.reorder(kernel, F);
-      recurrent_reordered = slices.reorder(recurrent_kernel, u);
-      if (bias) bias_reordered = slices.reorder(bias, 1);
-      kernel = kernel_reordered.data();
-      recurrent_kernel = recurrent_reordered.data();
-      if (bias) bias = bias_reordered.data();
-    }
     auto time_of = [&](index_t k) { return options.go_backwards ? T - 1 - k : k; };
 
     // Batch 1: x . W + b for every step from one GEMM up front (per step it would be a tiny
@@ -282,23 +271,42 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
         Eigen::Map<RowMatrix>(z.get(), T, G).noalias() +=
             Eigen::Map<const RowMatrix>(x, T, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
     }
-    // Per slice of units: its columns of W and U, packed once.
-    std::vector<StepProduct> input_products, recurrent_products;
-    for (index_t sl = 0; sl < slices.count; ++sl) {
-      const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
-      if (!inputs_up_front) input_products.emplace_back(kernel + 4 * u0, G, F, 4 * width, N);
-      recurrent_products.emplace_back(recurrent_kernel + 4 * u0, G, u, 4 * width, N);
-    }
+    // Per slice of units: its columns of W, U and b, adjacent (one slice: Keras's order as it is),
+    // and W and U packed once. Each thread prepares its own slices.
+    const bool sliced = slices.count > 1;
+    struct Slice {
+      std::vector<float> kernel, recurrent, bias;  // the slice's columns, when sliced
+      std::unique_ptr<StepProduct> input, recurrent_product;
+      const float* bias_row = nullptr;
+    };
+    std::vector<Slice> slice_data(static_cast<size_t>(slices.count));
+    auto prepare_slice = [&](index_t sl) {
+      Slice& d = slice_data[sl];
+      const index_t width = slices.first(sl + 1) - slices.first(sl);
+      const float *w = kernel, *uk = recurrent_kernel;
+      d.bias_row = bias;
+      if (sliced) {
+        d.kernel = slices.columns(kernel, F, sl);
+        d.recurrent = slices.columns(recurrent_kernel, u, sl);
+        if (bias) d.bias = slices.columns(bias, 1, sl);
+        w = d.kernel.data();
+        uk = d.recurrent.data();
+        d.bias_row = bias ? d.bias.data() : nullptr;
+      }
+      if (!inputs_up_front) d.input = std::make_unique<StepProduct>(w, 4 * width, F, 4 * width, N);
+      d.recurrent_product = std::make_unique<StepProduct>(uk, 4 * width, u, 4 * width, N);
+    };
     // Step k (time t) of slice sl: reads all of h_prev, writes its units of h_next, c and output.
     auto step_slice = [&](index_t sl, index_t k, const float* h_prev, float* h_next) {
       const index_t t = time_of(k);
       const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
       float* zt = (inputs_up_front ? z.get() + t * G : z.get()) + 4 * u0;
+      const Slice& d = slice_data[sl];
       if (!inputs_up_front) {
-        fill_with_bias(zt, N, 4 * width, G, bias ? bias + 4 * u0 : nullptr);
-        input_products[sl].accumulate(x + t * F, T * F, zt, G);
+        fill_with_bias(zt, N, 4 * width, G, d.bias_row);
+        d.input->accumulate(x + t * F, T * F, zt, G);
       }
-      recurrent_products[sl].accumulate(h_prev, u, zt, G);
+      d.recurrent_product->accumulate(h_prev, u, zt, G);
       for (index_t n = 0; n < N; ++n) {
         float* h_slice = h_next + n * u + u0;
         if (!mask || mask[n * T + t]) {
@@ -312,6 +320,7 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
     };
     if (threads == 1) {
       // One slice: h can be updated in place, since the products read h before the gates write it.
+      prepare_slice(0);
       for (index_t k = 0; k < T; ++k) step_slice(0, k, h_out, h_out);
     } else {
       // h is double-buffered: every slice's product reads all of the previous h while other
@@ -322,6 +331,7 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
         const index_t team = omp_get_num_threads(), me = omp_get_thread_num();
         float* h_prev = h_out;
         float* h_next = h_other.get();
+        for (index_t sl = me; sl < slices.count; sl += team) prepare_slice(sl);
         for (index_t k = 0; k < T; ++k) {
           for (index_t sl = me; sl < slices.count; sl += team) step_slice(sl, k, h_prev, h_next);
 #pragma omp barrier
