@@ -20,6 +20,6 @@ static void BM_dense(benchmark::State& state) {
 }
 // W1 (64 -> 200) and W2 (1024 -> 1024), batch 1 and 256, 1 and 2 threads.
 BENCHMARK(BM_dense)->ArgNames({"M", "K", "N", "threads"})
-    ->Args({1, 64, 200, 1})->Args({256, 64, 200, 1})
-    ->Args({1, 1024, 1024, 1})->Args({256, 1024, 1024, 1})->Args({256, 1024, 1024, 2})
+    ->ArgsProduct({{1, 256}, {64}, {200}, {1, 2}})
+    ->ArgsProduct({{1, 256}, {1024}, {1024}, {1, 2}})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();

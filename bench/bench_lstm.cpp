@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "bench_common.hpp"
 #include "nnkern/lstm.hpp"
 #include "nnkern/threads.hpp"
@@ -32,3 +34,27 @@ BENCHMARK(BM_lstm)->ArgNames({"N", "T", "F", "u", "threads"})
     ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})
     ->Args({1, 100, 20, 64, 2})->Args({32, 100, 20, 64, 2})->Args({32, 50, 128, 256, 2})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// W10: Embedding(1000, 20) -> LSTM(64) on 100 token ids, batch 1: the row gather, then the sequence.
+static void BM_embedding_lstm(benchmark::State& state) {
+  const index_t vocab = 1000, T = 100, F = 20, u = 64;
+  const LstmShape s{1, T, F, u};
+  set_num_threads(static_cast<int>(state.range(0)));
+  auto table = bench::random_buffer(vocab * F, 5);
+  std::vector<int> ids(T);
+  for (index_t t = 0; t < T; ++t) ids[t] = static_cast<int>((t * 7919) % vocab);
+  auto w = bench::random_buffer(F * 4 * u, 2), uk = bench::random_buffer(u * 4 * u, 3);
+  for (auto& e : w) e *= 0.2f;
+  for (auto& e : uk) e *= 0.2f;
+  auto b = bench::random_buffer(4 * u, 4);
+  std::vector<float> x(T * F), y(u), h(u), c(u);
+  LstmOptions options;
+  for (auto _ : state) {
+    for (index_t t = 0; t < T; ++t) std::copy_n(table.data() + ids[t] * F, F, x.data() + t * F);
+    lstm_sequence(x.data(), w.data(), uk.data(), b.data(), nullptr, nullptr, nullptr, y.data(), h.data(), c.data(),
+                  s, options);
+    benchmark::DoNotOptimize(y.data());
+  }
+  bench::set_flops(state, lstm_flops(s));
+}
+BENCHMARK(BM_embedding_lstm)->ArgNames({"threads"})->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();

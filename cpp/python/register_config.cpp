@@ -25,6 +25,9 @@ void register_config(py::module_& m) {
   m.attr("__version__") = NNKERN_VERSION;
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Threads used by every kernel (>= 1).");
   m.def("get_num_threads", &get_num_threads, "Threads used by every kernel (default: all cores).");
+  m.def("set_load_aware", &set_load_aware, py::arg("on"),
+        "Leave out cores other processes keep busy when choosing threads per call (default: on).");
+  m.def("load_aware", &load_aware, "Whether cores busy with other processes are left out.");
   m.def("build_info", [] {
     py::dict d;
     d["version"] = NNKERN_VERSION;

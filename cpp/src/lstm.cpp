@@ -1,8 +1,12 @@
 #include "nnkern/lstm.hpp"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "nnkern/threads.hpp"
@@ -19,8 +23,18 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 // to decide whether the per-step gate pass is worth a parallel region.
 constexpr double kGateFlopsPerUnit = 60.0;
 
-// Uninitialised float scratch, allocated once per call.
-std::unique_ptr<float[]> scratch(index_t n) { return std::unique_ptr<float[]>(new float[n > 0 ? n : 1]); }
+// Uninitialised float scratch, allocated once per call, on a cache line (64 bytes) so that the
+// gate rows' vector loads do not straddle lines.
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<float[], FreeDeleter>;
+Scratch scratch(index_t n) {
+  const size_t bytes = (sizeof(float) * static_cast<size_t>(n > 0 ? n : 1) + 63) / 64 * 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  return Scratch(p);
+}
 
 // Keras's default gates (sigmoid / tanh) for one sample, written packet by packet with Eigen's own
 // logistic and tanh (the same functions as .logistic() / .tanh(), so the same values): four
@@ -73,38 +87,40 @@ void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activat
   hm *= zo;
 }
 
-// Every row of z (rows, 4u) set to the bias (or 0), so that the products can accumulate into it:
-// Eigen's `=` product would zero the block first anyway.
-void fill_with_bias(float* z, index_t rows, index_t gates, const float* bias) {
-  Eigen::Map<RowMatrix> zm(z, rows, gates);
+// Every row of z (rows, cols; leading dimension ld) set to the bias (or 0), so that the products
+// can accumulate into it: Eigen's `=` product would zero the block first anyway.
+void fill_with_bias(float* z, index_t rows, index_t cols, index_t ld, const float* bias) {
+  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> zm(z, rows, cols, Eigen::OuterStride<>(ld));
   if (bias)
-    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, gates);
+    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, cols);
   else
     zm.setZero();
 }
+void fill_with_bias(float* z, index_t rows, index_t cols, const float* bias) {
+  fill_with_bias(z, rows, cols, cols, bias);
+}
 
-// z (N, 4u) += h (N, u) . U (u, 4u), all row-major, for every step of a sequence. U is the same at
-// every step, so it is packed once per call into the panel layout of Eigen's GEMM kernel (gebp),
-// which Eigen's own product would redo at each step. In column-major terms this is
-// z^T += U^T h^T with U^T as the left-hand side, which is how Eigen runs a row-major product.
-// Batch 1 is a matrix-vector product, where Eigen packs nothing: it uses Eigen's product.
-class RecurrentProduct {
+// z (N, rows) += a (N, depth) . M (depth, rows), all row-major with leading dimensions (so that a
+// slice of M's columns, or x's step t inside (N, T, F), works the same), for every step of a
+// sequence: M is W or U, a is x_t or h. M is the same at every step, so it is packed once per call
+// into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's own product would redo at each
+// step. In column-major terms this is z^T += M^T a^T with M^T as the left-hand side, which is how
+// Eigen runs a row-major product. Batch 1 is a matrix-vector product, where Eigen packs nothing: it
+// uses Eigen's product.
+class StepProduct {
   using Traits = Eigen::internal::gebp_traits<float, float>;
   using LhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using RhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using ResMapper = Eigen::internal::blas_data_mapper<float, Eigen::Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
+  using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+  using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 
  public:
-  RecurrentProduct(const float* recurrent_kernel, index_t units, index_t batch, int threads)
-      : U_(recurrent_kernel), units_(units), rows_(4 * units), batch_(batch), threads_(threads) {
-    if (batch_ <= 1) return;
+  StepProduct(const float* m, index_t m_ld, index_t depth, index_t rows, index_t batch)
+      : U_(m), u_ld_(m_ld), units_(depth), rows_(rows), batch_(batch) {
+    if (batch_ <= 1 || rows_ == 0 || units_ == 0) return;
     Eigen::Index kc = units_, mc = rows_, nc = batch_;
     Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Eigen::Index(1));
-    if (threads_ > 1) {  // at least one row block per thread, of about equal size
-      const index_t blocks = std::max<index_t>((rows_ + mc - 1) / mc, threads_);
-      const index_t per_block = (rows_ + blocks - 1) / blocks;
-      mc = (per_block + Traits::mr - 1) / Traits::mr * Traits::mr;
-    }
     kc_ = kc;
     mc_ = mc;
     nc_ = nc;
@@ -120,40 +136,35 @@ class RecurrentProduct {
     Eigen::internal::gemm_pack_lhs<float, Eigen::Index, LhsMapper, Traits::mr, Traits::LhsProgress,
                                    Traits::LhsPacket4Packing, Eigen::ColMajor>
         pack_lhs;
-    const LhsMapper lhs(U_, rows_);
+    const LhsMapper lhs(U_, u_ld_);
     size_t b = 0;
     for (index_t k2 = 0; k2 < units_; k2 += kc_)
       for (index_t i2 = 0; i2 < rows_; i2 += mc_)
         pack_lhs(packed_u_.data() + offsets_[b++], lhs.getSubMapper(i2, k2), block_depth(k2), block_rows(i2));
   }
 
-  // z += h . U for the batch given at construction.
-  void accumulate(const float* h, float* z) {
+  // z += a . M for the batch given at construction.
+  void accumulate(const float* h, index_t h_ld, float* z, index_t z_ld) {
+    if (rows_ == 0 || units_ == 0) return;
     if (batch_ <= 1) {
-      Eigen::setNbThreads(threads_);
-      Eigen::Map<RowMatrix>(z, batch_, rows_).noalias() +=
-          Eigen::Map<const RowMatrix>(h, batch_, units_) * Eigen::Map<const RowMatrix>(U_, units_, rows_);
+      StridedMap(z, batch_, rows_, Eigen::OuterStride<>(z_ld)).noalias() +=
+          ConstStridedMap(h, batch_, units_, Eigen::OuterStride<>(h_ld)) *
+          ConstStridedMap(U_, units_, rows_, Eigen::OuterStride<>(u_ld_));
       return;
     }
     Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
     Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
-    const RhsMapper rhs(h, units_);
-    const ResMapper res(z, rows_);
+    const RhsMapper rhs(h, h_ld);
+    const ResMapper res(z, z_ld);
     const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
     for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
       for (index_t j2 = 0; j2 < batch_; j2 += nc_) {  // one column block unless the batch is huge
         const index_t cols = std::min(j2 + nc_, batch_) - j2;
         pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
-        auto row_block = [&](index_t r) {
+        for (index_t r = 0; r < row_blocks; ++r) {
           const index_t i2 = r * mc_;
           gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
                block_rows(i2), block_depth(k2), cols, 1.0f);
-        };
-        if (threads_ > 1) {
-#pragma omp parallel for num_threads(threads_) schedule(static)
-          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
-        } else {
-          for (index_t r = 0; r < row_blocks; ++r) row_block(r);
         }
       }
     }
@@ -164,11 +175,32 @@ class RecurrentProduct {
   index_t block_depth(index_t k2) const { return std::min(k2 + kc_, units_) - k2; }
 
   const float* U_;
-  index_t units_, rows_, batch_;
-  int threads_;
-  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of U^T, batch
+  index_t u_ld_, units_, rows_, batch_;
+  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of M^T, batch
   std::vector<index_t> offsets_;
   AlignedFloats packed_u_, rhs_panel_;
+};
+
+// Several threads split a step by units: thread s owns units [first(s), first(s + 1)). It copies
+// its slice's gate columns of W, U and b with the (i, f, c, o) columns adjacent, as those of a
+// narrower LSTM: the thread then computes its slice's pre-activations and gates without waiting
+// for the others, and a step needs one barrier (h is complete) instead of three.
+struct UnitSlices {
+  index_t units, count;
+  index_t first(index_t s) const {  // slice starts on whole packets of units
+    constexpr index_t kAlign = 8;
+    return std::min(units, (units * s / count + kAlign - 1) / kAlign * kAlign);
+  }
+  // Slice sl's (i, f, c, o) columns of the (rows, 4u) matrix m in Keras order, adjacent: a
+  // (rows, 4 * width) matrix.
+  std::vector<float> columns(const float* m, index_t rows, index_t sl) const {
+    const index_t u0 = first(sl), width = first(sl + 1) - u0;
+    std::vector<float> out(static_cast<size_t>(rows * 4 * width));
+    for (index_t r = 0; r < rows; ++r)
+      for (index_t g = 0; g < 4; ++g)
+        std::copy_n(m + r * 4 * units + g * units + u0, width, out.data() + (r * 4 + g) * width);
+    return out;
+  }
 };
 
 }  // namespace
@@ -215,43 +247,100 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
   if (initial_c) std::copy(initial_c, initial_c + N * u, c_out); else std::fill(c_out, c_out + N * u, 0.0f);
 
   if (T > 0) {
-    // x_t . W + b for every step from one GEMM, stored time-major (T, N, 4u) so each step's block
-    // is contiguous; the recurrent product accumulates into it in place.
-    auto z = scratch(T * N * G);
-    fill_with_bias(z.get(), T * N, G, bias);
-    if (F > 0) {
-      const float* x_time_major = x;
-      std::unique_ptr<float[]> x_transposed;
-      if (N > 1 && T > 1) {  // (N, T, F) -> (T, N, F)
-        x_transposed = scratch(T * N * F);
-        for (index_t n = 0; n < N; ++n)
-          for (index_t t = 0; t < T; ++t)
-            std::copy(x + (n * T + t) * F, x + (n * T + t + 1) * F, x_transposed.get() + (t * N + n) * F);
-        x_time_major = x_transposed.get();
-      }
-      Eigen::setNbThreads(threads_for_work(2.0 * T * N * F * G));
-      Eigen::Map<RowMatrix>(z.get(), T * N, G).noalias() +=
-          Eigen::Map<const RowMatrix>(x_time_major, T * N, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
-    }
+    // One step's work (recurrent product + gates) decides the threads. The unit split needs
+    // elementwise activations (softmax would act across a whole gate).
+    const bool elementwise = options.activation != Activation::Softmax &&
+                             options.activation != Activation::LogSoftmax &&
+                             options.recurrent_activation != Activation::Softmax &&
+                             options.recurrent_activation != Activation::LogSoftmax;
+    int threads = N > 1 && elementwise ? threads_for_work(2.0 * N * u * G + kGateFlopsPerUnit * N * u) : 1;
+    const UnitSlices slices{u, std::min<index_t>(threads, (u + 7) / 8)};
+    threads = slices.count < 2 ? 1 : static_cast<int>(slices.count);
+    auto time_of = [&](index_t k) { return options.go_backwards ? T - 1 - k : k; };
 
-    RecurrentProduct recurrent(recurrent_kernel, u, N, threads_for_work(2.0 * N * u * G));
-    const int gate_threads = threads_for_work(kGateFlopsPerUnit * N * u);
-    auto gates = [&](index_t n, index_t t, float* zt) {
-      if (mask && !mask[n * T + t]) return;  // masked step: h and c carry over
-      lstm_gates(zt + n * G, c_out + n * u, h_out + n * u, u, options.activation, options.recurrent_activation);
+    // Batch 1: x . W + b for every step from one GEMM up front (per step it would be a tiny
+    // matrix-vector product). Larger batches: x_t . W + b per step into one step's buffer, which
+    // stays in cache for the recurrent product and the gates, instead of streaming a (T, N, 4u)
+    // buffer through memory three times.
+    const bool inputs_up_front = N == 1;
+    auto z = scratch(inputs_up_front ? T * G : N * G);
+    if (inputs_up_front) {
+      fill_with_bias(z.get(), T, G, bias);
+      Eigen::setNbThreads(threads_for_work(2.0 * T * F * G));
+      if (F > 0)
+        Eigen::Map<RowMatrix>(z.get(), T, G).noalias() +=
+            Eigen::Map<const RowMatrix>(x, T, F) * Eigen::Map<const RowMatrix>(kernel, F, G);
+    }
+    // Per slice of units: its columns of W, U and b, adjacent (one slice: Keras's order as it is),
+    // and W and U packed once. Each thread prepares its own slices.
+    const bool sliced = slices.count > 1;
+    struct Slice {
+      std::vector<float> kernel, recurrent, bias;  // the slice's columns, when sliced
+      std::unique_ptr<StepProduct> input, recurrent_product;
+      const float* bias_row = nullptr;
     };
-    for (index_t k = 0; k < T; ++k) {
-      const index_t t = options.go_backwards ? T - 1 - k : k;
-      float* zt = z.get() + t * N * G;
-      recurrent.accumulate(h_out, zt);
-      if (gate_threads > 1) {
-#pragma omp parallel for num_threads(gate_threads)
-        for (index_t n = 0; n < N; ++n) gates(n, t, zt);
-      } else {
-        for (index_t n = 0; n < N; ++n) gates(n, t, zt);
+    std::vector<Slice> slice_data(static_cast<size_t>(slices.count));
+    auto prepare_slice = [&](index_t sl) {
+      Slice& d = slice_data[sl];
+      const index_t width = slices.first(sl + 1) - slices.first(sl);
+      const float *w = kernel, *uk = recurrent_kernel;
+      d.bias_row = bias;
+      if (sliced) {
+        d.kernel = slices.columns(kernel, F, sl);
+        d.recurrent = slices.columns(recurrent_kernel, u, sl);
+        if (bias) d.bias = slices.columns(bias, 1, sl);
+        w = d.kernel.data();
+        uk = d.recurrent.data();
+        d.bias_row = bias ? d.bias.data() : nullptr;
       }
-      if (output && options.return_sequences)
-        for (index_t n = 0; n < N; ++n) std::copy(h_out + n * u, h_out + (n + 1) * u, output + (n * T + k) * u);
+      if (!inputs_up_front) d.input = std::make_unique<StepProduct>(w, 4 * width, F, 4 * width, N);
+      d.recurrent_product = std::make_unique<StepProduct>(uk, 4 * width, u, 4 * width, N);
+    };
+    // Step k (time t) of slice sl: reads all of h_prev, writes its units of h_next, c and output.
+    auto step_slice = [&](index_t sl, index_t k, const float* h_prev, float* h_next) {
+      const index_t t = time_of(k);
+      const index_t u0 = slices.first(sl), width = slices.first(sl + 1) - u0;
+      float* zt = (inputs_up_front ? z.get() + t * G : z.get()) + 4 * u0;
+      const Slice& d = slice_data[sl];
+      if (!inputs_up_front) {
+        fill_with_bias(zt, N, 4 * width, G, d.bias_row);
+        d.input->accumulate(x + t * F, T * F, zt, G);
+      }
+      d.recurrent_product->accumulate(h_prev, u, zt, G);
+      for (index_t n = 0; n < N; ++n) {
+        float* h_slice = h_next + n * u + u0;
+        if (!mask || mask[n * T + t]) {
+          lstm_gates(zt + n * G, c_out + n * u + u0, h_slice, width, options.activation,
+                     options.recurrent_activation);
+        } else if (h_slice != h_prev + n * u + u0) {  // masked step: h and c carry over
+          std::copy_n(h_prev + n * u + u0, width, h_slice);
+        }
+        if (output && options.return_sequences) std::copy_n(h_slice, width, output + (n * T + k) * u + u0);
+      }
+    };
+    if (threads == 1) {
+      // One slice: h can be updated in place, since the products read h before the gates write it.
+      prepare_slice(0);
+      for (index_t k = 0; k < T; ++k) step_slice(0, k, h_out, h_out);
+    } else {
+      // h is double-buffered: every slice's product reads all of the previous h while other
+      // threads already write their part of the next one.
+      auto h_other = scratch(N * u);
+#pragma omp parallel num_threads(threads)
+      {
+        const index_t team = omp_get_num_threads(), me = omp_get_thread_num();
+        float* h_prev = h_out;
+        float* h_next = h_other.get();
+        for (index_t sl = me; sl < slices.count; sl += team) prepare_slice(sl);
+        for (index_t k = 0; k < T; ++k) {
+          for (index_t sl = me; sl < slices.count; sl += team) step_slice(sl, k, h_prev, h_next);
+#pragma omp barrier
+          std::swap(h_prev, h_next);
+        }
+        // After an odd number of steps the final h is in the other buffer.
+#pragma omp single
+        if (h_prev != h_out) std::copy_n(h_prev, N * u, h_out);
+      }
     }
   }
   if (output && !options.return_sequences) std::copy(h_out, h_out + N * u, output);

@@ -64,11 +64,11 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   const index_t rows = s.batch * s.out_h;
   if (rows == 0 || s.out_w == 0 || C == 0) return;
   const index_t image_size = s.in_h * s.in_w * C, in_row_size = s.in_w * C, out_row_size = s.out_w * C;
-  // Pooling streams memory: a window cell costs about as much time as ~16 GEMM flops, the unit
-  // threads_for_work's threshold is calibrated in.
-  const int threads = threads_for_work(16.0 * s.window_ops());
+  // Pooling streams memory: each window cell is a 4-byte read.
+  const int threads = threads_for_bytes(4.0 * s.window_ops());
 
-#pragma omp parallel for num_threads(threads) schedule(static)
+  // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
   for (index_t row = 0; row < rows; ++row) {
     const index_t n = row / s.out_h, oh = row % s.out_h;
     const index_t h_start = oh * s.stride_h - s.pad_top;
