@@ -377,10 +377,14 @@ def _agree(got, want):
     return err <= 1e-3 * scale, f"max abs diff {err:.2e} (scale {scale:.2g})"
 
 
-def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
+def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400, settle=0.0):
     """{name: {"wall", "cpu": median seconds per call, "rounds", "calls" per block}}: each round times one block
     of calls of every candidate, in a new random order (so no candidate always follows the same one and inherits
-    its cache state); blocks last about `block` seconds (one call if longer).
+    its cache state); blocks last about `block` seconds (one call if longer). `settle` seconds of sleep after
+    each block let the candidate's worker threads stop spinning before the next one runs: OpenMP's pools
+    busy-wait for a few ms after a call and take the core the next candidate's second thread needs. (ONNX
+    Runtime's and numpy's OpenBLAS pools spin longer, ~0.1 s measured here, and still disturb the next
+    candidate at 2 threads; much longer pauses made every candidate slower, from cold cores and caches.)
     "cpu" is the process's CPU time per call: at one thread it is not inflated by time spent off the CPU
     when other jobs load the machine (at several threads it also counts idle workers' spinning)."""
     names = list(fns)
@@ -402,6 +406,8 @@ def time_interleaved(fns, budget, min_rounds, block=2e-3, max_rounds=400):
         for _ in range(rounds):
             for name in order.permutation(names):
                 w, c = _timed(fns[name], calls[name])
+                if settle:
+                    time.sleep(settle)
                 wall[name].append(w / calls[name])
                 cpu[name].append(c / calls[name])
     finally:
@@ -447,7 +453,8 @@ def run_child(args):
         timings = {}
         for group in ([n for n in fns if not n.startswith("keras")], [n for n in fns if n.startswith("keras")]):
             if group:
-                timings.update(time_interleaved({n: fns[n][0] for n in group}, budget, min_rounds, block=block))
+                timings.update(time_interleaved({n: fns[n][0] for n in group}, budget, min_rounds, block=block,
+                                                settle=0.0 if threads == 1 else 0.02))
         case = {"case": spec.case, "workload": spec.workload, "title": spec.title, "flops": spec.flops,
                 "compute_bound": spec.compute_bound, "input_shape": list(spec.input_shape),
                 "times": {n: t["wall"] for n, t in timings.items()},
