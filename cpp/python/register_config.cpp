@@ -1,4 +1,5 @@
 // Threads, build facts, the shared shape rules and activations, for the Python package.
+#include <string>
 #include <Eigen/Core>
 
 #include "array.hpp"
@@ -35,7 +36,15 @@ void register_config(py::module_& m) {
                  std::to_string(EIGEN_MINOR_VERSION);
     d["compiler"] = compiler_string();
     d["march"] = NNKERN_ARCH_FLAG;
-    d["simd"] = Eigen::SimdInstructionSetsInUse();
+    // Eigen 3.4 names an AVX2 + FMA build just "AVX SSE, ...": say what the compiler was allowed to use.
+    std::string simd = Eigen::SimdInstructionSetsInUse();
+#if defined(__FMA__) && !defined(__AVX512F__)
+    simd = "FMA, " + simd;
+#endif
+#if defined(__AVX2__) && !defined(__AVX512F__)
+    simd = "AVX2, " + simd;
+#endif
+    d["simd"] = simd;
 #ifdef _OPENMP
     d["openmp"] = _OPENMP;
 #endif

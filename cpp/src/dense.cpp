@@ -89,7 +89,8 @@ void dense(const float* x, const float* kernel, const float* bias, float* y, con
   if (K == 0) {
     out.setZero();
   } else if (M <= kGemvMaxRows) {
-    dense_gemv(x, kernel, bias, y, M, K, N, threads_for_work(2.0 * M * N * K));
+    // Memory-bound: the whole kernel streams through once per call (4 MiB for 1024 x 1024).
+    dense_gemv(x, kernel, bias, y, M, K, N, threads_for_bytes(4.0 * (K * N + M * (K + N))));
     if (act != Activation::Linear) bias_activation(y, M, N, nullptr, act);
     return;
   } else {
