@@ -10,17 +10,6 @@ from nnkern import _core
 from numpy_ref.dense import dense as dense_ref
 
 
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    # Load awareness off: the threaded paths run even while other processes keep the cores busy.
-    before, aware = _core.get_num_threads(), _core.load_aware()
-    _core.set_num_threads(request.param)
-    _core.set_load_aware(False)
-    yield request.param
-    _core.set_num_threads(before)
-    _core.set_load_aware(aware)
-
-
 @settings(max_examples=40, deadline=None)
 @given(m=st.integers(1, 4), k=st.integers(1, 41), n=st.integers(1, 45), act=st.sampled_from(["linear", "relu", "softmax"]),
        use_bias=st.booleans(), seed=st.integers(0, 2**31))

@@ -14,17 +14,6 @@ from numpy_ref.conv2d_transpose import conv2d_transpose as conv2d_transpose_ref
 _pairs = st.tuples(st.integers(1, 3), st.integers(1, 3))
 
 
-@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
-def threads(request):
-    # Load awareness off: the threaded paths run even while other processes keep the cores busy.
-    before, aware = _core.get_num_threads(), _core.load_aware()
-    _core.set_num_threads(request.param)
-    _core.set_load_aware(False)
-    yield request.param
-    _core.set_num_threads(before)
-    _core.set_load_aware(aware)
-
-
 @settings(max_examples=40, deadline=None)
 @given(batch=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 30), cin=st.sampled_from([1, 2, 3, 4, 16, 64]),
        filters=st.sampled_from([8, 16, 24, 48, 64, 112]), kernel=_pairs, strides=_pairs, dilation=_pairs,
