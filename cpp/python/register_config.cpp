@@ -29,6 +29,9 @@ void register_config(py::module_& m) {
   m.def("set_load_aware", &set_load_aware, py::arg("on"),
         "Leave out cores other processes keep busy when choosing threads per call (default: on).");
   m.def("load_aware", &load_aware, "Whether cores busy with other processes are left out.");
+  m.def("threads_for_work", &threads_for_work, py::arg("flops"),
+        "Threads a kernel call doing about `flops` floating-point operations would use now.",
+        py::call_guard<py::gil_scoped_release>());
   m.def("build_info", [] {
     py::dict d;
     d["version"] = NNKERN_VERSION;
