@@ -1,4 +1,4 @@
-"""Helpers for the gen_*.py generators (need Keras): seeded arrays and one-layer models."""
+"""Helpers for the gen_*.py generators (need Keras): seeded arrays, one-layer models, saving model files."""
 import pathlib
 
 import numpy as np

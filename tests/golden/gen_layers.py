@@ -5,6 +5,8 @@ output shape and dtype, weight shapes in get_weights() order, count_params and g
 models: every _layer_zoo.MODELS model — outputs for 33 samples (checked by Keras itself to equal the
 1- and 3-sample predictions and an uneven batch size), summary() text, count_params, layer names in
 model.layers order, weight shapes and paths, get_config() for a few; plus compile + evaluate results.
+Each model is also saved by Keras as data/saving/models/<id>.keras (record: `keras_file`), inputs being
+det_inputs and outputs the stored y (tests/saving/test_golden_model_files.py).
 """
 import json
 import os

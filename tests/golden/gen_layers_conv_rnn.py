@@ -9,6 +9,8 @@ an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM
 batch 0. Each case stores the constructor arguments, Keras's config, weight paths and shapes, parameter
 count, symbolic output shapes, the seeded weights, the input and Keras's outputs. `init_*` cases store
 Keras's freshly initialized deterministic weights (unit_forget_bias) instead of setting them.
+Model-like cases and SAVED_SINGLE_CASES are also saved by Keras as data/saving/models/<id>.keras
+(record: `keras_file`; tests/saving/test_golden_model_files.py loads them with nnkern).
 """
 import json
 
