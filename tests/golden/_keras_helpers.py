@@ -1,4 +1,6 @@
-"""Helpers for the gen_*.py generators (need Keras): seeded arrays and one-layer models."""
+"""Helpers for the gen_*.py generators (need Keras): seeded arrays, one-layer models, saving model files."""
+import pathlib
+
 import numpy as np
 
 
@@ -17,3 +19,70 @@ def run_layer(layer, x, weights=None):
         layer.set_weights(weights)
     y = model.predict(x, verbose=0) if len(x) else np.asarray(model(x))
     return [np.asarray(w) for w in layer.get_weights()], np.asarray(y)
+
+
+def _model_file_content(path):
+    """What a saved file holds apart from its save date (metadata.json), to compare regenerations."""
+    import re
+    import zipfile
+
+    path = pathlib.Path(path)
+    if path.suffix != ".keras":
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        content = {n: zf.read(n) for n in zf.namelist() if n != "metadata.json"}
+    # shared_object_id values are Python id()s of the saving process: not content.
+    content["config.json"] = re.sub(rb'"shared_object_id": \d+', b"", content["config.json"])
+    return content
+
+
+def _deflate_archive(src, dst):
+    """Keras's `.keras` zip with the very same members, deflated (Keras stores them: a mostly empty HDF5
+    file of ~14 KB per model shrinks to ~2 KB) and dated 1980 so the bytes do not depend on the day."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), zin.read(info.filename),
+                          compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+
+
+def save_if_changed(model, path, deflate=False):
+    """model.save(path), keeping the existing file when only the save date would change (no churn).
+    deflate=True: a `.keras` file is re-zipped compressed (same members; Keras and nnkern read both)."""
+    import shutil
+    import tempfile
+
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = pathlib.Path(tmp) / path.name
+        model.save(fresh)
+        if deflate:
+            stored, fresh = fresh, pathlib.Path(tmp) / f"deflated_{path.name}"
+            _deflate_archive(stored, fresh)
+        if not path.exists() or _model_file_content(path) != _model_file_content(fresh):
+            shutil.copyfile(fresh, path)
+
+
+MODEL_FILES_DIR = "saving/models"  # under tests/golden/data: every golden model case saved by Keras
+
+
+def save_model_file(model, data_dir, case_id, safe_mode=True):
+    """Save a golden case's model (weights set, as it predicted) as `saving/models/<case_id>.keras`; the
+    record the case stores so tests find it (safe_mode=False: the model holds Lambda bytecode)."""
+    rel = f"{MODEL_FILES_DIR}/{case_id}.keras"
+    save_if_changed(model, pathlib.Path(data_dir) / rel, deflate=True)
+    return {"path": rel, "safe_mode": safe_mode}
+
+
+def check_keras_loads_model_files(data_dir, saved):
+    """Keras itself loads each saved file and predicts what the in-memory model did: [(record, x, [y])].
+    Run after a family's cases are made (loading must not touch the auto-name counters mid-family)."""
+    import keras
+
+    for record, x, expected in saved:
+        model = keras.saving.load_model(pathlib.Path(data_dir) / record["path"], safe_mode=record["safe_mode"])
+        y = model.predict(x, verbose=0)
+        for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
+            np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6, err_msg=record["path"])

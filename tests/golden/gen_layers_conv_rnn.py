@@ -9,6 +9,8 @@ an encoder-decoder model), keras.layers.RNN over an LSTMCell, Bidirectional(LSTM
 batch 0. Each case stores the constructor arguments, Keras's config, weight paths and shapes, parameter
 count, symbolic output shapes, the seeded weights, the input and Keras's outputs. `init_*` cases store
 Keras's freshly initialized deterministic weights (unit_forget_bias) instead of setting them.
+Model-like cases and SAVED_SINGLE_CASES are also saved by Keras as data/saving/models/<id>.keras
+(record: `keras_file`; tests/saving/test_golden_model_files.py loads them with nnkern).
 """
 import json
 
@@ -16,7 +18,15 @@ import keras
 import numpy as np
 
 from _golden_io import GoldenWriter
-from _keras_helpers import seeded
+from _keras_helpers import check_keras_loads_model_files, save_model_file, seeded
+
+# Single-layer cases also saved as Keras files (saving/models/<id>.keras), a few per layer class; every
+# model-like case (masks, initial states, RNN(LSTMCell), encoder-decoder, Bidirectional) is saved too.
+SAVED_SINGLE_CASES = {"conv1d_causal", "conv1d_dilation2_same", "conv1d_groups3", "conv2d_k32_s21_same",
+                      "conv2d_groups4_same", "conv2d_dilation21_same", "conv2d_transpose_outpad10_s2_same",
+                      "conv2d_transpose_dilation2", "conv1d_transpose_k4_s3_same", "maxpooling2d_p23_same",
+                      "averagepooling2d_p3_s2", "maxpooling1d_p4_s3_same", "averagepooling1d_p3_same",
+                      "lstm_backwards_seq_state", "lstm_hard_sigmoid", "lstm_nobias", "init_lstm_unit_forget_bias"}
 
 
 def jsonable(value):
@@ -49,6 +59,13 @@ def layer_record(layer, outputs):
 def generate(data_dir):
     w = GoldenWriter("layers_conv_rnn")
     seed = [0]
+    saved = []
+
+    def model_file(case_id, model, feeds, ys):
+        """{"keras_file": record} for the case's params, the model saved as a Keras file."""
+        record = save_model_file(model, data_dir, case_id)
+        saved.append((record, feeds if len(feeds) > 1 else feeds[0], ys))
+        return {"keras_file": record}
 
     def next_seed():
         seed[0] += 1
@@ -71,7 +88,9 @@ def generate(data_dir):
         arrays = {"x": x, **{f"w{i}": v for i, v in enumerate(weights)}, **{f"y{i}": y for i, y in enumerate(ys)}}
         w.add(case_id, {"kind": "single", "class_name": class_name, "kwargs": kwargs,
                         "input_shape": list(input_shape), "n_weights": len(weights), "n_outputs": len(ys),
-                        "set_weights": set_weights, **layer_record(layer, out)}, **arrays)
+                        "set_weights": set_weights, **layer_record(layer, out),
+                        **(model_file(case_id, model, [x], ys) if case_id in SAVED_SINGLE_CASES else {})},
+              **arrays)
 
     # ------------------------------------------------------------------ convolutions
     conv1d = [("valid", {}), ("same", dict(padding="same")), ("causal", dict(padding="causal")),
@@ -175,7 +194,8 @@ def generate(data_dir):
                   **{f"y{i}": y for i, y in enumerate(ys)}}
         w.add(case_id, {"kind": case_id.split("__")[0], **params, "n_inputs": len(feeds), "n_weights": len(weights),
                         "n_outputs": len(ys), "output_shapes": symbolic_shapes(model.outputs),
-                        "params": int(model.count_params())}, **arrays)
+                        "params": int(model.count_params()), **model_file(case_id, model, feeds, ys)},
+              **arrays)
 
     rng = np.random.default_rng(99)
     for tag, flags in (("seq", dict(return_sequences=True)), ("last", {}),
@@ -284,4 +304,7 @@ def generate(data_dir):
         graph_case(f"bidirectional__{tag}", build, [x], {"flags": flags, "merge_mode": merge_mode,
                                                          "masking": "masking" in tag, "record": record})
 
+    missing = SAVED_SINGLE_CASES - {case["id"] for case in w.cases}
+    assert not missing, f"SAVED_SINGLE_CASES names no case: {sorted(missing)}"
+    check_keras_loads_model_files(data_dir, saved)
     return w.save(data_dir)

@@ -10,18 +10,15 @@ Writes data/saving.json (one case per model: file names, input/output counts), d
 """
 import os
 import pathlib
-import re
-import shutil
 import sys
 import tempfile
-import zipfile
 
 import keras
 import numpy as np
 
 from _custom_layers import scaled_residual_class
 from _golden_io import GoldenWriter
-from _keras_helpers import seeded
+from _keras_helpers import save_if_changed, seeded
 
 L = keras.layers
 H5_CASES = {"dense_sequential", "conv2d_pool", "lstm_stack", "merges_multi_io", "nested_shared"}
@@ -186,28 +183,6 @@ CASES = [dense_sequential, conv2d_pool, conv1d_pool, conv2d_transpose, lstm_stac
          lambda_layer, trained_compiled]
 
 
-def _model_file_content(path):
-    """What a saved file holds apart from its save date (metadata.json), to compare regenerations."""
-    path = pathlib.Path(path)
-    if path.suffix != ".keras":
-        return path.read_bytes()
-    with zipfile.ZipFile(path) as zf:
-        content = {n: zf.read(n) for n in zf.namelist() if n != "metadata.json"}
-    # shared_object_id values are Python id()s of the saving process: not content.
-    content["config.json"] = re.sub(rb'"shared_object_id": \d+', b"", content["config.json"])
-    return content
-
-
-def _save_if_changed(model, path):
-    """model.save(path), keeping the existing file when only the save date would change (no churn)."""
-    path = pathlib.Path(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = pathlib.Path(tmp) / path.name
-        model.save(fresh)
-        if not path.exists() or _model_file_content(path) != _model_file_content(fresh):
-            shutil.copyfile(fresh, path)
-
-
 def _outputs(model, inputs):
     y = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
     return [np.asarray(v) for v in (y if isinstance(y, (list, tuple)) else [y])]
@@ -231,10 +206,10 @@ def generate(data_dir):
         outputs = _outputs(model, inputs)
         name = make.__name__
         files = {"keras": f"saving/{name}.keras"}
-        _save_if_changed(model, data_dir / files["keras"])
+        save_if_changed(model, data_dir / files["keras"])
         if name in H5_CASES:
             files["h5"] = f"saving/{name}.h5"
-            _save_if_changed(model, data_dir / files["h5"])
+            save_if_changed(model, data_dir / files["h5"])
         arrays = {f"x{i}": x for i, x in enumerate(inputs)}
         arrays.update({f"y{i}": y for i, y in enumerate(outputs)})
         w.add(name, {"files": files, "inputs": len(inputs), "outputs": len(outputs),
@@ -246,7 +221,7 @@ def generate(data_dir):
     keras.backend.clear_session()
     unsupported = _unsupported_layers()
     _seed_weights(unsupported, 9000)
-    _save_if_changed(unsupported, model_dir / "unsupported_layers.keras")
+    save_if_changed(unsupported, model_dir / "unsupported_layers.keras")
     _check_nnkern_files_load_in_keras(data_dir, built)
     return n
 

@@ -19,6 +19,10 @@ def resolve_layer_class(layer_config, custom_objects):
     custom_objects = custom_objects or {}
     registered = layer_config.get("registered_name") or ""
     found = custom_objects.get(class_name) or custom_objects.get(registered)
+    if found is None and str(layer_config.get("module", "")).startswith("keras.src.ops"):
+        # An op node of a functional graph (Keras 3 records a Masking / Embedding mask as NotEqual, Any).
+        from nnkern.engine.symbolic_ops import OPERATIONS
+        found = OPERATIONS.get(class_name)
     if found is None and not class_name.startswith("_"):
         found = getattr(layers, class_name, None) or getattr(models, class_name, None)
     # Only layer classes: a name like 'deserialize' or 'InputSpec' must not resolve to something else.
