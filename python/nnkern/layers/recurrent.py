@@ -186,6 +186,7 @@ class RNN(Layer):
     outputs the previous output (the first state), as Keras does with zero_output_for_mask=False."""
 
     _plan_trusted = True
+    _lstm_args = None  # call(x)'s kernel arguments once built (see _fused_lstm_args)
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
@@ -283,7 +284,7 @@ class RNN(Layer):
         return [_check_state(s, (batch, n), self, what) for s, n, what in zip(states, self.state_size, names)]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        args = self.__dict__.get("_lstm_args")
+        args = self._lstm_args
         if args is not None and initial_state is None and mask is None:
             x = sequences if type(sequences) is np.ndarray and sequences.dtype == np.float32 else _float32(sequences)
             try:
