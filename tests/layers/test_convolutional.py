@@ -243,6 +243,20 @@ def test_bad_inputs_name_the_layer():
     assert layers.Conv2DTranspose(1, 1, padding="same")(layers.Input(shape=(0, 3, 1))).shape == (None, 0, 3, 1)
 
 
+def test_each_new_input_shape_is_checked_and_weights_stay_live():
+    # The output-shape check is skipped only for the input shape checked last.
+    layer = layers.Conv2D(2, 3, name="conv_c")
+    x = rand(1, 5, 5, 1)
+    layer(x)
+    with pytest.raises(ValueError, match="conv_c.*zero or negative"):
+        layer(np.zeros((1, 2, 5, 1), np.float32))
+    assert layer(np.zeros((0, 5, 5, 1), np.float32)).shape == (0, 3, 3, 2)
+    weights = [rand(3, 3, 1, 2), rand(2)]
+    layer.set_weights(weights)
+    close(layer(x), conv2d_ref(x, *weights))
+    close(layer(x[:, :4]), conv2d_ref(x[:, :4], *weights))
+
+
 def test_keras_1_2_module_paths():
     from nnkern.layers.convolutional import Conv2D, MaxPooling2D, ZeroPadding2D  # Keras 1 held all three
     from nnkern.layers.core import Dense, Dropout, Flatten  # Keras 1/2's keras.layers.core

@@ -79,6 +79,20 @@ def test_bad_inputs_name_the_layer():
             pool(layers.Input(shape=(3, 3, 1)))
 
 
+def test_each_new_input_shape_and_dtype_is_checked():
+    layer = layers.MaxPooling2D(2, name="pool_b")
+    x = RNG.uniform(-1, 1, (1, 4, 4, 2)).astype(np.float32)
+    close(layer(x), pool2d_ref(x, 2))
+    with pytest.raises(ValueError, match="pool_b.*zero or negative"):
+        layer(np.zeros((1, 1, 4, 2), np.float32))
+    assert layer(np.zeros((0, 4, 4, 2), np.float32)).shape == (0, 2, 2, 2)
+    ints = np.arange(32, dtype=np.int32).reshape(1, 4, 4, 2)
+    y = layer(ints)
+    assert y.dtype == np.int32
+    np.testing.assert_array_equal(y, pool2d_ref(ints, 2))
+    close(layer(x), pool2d_ref(x, 2))
+
+
 def test_integer_input_dtypes_as_keras():
     x = np.arange(32, dtype=np.int32).reshape(1, 4, 4, 2)
     y = layers.MaxPooling2D(2)(x)

@@ -183,6 +183,19 @@ def test_unit_forget_bias_and_orthogonal_recurrent_kernel():
     np.testing.assert_array_equal(no_forget.get_weights()[2], np.ones(16))
 
 
+def test_weights_set_after_a_call_reach_the_kernel():
+    # call() binds the weight buffers once built; set_weights() must still reach them.
+    inp = layers.Input(shape=(6, 4))
+    lstm = layers.LSTM(5, return_sequences=True)
+    model = Model(inp, lstm(inp))
+    x = rand(2, 6, 4)
+    model.predict(x, verbose=0)
+    weights = [rand(4, 20), rand(5, 20), rand(20)]
+    lstm.set_weights(weights)
+    close(model.predict(x, verbose=0), lstm_ref(x, *weights, return_sequences=True)[0])
+    close(lstm(x), lstm_ref(x, *weights, return_sequences=True)[0])
+
+
 def test_set_weights_and_no_bias():
     lstm = layers.LSTM(2, use_bias=False)
     lstm.build((None, 3, 1))

@@ -93,6 +93,7 @@ class _BaseConv(Layer):
     _plan_trusted = True
     rank = 2
     _transpose = False
+    _checked_input_shape = None
 
     def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -172,11 +173,22 @@ class _BaseConv(Layer):
         object.__setattr__(self, "_w", self.kernel.value)
         object.__setattr__(self, "_b", None if self.bias is None else self.bias.value)
         object.__setattr__(self, "_fused", activations.fused_name(self.activation))
+        # The last input shape whose output shape was checked: the same shape again skips the check.
+        object.__setattr__(self, "_checked_input_shape", None)
+        self._bind_kernel()
         self.built = True
 
+    def _bind_kernel(self):
+        """Fix the kernel function and its arguments after x once (subclasses)."""
+
     def call(self, inputs):
-        y = self._forward(inputs, self._fused or "linear")
-        return apply_unfused_activation(self.activation, self._fused, y)
+        if inputs.shape != self._checked_input_shape:
+            out_shape = self.compute_output_shape(inputs.shape)
+            if 0 in out_shape:  # batch 0 or an empty transposed input
+                return apply_unfused_activation(self.activation, self._fused, np.zeros(out_shape, np.float32))
+            object.__setattr__(self, "_checked_input_shape", inputs.shape)
+        y = self._forward(inputs)
+        return y if self._fused is not None else apply_unfused_activation(self.activation, None, y)
 
     def _check_output_shape(self, input_shape, output_shape):
         # Keras refuses a forward window that does not fit (an empty spatial output); a transposed
@@ -221,13 +233,16 @@ class _Conv(_BaseConv):
                         zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
         return self._check_output_shape(input_shape, (input_shape[0],) + spatial + (self.filters,))
 
-    def _forward(self, x, activation):
-        out_shape = self.compute_output_shape(x.shape)
-        if 0 in out_shape:  # batch 0
-            return np.zeros(out_shape, np.float32)
-        kernel = _core.conv1d if self.rank == 1 else _core.conv2d
-        return run_kernel(self, kernel, x, self._w, self._b, self.strides, self.padding, self.dilation_rate,
-                          self.groups, activation)
+    def _bind_kernel(self):
+        object.__setattr__(self, "_kernel_fn", _core.conv1d if self.rank == 1 else _core.conv2d)
+        object.__setattr__(self, "_kernel_args", (self._w, self._b, self.strides, self.padding, self.dilation_rate,
+                                                  self.groups, self._fused or "linear"))
+
+    def _forward(self, x):
+        try:  # run_kernel inlined: this is the per-call path
+            return self._kernel_fn(x, *self._kernel_args)
+        except ValueError as e:
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
 
 
 class Conv1D(_Conv):
@@ -278,10 +293,8 @@ class _ConvTranspose(_BaseConv):
                         zip(input_shape[1:-1], self.kernel_size, self.strides, paddings, self.dilation_rate))
         return self._check_output_shape(input_shape, (input_shape[0],) + spatial + (self.filters,))
 
-    def _forward(self, x, activation):
-        out_shape = self.compute_output_shape(x.shape)
-        if 0 in out_shape:  # batch 0 or an empty input
-            return np.zeros(out_shape, np.float32)
+    def _forward(self, x):
+        activation = self._fused or "linear"
         if self.rank == 2:
             return run_kernel(self, _core.conv2d_transpose, x, self._w, self._b, self.strides, self.padding,
                               self.output_padding, self.dilation_rate, activation)

@@ -16,6 +16,8 @@ from nnkern.engine.layer import Layer
 from nnkern.engine.spec_inference import run_for_spec
 from nnkern.layers.legacy import translate_dense_kwargs
 
+_INT32 = np.dtype(np.int32)
+
 __all__ = ["Input", "InputLayer", "Dense", "Activation", "Lambda", "Embedding", "Masking", "Identity"]
 
 
@@ -312,9 +314,10 @@ class Embedding(Layer):
         return self._embeddings
 
     def call(self, inputs):
-        if inputs.dtype.kind not in "iu":
+        dtype = inputs.dtype
+        if dtype is not _INT32 and dtype.kind not in "iu":
             inputs = inputs.astype(np.int32)
-        if inputs.dtype == np.int32:
+        if inputs.dtype == _INT32:
             # One pass instead of min() + max() + take(): seen as uint32 a negative index is >= 2**31, so
             # take()'s own bounds check catches both ends.
             try:

@@ -8,8 +8,10 @@ from nnkern.engine.dtypes import standardize_dtype
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
-from nnkern.layers.convolutional import channels_last_only, conv_output_length, run_kernel, standardize_padding
+from nnkern.layers.convolutional import channels_last_only, conv_output_length, standardize_padding
 from nnkern.layers.reshaping import standardize_tuple
+
+_FLOAT32 = np.dtype(np.float32)
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D", "MaxPool2D",
            "AvgPool1D", "AvgPool2D"]
@@ -20,6 +22,8 @@ class _Pooling(Layer):
 
     _plan_trusted = True
     rank = 2
+    # The last input shape whose output shape was checked: the same shape again skips the check.
+    _checked_input_shape = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, name=None, **kwargs):
         cls = self.__class__.__name__
@@ -36,6 +40,10 @@ class _Pooling(Layer):
         self.padding = standardize_padding(padding, cls)
         self.data_format = channels_last_only(data_format, cls)
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        # The kernel and its arguments after x, fixed once.
+        object.__setattr__(self, "_kernel_fn", self._kernel_1d if self.rank == 1 else self._kernel_2d)
+        object.__setattr__(self, "_kernel_args", (self.pool_size, self.strides, self.padding) if self.rank == 2
+                           else (self.pool_size[0], self.strides[0], self.padding))
 
     def compute_output_shape(self, input_shape):
         spatial = tuple(conv_output_length(n, p, s, self.padding) for n, p, s in
@@ -47,12 +55,17 @@ class _Pooling(Layer):
         return (input_shape[0],) + spatial + (input_shape[-1],)
 
     def call(self, inputs):
-        out_shape = self.compute_output_shape(inputs.shape)
-        if 0 in out_shape:  # batch 0
-            return np.zeros(out_shape, self._output_dtype(inputs.dtype))
-        kernel = self._kernel_1d if self.rank == 1 else self._kernel_2d
-        y = run_kernel(self, kernel, inputs, self.pool_size if self.rank == 2 else self.pool_size[0],
-                       self.strides if self.rank == 2 else self.strides[0], self.padding)
+        if inputs.shape != self._checked_input_shape:
+            out_shape = self.compute_output_shape(inputs.shape)
+            if 0 in out_shape:  # batch 0
+                return np.zeros(out_shape, self._output_dtype(inputs.dtype))
+            object.__setattr__(self, "_checked_input_shape", inputs.shape)
+        try:  # run_kernel inlined: this is the per-call path
+            y = self._kernel_fn(inputs, *self._kernel_args)
+        except ValueError as e:
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+        if inputs.dtype is _FLOAT32:
+            return y
         dtype = self._output_dtype(inputs.dtype)
         return y if dtype == np.float32 else y.astype(dtype)
 

@@ -186,6 +186,7 @@ class RNN(Layer):
     outputs the previous output (the first state), as Keras does with zero_output_for_mask=False."""
 
     _plan_trusted = True
+    _lstm_args = None  # call(x)'s kernel arguments once built (see _fused_lstm_args)
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
@@ -229,7 +230,26 @@ class RNN(Layer):
             else:
                 cell.build(step_shape)
             _nest_paths(self, cell.weights)
+        object.__setattr__(self, "_lstm_args", self._fused_lstm_args())
         self.built = True
+
+    def _fused_lstm_args(self):
+        """The arguments after x of call(x)'s `_core.lstm` call when there is no initial state and no mask,
+        fixed once built; None unless the cell is a plain LSTMCell with built-in activations and float32
+        weights. The weight arrays are the variables' own buffers, which assign() updates in place; data,
+        not a closure, so that copies and pickles of the layer use their own weights."""
+        cell = self.cell
+        if not (isinstance(cell, LSTMCell) and cell.built and type(self).get_initial_state is RNN.get_initial_state
+                and type(cell).get_initial_state is LSTMCell.get_initial_state
+                and type(cell)._fused_activations is LSTMCell._fused_activations
+                and type(cell)._weights_arrays is LSTMCell._weights_arrays):
+            return None
+        fused = cell._fused_activations
+        weights = cell._weights_arrays()
+        if fused is None or not all(w is None or (w.dtype == np.float32 and w.flags.c_contiguous) for w in weights):
+            return None
+        # None initial states: the kernel starts from zeros, as LSTMCell.get_initial_state does.
+        return (*weights, *fused, self.return_sequences, self.go_backwards, None, None, None)
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, steps = sequences_shape[0], sequences_shape[1]
@@ -264,6 +284,14 @@ class RNN(Layer):
         return [_check_state(s, (batch, n), self, what) for s, n, what in zip(states, self.state_size, names)]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
+        args = self._lstm_args
+        if args is not None and initial_state is None and mask is None:
+            x = sequences if type(sequences) is np.ndarray and sequences.dtype == np.float32 else _float32(sequences)
+            try:
+                y, h, c = _core.lstm(x, *args)
+            except ValueError as e:
+                raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+            return (y, h, c) if self.return_state else y
         x = _float32(sequences)
         states = self._initial_states(initial_state, x.shape[0])
         if mask is not None:
