@@ -13,6 +13,9 @@ and traced + frozen + optimize_for_inference as "torch.jit"), ONNX Runtime (grap
 Keras 3 `predict` and a direct Keras model call (TensorFlow backend when installed, else JAX). Each peer
 gets its input in its own native layout (torch: NHWC memory as a channels_last NCHW view; ONNX Runtime:
 NCHW and time-major LSTM input), converted outside the timing.
+When both 1 and 2 threads are asked for, nnkern also runs alone in a process of its own at each: next to the
+peers, their thread pools (OpenBLAS, ONNX Runtime, TensorFlow) spin after their own calls and take the second
+core, so the 2-thread scaling targets are judged on those runs.
 The parent process also measures `import` time and peak RSS (subprocesses) and writes RESULTS.md and a
 speed-up chart to --out.
 """
@@ -649,7 +652,7 @@ def text_table(head, rows):
     return "\n".join([fmt.format(*head), fmt.format(*["-" * w for w in widths])] + [fmt.format(*r) for r in rows])
 
 
-def targets(results, startup):
+def targets(results, startup, alone=None):
     """[(target, measured, met, CPU-time figure or "", met on CPU time or None)] for the issue's targets
     this run measured. "met" is judged on the wall-clock medians, as the issue asks; at one thread the same
     check on process CPU time is given beside it, as it is not inflated when the shared machine is loaded."""
@@ -674,17 +677,24 @@ def targets(results, startup):
                 g, gc_ = _gflops(case, "nnkern"), _gflops(case, "nnkern", "cpu_times")
                 out.append((f"{case['case']} 1 thread: >= 90 GFLOP/s", f"{g:.1f} GFLOP/s", g >= 90,
                             f"{gc_:.1f} GFLOP/s", gc_ >= 90))
-    if one and two:
-        for name, c1 in one.items():
-            c2 = two.get(name)
+    # 2-thread scaling is judged on the runs of nnkern alone in its process when there are some: next to
+    # the peers, their thread pools spin after their own calls and take the second core (see time_interleaved).
+    scale_one, scale_two, where = one, two, "next to the peers"
+    if alone and 1 in alone and 2 in alone:
+        scale_one, scale_two = ({c["case"]: c for c in alone[t]["cases"]} for t in (1, 2))
+        where = "nnkern alone in its process"
+    if scale_one and scale_two:
+        for name, c1 in scale_one.items():
+            c2 = scale_two.get(name)
             if not c2 or "nnkern" not in c1["times"] or "nnkern" not in c2["times"]:
                 continue
             speedup = c1["times"]["nnkern"] / c2["times"]["nnkern"]
             if c1["compute_bound"]:
-                out.append((f"{name}: 2 threads >= 1.7x 1 thread", f"{speedup:.2f}x", speedup >= 1.7, "", None))
+                out.append((f"{name}: 2 threads >= 1.7x 1 thread ({where})", f"{speedup:.2f}x", speedup >= 1.7,
+                            "", None))
             else:
-                out.append((f"{name}: 2 threads not slower than 1 (5 % allowed for noise)", f"{speedup:.2f}x",
-                            speedup >= 0.95, "", None))
+                out.append((f"{name}: 2 threads not slower than 1, 5 % allowed for noise ({where})",
+                            f"{speedup:.2f}x", speedup >= 0.95, "", None))
     for r in results:
         if r["threads"] == 1 and "overhead" in r:
             o = r["overhead"]
@@ -761,7 +771,7 @@ def write_chart(results, path):
     return True
 
 
-def write_results(results, startup, out_dir, args, elapsed, chart):
+def write_results(results, startup, out_dir, args, elapsed, chart, alone=None):
     path = out_dir / "RESULTS.md"
     notes = ""
     if path.exists():
@@ -824,14 +834,21 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
             lines += [f"Outputs that disagreed with nnkern (not timed): {bad}", ""]
     by = {r["threads"]: {c["case"]: c for c in r["cases"]} for r in results}
     if 1 in by and 2 in by:
+        lone = {t: {c["case"]: c for c in r["cases"]} for t, r in (alone or {}).items()}
         lines += ["## Scaling: 1-thread time / 2-thread time", "",
-                  "| case | nnkern | nnkern kernel | torch | onnxruntime |",
-                  "|---|---|---|---|---|"]
+                  "Next to the peers (the runs above), and for nnkern alone in a process of its own (no other "
+                  "runtime's thread pool spinning beside it), which the 2-thread targets are judged on.", "",
+                  "| case | nnkern | nnkern kernel | torch | onnxruntime | nnkern alone | nnkern kernel alone |",
+                  "|---|---|---|---|---|---|---|"]
         for name, c1 in by[1].items():
             c2 = by[2].get(name, {"times": {}})
             cells = []
             for n in ("nnkern", "nnkern kernel", "torch", "onnxruntime"):
                 a, b = c1["times"].get(n), c2["times"].get(n)
+                cells.append(f"{a / b:.2f}x" if a and b else "-")
+            for n in ("nnkern", "nnkern kernel"):
+                a = lone.get(1, {}).get(name, {"times": {}})["times"].get(n)
+                b = lone.get(2, {}).get(name, {"times": {}})["times"].get(n)
                 cells.append(f"{a / b:.2f}x" if a and b else "-")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
@@ -856,7 +873,7 @@ def write_results(results, startup, out_dir, args, elapsed, chart):
         if startup["errors"]:
             lines.append(f"- Start-up measurements that failed: {startup['errors']}.")
     lines.append("")
-    tg = targets(results, startup)
+    tg = targets(results, startup, alone)
     if tg:
         lines += ["## Targets", "", "Judged on the wall-clock medians; at 1 thread also on CPU time.", "",
                   "| target | measured (wall clock) | met | CPU time | met (CPU time) |", "|---|---|---|---|---|"]
@@ -914,6 +931,19 @@ def main(argv=None):
             print(f"running {threads} thread(s) ...", file=sys.stderr, flush=True)
             subprocess.run(cmd, check=True)
             results.append(json.loads(result_path.read_text()))
+        alone = {}
+        if {1, 2} <= set(args.threads) and args.peers:
+            for threads in (1, 2):  # nnkern alone in its process, for the 2-thread scaling
+                result_path = pathlib.Path(tmp) / f"alone{threads}.json"
+                cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
+                       "--peers", "", "--result", str(result_path)]
+                if args.workloads:
+                    cmd += ["--workloads", ",".join(args.workloads)]
+                if args.quick:
+                    cmd.append("--quick")
+                print(f"running nnkern alone, {threads} thread(s) ...", file=sys.stderr, flush=True)
+                subprocess.run(cmd, check=True)
+                alone[threads] = json.loads(result_path.read_text())
     startup = None
     if not args.skip_startup:
         print("measuring import time and peak RSS ...", file=sys.stderr, flush=True)
@@ -926,14 +956,14 @@ def main(argv=None):
         if r["threads"] == 1:
             print("\n1 thread, median process CPU time per call:")
             print(text_table(*table(r, "cpu_times")))
-    tg = targets(results, startup)
+    tg = targets(results, startup, alone)
     if tg:
         print("\ntargets (wall clock; CPU time in brackets at 1 thread):")
         for t, f, ok, fc, okc in tg:
             cpu = f"  [CPU time: {fc}, {'met' if okc else 'MISSED'}]" if okc is not None else ""
             print(f"  [{'met' if ok else 'MISSED'}] {t}: {f}{cpu}")
     chart = write_chart(results, out_dir / "speedup.png")
-    path = write_results(results, startup, out_dir, args, time.time() - start, chart)
+    path = write_results(results, startup, out_dir, args, time.time() - start, chart, alone)
     print(f"\nwrote {path}" + (f" and {out_dir / 'speedup.png'}" if chart else "") +
           f" in {(time.time() - start) / 60:.1f} min", file=sys.stderr)
     return 0
