@@ -920,30 +920,26 @@ def main(argv=None):
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for threads in args.threads:
-            result_path = pathlib.Path(tmp) / f"threads{threads}.json"
+        def run_child_process(threads, peers, label):
+            """One child run (its own process: thread pools are fixed at start-up); its result dict."""
+            result_path = pathlib.Path(tmp) / f"{label}{threads}.json"
             cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
-                   "--peers", ",".join(args.peers), "--result", str(result_path)]
+                   "--peers", ",".join(peers), "--result", str(result_path)]
             if args.workloads:
                 cmd += ["--workloads", ",".join(args.workloads)]
             if args.quick:
                 cmd.append("--quick")
-            print(f"running {threads} thread(s) ...", file=sys.stderr, flush=True)
             subprocess.run(cmd, check=True)
-            results.append(json.loads(result_path.read_text()))
+            return json.loads(result_path.read_text())
+
+        for threads in args.threads:
+            print(f"running {threads} thread(s) ...", file=sys.stderr, flush=True)
+            results.append(run_child_process(threads, args.peers, "threads"))
         alone = {}
         if {1, 2} <= set(args.threads) and args.peers:
             for threads in (1, 2):  # nnkern alone in its process, for the 2-thread scaling
-                result_path = pathlib.Path(tmp) / f"alone{threads}.json"
-                cmd = [sys.executable, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
-                       "--peers", "", "--result", str(result_path)]
-                if args.workloads:
-                    cmd += ["--workloads", ",".join(args.workloads)]
-                if args.quick:
-                    cmd.append("--quick")
                 print(f"running nnkern alone, {threads} thread(s) ...", file=sys.stderr, flush=True)
-                subprocess.run(cmd, check=True)
-                alone[threads] = json.loads(result_path.read_text())
+                alone[threads] = run_child_process(threads, [], "alone")
     startup = None
     if not args.skip_startup:
         print("measuring import time and peak RSS ...", file=sys.stderr, flush=True)
