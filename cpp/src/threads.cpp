@@ -53,7 +53,15 @@ long current_tid() { return static_cast<long>(syscall(SYS_gettid)); }
 
 void note_ours(long tid) {
   std::lock_guard<std::mutex> lock(g_ours_mutex);
-  if (std::find(g_ours.begin(), g_ours.end(), tid) == g_ours.end()) g_ours.push_back(tid);
+  if (std::find(g_ours.begin(), g_ours.end(), tid) != g_ours.end()) return;
+  if (g_ours.size() >= 256) {  // a server starting a thread per request: forget the ended ones
+    g_ours.erase(std::remove_if(g_ours.begin(), g_ours.end(),
+                                [](long t) {
+                                  return access(("/proc/self/task/" + std::to_string(t)).c_str(), F_OK) != 0;
+                                }),
+                 g_ours.end());
+  }
+  g_ours.push_back(tid);
 }
 
 // OpenMP keeps one pool of workers per calling thread; a region of n threads run once from each
