@@ -7,7 +7,7 @@ from nnkern.engine.layer import Layer
 from nnkern.engine.node import Node
 
 
-def _standardize_shape(shape):
+def standardize_shape(shape):
     if shape is None:
         raise ValueError("Undefined shapes are not supported.")
     if isinstance(shape, int) and not isinstance(shape, bool):
@@ -58,8 +58,8 @@ class InputLayer(Layer):
             if shape is None and batch_shape is None:
                 raise ValueError("You must pass a `shape` argument.")
             if shape is not None:
-                batch_shape = (batch_size,) + _standardize_shape(shape)
-        self._batch_shape = _standardize_shape(batch_shape)
+                batch_shape = (batch_size,) + standardize_shape(shape)
+        self._batch_shape = standardize_shape(batch_shape)
         self._dtype = standardize_dtype(dtype)
         self.sparse = bool(sparse)
         self.ragged = bool(ragged)

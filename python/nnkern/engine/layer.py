@@ -8,6 +8,7 @@ needed and computes at once; on symbolic ``KerasTensor``s it builds, infers the 
 """
 import functools
 import inspect
+import threading
 import warnings
 
 import numpy as np
@@ -24,30 +25,40 @@ from nnkern.engine.variable import Variable, charge_weight_budget
 # Keras 1/2 layer keywords that Keras 3 dropped but old tutorials still pass.
 _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "input_length")
 
-# The `training` value of the outermost layer call in progress (Keras's call context), so that layers
-# called inside another layer's call() inherit it.
-_call_context = {"training": None}
+class CallContext(threading.local):
+    """Per-thread state of the layer calls in progress (another thread's `model(x, training=True)` must not
+    reach this thread's layers).
+
+    `training`: the `training` value of the outermost layer call in progress (Keras's call context), so that
+    layers called inside another layer's call() inherit it.
+    `scope_stack`: Keras's name scopes: a weight's `path` is the chain of layer names open (being built or
+    called) when it is created, e.g. "time_distributed/dense/kernel" or "sequential/dense/kernel". A layer
+    remembers the path it was first opened under (Keras's `_parent_path`). Entries: (layer, path tuple
+    including its name)."""
+
+    def __init__(self):
+        super().__init__()
+        self.training = None
+        self.scope_stack = []
 
 
-# Keras's name scopes: a weight's `path` is the chain of layer names open (being built or called) when it
-# is created, e.g. "time_distributed/dense/kernel" or "sequential/dense/kernel". A layer remembers the
-# path it was first opened under (Keras's `_parent_path`). Entries: (layer, path tuple including its name).
-_scope_stack = []
+call_context = CallContext()
 
 
 def _enter_scope(layer):
     """Open `layer`'s name scope unless it is the innermost one already; returns whether one was pushed."""
-    if _scope_stack and _scope_stack[-1][0] is layer:
+    scope_stack = call_context.scope_stack
+    if scope_stack and scope_stack[-1][0] is layer:
         return False
     parent = layer.__dict__.get("_parent_path")
     if parent is None:
-        parent = _scope_stack[-1][1] if _scope_stack else ()
+        parent = scope_stack[-1][1] if scope_stack else ()
         object.__setattr__(layer, "_parent_path", parent)
-    _scope_stack.append((layer, parent + (layer.name,)))
+    scope_stack.append((layer, parent + (layer.name,)))
     return True
 
 
-def _is_default(method):
+def is_default(method):
     return getattr(method, "_nnkern_default", False)
 
 
@@ -68,7 +79,7 @@ def _wrap_build(build):
         finally:
             object.__setattr__(self, "_build_depth", depth)
             if pushed:
-                _scope_stack.pop()
+                call_context.scope_stack.pop()
         if depth == 0:  # post-build actions once, after the outermost build() of the class chain
             try:
                 self._build_shapes_dict = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
@@ -146,7 +157,7 @@ class Layer:
         self._call_has_training_arg = "training" in facts[0]
         self._call_has_mask_arg = "mask" in facts[0]
         self._call_accepts_kwargs = facts[1]
-        self._supports_masking = not _is_default(self.compute_mask)
+        self._supports_masking = not is_default(self.compute_mask)
         self._initialized = True
 
     # ------------------------------------------------------------------ legacy input shape
@@ -249,9 +260,10 @@ class Layer:
         value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
                                               what=f"layer '{self.name}' weight '{name}'")
         pushed = _enter_scope(self)
-        path = "/".join(_scope_stack[-1][1] + (name,))
+        scope_stack = call_context.scope_stack
+        path = "/".join(scope_stack[-1][1] + (name,))
         if pushed:
-            _scope_stack.pop()
+            scope_stack.pop()
         variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=path)
         variable.regularizer = regularizer
         variable.constraint = constraint
@@ -309,7 +321,7 @@ class Layer:
     def _build_from_input_shape_arg(self):
         # Keras 1/2 built a layer given `input_dim=`/`input_shape=` at construction, so old code calls
         # set_weights() on it right away; build it on first need.
-        if not self.built and self._batch_input_shape is not None and not _is_default(self.build):
+        if not self.built and self._batch_input_shape is not None and not is_default(self.build):
             self.build(self._batch_input_shape)
 
     def get_weights(self):
@@ -377,7 +389,7 @@ class Layer:
     def compute_output_spec(self, *args, **kwargs):
         """KerasTensor(s) describing call(*args, **kwargs): from compute_output_shape when the layer
         defines it (dtype = compute dtype, as Keras), else by running call() on zero arrays."""
-        if not _is_default(self.compute_output_shape):
+        if not is_default(self.compute_output_shape):
             shapes = self._shapes_for(self.compute_output_shape, args, kwargs)
             out = self.compute_output_shape(**shapes)
             return _shapes_to_tensors(out, self.compute_dtype, self)
@@ -429,7 +441,7 @@ class Layer:
             return self._eager_call(args, kwargs)
         finally:
             if pushed:
-                _scope_stack.pop()
+                call_context.scope_stack.pop()
 
     def _eager_call(self, args, kwargs):
         reset = False
@@ -450,17 +462,17 @@ class Layer:
             return self.call(*args, **kwargs)
         finally:
             if reset:
-                _call_context["training"] = None
+                call_context.training = None
 
     def _resolve_training(self, kwargs):
         training = kwargs.pop("training", None)
         if training is None:
-            training = _call_context["training"]
+            training = call_context.training
         if self._call_has_training_arg and training is not None:
             kwargs["training"] = training
-        if training is not None and _call_context["training"] is None:
+        if training is not None and call_context.training is None:
             # Make the value visible to layers called inside this call().
-            _call_context["training"] = training
+            call_context.training = training
             kwargs["__reset_context__"] = True
         return kwargs
 
@@ -500,7 +512,7 @@ class Layer:
         flat_out = tree.flatten(outputs)
         if all(o._keras_mask is not None for o in flat_out):
             return
-        if _is_default(self.compute_mask):
+        if is_default(self.compute_mask):
             masks = previous_mask
         elif getattr(self, "_symbolic_compute_mask", False):
             # Built-in layers whose compute_mask records Keras's op nodes (not_equal, any) on KerasTensors.
@@ -526,7 +538,7 @@ class Layer:
     def _maybe_build(self, args, kwargs):
         if self.built:
             return
-        if not _is_default(self.build):
+        if not is_default(self.build):
             shapes = self._shapes_for(self.build, args, kwargs)
             self.build(**shapes)
             first = args[0] if args else next(iter(kwargs.values()), None)

@@ -15,10 +15,10 @@ import numpy as np
 from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.dtypes import numpy_dtype
-from nnkern.engine.layer import _call_context, _is_default, needs_autocast
+from nnkern.engine.layer import call_context, is_default, needs_autocast
 
 
-def _normalize_output(x):
+def normalize_output(x):
     """User-layer outputs as Keras tensors would be: numpy arrays, floats as float32."""
     if type(x) is np.ndarray:
         if x.dtype == np.float64 or x.dtype == np.float16:
@@ -52,7 +52,7 @@ def _normalizing(fn):
         out = fn(*args, **kwargs)
         if type(out) is np.ndarray:
             return out.astype(np.float32) if out.dtype == np.float64 else out
-        return tree.map_structure(_normalize_output, out)
+        return tree.map_structure(normalize_output, out)
     return call
 
 
@@ -228,7 +228,7 @@ class Plan:
 
         # Output masks.
         if layer.supports_masking:
-            if _is_default(layer.compute_mask):
+            if is_default(layer.compute_mask):
                 flat_prev = tree.flatten(prev_mask_slots)
                 for kt, ms in zip(node.outputs, flat_prev):
                     if ms is not None:
@@ -309,13 +309,13 @@ class Plan:
             for s, m in zip(self.input_mask_slots, input_masks):
                 if s is not None:
                     v[s] = m
-        if self.training is not None and _call_context["training"] is None:
-            _call_context["training"] = self.training
+        if self.training is not None and call_context.training is None:
+            call_context.training = self.training
             try:
                 for step in self.steps:
                     step(v)
             finally:
-                _call_context["training"] = None
+                call_context.training = None
         else:
             for step in self.steps:
                 step(v)

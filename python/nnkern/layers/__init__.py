@@ -3,6 +3,8 @@ import sys as _sys
 
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.engine.registry import deserialize, register_namespace
+from nnkern.engine.registry import serialize_layer as serialize
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
                                          Deconvolution2D)
@@ -44,43 +46,13 @@ for _module in (core, convolutional, pooling, recurrent):
     _module.__getattr__ = _from_package
 
 
-def serialize(layer):
-    from nnkern.models.serialization import serialize_layer
-    return serialize_layer(layer)
-
-
-def deserialize(config, custom_objects=None):
-    """A layer (or model) from its Keras config dict {'class_name': ..., 'config': {...}}."""
-    from nnkern import models
-
-    class_name = config["class_name"]
-    custom_objects = custom_objects or {}
-    registered = config.get("registered_name")
-    cls = (custom_objects.get(class_name) or custom_objects.get(registered or "")
-           or globals().get(class_name) or getattr(models, class_name, None))
-    if str(config.get("module", "")).startswith("keras.src.ops"):  # an op node of a functional graph
-        from nnkern.engine.symbolic_ops import OPERATIONS
-        cls = OPERATIONS.get(class_name, cls)
-    if cls is None:
-        raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a `keras.utils."
-                         "custom_object_scope` and that this object is included in the scope.")
-    inner = dict(config.get("config", {}))
-    if hasattr(cls, "from_config"):
-        try:
-            layer = cls.from_config(inner, custom_objects=custom_objects)
-        except TypeError:
-            layer = cls.from_config(inner)
-    else:
-        layer = cls(**inner)
-    build_config = config.get("build_config")
-    if build_config and not layer.built and "input_shape" in build_config:
-        layer.build(build_config["input_shape"])
-    return layer
-
-
 def get(identifier):
     if isinstance(identifier, Layer):
         return identifier
     if isinstance(identifier, dict):
         return deserialize(identifier)
     raise ValueError(f"Could not interpret layer identifier: {identifier}")
+
+
+# deserialize() finds every Layer class exported here (also ones imported above later) by its name.
+register_namespace(globals())

@@ -2,82 +2,19 @@
 kernels `_core.conv1d`, `_core.conv2d` and `_core.conv2d_transpose`. Keras 3 argument names, defaults,
 validation, weight names/shapes (kernel `kernel_size + (in / groups, filters)`, transposed
 `kernel_size + (filters, in)`, bias `(filters,)`) and output-shape rules.
-
-The shape rules of one window axis (`conv_output_length`, `conv_transpose_output_length`) live here and
-are shared with the pooling layers.
 """
 import numpy as np
 
 from nnkern import _core, activations, initializers
+from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, conv_transpose_output_length,
+                                               standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.layers.legacy import translate_conv_kwargs, translate_sequence_input_kwargs
-from nnkern.layers.reshaping import standardize_data_format, standardize_tuple
+from nnkern.layers.kernel_calls import apply_unfused_activation, run_kernel
 
 __all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1D", "Convolution2D",
-           "Convolution1DTranspose", "Convolution2DTranspose", "Deconvolution2D", "conv_output_length",
-           "conv_transpose_output_length"]
-
-
-# ---------------------------------------------------------------------- shape rules (one axis)
-
-def conv_output_length(length, window, stride, padding, dilation=1):
-    """Keras's output length of a convolution / pooling window along one axis; None stays None.
-    'valid' keeps whole windows only; 'same' and 'causal' give ceil(length / stride)."""
-    if length is None:
-        return None
-    if padding in ("same", "causal"):
-        return (length - 1) // stride + 1
-    dilated = (window - 1) * dilation + 1
-    return (length - dilated) // stride + 1
-
-
-def conv_transpose_output_length(length, kernel, stride, padding, output_padding=None, dilation=1):
-    """Keras's deconv_output_length: the output length of a transposed convolution along one axis."""
-    if length is None:
-        return None
-    dilated = (kernel - 1) * dilation + 1
-    if output_padding is None:
-        if padding == "valid":
-            return length * stride + max(dilated - stride, 0)
-        return length * stride
-    pad = dilated // 2 if padding == "same" else 0
-    return (length - 1) * stride + dilated - 2 * pad + output_padding
-
-
-def standardize_padding(value, layer, allow_causal=False):
-    """'valid' / 'same' (and 'causal' where allowed), case-insensitive, else a ValueError naming the layer."""
-    allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
-    padding = value.lower() if isinstance(value, str) else value
-    if padding not in allowed:
-        raise ValueError(f"{layer}: the `padding` argument must be one of {set(allowed)}. "
-                         f"Received: padding={value!r}")
-    return padding
-
-
-def channels_last_only(data_format, layer):
-    data_format = standardize_data_format(data_format)
-    if data_format != "channels_last":
-        raise ValueError(f"{layer}: data_format={data_format!r} is not supported by nnkern; its kernels work on "
-                         "'channels_last' (batch, ..., channels) data. Transpose the input and use "
-                         "data_format='channels_last'.")
-    return data_format
-
-
-def run_kernel(layer, fn, *args, **kwargs):
-    """Call a compiled kernel, naming the layer in any ValueError it raises."""
-    try:
-        return fn(*args, **kwargs)
-    except ValueError as e:
-        raise ValueError(f"{layer.__class__.__name__} layer '{layer.name}': {e}") from None
-
-
-def apply_unfused_activation(activation, fused, y):
-    """The activation the kernel could not apply (a user callable), as float32."""
-    if fused is not None:
-        return y
-    y = activation(y)
-    return y if getattr(y, "dtype", None) == np.float32 else np.asarray(y, dtype=np.float32)
+           "Convolution1DTranspose", "Convolution2DTranspose", "Deconvolution2D"]
 
 
 def _positive_filters(filters, layer):

@@ -4,12 +4,12 @@ Global pooling lives in pooling_global.py."""
 import numpy as np
 
 from nnkern import _core
+from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
+                                               standardize_tuple)
 from nnkern.engine.dtypes import standardize_dtype
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
-from nnkern.layers.convolutional import channels_last_only, conv_output_length, standardize_padding
-from nnkern.layers.reshaping import standardize_tuple
 
 _FLOAT32 = np.dtype(np.float32)
 

@@ -2,9 +2,9 @@
 GlobalAveragePooling1D honours a time mask (masked steps are left out of the mean)."""
 import numpy as np
 
+from nnkern.engine.argument_validation import standardize_data_format
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.reshaping import standardize_data_format
 
 __all__ = ["GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",

@@ -13,7 +13,8 @@ from nnkern import _core, activations, initializers
 from nnkern.engine import tree
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.convolutional import run_kernel
+from nnkern.engine.registry import deserialize, serialize_layer
+from nnkern.layers.kernel_calls import run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
 __all__ = ["RNN", "LSTMCell", "LSTM", "Bidirectional"]
@@ -349,7 +350,6 @@ class RNN(Layer):
         return y, states
 
     def get_config(self):
-        from nnkern.models.serialization import serialize_layer
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
                 "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
@@ -357,7 +357,6 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from nnkern.layers import deserialize
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
         return super().from_config({**config, "cell": cell})
@@ -447,8 +446,6 @@ class Bidirectional(Layer):
     _plan_trusted = True
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
-        from nnkern.layers import deserialize
-        from nnkern.models.serialization import serialize_layer
 
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
@@ -554,13 +551,11 @@ class Bidirectional(Layer):
         return output[0]
 
     def get_config(self):
-        from nnkern.models.serialization import serialize_layer
         return {**super().get_config(), "merge_mode": self.merge_mode,
                 "layer": serialize_layer(self.forward_layer), "backward_layer": serialize_layer(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from nnkern.layers import deserialize
         config = dict(config)
         config["layer"] = deserialize(config["layer"], custom_objects=custom_objects)
         if config.get("backward_layer") is not None:

@@ -2,9 +2,9 @@
 training=True)` applies inverted dropout (kept values scaled by 1 / (1 - rate))."""
 import numpy as np
 
+from nnkern.engine.argument_validation import standardize_data_format
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.reshaping import standardize_data_format
 
 __all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization"]
 

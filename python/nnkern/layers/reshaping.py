@@ -4,43 +4,13 @@ import math
 
 import numpy as np
 
+from nnkern.engine.argument_validation import standardize_data_format, standardize_tuple
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 
 __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D", "Cropping1D", "Cropping2D"]
-
-
-def standardize_data_format(data_format):
-    data_format = "channels_last" if data_format is None else str(data_format).lower()
-    if data_format not in ("channels_first", "channels_last"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
-                         f"Received: data_format={data_format}")
-    return data_format
-
-
-def standardize_tuple(value, n, name, allow_zero=False):
-    """Keras's argument_validation.standardize_tuple: an int or n ints -> a tuple of n ints."""
-    if isinstance(value, int):
-        value = (value,) * n
-    else:
-        try:
-            value = tuple(value)
-        except TypeError:
-            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}") \
-                from None
-        if len(value) != n:
-            raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
-        for v in value:
-            if not isinstance(v, (int, np.integer)):
-                raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value} "
-                                 f"including element {v} of type {type(v)}")
-        value = tuple(int(v) for v in value)
-    low = 0 if allow_zero else 1
-    if any(v < low for v in value):
-        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers >= {low}. Received {name}={value}")
-    return value
 
 
 class _ShapeLayer(Layer):

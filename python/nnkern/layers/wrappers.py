@@ -4,7 +4,8 @@ import numpy as np
 from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
-from nnkern.engine.plan import _normalize_output
+from nnkern.engine.plan import normalize_output
+from nnkern.engine.registry import deserialize, serialize_layer
 
 __all__ = ["Wrapper", "TimeDistributed"]
 
@@ -26,12 +27,10 @@ class Wrapper(Layer):
         self.built = True
 
     def get_config(self):
-        from nnkern.models.serialization import serialize_layer
         return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from nnkern.layers import deserialize
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         return cls(layer, **config)
@@ -87,5 +86,5 @@ class TimeDistributed(Wrapper):
             kwargs["training"] = training
         out = self.layer.call(flat, **kwargs)
         if not self.layer._plan_trusted:
-            out = tree.map_structure(_normalize_output, out)
+            out = tree.map_structure(normalize_output, out)
         return tree.map_structure(lambda y: y.reshape((batch, steps) + y.shape[1:]), out)

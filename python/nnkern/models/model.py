@@ -4,6 +4,7 @@ import numpy as np
 
 from nnkern.engine import tree
 from nnkern.engine.layer import Layer
+from nnkern.models import persistence
 
 
 def _functional_init_arguments(args, kwargs):
@@ -221,27 +222,24 @@ class Model(Layer):
     # ------------------------------------------------------------------ files and pickling
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the model as a Keras 3 `.keras` file, which Keras 3 loads too."""
-        from nnkern.saving import save_model
-        save_model(self, filepath, overwrite=overwrite, **kwargs)
+        persistence.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
         """Write the weights as a Keras 3 `.weights.h5` file."""
-        from nnkern.saving import save_weights
-        save_weights(self, filepath, overwrite=overwrite)
+        persistence.saving("save_weights")(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from a Keras 3 `.weights.h5` / `.keras` file or a Keras 2 `.h5` file."""
-        from nnkern.saving import load_weights
-        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+        persistence.saving("load_weights")(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def __reduce__(self):
         # Pickle as the bytes of a .keras archive (config + weights), as Keras 3 does, so models can be
         # sent to worker processes (multiprocessing, Dask, Ray, Spark).
         if not self.built:
             return super().__reduce__()
-        from nnkern.saving.keras_file import custom_layer_classes, keras_archive_bytes
         # User layer classes travel by reference (importable classes), to be found again when unpickling.
-        return (_unpickle_model, (keras_archive_bytes(self), custom_layer_classes(self)))
+        return (_unpickle_model, (persistence.saving("keras_archive_bytes")(self),
+                                  persistence.saving("custom_layer_classes")(self)))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -249,8 +247,8 @@ class Model(Layer):
 def _unpickle_model(data, custom_objects=None):
     # The pickle came from a model in memory; unpickling already trusts its source, so Lambda
     # functions are allowed back in.
-    from nnkern.saving.keras_file import load_keras_archive
-    return load_keras_archive(data, "the pickled model", custom_objects=custom_objects, safe_mode=False)
+    return persistence.saving("load_keras_archive")(data, "the pickled model", custom_objects=custom_objects,
+                                                    safe_mode=False)
 
 
 def _num_samples(x):

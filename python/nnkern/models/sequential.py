@@ -4,9 +4,10 @@ import inspect
 import numpy as np
 
 from nnkern.engine import tree
-from nnkern.engine.input_layer import InputLayer, _standardize_shape
+from nnkern.engine.input_layer import InputLayer, standardize_shape
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
+from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.models.functional import Functional
 from nnkern.models.model import Model
 
@@ -65,7 +66,7 @@ class Sequential(Model):
 
     def build(self, input_shape=None):
         try:
-            input_shape = _standardize_shape(input_shape)
+            input_shape = standardize_shape(input_shape)
         except (ValueError, TypeError):
             return
         if not self._layers:
@@ -202,7 +203,7 @@ class Sequential(Model):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        from nnkern.models.serialization import copy_config, serialize_layer
+        from nnkern.models.serialization import copy_config
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": Layer.get_config(self)["dtype"],
                   "layers": [serialize_layer(layer) for layer in self._layers]}
@@ -212,7 +213,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from nnkern.layers import deserialize
         model = cls(name=config["name"])
         for layer_config in config["layers"]:
             model.add(deserialize(layer_config, custom_objects=custom_objects))

@@ -1,7 +1,8 @@
-"""Keras 3 configs of layers and functional models (get_config / from_config)."""
+"""Keras 3 configs of models (get_config / from_config); layers are serialized by engine.registry."""
 from nnkern.engine import tree
 from nnkern.engine.graph import make_node_key
 from nnkern.engine.keras_tensor import KerasTensor
+from nnkern.engine.registry import deserialize, serialize_layer
 
 
 def copy_config(obj):
@@ -16,46 +17,20 @@ def copy_config(obj):
     return obj
 
 
-def _module_of(layer):
-    from nnkern.models.model import Model
-    if isinstance(layer, Model):
-        return "keras"
-    return "keras.layers"
-
-
-def serialize_layer(layer):
-    """{'module', 'class_name', 'config', 'registered_name', 'build_config'?} as Keras serializes a layer."""
-    from nnkern.models.model import Model
-    out = {"module": _module_of(layer), "class_name": layer.__class__.__name__,
-           "config": layer.get_config(), "registered_name": None}
-    from nnkern import layers as layers_module
-    known = getattr(layers_module, layer.__class__.__name__, None) is layer.__class__ or isinstance(layer, Model)
-    if getattr(layer, "_is_operation", False):  # an op node (NotEqual, Any, Add, ...), as Keras names it
-        out["module"] = layer._keras_module
-        out["registered_name"] = layer.__class__.__name__
-    elif not known:
-        out["module"] = layer.__class__.__module__
-        out["registered_name"] = layer.__class__.__name__  # Keras's name for an unregistered class
-    build_config = layer.get_build_config() if not isinstance(layer, Model) else None
-    if build_config is not None and layer.__class__.__name__ != "InputLayer":
-        out["build_config"] = build_config
-    if isinstance(layer, Model) and known:
-        out.update(_model_as_layer_entries(layer))
-    return out
-
-
-def _model_as_layer_entries(model):
-    """What Keras 3 writes for a model nested as a layer: a functional model by its internal module and
-    registered name (build input shape None), a Sequential by its build shape; both with compile_config."""
+def complete_model_entry(model, entry):
+    """serialize_layer's entry for a model, as Keras 3 writes one (also nested as a layer): module 'keras',
+    compile_config; a Sequential with its build shape, other models by the internal functional module and
+    registered name (build input shape None)."""
     from nnkern.models.sequential import Sequential
+    entry["module"] = "keras"
     if isinstance(model, Sequential):
-        shape = model._layers[0].batch_shape if model._functional is not None else None
-        entries = {"build_config": {"input_shape": shape}} if shape is not None else {}
+        if model._functional is not None:
+            entry["build_config"] = {"input_shape": model._layers[0].batch_shape}
     else:
-        entries = {"module": "keras.src.models.functional", "registered_name": "Functional",
-                   "build_config": {"input_shape": None}}
-    entries["compile_config"] = {}
-    return entries
+        entry.update({"module": "keras.src.models.functional", "registered_name": "Functional",
+                      "build_config": {"input_shape": None}})
+    entry["compile_config"] = {}
+    return entry
 
 
 def _serialize_tensor(x, own_nodes):
@@ -112,7 +87,6 @@ def functional_config(model):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from `functional_config` output (Keras 3 format)."""
-    from nnkern.layers import deserialize
     from nnkern.models.functional import Functional
 
     created = {}

@@ -1,10 +1,10 @@
-"""The nn and math families of ``keras.ops``: activations (computed by ``nnkern.activations``, i.e.
-the compiled kernels, for float32), one_hot, normalize, the cross-entropies, erf, logsumexp, top_k."""
+"""The nn and math families of ``keras.ops``: activations (computed by ``nnkern.activation_kernels``,
+i.e. the compiled kernels, for float32), one_hot, normalize, the cross-entropies, erf, logsumexp, top_k."""
 import math
 
 import numpy as np
 
-from nnkern import activations as _act
+from nnkern import activation_kernels as _act
 from nnkern.ops._dtypes import convert_to_tensor, floatx, result_type, standardize_dtype
 from nnkern.ops._settings import epsilon as _epsilon
 from nnkern.ops._settings import standardize_data_format
@@ -34,7 +34,7 @@ def _activation(name, act_fn, keep_int=False):
         x, out = _as_float(x)
         return _finish(act_fn(x), out)
     f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}` (float32 through nnkern.activations; ints give floatx())."
+    f.__doc__ = f"Keras `ops.{name}` (float32 through nnkern.activation_kernels; ints give floatx())."
     return keras_op(f)
 
 

@@ -8,6 +8,7 @@ import os
 
 from nnkern.saving.errors import (MalformedFileError, SavingError, UnsafeDeserializationError,
                                   UnsupportedLayersError)
+from nnkern.models import persistence
 from nnkern.saving import keras_file, legacy_h5
 
 __all__ = ["load_model", "save_model", "load_weights", "save_weights", "SavingError", "MalformedFileError",
@@ -82,3 +83,10 @@ def save_weights(model, filepath, overwrite=True):
     data = keras_file.weights_h5_bytes(model)
     with open(path, "wb") as f:
         f.write(data)
+
+
+# Model.save / load_weights / pickling and nnkern.models.load_model reach these through models.persistence.
+persistence.register_saving(load_model=load_model, save_model=save_model, load_weights=load_weights,
+                            save_weights=save_weights, keras_archive_bytes=keras_file.keras_archive_bytes,
+                            custom_layer_classes=keras_file.custom_layer_classes,
+                            load_keras_archive=keras_file.load_keras_archive)

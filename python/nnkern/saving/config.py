@@ -4,6 +4,7 @@ serialized values (tuples, numpy arrays, ...) become Python values."""
 import numpy as np
 
 from nnkern.engine.layer import Layer
+from nnkern.engine.registry import resolve_class
 from nnkern.saving import functions
 from nnkern.saving.errors import MalformedFileError, UnsupportedLayersError
 
@@ -11,21 +12,9 @@ _MODEL_CLASSES = ("Sequential", "Functional", "Model")
 
 
 def resolve_layer_class(layer_config, custom_objects):
-    """The nnkern class for a serialized layer, as nnkern.layers.deserialize looks it up; None if absent."""
-    from nnkern import layers, models
-    class_name = layer_config.get("class_name")
-    if not isinstance(class_name, str):
-        return None
-    custom_objects = custom_objects or {}
-    registered = layer_config.get("registered_name") or ""
-    found = custom_objects.get(class_name) or custom_objects.get(registered)
-    if found is None and str(layer_config.get("module", "")).startswith("keras.src.ops"):
-        # An op node of a functional graph (Keras 3 records a Masking / Embedding mask as NotEqual, Any).
-        from nnkern.engine.symbolic_ops import OPERATIONS
-        found = OPERATIONS.get(class_name)
-    if found is None and not class_name.startswith("_"):
-        found = getattr(layers, class_name, None) or getattr(models, class_name, None)
-    # Only layer classes: a name like 'deserialize' or 'InputSpec' must not resolve to something else.
+    """The nnkern class for a serialized layer, as deserialize looks it up; None if absent."""
+    found = resolve_class(layer_config, custom_objects)
+    # Only layer classes: a custom object that is not a Layer class must not pass as one.
     return found if isinstance(found, type) and issubclass(found, Layer) else None
 
 

@@ -41,14 +41,20 @@ def func_load(code, defaults=None, closure=None, globs=None, what="the model fil
     if closure is not None:
         closure = tuple(_cell(v) for v in closure)
     if globs is None:
-        import numpy
-
-        import nnkern
-        from nnkern import backend, ops
-        # The names Lambda functions commonly use, bound to nnkern's equivalents.
-        globs = {"__builtins__": __builtins__, "keras": nnkern, "np": numpy, "numpy": numpy, "K": backend,
-                 "ops": ops}
+        globs = _lambda_globals()
     return types.FunctionType(code_object, globs, name=code_object.co_name, argdefs=defaults, closure=closure)
+
+
+def _lambda_globals():
+    """The names Lambda functions commonly use, bound to nnkern's equivalents. `keras` is a namespace of
+    nnkern's submodules (saving sits below the package root, so it does not import `nnkern` itself)."""
+    import numpy
+
+    from nnkern import activations, backend, initializers, layers, losses, metrics, models, ops
+    keras = types.SimpleNamespace(activations=activations, backend=backend, initializers=initializers,
+                                  layers=layers, losses=losses, metrics=metrics, models=models, ops=ops,
+                                  Input=layers.Input, Model=models.Model, Sequential=models.Sequential)
+    return {"__builtins__": __builtins__, "keras": keras, "np": numpy, "numpy": numpy, "K": backend, "ops": ops}
 
 
 def refuse_unsafe(what):

@@ -9,9 +9,10 @@ import os
 
 import numpy as np
 
+from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.engine.variable import weight_budget
 from nnkern.saving import archive
-from nnkern.saving.config import check_supported, revive_values
+from nnkern.saving.config import check_supported, resolve_layer_class, revive_values
 from nnkern.saving.errors import MalformedFileError, SavingError
 from nnkern.saving.object_paths import own_variables, variable_groups, vars_path
 
@@ -146,7 +147,6 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     """Check, revive and deserialize a model config. With `weights_budget` (the number of values the
     weights file holds), layers may not create much more than that: a config with absurd sizes fails
     before allocating."""
-    from nnkern.layers import deserialize
     check_supported(config, custom_objects, what)
     config = revive_values(config, safe_mode, what, custom_objects)
     # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
@@ -253,13 +253,11 @@ def _json_default(value):
 
 
 def model_config_json(model):
-    from nnkern.models.serialization import serialize_layer
     return json.dumps(serialize_layer(model), default=_json_default)
 
 
 def custom_layer_classes(model):
     """{class name: class} of the layers in `model` that are not nnkern's own (user layers)."""
-    from nnkern.saving.config import resolve_layer_class
     out = {}
     for _, layer in variable_groups(model):
         cls = type(layer)
@@ -283,7 +281,7 @@ def weights_h5_bytes(model):
 def keras_archive_bytes(model):
     """The `.keras` archive for the model, as bytes (members stored uncompressed, as Keras writes them)."""
     import zipfile
-    from nnkern import __version__
+    from nnkern._core import __version__
     _require_built(model)
     config_json = model_config_json(model)
     metadata = json.dumps({"keras_version": KERAS_FORMAT_VERSION, "saved_by": f"nnkern {__version__}",
