@@ -2,54 +2,25 @@
 GlobalAveragePooling1D honours a time mask (masked steps are left out of the mean)."""
 import numpy as np
 
-from nnkern.engine.argument_validation import standardize_data_format
-from nnkern.engine.input_spec import InputSpec
-from nnkern.engine.layer import Layer
+from nnkern.layers.base_pooling import BaseGlobalPooling
 
 __all__ = ["GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D"]
 
 
-class _GlobalPooling(Layer):
-    _plan_trusted = True
-    _dims = 1
-
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = standardize_data_format(data_format)
-        self.keepdims = keepdims
-        self.input_spec = InputSpec(ndim=self._dims + 2)
-        first = 2 if self.data_format == "channels_first" else 1
-        self._axes = tuple(range(first, first + self._dims))
-        self.built = True
-
-    def compute_output_shape(self, input_shape):
-        spatial = len(input_shape) - 2
-        if self.data_format == "channels_last":
-            if self.keepdims:
-                return (input_shape[0],) + (1,) * spatial + (input_shape[-1],)
-            return (input_shape[0], input_shape[-1])
-        if self.keepdims:
-            return (input_shape[0], input_shape[1]) + (1,) * spatial
-        return (input_shape[0], input_shape[1])
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
-
-
-class _GlobalAverage(_GlobalPooling):
+class _GlobalAverage(BaseGlobalPooling):
     def call(self, inputs):
         return np.mean(inputs, axis=self._axes, keepdims=self.keepdims, dtype=np.float32)
 
 
-class _GlobalMax(_GlobalPooling):
+class _GlobalMax(BaseGlobalPooling):
     def call(self, inputs):
         return np.max(inputs, axis=self._axes, keepdims=self.keepdims)
 
 
 class GlobalAveragePooling1D(_GlobalAverage):
-    _dims = 1
+    rank = 1
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
@@ -70,23 +41,23 @@ class GlobalAveragePooling1D(_GlobalAverage):
 
 
 class GlobalAveragePooling2D(_GlobalAverage):
-    _dims = 2
+    rank = 2
 
 
 class GlobalAveragePooling3D(_GlobalAverage):
-    _dims = 3
+    rank = 3
 
 
 class GlobalMaxPooling1D(_GlobalMax):
-    _dims = 1
+    rank = 1
 
 
 class GlobalMaxPooling2D(_GlobalMax):
-    _dims = 2
+    rank = 2
 
 
 class GlobalMaxPooling3D(_GlobalMax):
-    _dims = 3
+    rank = 3
 
 
 GlobalAvgPool1D = GlobalAveragePooling1D
