@@ -18,7 +18,9 @@ from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAverageP
                                           GlobalMaxPooling3D)
 from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
-from nnkern.layers.recurrent import LSTM, RNN, Bidirectional, LSTMCell
+from nnkern.layers.bidirectional import Bidirectional
+from nnkern.layers.lstm import LSTM, LSTMCell
+from nnkern.layers.rnn import RNN
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
@@ -42,7 +44,7 @@ def _from_package(name):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
-for _module in (core, convolutional, pooling, recurrent):
+for _module in (core, convolutional, pooling):
     _module.__getattr__ = _from_package
 
 

@@ -1,0 +1,222 @@
+"""Keras 3's RNN layer: any cell run over the time axis of (batch, timesteps, features), and the cell
+protocol (see RNN). Recurrent layers (LSTM in lstm.py) are RNNs over their cell; Bidirectional is in
+bidirectional.py.
+
+Inference only: `stateful=True` is refused. An input mask (Masking, Embedding with mask_zero=True) makes
+a masked step carry the states over and output the carried first state, as Keras's default
+(zero_output_for_mask=False) does; the output mask is the input mask when return_sequences.
+"""
+import numpy as np
+
+from nnkern.engine import tree
+from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.layer import Layer
+from nnkern.engine.registry import deserialize, serialize_layer
+from nnkern.layers.kernel_calls import run_kernel
+from nnkern.layers.legacy import translate_sequence_input_kwargs
+
+__all__ = ["RNN"]
+
+
+def float32_array(x):
+    """x (an array, array-like or Variable) as a float32 numpy array, not copied if it is one already."""
+    x = getattr(x, "value", x)  # a Variable
+    return x if isinstance(x, np.ndarray) and x.dtype == np.float32 else np.asarray(x, dtype=np.float32)
+
+
+def nest_weight_paths(layer, weights):
+    """Keras 3's variable paths for weights a sublayer created (lstm/lstm_cell/kernel,
+    bidirectional/forward_lstm/lstm_cell/kernel): `layer`'s name in front, unless name scopes already put
+    it there."""
+    for w in weights:
+        if f"/{layer.name}/" not in f"/{w.path}":
+            w.path = f"{layer.name}/{w.path}"
+
+
+def _check_state(state, shape, layer, what):
+    state = float32_array(state)
+    if state.shape != shape:
+        raise ValueError(f"{layer.__class__.__name__} layer '{layer.name}': initial state {what} must have shape "
+                         f"{shape} (batch, state size), got {state.shape}")
+    return state
+
+
+class RNN(Layer):
+    """Runs a cell over the time axis of (batch, timesteps, features), Keras 3's RNN layer.
+
+    The cell protocol: any layer (or object) with `state_size` (an int or a list of ints) and
+    `call(inputs, states) -> (output, new_states)`, run one step at a time. A cell may also offer
+    `sequence_kernel() -> (fn, weight_args)` to run the whole sequence in one compiled call
+    `fn(x, *weight_args, return_sequences, go_backwards, *initial_states, mask) -> (output, *states)`
+    (None states start from zeros), or None when it cannot (LSTMCell: `_core.lstm`, unless an activation is
+    a user callable). A masked step keeps every state and outputs the previous output (the first state), as
+    Keras does with zero_output_for_mask=False."""
+
+    _plan_trusted = True
+    _sequence_call = None  # (fn, args after x) of call(x)'s compiled call once built (see _fused_sequence_call)
+
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
+                 unroll=False, zero_output_for_mask=False, **kwargs):
+        cls = self.__class__.__name__
+        if isinstance(cell, (list, tuple)):
+            raise ValueError(f"{cls}: a list of cells (StackedRNNCells) is not supported by nnkern; stack "
+                             "RNN layers with return_sequences=True instead.")
+        if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
+            raise ValueError(f"{cls}: argument `cell` must have a `call` method and a `state_size` attribute. "
+                             f"Received: cell={cell}")
+        if stateful:
+            raise ValueError(f"{cls}: stateful=True is not supported by nnkern (inference on independent batches); "
+                             "pass the carried states with `initial_state=[...]` and `return_state=True` instead.")
+        if kwargs.pop("time_major", False):  # in Keras 2 configs; the batch axis always comes first here
+            raise ValueError(f"{cls}: time_major=True is not supported; inputs are (batch, timesteps, features)")
+        translate_sequence_input_kwargs(kwargs)
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = False
+        self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        sizes = cell.state_size
+        self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else [int(n) for n in sizes]
+        self.single_state = isinstance(sizes, (int, np.integer))
+        self.supports_masking = True
+        self.input_spec = InputSpec(ndim=3)
+
+    @property
+    def _output_size(self):
+        return int(getattr(self.cell, "output_size", None) or self.state_size[0])
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        cell = self.cell
+        if isinstance(cell, Layer) and not cell.built:
+            step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+            if getattr(cell.build, "_nnkern_default", False):
+                cell.built = True
+            else:
+                cell.build(step_shape)
+            nest_weight_paths(self, cell.weights)
+        object.__setattr__(self, "_sequence_call", self._fused_sequence_call())
+        self.built = True
+
+    def _sequence_kernel(self):
+        """The cell's (fn, weight_args) for a whole sequence (see the class docstring), or None."""
+        sequence_kernel = getattr(self.cell, "sequence_kernel", None)
+        return None if sequence_kernel is None else sequence_kernel()
+
+    def _fused_sequence_call(self):
+        """(fn, arguments after x) of call(x)'s compiled call when there is no initial state and no mask, fixed
+        once built; None unless the cell has a sequence kernel and the initial states are its zeros. The
+        weight arrays are the variables' own buffers, which assign() updates in place; data, not a closure,
+        so that copies and pickles of the layer use their own weights."""
+        if type(self).get_initial_state is not RNN.get_initial_state or not getattr(self.cell, "built", True):
+            return None
+        kernel = self._sequence_kernel()
+        if kernel is None:
+            return None
+        fn, weights = kernel
+        return fn, (*weights, self.return_sequences, self.go_backwards, *[None] * len(self.state_size), None)
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        batch, steps = sequences_shape[0], sequences_shape[1]
+        units = self._output_size
+        output = (batch, steps, units) if self.return_sequences else (batch, units)
+        if self.return_state:
+            return (output,) + tuple((batch, n) for n in self.state_size)
+        return output
+
+    def compute_mask(self, inputs, mask):
+        mask = tree.flatten(mask)[0] if mask is not None else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None for _ in self.state_size]
+        return output_mask
+
+    def get_initial_state(self, batch_size):
+        make = getattr(self.cell, "get_initial_state", None)
+        if make is not None:
+            states = make(batch_size=batch_size)
+            return [float32_array(s) for s in (states if isinstance(states, (list, tuple)) else [states])]
+        return [np.zeros((batch_size, n), np.float32) for n in self.state_size]
+
+    def _initial_states(self, initial_state, batch):
+        if initial_state is None:
+            return self.get_initial_state(batch)
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) != len(self.state_size):
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `initial_state` must be a list of "
+                             f"{len(self.state_size)} state(s), got {len(states)}")
+        names = ["h", "c"] if len(states) == 2 else [str(i) for i in range(len(states))]
+        return [_check_state(s, (batch, n), self, what) for s, n, what in zip(states, self.state_size, names)]
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        fused = self._sequence_call
+        if fused is not None and initial_state is None and mask is None:
+            x = sequences if type(sequences) is np.ndarray and sequences.dtype == np.float32 else \
+                float32_array(sequences)
+            try:  # run_kernel inlined: this is the per-call path
+                out = fused[0](x, *fused[1])
+            except ValueError as e:
+                raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+            return tuple(out) if self.return_state else out[0]
+        x = float32_array(sequences)
+        states = self._initial_states(initial_state, x.shape[0])
+        if mask is not None:
+            mask = tree.flatten(mask)[0]
+            if mask is not None:
+                mask = np.asarray(mask, dtype=bool)
+                if mask.shape != x.shape[:2]:
+                    raise ValueError(f"{self.__class__.__name__} layer '{self.name}': the mask must have shape "
+                                     f"(batch, timesteps) = {x.shape[:2]}, got {mask.shape}")
+        kernel = self._sequence_kernel()
+        if kernel is not None:
+            fn, weights = kernel
+            y, *states = run_kernel(self, fn, x, *weights, self.return_sequences, self.go_backwards, *states, mask)
+        else:
+            y, states = self._step_loop(x, states, mask, training)
+        if self.zero_output_for_mask and mask is not None and self.return_sequences:
+            steps_mask = mask[:, ::-1] if self.go_backwards else mask
+            y = np.where(steps_mask[:, :, None], y, np.float32(0))
+        if self.return_state:
+            return (y, *states)
+        return y
+
+    def _step_loop(self, x, states, mask, training):
+        """The sequence one cell call at a time (cells without a compiled kernel)."""
+        batch, steps = x.shape[:2]
+        cell = self.cell
+        kwargs = {"training": training} if getattr(cell, "_call_has_training_arg", False) else {}
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs = []
+        output = np.zeros((batch, self._output_size), np.float32)
+        for t in order:
+            new_output, new_states = cell.call(x[:, t], list(states), **kwargs)
+            new_states = [float32_array(s) for s in (new_states if isinstance(new_states, (list, tuple))
+                                                     else [new_states])]
+            new_output = float32_array(new_output)
+            if mask is not None:
+                keep = mask[:, t:t + 1]
+                # A masked step keeps the states and repeats the previous output (the first state).
+                new_output = np.where(keep, new_output, states[0])
+                new_states = [np.where(keep, n, o) for n, o in zip(new_states, states)]
+            output, states = new_output, new_states
+            if self.return_sequences:
+                outputs.append(output)
+        if self.return_sequences:
+            y = np.stack(outputs, axis=1) if outputs else np.zeros((batch, 0, self._output_size), np.float32)
+        else:
+            y = output
+        return y, states
+
+    def get_config(self):
+        return {**super().get_config(), "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
+                "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
+                "cell": serialize_layer(self.cell)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
+        return super().from_config({**config, "cell": cell})
