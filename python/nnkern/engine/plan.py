@@ -56,6 +56,53 @@ def _normalizing(fn):
     return call
 
 
+def _array_step(fn, i, outs, kwargs):
+    """A call on one array (slot i) with constant keywords."""
+    if len(outs) > 1:
+        def step(v, fn=fn, i=i, kw=kwargs, outs=outs):
+            for s, r in zip(outs, tree.flatten(fn(v[i], **kw))):
+                v[s] = r
+        return step
+    o = outs[0]
+    if kwargs:
+        def step(v, fn=fn, i=i, o=o, kw=kwargs):
+            v[o] = fn(v[i], **kw)
+        return step
+
+    def step(v, fn=fn, i=i, o=o):
+        v[o] = fn(v[i])
+    step.link = (fn, i, o)  # one array in, one out: a link of a chain (see Plan._as_chain)
+    return step
+
+
+def _list_step(fn, ins, o):
+    """A call on a list of arrays (a merge layer), one output."""
+    def step(v, fn=fn, ins=ins, o=o):
+        v[o] = fn([v[i] for i in ins])
+    return step
+
+
+def _general_step(fn, struct, slot, outs, mask_struct):
+    """Any other call: the (args, kwargs) structure rebuilt from slots, plus `mask=` from the mask slots
+    in `mask_struct` when the call takes the masks."""
+    leaves = tree.flatten(struct)
+    leaf_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in leaves]
+
+    def step(v, fn=fn, struct=struct, leaves=leaves, leaf_slots=leaf_slots, outs=outs, mask_struct=mask_struct):
+        filled = [v[s] if s is not None else x for s, x in zip(leaf_slots, leaves)]
+        a, k = tree.pack_sequence_as(struct, filled)
+        if mask_struct is not None:
+            k = dict(k)
+            k["mask"] = tree.map_structure(lambda s: None if s is None else v[s], mask_struct)
+        r = fn(*a, **k)
+        if len(outs) == 1:
+            v[outs[0]] = r
+        else:
+            for s, x in zip(outs, tree.flatten(r)):
+                v[s] = x
+    return step
+
+
 class Plan:
     """Executable form of a functional graph for one (training, input masks) setting."""
 
@@ -118,146 +165,98 @@ class Plan:
 
     # ------------------------------------------------------------------ compile one node
     def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):
+        """The steps of one layer call: the call itself (a nested model, a one-array call, a call on a list
+        of arrays, or the general case rebuilding the arguments) and the step computing its output masks."""
         layer = node.operation
         args = node.call_args
-        kwargs = dict(node.call_kwargs)
-        training = kwargs.pop("training", None)
-        if training is None:
-            training = self.training
-        if layer._call_has_training_arg and training is not None:
-            kwargs["training"] = training
+        kwargs = self._static_call_kwargs(layer, node)
         first = args[0] if args else next((v for v in kwargs.values() if isinstance(v, KerasTensor)), None)
-
-        # Masks reaching this call: an explicit mask= argument, else the first argument's masks.
-        explicit_mask = kwargs.get("mask")
-        if explicit_mask is not None:
-            prev_mask_slots = tree.map_structure(
-                lambda m: mask_slot_of.get(id(m), slot_of.get(id(m))) if isinstance(m, KerasTensor) else None,
-                explicit_mask)
-            kwargs.pop("mask")
-        else:
-            # A recorded `mask=None` (Keras records one for calls taking a mask) is the same as none given.
-            kwargs.pop("mask", None)
-            prev_mask_slots = tree.map_structure(
-                lambda t: mask_slot_of.get(id(t)) if isinstance(t, KerasTensor) else None, first)
+        prev_mask_slots = self._input_mask_slots(node, kwargs, first, slot_of, mask_slot_of)
         has_prev = any(s is not None for s in tree.flatten(prev_mask_slots))
         pass_mask = layer._call_has_mask_arg and has_prev
-        if not layer._call_has_mask_arg:
-            kwargs.pop("mask", None)
-
         out_slots = []
         for kt in node.outputs:
             s = slot_of.get(id(kt))
             if s is None:
                 s = slot_of[id(kt)] = new_slot()
             out_slots.append(s)
-            if kt._keras_mask is not None:
-                # A later explicit `mask=tensor._keras_mask` refers to this tensor's runtime mask.
-                pass
 
-        run_flat = getattr(layer, "_run_flat", None)
-        if run_flat is not None:  # a nested functional model: runs its own plan, returns masks too
-            return [self._nested_step(node, layer, slot, prev_mask_slots, has_prev, out_slots,
-                                      mask_slot_of, new_slot)]
-
+        if getattr(layer, "_run_flat", None) is not None:  # a nested functional model: runs its own plan
+            return [self._nested_step(node, layer, slot, prev_mask_slots, has_prev, out_slots, mask_slot_of,
+                                      new_slot)]
         fn = layer.call if layer._plan_trusted else _normalizing(layer.call)
-        in_struct = (args, kwargs)
-        leaves = tree.flatten(in_struct)
         if any(isinstance(x, KerasTensor) and needs_autocast(layer, x) for x in tree.flatten(args)):
             fn = _autocasting(fn, numpy_dtype(layer.compute_dtype))
-        kt_leaves = [x for x in leaves if isinstance(x, KerasTensor)]
-        single_out = len(out_slots) == 1
-        o = out_slots[0] if single_out else None
-        steps = []
-
-        static_kwargs = {k: v for k, v in kwargs.items() if not any(isinstance(x, KerasTensor)
-                                                                     for x in tree.flatten(v))}
-        tensor_kwargs_present = len(static_kwargs) != len(kwargs)
-        if pass_mask:
-            mask_struct = prev_mask_slots
-        simple = not tensor_kwargs_present and len(args) == 1
-        if simple and isinstance(args[0], KerasTensor) and not pass_mask:
-            i = slot(args[0])
-            if static_kwargs:
-                kw = static_kwargs
-                if single_out:
-                    def step(v, fn=fn, i=i, o=o, kw=kw):
-                        v[o] = fn(v[i], **kw)
-                else:
-                    def step(v, fn=fn, i=i, kw=kw, outs=out_slots):
-                        for s, r in zip(outs, tree.flatten(fn(v[i], **kw))):
-                            v[s] = r
-            elif single_out:
-                def step(v, fn=fn, i=i, o=o):
-                    v[o] = fn(v[i])
-                step.link = (fn, i, o)  # one array in, one out: a link of a chain (see _as_chain)
-            else:
-                def step(v, fn=fn, i=i, outs=out_slots):
-                    for s, r in zip(outs, tree.flatten(fn(v[i]))):
-                        v[s] = r
-            steps.append(step)
-        elif simple and isinstance(args[0], (list, tuple)) and all(isinstance(x, KerasTensor) for x in args[0]) \
-                and not pass_mask and not static_kwargs and single_out:
-            ins = tuple(slot(x) for x in args[0])
-
-            def step(v, fn=fn, ins=ins, o=o):
-                v[o] = fn([v[i] for i in ins])
-            steps.append(step)
+        static_kwargs = {k: v for k, v in kwargs.items()
+                         if not any(isinstance(x, KerasTensor) for x in tree.flatten(v))}
+        one_argument = len(static_kwargs) == len(kwargs) and len(args) == 1 and not pass_mask
+        if one_argument and isinstance(args[0], KerasTensor):
+            step = _array_step(fn, slot(args[0]), out_slots, static_kwargs)
+        elif one_argument and not static_kwargs and len(out_slots) == 1 and isinstance(args[0], (list, tuple)) \
+                and all(isinstance(x, KerasTensor) for x in args[0]):
+            step = _list_step(fn, tuple(slot(x) for x in args[0]), out_slots[0])
         else:
-            # General case: rebuild the (args, kwargs) structure from slots.
-            leaf_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in leaves]
-            call_kwargs_extra = None
-            if pass_mask:
-                call_kwargs_extra = mask_struct
+            step = _general_step(fn, (args, kwargs), slot, out_slots, prev_mask_slots if pass_mask else None)
+        return [step] + self._output_mask_steps(node, layer, first, slot, prev_mask_slots, has_prev,
+                                                mask_slot_of, new_slot)
 
-            def step(v, fn=fn, struct=in_struct, leaves=leaves, leaf_slots=leaf_slots, outs=out_slots,
-                     mask_struct=call_kwargs_extra):
-                filled = [v[s] if s is not None else x for s, x in zip(leaf_slots, leaves)]
-                a, k = tree.pack_sequence_as(struct, filled)
-                if mask_struct is not None:
-                    k = dict(k)
-                    k["mask"] = tree.map_structure(lambda s: None if s is None else v[s], mask_struct)
-                r = fn(*a, **k)
-                if len(outs) == 1:
-                    v[outs[0]] = r
-                else:
-                    for s, x in zip(outs, tree.flatten(r)):
-                        v[s] = x
-            steps.append(step)
-        del kt_leaves
+    def _static_call_kwargs(self, layer, node):
+        """The recorded call keywords without `mask` (masks travel in slots), with this plan's `training`
+        where the call takes it and none was recorded."""
+        kwargs = dict(node.call_kwargs)
+        kwargs.pop("mask", None)
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = self.training
+        if layer._call_has_training_arg and training is not None:
+            kwargs["training"] = training
+        return kwargs
 
-        # Output masks.
-        if layer.supports_masking:
-            if is_default(layer.compute_mask):
-                flat_prev = tree.flatten(prev_mask_slots)
-                for kt, ms in zip(node.outputs, flat_prev):
-                    if ms is not None:
-                        mask_slot_of[id(kt)] = ms
-                        self._alias_symbolic_mask(kt, ms, mask_slot_of)
-            elif has_prev or any(kt._keras_mask is not None for kt in node.outputs):
-                out_mask_slots = []
-                for kt in node.outputs:
-                    ms = new_slot()
+    @staticmethod
+    def _input_mask_slots(node, kwargs, first, slot_of, mask_slot_of):
+        """Slots of the masks reaching a call: an explicit mask= argument, else the first argument's masks.
+        A recorded `mask=None` (Keras records one for calls taking a mask) is the same as none given."""
+        explicit_mask = node.call_kwargs.get("mask")
+        if explicit_mask is not None:
+            return tree.map_structure(
+                lambda m: mask_slot_of.get(id(m), slot_of.get(id(m))) if isinstance(m, KerasTensor) else None,
+                explicit_mask)
+        return tree.map_structure(lambda t: mask_slot_of.get(id(t)) if isinstance(t, KerasTensor) else None, first)
+
+    def _output_mask_steps(self, node, layer, first, slot, prev_mask_slots, has_prev, mask_slot_of, new_slot):
+        """A layer that supports masking passes its input masks on (no step) or computes new ones (one step);
+        other layers drop them."""
+        if not layer.supports_masking:
+            return []
+        if is_default(layer.compute_mask):
+            for kt, ms in zip(node.outputs, tree.flatten(prev_mask_slots)):
+                if ms is not None:
                     mask_slot_of[id(kt)] = ms
                     self._alias_symbolic_mask(kt, ms, mask_slot_of)
-                    out_mask_slots.append(ms)
-                first_struct = first
-                first_leaves = tree.flatten(first_struct)
-                first_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in first_leaves]
+            return []
+        if not has_prev and all(kt._keras_mask is None for kt in node.outputs):
+            return []
+        out_mask_slots = []
+        for kt in node.outputs:
+            ms = new_slot()
+            mask_slot_of[id(kt)] = ms
+            self._alias_symbolic_mask(kt, ms, mask_slot_of)
+            out_mask_slots.append(ms)
+        first_leaves = tree.flatten(first)
+        first_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in first_leaves]
 
-                def mask_step(v, layer=layer, first_struct=first_struct, first_leaves=first_leaves,
-                              first_slots=first_slots, prev=prev_mask_slots, outs=out_mask_slots):
-                    inputs = tree.pack_sequence_as(
-                        first_struct, [v[s] if s is not None else x for s, x in zip(first_slots, first_leaves)])
-                    previous = tree.map_structure(lambda s: None if s is None else v[s], prev)
-                    m = layer.compute_mask(inputs, previous)
-                    flat = [None] if m is None else tree.flatten(m)
-                    for s, x in zip(outs, flat):
-                        v[s] = None if x is None else np.asarray(x, dtype=bool)
-                    for s in outs[len(flat):]:
-                        v[s] = None
-                steps.append(mask_step)
-        return steps
+        def mask_step(v, layer=layer, first_struct=first, first_leaves=first_leaves, first_slots=first_slots,
+                      prev=prev_mask_slots, outs=out_mask_slots):
+            inputs = tree.pack_sequence_as(
+                first_struct, [v[s] if s is not None else x for s, x in zip(first_slots, first_leaves)])
+            previous = tree.map_structure(lambda s: None if s is None else v[s], prev)
+            m = layer.compute_mask(inputs, previous)
+            flat = [None] if m is None else tree.flatten(m)
+            for s, x in zip(outs, flat):
+                v[s] = None if x is None else np.asarray(x, dtype=bool)
+            for s in outs[len(flat):]:
+                v[s] = None
+        return [mask_step]
 
     @staticmethod
     def _alias_symbolic_mask(kt, ms, mask_slot_of):
