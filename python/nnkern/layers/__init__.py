@@ -5,11 +5,13 @@ from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, register_namespace
 from nnkern.engine.registry import serialize_layer as serialize
+from nnkern.layers.bidirectional import Bidirectional
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
                                          Deconvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
+from nnkern.layers.lstm import LSTM, LSTMCell
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
 from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
@@ -18,20 +20,22 @@ from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAverageP
                                           GlobalMaxPooling3D)
 from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
-from nnkern.layers.bidirectional import Bidirectional
-from nnkern.layers.lstm import LSTM, LSTMCell
-from nnkern.layers.rnn import RNN
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
                                      UpSampling2D, ZeroPadding1D, ZeroPadding2D)
+from nnkern.layers.rnn import RNN
 from nnkern.layers.wrappers import TimeDistributed, Wrapper
+
+# deserialize() finds every Layer class exported here by its name (the namespace is read live).
+register_namespace(globals())
 
 # Keras 1/2 module paths (`from keras.layers.embeddings import Embedding`, `keras.layers.merge`, ...) resolve
 # to this package, so `import nnkern as keras` keeps such imports working.
 for _old in ("embeddings", "merge", "recurrent", "convolutional", "pooling", "normalization", "advanced_activations",
              "noise", "local"):
     _sys.modules.setdefault(f"{__name__}.{_old}", _sys.modules[__name__])
+recurrent = _sys.modules[f"{__name__}.recurrent"]  # a real module until the split into rnn, lstm, bidirectional
 
 
 def _from_package(name):
@@ -55,6 +59,3 @@ def get(identifier):
         return deserialize(identifier)
     raise ValueError(f"Could not interpret layer identifier: {identifier}")
 
-
-# deserialize() finds every Layer class exported here (also ones imported above later) by its name.
-register_namespace(globals())

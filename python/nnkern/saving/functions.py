@@ -50,10 +50,10 @@ def _lambda_globals():
     nnkern's submodules (saving sits below the package root, so it does not import `nnkern` itself)."""
     import numpy
 
-    from nnkern import activations, backend, initializers, layers, losses, metrics, models, ops
+    from nnkern import activations, backend, initializers, layers, losses, metrics, models, ops, utils
     keras = types.SimpleNamespace(activations=activations, backend=backend, initializers=initializers,
                                   layers=layers, losses=losses, metrics=metrics, models=models, ops=ops,
-                                  Input=layers.Input, Model=models.Model, Sequential=models.Sequential)
+                                  utils=utils, Input=layers.Input, Model=models.Model, Sequential=models.Sequential)
     return {"__builtins__": __builtins__, "keras": keras, "np": numpy, "numpy": numpy, "K": backend, "ops": ops}
 
 
