@@ -25,6 +25,7 @@ from nnkern.engine.variable import Variable, charge_weight_budget
 # Keras 1/2 layer keywords that Keras 3 dropped but old tutorials still pass.
 _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "input_length")
 
+
 class CallContext(threading.local):
     """Per-thread state of the layer calls in progress (another thread's `model(x, training=True)` must not
     reach this thread's layers).
@@ -59,6 +60,7 @@ def _enter_scope(layer):
 
 
 def is_default(method):
+    """Whether `method` is still the base class's, marked with @default (not overridden)."""
     return getattr(method, "_nnkern_default", False)
 
 

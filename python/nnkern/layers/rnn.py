@@ -10,7 +10,7 @@ import numpy as np
 
 from nnkern.engine import tree
 from nnkern.engine.input_spec import InputSpec
-from nnkern.engine.layer import Layer
+from nnkern.engine.layer import Layer, is_default
 from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.layers.kernel_calls import run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
@@ -92,7 +92,7 @@ class RNN(Layer):
         cell = self.cell
         if isinstance(cell, Layer) and not cell.built:
             step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
-            if getattr(cell.build, "_nnkern_default", False):
+            if is_default(cell.build):
                 cell.built = True
             else:
                 cell.build(step_shape)

@@ -3,7 +3,7 @@ import numpy as np
 
 from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
-from nnkern.engine.layer import Layer
+from nnkern.engine.layer import Layer, is_default
 from nnkern.engine.plan import normalize_output
 from nnkern.engine.registry import deserialize, serialize_layer
 
@@ -57,7 +57,7 @@ class TimeDistributed(Wrapper):
     def build(self, input_shape):
         child = self._child_input_shape(input_shape)
         if not self.layer.built:
-            if not getattr(self.layer.build, "_nnkern_default", False):
+            if not is_default(self.layer.build):
                 self.layer.build(child)
             else:  # a layer without build(): build it by calling it on a placeholder
                 self.layer(KerasTensor(child, dtype=self.compute_dtype))
