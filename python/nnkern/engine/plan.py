@@ -169,9 +169,9 @@ class Plan:
         of arrays, or the general case rebuilding the arguments) and the step computing its output masks."""
         layer = node.operation
         args = node.call_args
-        kwargs = self._static_call_kwargs(layer, node)
+        kwargs = self._call_kwargs(layer, node)
         first = args[0] if args else next((v for v in kwargs.values() if isinstance(v, KerasTensor)), None)
-        prev_mask_slots = self._input_mask_slots(node, kwargs, first, slot_of, mask_slot_of)
+        prev_mask_slots = self._input_mask_slots(node, first, slot_of, mask_slot_of)
         has_prev = any(s is not None for s in tree.flatten(prev_mask_slots))
         pass_mask = layer._call_has_mask_arg and has_prev
         out_slots = []
@@ -200,7 +200,7 @@ class Plan:
         return [step] + self._output_mask_steps(node, layer, first, slot, prev_mask_slots, has_prev,
                                                 mask_slot_of, new_slot)
 
-    def _static_call_kwargs(self, layer, node):
+    def _call_kwargs(self, layer, node):
         """The recorded call keywords without `mask` (masks travel in slots), with this plan's `training`
         where the call takes it and none was recorded."""
         kwargs = dict(node.call_kwargs)
@@ -213,7 +213,7 @@ class Plan:
         return kwargs
 
     @staticmethod
-    def _input_mask_slots(node, kwargs, first, slot_of, mask_slot_of):
+    def _input_mask_slots(node, first, slot_of, mask_slot_of):
         """Slots of the masks reaching a call: an explicit mask= argument, else the first argument's masks.
         A recorded `mask=None` (Keras records one for calls taking a mask) is the same as none given."""
         explicit_mask = node.call_kwargs.get("mask")
