@@ -52,7 +52,7 @@ void register_config(py::module_& m) {
     d["openmp"] = _OPENMP;
 #endif
     return d;
-  });
+  }, "Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.");
 
   m.def("conv_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
                                  const std::string& padding) {
@@ -67,7 +67,8 @@ void register_config(py::module_& m) {
   py::arg("padding") = "valid", py::arg("output_padding") = py::none(),
   "Keras's deconv_output_length.");
 
-  m.def("activation_names", [] { return std::string(activation_names()); });
+  m.def("activation_names", [] { return std::string(activation_names()); },
+        "Comma-separated names (and aliases) of the activations the kernels fuse.");
   m.def("activation", [](const py::object& x, const std::string& name) {
     const Activation act = activation_from_name(name);
     FloatArray in = as_float32(x, "activation", "x");
