@@ -17,7 +17,8 @@ PYBIND11_MODULE(_cpu, m) {
         "Whether this CPU (and OS) supports the instruction set `name` (GCC's spelling, e.g. 'avx2').");
   m.def("required_isa", &nnkern::required_isa, "Instruction sets nnkern._core was compiled to use.");
   m.def("missing_isa", &nnkern::missing_isa, "required_isa() less what this CPU supports.");
-  m.attr("march") = NNKERN_ARCH_FLAG;
+  m.def("march", [] { return std::string(NNKERN_ARCH_FLAG); },
+        "The -march value nnkern._core was compiled with (empty: the compiler's default).");
 
   const auto missing = nnkern::missing_isa();
   if (!missing.empty()) {

@@ -23,7 +23,7 @@ def test_this_cpu_runs_the_kernels():
     assert set(_cpu.required_isa()) <= set(_cpu.known_isa())
     assert all(_cpu.cpu_supports(name) for name in _cpu.required_isa())
     assert not _cpu.cpu_supports("no-such-isa")
-    assert _cpu.march == _core.build_info()["march"]
+    assert _cpu.march() == _core.build_info()["march"]
 
 
 def run_under_qemu(cpu, code):
@@ -43,7 +43,7 @@ def test_cpu_without_avx2_gets_import_error_not_sigill():
     assert result.returncode == 1, result.stderr
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("ImportError: nnkern: this CPU lacks the instruction set(s) " + ", ".join(missing))
-    assert f"(-march={_cpu.march})" in last_line
+    assert f"(-march={_cpu.march()})" in last_line
 
 
 @pytest.mark.skipif(QEMU is None, reason="qemu-x86_64 not installed (.ci/run installs qemu-user)")
