@@ -52,10 +52,10 @@ auto naming(const char* fn, F&& f, const char* arg = nullptr) -> decltype(f()) {
 
 // Numbers only: bool, integer and floating dtypes convert to float32. Complex (the imaginary part
 // would be dropped), datetime / timedelta, structured, object and string arrays are refused.
-inline void require_real_dtype(const py::array& a, const char* fn, const char* arg) {
+inline void require_real_dtype(const py::array& a, const char* fn, const char* arg, const char* target = "float32") {
   const char kind = a.dtype().kind();
   if (kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f')
-    throw py::type_error(std::string(fn) + ": '" + arg + "' cannot be converted to a float32 array: dtype " +
+    throw py::type_error(std::string(fn) + ": '" + arg + "' cannot be converted to a " + target + " array: dtype " +
                          std::string(py::str(a.dtype())) +
                          " is not a real number type (bool, integer or float); it is refused, not cast");
 }

@@ -115,7 +115,7 @@ void register_lstm(py::module_& m) {
         std::optional<MaskArray> mask;  // (a default-constructed array_t is an empty array, not null)
         if (!mask_in.is_none()) {
           if (py::isinstance<py::array>(mask_in))
-            require_real_dtype(py::reinterpret_borrow<py::array>(mask_in), fn, "mask");
+            require_real_dtype(py::reinterpret_borrow<py::array>(mask_in), fn, "mask", "bool");
           mask = MaskArray::ensure(mask_in);
           if (!*mask) {
             PyErr_Clear();

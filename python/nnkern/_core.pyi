@@ -49,11 +49,13 @@ def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None,
     """
 def conv_output_length(input: typing.SupportsInt | typing.SupportsIndex, kernel: typing.SupportsInt | typing.SupportsIndex, stride: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.SupportsInt | typing.SupportsIndex = 1, padding: str = 'valid') -> int:
     """
-    Keras's output length of a convolution or pooling window along one axis.
+    Keras's output length of a convolution or pooling window along one axis. ValueError for input < 0,
+    kernel / stride / dilation < 1, or a size beyond int64.
     """
 def conv_transpose_output_length(input: typing.SupportsInt | typing.SupportsIndex, kernel: typing.SupportsInt | typing.SupportsIndex, stride: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.SupportsInt | typing.SupportsIndex = 1, padding: str = 'valid', output_padding: typing.SupportsInt | typing.SupportsIndex | None = None) -> int:
     """
-    Keras's deconv_output_length.
+    Keras's deconv_output_length along one axis (output_padding None: not given; else < stride).
+    ValueError for input < 0, kernel / stride / dilation < 1, or a size beyond int64.
     """
 def dense(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, activation: str = 'linear') -> numpy.typing.NDArray[numpy.float32]:
     """
