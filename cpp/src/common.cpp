@@ -29,11 +29,12 @@ index_t checked_mul(index_t a, index_t b, const char* what) {
 }
 
 // The arguments every size rule takes, checked before any arithmetic (stride 0 would divide by zero).
+// Messages are built only on failure: these run several times per kernel call.
 void check_axis_arguments(index_t input, index_t kernel, index_t stride, index_t dilation) {
-  require(input >= 0, "input length must be >= 0, got " + std::to_string(input));
-  require(kernel >= 1, "kernel size must be >= 1, got " + std::to_string(kernel));
-  require(stride >= 1, "stride must be >= 1, got " + std::to_string(stride));
-  require(dilation >= 1, "dilation must be >= 1, got " + std::to_string(dilation));
+  if (input < 0) throw std::invalid_argument("input length must be >= 0, got " + std::to_string(input));
+  if (kernel < 1) throw std::invalid_argument("kernel size must be >= 1, got " + std::to_string(kernel));
+  if (stride < 1) throw std::invalid_argument("stride must be >= 1, got " + std::to_string(stride));
+  if (dilation < 1) throw std::invalid_argument("dilation must be >= 1, got " + std::to_string(dilation));
 }
 
 }  // namespace
@@ -46,8 +47,8 @@ index_t checked_sum(index_t a, index_t b, index_t c, const char* what) {
 }
 
 index_t dilated_kernel(index_t kernel, index_t dilation) {
-  require(kernel >= 1, "kernel size must be >= 1, got " + std::to_string(kernel));
-  require(dilation >= 1, "dilation must be >= 1, got " + std::to_string(dilation));
+  if (kernel < 1) throw std::invalid_argument("kernel size must be >= 1, got " + std::to_string(kernel));
+  if (dilation < 1) throw std::invalid_argument("dilation must be >= 1, got " + std::to_string(dilation));
   return checked_sum(checked_mul(kernel - 1, dilation, "dilated kernel"), 1, 0, "dilated kernel");
 }
 
@@ -69,8 +70,9 @@ index_t conv_pad_before(index_t input, index_t kernel, index_t stride, index_t d
 index_t conv_transpose_output_length(index_t input, index_t kernel, index_t stride, index_t dilation,
                                      Padding padding, index_t output_padding) {
   check_axis_arguments(input, kernel, stride, dilation);
-  require(output_padding < stride, "output_padding must be smaller than the stride (Keras), got output_padding " +
-                                       std::to_string(output_padding) + " with stride " + std::to_string(stride));
+  if (output_padding >= stride)
+    throw std::invalid_argument("output_padding must be smaller than the stride (Keras), got output_padding " +
+                                std::to_string(output_padding) + " with stride " + std::to_string(stride));
   const index_t k = dilated_kernel(kernel, dilation);
   const char* what = "conv transpose output length";
   if (output_padding < 0) {
@@ -104,17 +106,16 @@ index_t checked_product(std::initializer_list<index_t> sizes, const char* what) 
 }
 
 void validate(const Window2D& w, const char* fn) {
-  const std::string f = std::string(fn) + ": ";
-  require(w.batch >= 0 && w.in_h >= 0 && w.in_w >= 0,
-          f + "sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + pair_str(w.in_h, w.in_w));
-  require(w.kernel_h >= 1 && w.kernel_w >= 1, f + "kernel size must be >= 1, got " + pair_str(w.kernel_h, w.kernel_w));
-  require(w.stride_h >= 1 && w.stride_w >= 1, f + "strides must be >= 1, got " + pair_str(w.stride_h, w.stride_w));
-  require(w.dilation_h >= 1 && w.dilation_w >= 1,
-          f + "dilation_rate must be >= 1, got " + pair_str(w.dilation_h, w.dilation_w));
-  require(w.pad_top >= 0 && w.pad_bottom >= 0 && w.pad_left >= 0 && w.pad_right >= 0,
-          f + "pads must be >= 0, got (top, bottom, left, right) = (" + std::to_string(w.pad_top) + ", " +
-              std::to_string(w.pad_bottom) + ", " + std::to_string(w.pad_left) + ", " + std::to_string(w.pad_right) +
-              ")");
+  const auto fail = [fn](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
+  if (w.batch < 0 || w.in_h < 0 || w.in_w < 0)
+    fail("sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + pair_str(w.in_h, w.in_w));
+  if (w.kernel_h < 1 || w.kernel_w < 1) fail("kernel size must be >= 1, got " + pair_str(w.kernel_h, w.kernel_w));
+  if (w.stride_h < 1 || w.stride_w < 1) fail("strides must be >= 1, got " + pair_str(w.stride_h, w.stride_w));
+  if (w.dilation_h < 1 || w.dilation_w < 1)
+    fail("dilation_rate must be >= 1, got " + pair_str(w.dilation_h, w.dilation_w));
+  if (w.pad_top < 0 || w.pad_bottom < 0 || w.pad_left < 0 || w.pad_right < 0)
+    fail("pads must be >= 0, got (top, bottom, left, right) = (" + std::to_string(w.pad_top) + ", " +
+         std::to_string(w.pad_bottom) + ", " + std::to_string(w.pad_left) + ", " + std::to_string(w.pad_right) + ")");
   const index_t padded_h = checked_sum(w.in_h, w.pad_top, w.pad_bottom, fn);
   const index_t padded_w = checked_sum(w.in_w, w.pad_left, w.pad_right, fn);
   // A window may start anywhere in the padded input and reach a dilated kernel further; every
