@@ -12,7 +12,9 @@ struct Isa {
   bool (*supported)();
 };
 
-// __builtin_cpu_supports takes only a literal, hence one small function per name.
+// __builtin_cpu_supports takes only a literal, hence one small function per name. It exists on x86
+// only; elsewhere the list is empty and required_isa() is empty too (no x86 macros are defined).
+#if defined(__x86_64__) || defined(__i386__)
 #define NNKERN_ISA(NAME) Isa{NAME, [] { return __builtin_cpu_supports(NAME) != 0; }}
 const Isa kIsa[] = {
     NNKERN_ISA("sse3"),     NNKERN_ISA("ssse3"),    NNKERN_ISA("sse4.1"),   NNKERN_ISA("sse4.2"),
@@ -22,22 +24,28 @@ const Isa kIsa[] = {
     NNKERN_ISA("avx512dq"), NNKERN_ISA("avx512vl"),
 };
 #undef NNKERN_ISA
+#else
+const Isa kIsa[] = {{"", nullptr}};  // a placeholder: never matched, as names are non-empty
+#endif
 
 }  // namespace
 
 const std::vector<std::string>& known_isa() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;
-    for (const Isa& isa : kIsa) v.emplace_back(isa.name);
+    for (const Isa& isa : kIsa)
+      if (isa.supported) v.emplace_back(isa.name);
     return v;
   }();
   return names;
 }
 
 bool cpu_supports(const std::string& name) {
+#if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();  // idempotent; needed if this runs before libgcc's own constructor
+#endif
   for (const Isa& isa : kIsa)
-    if (name == isa.name) return isa.supported();
+    if (isa.supported && name == isa.name) return isa.supported();
   return false;
 }
 
