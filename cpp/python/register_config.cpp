@@ -52,24 +52,30 @@ void register_config(py::module_& m) {
     d["openmp"] = _OPENMP;
 #endif
     return d;
-  });
+  }, "Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.");
 
   m.def("conv_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
                                  const std::string& padding) {
-    return conv_output_length(input, kernel, stride, dilation, padding_from_name(padding));
+    return naming("conv_output_length",
+                  [&] { return conv_output_length(input, kernel, stride, dilation, padding_from_name(padding)); });
   }, py::arg("input"), py::arg("kernel"), py::arg("stride") = 1, py::arg("dilation") = 1, py::arg("padding") = "valid",
-  "Keras's output length of a convolution or pooling window along one axis.");
+  "Keras's output length of a convolution or pooling window along one axis. ValueError for input < 0,\n"
+  "kernel / stride / dilation < 1, or a size beyond int64.");
   m.def("conv_transpose_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
                                            const std::string& padding, std::optional<index_t> output_padding) {
-    return conv_transpose_output_length(input, kernel, stride, dilation, padding_from_name(padding),
-                                        output_padding.value_or(-1));
+    return naming("conv_transpose_output_length", [&] {
+      return conv_transpose_output_length(input, kernel, stride, dilation, padding_from_name(padding),
+                                          output_padding.value_or(-1));
+    });
   }, py::arg("input"), py::arg("kernel"), py::arg("stride") = 1, py::arg("dilation") = 1,
   py::arg("padding") = "valid", py::arg("output_padding") = py::none(),
-  "Keras's deconv_output_length.");
+  "Keras's deconv_output_length along one axis (output_padding None: not given; else < stride).\n"
+  "ValueError for input < 0, kernel / stride / dilation < 1, or a size beyond int64.");
 
-  m.def("activation_names", [] { return std::string(activation_names()); });
+  m.def("activation_names", [] { return std::string(activation_names()); },
+        "Comma-separated names (and aliases) of the activations the kernels fuse.");
   m.def("activation", [](const py::object& x, const std::string& name) {
-    const Activation act = activation_from_name(name);
+    const Activation act = naming("activation", [&] { return activation_from_name(name); });
     FloatArray in = as_float32(x, "activation", "x");
     std::vector<index_t> shape(in.shape(), in.shape() + in.ndim());
     FloatArray out = new_float_array(shape);

@@ -18,76 +18,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Runs a C++ argument parser / validate(), turning its std::invalid_argument into a ValueError that
-// names the Python function.
-template <class F>
-auto checked(const char* fn, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    throw py::value_error(what.rfind(fn, 0) == 0 ? what : std::string(fn) + ": " + what);
-  }
-}
-
-// An int or a 1-sequence of ints (Conv1D's strides / dilation_rate), >= min_value.
-index_t int_single(const py::object& obj, const char* fn, const char* arg, index_t min_value) {
-  index_t v;
-  try {
-    if (py::isinstance<py::int_>(obj)) {
-      v = obj.cast<index_t>();
-    } else {
-      auto seq = obj.cast<std::vector<index_t>>();
-      if (seq.size() != 1)
-        throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a 1-tuple of ints, got " +
-                              std::string(py::repr(obj)));
-      v = seq[0];
-    }
-  } catch (const py::cast_error&) {
-    throw py::type_error(std::string(fn) + ": '" + arg + "' must be an int or a 1-tuple of ints, got " +
-                         std::string(py::repr(obj)));
-  }
-  if (v < min_value)
-    throw py::value_error(std::string(fn) + ": '" + arg + "' must be >= " + std::to_string(min_value) + ", got " +
-                          std::string(py::repr(obj)));
-  return v;
-}
-
-// The array to write into: the caller's `out` (float32, C-contiguous, writeable, exactly `shape`,
-// not sharing memory with an input) or a fresh one.
-struct Output {
-  py::object array;  // returned to the caller
-  float* data;
-};
-
-Output output_array(const py::object& out, const std::vector<index_t>& shape, const char* fn,
-                    std::initializer_list<const py::array*> inputs) {
-  if (out.is_none()) {
-    FloatArray fresh = new_float_array(shape);
-    float* data = fresh.mutable_data();
-    return {std::move(fresh), data};
-  }
-  if (!py::isinstance<py::array>(out))
-    throw py::type_error(std::string(fn) + ": 'out' must be a numpy array, got " +
-                         std::string(py::str(py::type::of(out).attr("__name__"))));
-  auto a = py::reinterpret_borrow<py::array>(out);
-  if (!a.dtype().equal(py::dtype::of<float>()))
-    throw py::type_error(std::string(fn) + ": 'out' must have dtype float32, got " + std::string(py::str(a.dtype())));
-  require_shape(a, shape, fn, "out");
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(std::string(fn) + ": 'out' must be C-contiguous");
-  if (!a.writeable()) throw py::value_error(std::string(fn) + ": 'out' is read-only");
-  const char* begin = static_cast<const char*>(a.data());
-  const char* end = begin + a.nbytes();
-  for (const py::array* in : inputs) {
-    if (!in) continue;
-    const char* b = static_cast<const char*>(in->data());
-    if (a.nbytes() > 0 && in->nbytes() > 0 && b < end && begin < b + in->nbytes())
-      throw py::value_error(std::string(fn) + ": 'out' must not share memory with an input");
-  }
-  return {out, static_cast<float*>(a.mutable_data())};
-}
-
 // Checks the channel and bias arguments of a conv call whose x has `channels` channels and whose
 // kernel's last two axes are (in_per_group, filters).
 void check_channels(const FloatArray& x, const FloatArray& kernel, const std::optional<FloatArray>& bias,
@@ -113,24 +43,25 @@ void check_channels(const FloatArray& x, const FloatArray& kernel, const std::op
 
 // Keras refuses a `valid` convolution whose window does not fit the input on some axis.
 void check_fits(index_t input, index_t kernel, index_t stride, index_t dilation, const char* axis, const char* fn) {
-  const index_t dilated = checked(fn, [&] { return checked_product({kernel - 1, dilation}, "dilated kernel"); }) + 1;
-  if (conv_output_length(input, kernel, stride, dilation, Padding::Valid) <= 0)
+  const index_t dilated = naming(fn, [&] { return dilated_kernel(kernel, dilation); });
+  if (naming(fn, [&] { return conv_output_length(input, kernel, stride, dilation, Padding::Valid); }) <= 0)
     throw py::value_error(std::string(fn) + ": kernel " + axis + " " + std::to_string(kernel) + " (" +
                           std::to_string(dilated) + " dilated) is larger than the input " + axis + " " +
                           std::to_string(input) + " with padding='valid': it would produce an empty/negative output");
 }
 
 // Validated shape -> output -> GIL released -> kernel.
-py::object run(const Conv2DShape& s, const FloatArray& x, const FloatArray& kernel,
+FloatArray run(const Conv2DShape& s, const FloatArray& x, const FloatArray& kernel,
                const std::optional<FloatArray>& bias, Activation act, const py::object& out,
                const std::vector<index_t>& out_shape, const char* fn) {
-  Output y = output_array(out, out_shape, fn, {&x, &kernel, bias ? &*bias : nullptr});
+  FloatArray y = output_array(out, out_shape, fn, {{&x, "x"}, {&kernel, "kernel"}, {bias ? &*bias : nullptr, "bias"}});
   const float *xp = x.data(), *wp = kernel.data(), *bp = bias ? bias->data() : nullptr;
+  float* yp = y.mutable_data();
   {
     py::gil_scoped_release nogil;
-    conv2d_nhwc(xp, wp, bp, y.data, s, act);
+    conv2d_nhwc(xp, wp, bp, yp, s, act);
   }
-  return y.array;
+  return y;
 }
 
 }  // namespace
@@ -142,8 +73,8 @@ void register_conv2d(py::module_& m) {
          const std::string& padding_in, const py::object& dilation_in, index_t groups, const std::string& activation,
          const py::object& out) {
         constexpr const char* fn = "conv2d";
-        const Activation act = checked(fn, [&] { return activation_from_name(activation); });
-        const Padding padding = checked(fn, [&] { return padding_from_name(padding_in); });
+        const Activation act = naming(fn, [&] { return activation_from_name(activation); });
+        const Padding padding = naming(fn, [&] { return padding_from_name(padding_in); });
         const auto strides = int_pair(strides_in, fn, "strides", 1);
         const auto dilation = int_pair(dilation_in, fn, "dilation_rate", 1);
         if (groups < 1) throw py::value_error("conv2d: 'groups' must be >= 1, got " + std::to_string(groups));
@@ -157,7 +88,7 @@ void register_conv2d(py::module_& m) {
           check_fits(x.shape(1), w.shape(0), strides.first, dilation.first, "height", fn);
           check_fits(x.shape(2), w.shape(1), strides.second, dilation.second, "width", fn);
         }
-        const Conv2DShape s = checked(fn, [&] {
+        const Conv2DShape s = naming(fn, [&] {
           return conv2d_shape(x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(1), w.shape(3),
                               strides.first, strides.second, dilation.first, dilation.second, padding, groups);
         });
@@ -176,7 +107,7 @@ void register_conv2d(py::module_& m) {
          const std::string& padding_in, const py::object& dilation_in, index_t groups, const std::string& activation,
          const py::object& out) {
         constexpr const char* fn = "conv1d";
-        const Activation act = checked(fn, [&] { return activation_from_name(activation); });
+        const Activation act = naming(fn, [&] { return activation_from_name(activation); });
         const std::string padding = lower(padding_in);
         if (padding != "valid" && padding != "same" && padding != "causal")
           throw py::value_error("conv1d: padding must be 'valid', 'same' or 'causal', got '" + padding_in + "'");
@@ -191,7 +122,7 @@ void register_conv2d(py::module_& m) {
         check_channels(x, w, b, groups, fn);
         if (padding == "valid") check_fits(x.shape(1), w.shape(0), stride, dilation, "size", fn);
         // (N, L, C) is (N, 1, L, C) and (k, in, out) is (1, k, in, out) in memory.
-        const Conv2DShape s = checked(fn, [&] {
+        const Conv2DShape s = naming(fn, [&] {
           // `causal` starts from `same` (it fits any length too) and then moves all padding left,
           // as Keras does: left-pad by the dilated kernel's reach, then a `valid` convolution.
           Conv2DShape s2 = conv2d_shape(x.shape(0), 1, x.shape(1), x.shape(2), 1, w.shape(0), w.shape(2), 1, stride, 1,

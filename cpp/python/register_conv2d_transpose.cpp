@@ -12,23 +12,12 @@ namespace {
 
 constexpr const char* kFn = "conv2d_transpose";
 
-// Runs a parser of the shared vocabulary (padding / activation names), naming this function in its
-// ValueError.
-template <typename F>
-auto named(F&& parse) {
-  try {
-    return parse();
-  } catch (const std::invalid_argument& e) {
-    throw py::value_error(std::string(kFn) + ": " + e.what());
-  }
-}
-
 FloatArray conv2d_transpose_py(const py::object& x_in, const py::object& kernel_in, const py::object& bias_in,
                                const py::object& strides_in, const std::string& padding_name,
                                const py::object& output_padding_in, const py::object& dilation_in,
                                const std::string& activation, const py::object& out_in) {
-  const Padding padding = named([&] { return padding_from_name(padding_name); });
-  const Activation act = named([&] { return activation_from_name(activation); });
+  const Padding padding = naming(kFn, [&] { return padding_from_name(padding_name); });
+  const Activation act = naming(kFn, [&] { return activation_from_name(activation); });
   const auto [stride_h, stride_w] = int_pair(strides_in, kFn, "strides", 1);
   const auto [dilation_h, dilation_w] = int_pair(dilation_in, kFn, "dilation_rate", 1);
   std::pair<index_t, index_t> output_padding{-1, -1};
@@ -60,14 +49,10 @@ FloatArray conv2d_transpose_py(const py::object& x_in, const py::object& kernel_
   const Conv2DTransposeShape s = conv2d_transpose_shape(
       x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(1), w.shape(2), stride_h, stride_w,
       dilation_h, dilation_w, padding, output_padding.first, output_padding.second);
-  FloatArray y = output_array(out_in, {s.batch, s.out_h, s.out_w, s.out_channels}, kFn);
   const FloatArray xf = as_float32(x_given, kFn, "x"), wf = as_float32(w_given, kFn, "kernel");
   const auto bf = b_given ? std::optional<FloatArray>(as_float32(*b_given, kFn, "bias")) : std::nullopt;
-  if (!out_in.is_none()) {
-    require_disjoint(y, xf, kFn, "x");
-    require_disjoint(y, wf, kFn, "kernel");
-    if (bf) require_disjoint(y, *bf, kFn, "bias");
-  }
+  FloatArray y = output_array(out_in, {s.batch, s.out_h, s.out_w, s.out_channels}, kFn,
+                              {{&xf, "x"}, {&wf, "kernel"}, {bf ? &*bf : nullptr, "bias"}});
 
   const float* bp = bf ? bf->data() : nullptr;
   const float *xp = xf.data(), *wp = wf.data();

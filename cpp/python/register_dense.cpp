@@ -10,7 +10,7 @@ void register_dense(py::module_& m) {
       "dense",
       [](const py::object& x_in, const py::object& kernel_in, const py::object& bias_in, const std::string& activation) {
         constexpr const char* fn = "dense";
-        const Activation act = activation_from_name(activation);
+        const Activation act = naming(fn, [&] { return activation_from_name(activation); });
         FloatArray x = as_float32(x_in, fn, "x");
         FloatArray w = as_float32(kernel_in, fn, "kernel");
         auto b = as_float32_or_none(bias_in, fn, "bias");
@@ -22,7 +22,7 @@ void register_dense(py::module_& m) {
                                 " input features (kernel shape " + shape_str(w) + "), x has " +
                                 std::to_string(s.in_features) + " (x shape " + shape_str(x) + ")");
         if (b) require_shape(*b, {s.out_features}, fn, "bias");
-        validate(s);
+        naming(fn, [&] { validate(s); });
         FloatArray y = new_float_array({s.batch, s.out_features});
         const float* bp = b ? b->data() : nullptr;
         const float *xp = x.data(), *wp = w.data();

@@ -12,57 +12,18 @@ namespace {
 
 using MaskArray = py::array_t<bool, py::array::c_style | py::array::forcecast>;
 
-std::string shape_str(const std::vector<index_t>& shape) {
-  std::string s = "(";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-Activation named_activation(const std::string& name, const char* fn, const char* arg) {
-  try {
-    return activation_from_name(name);
-  } catch (const std::invalid_argument& e) {
-    throw py::value_error(std::string(fn) + ": '" + arg + "': " + e.what());
-  }
-}
-
-// The `out=` argument: None gives a fresh array; otherwise it must be a writeable float32
-// C-contiguous ndarray of exactly `shape`, which the kernel writes into.
-FloatArray output_array(const py::object& out, const std::vector<index_t>& shape, const char* fn, const char* arg) {
-  if (out.is_none()) return new_float_array(shape);
-  if (!py::isinstance<py::array_t<float, py::array::c_style>>(out))
-    throw py::type_error(std::string(fn) + ": '" + arg + "' must be a C-contiguous float32 numpy array of shape " +
-                         shape_str(shape) + ", got " +
-                         (py::isinstance<py::array>(out)
-                              ? "dtype " + std::string(py::str(out.attr("dtype"))) + " shape " +
-                                    py_bind::shape_str(py::reinterpret_borrow<py::array>(out))
-                              : std::string(py::str(py::type::of(out).attr("__name__")))));
-  auto a = py::reinterpret_borrow<FloatArray>(out);
-  require_shape(a, shape, fn, arg);
-  if (!a.writeable()) throw py::value_error(std::string(fn) + ": '" + arg + "' is read-only");
-  return a;
-}
-
 // Shape check of kernel (F, 4u) and recurrent_kernel (u, 4u); returns u.
 index_t check_kernels(const FloatArray& w, const FloatArray& rk, index_t input_dim, const char* fn) {
   require_ndim(rk, 2, fn, "recurrent_kernel", "(units, 4 * units)");
   const index_t u = rk.shape(0);
   if (rk.shape(1) != 4 * u)
     throw py::value_error(std::string(fn) + ": 'recurrent_kernel' must have shape (units, 4 * units), got " +
-                          py_bind::shape_str(rk));
+                          shape_str(rk));
   require_ndim(w, 2, fn, "kernel", "(input_dim, 4 * units)");
   if (w.shape(0) != input_dim || w.shape(1) != 4 * u)
     throw py::value_error(std::string(fn) + ": 'kernel' must have shape " + shape_str({input_dim, 4 * u}) +
-                          " (input_dim of x, 4 * units of recurrent_kernel), got " + py_bind::shape_str(w));
+                          " (input_dim of x, 4 * units of recurrent_kernel), got " + shape_str(w));
   return u;
-}
-
-void check_shape(const LstmShape& s, const char* fn) {
-  try {
-    validate(s);
-  } catch (const std::invalid_argument& e) {
-    throw py::value_error(std::string(fn) + ": " + e.what());
-  }
 }
 
 }  // namespace
@@ -74,8 +35,8 @@ void register_lstm(py::module_& m) {
          const py::object& recurrent_in, const py::object& bias_in, const std::string& activation,
          const std::string& recurrent_activation, const py::object& out) {
         constexpr const char* fn = "lstm_step";
-        const Activation act = named_activation(activation, fn, "activation");
-        const Activation ract = named_activation(recurrent_activation, fn, "recurrent_activation");
+        const Activation act = naming(fn, [&] { return activation_from_name(activation); }, "activation");
+        const Activation ract = naming(fn, [&] { return activation_from_name(recurrent_activation); }, "recurrent_activation");
         FloatArray x = as_float32(x_in, fn, "x_t");
         FloatArray h = as_float32(h_in, fn, "h");
         FloatArray c = as_float32(c_in, fn, "c");
@@ -88,7 +49,7 @@ void register_lstm(py::module_& m) {
         require_shape(h, {s.batch, u}, fn, "h");
         require_shape(c, {s.batch, u}, fn, "c");
         if (b) require_shape(*b, {4 * u}, fn, "bias");
-        check_shape(s, fn);
+        naming(fn, [&] { validate(s); });
         FloatArray h_out, c_out;
         if (out.is_none()) {
           h_out = new_float_array({s.batch, u});
@@ -98,13 +59,22 @@ void register_lstm(py::module_& m) {
             throw py::type_error("lstm_step: 'out' must be a pair (h_out, c_out) of float32 arrays");
           auto pair = py::reinterpret_borrow<py::sequence>(out);
           if (pair.size() != 2) throw py::value_error("lstm_step: 'out' must be a pair (h_out, c_out)");
-          h_out = output_array(pair[0], {s.batch, u}, fn, "out[0]");
-          c_out = output_array(pair[1], {s.batch, u}, fn, "out[1]");
+          const std::initializer_list<NamedInput> read_only = {
+              {&x, "x_t"}, {&w, "kernel"}, {&rk, "recurrent_kernel"}, {b ? &*b : nullptr, "bias"}};
+          h_out = output_array(pair[0], {s.batch, u}, fn, read_only, "out[0]");
+          c_out = output_array(pair[1], {s.batch, u}, fn, read_only, "out[1]");
+          if (h_out.data() == c_out.data() && s.batch * u > 0)
+            throw py::value_error("lstm_step: out[0] and out[1] are the same array");
+          // The step reads h and c before writing: h_out may be h itself and c_out c, nothing else.
+          require_disjoint(h_out, "out[0]", h, "h", fn, true);
+          require_disjoint(h_out, "out[0]", c, "c", fn);
+          require_disjoint(c_out, "out[1]", c, "c", fn, true);
+          require_disjoint(c_out, "out[1]", h, "h", fn);
+          require_disjoint(h_out, "out[0]", c_out, "out[1]", fn);
         }
         const float *xp = x.data(), *hp = h.data(), *cp = c.data(), *wp = w.data(), *rp = rk.data();
         const float* bp = b ? b->data() : nullptr;
         float *hop = h_out.mutable_data(), *cop = c_out.mutable_data();
-        if (hop == cop && s.batch * u > 0) throw py::value_error("lstm_step: out[0] and out[1] are the same array");
         {
           py::gil_scoped_release nogil;
           lstm_step(xp, hp, cp, wp, rp, bp, hop, cop, s, act, ract);
@@ -126,8 +96,8 @@ void register_lstm(py::module_& m) {
          const py::object& mask_in, const py::object& out) {
         constexpr const char* fn = "lstm";
         LstmOptions options;
-        options.activation = named_activation(activation, fn, "activation");
-        options.recurrent_activation = named_activation(recurrent_activation, fn, "recurrent_activation");
+        options.activation = naming(fn, [&] { return activation_from_name(activation); }, "activation");
+        options.recurrent_activation = naming(fn, [&] { return activation_from_name(recurrent_activation); }, "recurrent_activation");
         options.return_sequences = return_sequences;
         options.go_backwards = go_backwards;
         FloatArray x = as_float32(x_in, fn, "x");
@@ -144,6 +114,8 @@ void register_lstm(py::module_& m) {
         if (c0) require_shape(*c0, {s.batch, u}, fn, "initial_c");
         std::optional<MaskArray> mask;  // (a default-constructed array_t is an empty array, not null)
         if (!mask_in.is_none()) {
+          if (py::isinstance<py::array>(mask_in))
+            require_real_dtype(py::reinterpret_borrow<py::array>(mask_in), fn, "mask", "bool");
           mask = MaskArray::ensure(mask_in);
           if (!*mask) {
             PyErr_Clear();
@@ -152,10 +124,13 @@ void register_lstm(py::module_& m) {
           }
           require_shape(*mask, {s.batch, s.timesteps}, fn, "mask");
         }
-        check_shape(s, fn);
+        naming(fn, [&] { validate(s); });
         const std::vector<index_t> out_shape =
             return_sequences ? std::vector<index_t>{s.batch, s.timesteps, u} : std::vector<index_t>{s.batch, u};
-        FloatArray y = output_array(out, out_shape, fn, "out");
+        FloatArray y = output_array(out, out_shape, fn,
+                                    {{&x, "x"}, {&w, "kernel"}, {&rk, "recurrent_kernel"}, {b ? &*b : nullptr, "bias"},
+                                     {h0 ? &*h0 : nullptr, "initial_h"}, {c0 ? &*c0 : nullptr, "initial_c"},
+                                     {mask ? &*mask : nullptr, "mask"}});
         FloatArray h_out = new_float_array({s.batch, u});
         FloatArray c_out = new_float_array({s.batch, u});
         const float *xp = x.data(), *wp = w.data(), *rp = rk.data();

@@ -14,36 +14,6 @@ namespace {
 
 using PoolKernel = void (*)(const float*, float*, const Pool2DShape&);
 
-// Runs a C++ parser or shape rule, naming the Python function in its ValueError.
-template <typename F>
-auto named(const char* fn, F&& f) {
-  try {
-    return f();
-  } catch (const std::invalid_argument& e) {
-    throw py::value_error(std::string(fn) + ": " + e.what());
-  }
-}
-
-// A 1-D size argument: an int or a 1-sequence of ints (Keras's standardize_tuple), >= 1.
-index_t int_single(const py::object& obj, const char* fn, const char* arg) {
-  std::vector<index_t> v;
-  try {
-    if (PyIndex_Check(obj.ptr()))
-      v.assign(1, obj.cast<index_t>());
-    else
-      v = obj.cast<std::vector<index_t>>();
-  } catch (const py::cast_error&) {
-    throw py::type_error(std::string(fn) + ": '" + arg + "' must be an int or a 1-tuple of ints, got " +
-                         std::string(py::repr(obj)));
-  }
-  if (v.size() != 1)
-    throw py::value_error(std::string(fn) + ": '" + arg + "' must be an int or a 1-tuple of ints, got " +
-                          std::string(py::repr(obj)));
-  if (v[0] < 1)
-    throw py::value_error(std::string(fn) + ": '" + arg + "' must be >= 1, got " + std::string(py::repr(obj)));
-  return v[0];
-}
-
 // Keras refuses a `valid` window larger than the input (its output would be empty); said here in
 // the caller's terms (validate() guards the C++ API with the same rule).
 void require_window_fits(bool fits, Padding padding, const char* fn, const std::string& pool, const std::string& input,
@@ -55,9 +25,8 @@ void require_window_fits(bool fits, Padding padding, const char* fn, const std::
 
 FloatArray run_pool(PoolKernel kernel, const char* fn, const py::array& x_given, const Pool2DShape& s,
                     const std::vector<index_t>& out_shape, const py::object& out_in) {
-  FloatArray y = output_array(out_in, out_shape, fn);
   const FloatArray x = as_float32(x_given, fn, "x");
-  if (!out_in.is_none()) require_disjoint(y, x, fn, "x");
+  FloatArray y = output_array(out_in, out_shape, fn, {{&x, "x"}});
   const float* xp = x.data();
   float* yp = y.mutable_data();
   {
@@ -69,7 +38,7 @@ FloatArray run_pool(PoolKernel kernel, const char* fn, const py::array& x_given,
 
 FloatArray pool2d_py(PoolKernel kernel, const char* fn, const py::object& x_in, const py::object& pool_in,
                      const py::object& strides_in, const std::string& padding_name, const py::object& out_in) {
-  const Padding padding = named(fn, [&] { return padding_from_name(padding_name); });
+  const Padding padding = naming(fn, [&] { return padding_from_name(padding_name); });
   const auto [pool_h, pool_w] = int_pair(pool_in, fn, "pool_size", 1);
   const auto [stride_h, stride_w] =
       strides_in.is_none() ? std::pair{pool_h, pool_w} : int_pair(strides_in, fn, "strides", 1);
@@ -79,7 +48,7 @@ FloatArray pool2d_py(PoolKernel kernel, const char* fn, const py::object& x_in, 
   require_window_fits(x.shape(1) >= pool_h && x.shape(2) >= pool_w, padding, fn,
                       "(" + std::to_string(pool_h) + ", " + std::to_string(pool_w) + ")",
                       "(height, width) = (" + std::to_string(x.shape(1)) + ", " + std::to_string(x.shape(2)) + ")", x);
-  const Pool2DShape s = named(fn, [&] {
+  const Pool2DShape s = naming(fn, [&] {
     return pool2d_shape(x.shape(0), x.shape(1), x.shape(2), x.shape(3), pool_h, pool_w, padding, stride_h, stride_w);
   });
   return run_pool(kernel, fn, x, s, {s.batch, s.out_h, s.out_w, s.channels}, out_in);
@@ -87,15 +56,15 @@ FloatArray pool2d_py(PoolKernel kernel, const char* fn, const py::object& x_in, 
 
 FloatArray pool1d_py(PoolKernel kernel, const char* fn, const py::object& x_in, const py::object& pool_in,
                      const py::object& strides_in, const std::string& padding_name, const py::object& out_in) {
-  const Padding padding = named(fn, [&] { return padding_from_name(padding_name); });
-  const index_t pool = int_single(pool_in, fn, "pool_size");
-  const index_t stride = strides_in.is_none() ? pool : int_single(strides_in, fn, "strides");
+  const Padding padding = naming(fn, [&] { return padding_from_name(padding_name); });
+  const index_t pool = int_single(pool_in, fn, "pool_size", 1);
+  const index_t stride = strides_in.is_none() ? pool : int_single(strides_in, fn, "strides", 1);
   const py::array x = array_view(x_in, fn, "x");
   require_ndim(x, 3, fn, "x", "(batch, steps, channels)");
   require_window_fits(x.shape(1) >= pool, padding, fn, std::to_string(pool),
                       "steps " + std::to_string(x.shape(1)), x);
   // (batch, steps, channels) is (batch, 1, steps, channels) in memory.
-  const Pool2DShape s = named(fn, [&] {
+  const Pool2DShape s = naming(fn, [&] {
     return pool2d_shape(x.shape(0), 1, x.shape(1), x.shape(2), 1, pool, padding, 1, stride);
   });
   return run_pool(kernel, fn, x, s, {s.batch, s.out_w, s.channels}, out_in);

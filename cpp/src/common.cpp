@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <tuple>
 
 namespace nnkern {
 
@@ -16,38 +17,80 @@ Padding padding_from_name(std::string_view name) {
 
 const char* padding_name(Padding p) { return p == Padding::Valid ? "valid" : "same"; }
 
-static index_t dilated(index_t kernel, index_t dilation) { return (kernel - 1) * dilation + 1; }
+namespace {
+
+std::string pair_str(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
+
+index_t checked_mul(index_t a, index_t b, const char* what) {
+  index_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw std::invalid_argument(std::string(what) + ": sizes are too large (overflows int64)");
+  return r;
+}
+
+// The arguments every size rule takes, checked before any arithmetic (stride 0 would divide by zero).
+// Messages are built only on failure: these run several times per kernel call.
+void check_axis_arguments(index_t input, index_t kernel, index_t stride, index_t dilation) {
+  if (input < 0) throw std::invalid_argument("input length must be >= 0, got " + std::to_string(input));
+  if (kernel < 1) throw std::invalid_argument("kernel size must be >= 1, got " + std::to_string(kernel));
+  if (stride < 1) throw std::invalid_argument("stride must be >= 1, got " + std::to_string(stride));
+  if (dilation < 1) throw std::invalid_argument("dilation must be >= 1, got " + std::to_string(dilation));
+}
+
+}  // namespace
+
+index_t checked_sum(index_t a, index_t b, index_t c, const char* what) {
+  index_t r;
+  if (__builtin_add_overflow(a, b, &r) || __builtin_add_overflow(r, c, &r))
+    throw std::invalid_argument(std::string(what) + ": sizes are too large (overflows int64)");
+  return r;
+}
+
+index_t dilated_kernel(index_t kernel, index_t dilation) {
+  if (kernel < 1) throw std::invalid_argument("kernel size must be >= 1, got " + std::to_string(kernel));
+  if (dilation < 1) throw std::invalid_argument("dilation must be >= 1, got " + std::to_string(dilation));
+  return checked_sum(checked_mul(kernel - 1, dilation, "dilated kernel"), 1, 0, "dilated kernel");
+}
 
 index_t conv_output_length(index_t input, index_t kernel, index_t stride, index_t dilation, Padding padding) {
-  if (padding == Padding::Same) return input <= 0 ? 0 : (input - 1) / stride + 1;
-  const index_t k = dilated(kernel, dilation);
+  check_axis_arguments(input, kernel, stride, dilation);
+  const index_t k = dilated_kernel(kernel, dilation);
+  if (padding == Padding::Same) return input == 0 ? 0 : (input - 1) / stride + 1;
   return input < k ? 0 : (input - k) / stride + 1;
 }
 
 index_t conv_pad_before(index_t input, index_t kernel, index_t stride, index_t dilation, Padding padding) {
-  if (padding == Padding::Valid) return 0;
   const index_t out = conv_output_length(input, kernel, stride, dilation, padding);
-  const index_t total = std::max<index_t>((out - 1) * stride + dilated(kernel, dilation) - input, 0);
-  return total / 2;
+  if (padding == Padding::Valid) return 0;
+  // (out - 1) * stride <= input - 1, so only the dilated kernel can push the sum past int64.
+  const index_t reach = checked_sum((out - 1) * stride, dilated_kernel(kernel, dilation), -input, "same padding");
+  return std::max<index_t>(reach, 0) / 2;
 }
 
 index_t conv_transpose_output_length(index_t input, index_t kernel, index_t stride, index_t dilation,
                                      Padding padding, index_t output_padding) {
-  const index_t k = dilated(kernel, dilation);
+  check_axis_arguments(input, kernel, stride, dilation);
+  if (output_padding >= stride)
+    throw std::invalid_argument("output_padding must be smaller than the stride (Keras), got output_padding " +
+                                std::to_string(output_padding) + " with stride " + std::to_string(stride));
+  const index_t k = dilated_kernel(kernel, dilation);
+  const char* what = "conv transpose output length";
   if (output_padding < 0) {
-    return padding == Padding::Valid ? input * stride + std::max<index_t>(k - stride, 0) : input * stride;
+    const index_t scaled = checked_mul(input, stride, what);
+    return padding == Padding::Valid ? checked_sum(scaled, std::max<index_t>(k - stride, 0), 0, what) : scaled;
   }
   const index_t pad = padding == Padding::Same ? k / 2 : 0;
-  return (input - 1) * stride + k - 2 * pad + output_padding;
+  return checked_sum(checked_mul(input - 1, stride, what), k - 2 * pad, output_padding, what);
 }
 
 index_t conv_transpose_pad_before(index_t input, index_t kernel, index_t stride, index_t dilation,
                                   Padding padding, index_t output_padding) {
-  (void)input;  // Keras's rule does not depend on it; kept for symmetry with conv_pad_before
+  check_axis_arguments(input, kernel, stride, dilation);  // the rule does not depend on input's value
   if (padding == Padding::Valid) return 0;
-  const index_t k = dilated(kernel, dilation);
+  const index_t k = dilated_kernel(kernel, dilation);
   // Total padding JAX adds so the output length is Keras's (see conv_transpose_output_length).
-  const index_t pad_len = output_padding < 0 ? stride + k - 2 : k + k % 2 - 2 + output_padding;
+  const index_t pad_len = output_padding < 0 ? checked_sum(stride, k, -2, "conv transpose padding")
+                                             : checked_sum(k + k % 2 - 2, output_padding, 0, "conv transpose padding");
   const index_t left_pad = std::min(pad_len / 2 + pad_len % 2, k - 1);
   return k - 1 - left_pad;
 }
@@ -60,6 +103,26 @@ index_t checked_product(std::initializer_list<index_t> sizes, const char* what) 
       throw std::invalid_argument(std::string(what) + ": sizes are too large (element count overflows int64)");
   }
   return total;
+}
+
+void validate(const Window2D& w, const char* fn) {
+  const auto fail = [fn](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
+  if (w.batch < 0 || w.in_h < 0 || w.in_w < 0)
+    fail("sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + pair_str(w.in_h, w.in_w));
+  if (w.kernel_h < 1 || w.kernel_w < 1) fail("kernel size must be >= 1, got " + pair_str(w.kernel_h, w.kernel_w));
+  if (w.stride_h < 1 || w.stride_w < 1) fail("strides must be >= 1, got " + pair_str(w.stride_h, w.stride_w));
+  if (w.dilation_h < 1 || w.dilation_w < 1)
+    fail("dilation_rate must be >= 1, got " + pair_str(w.dilation_h, w.dilation_w));
+  if (w.pad_top < 0 || w.pad_bottom < 0 || w.pad_left < 0 || w.pad_right < 0)
+    fail("pads must be >= 0, got (top, bottom, left, right) = (" + std::to_string(w.pad_top) + ", " +
+         std::to_string(w.pad_bottom) + ", " + std::to_string(w.pad_left) + ", " + std::to_string(w.pad_right) + ")");
+  const index_t padded_h = checked_sum(w.in_h, w.pad_top, w.pad_bottom, fn);
+  const index_t padded_w = checked_sum(w.in_w, w.pad_left, w.pad_right, fn);
+  // A window may start anywhere in the padded input and reach a dilated kernel further; every
+  // stride step stays inside that extent, so index arithmetic on these bounds cannot overflow.
+  for (auto [padded, kernel, dilation, stride] : {std::tuple{padded_h, w.kernel_h, w.dilation_h, w.stride_h},
+                                                  std::tuple{padded_w, w.kernel_w, w.dilation_w, w.stride_w}})
+    checked_sum(checked_sum(padded, checked_mul(kernel - 1, dilation, fn), 1, fn), stride, 0, fn);
 }
 
 }  // namespace nnkern

@@ -25,15 +25,6 @@ using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 // (measured on 3x3 64->64 and 1x1 64->256: 128-768 KiB alike, 16-64 KiB and whole-batch GEMMs slower).
 constexpr index_t kTileBytes = 384 * 1024;
 
-std::string dims(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
-
-index_t checked_sum(index_t a, index_t b, index_t c, const char* what) {
-  index_t t;
-  if (__builtin_add_overflow(a, b, &t) || __builtin_add_overflow(t, c, &t))
-    throw std::invalid_argument(std::string(what) + ": sizes are too large (overflows int64)");
-  return t;
-}
-
 // Padding after the input on one axis: how far the last of `out` windows reaches past the input.
 index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_kernel, index_t pad_before) {
   if (out == 0) return 0;
@@ -224,26 +215,16 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   }
 }
 
-// The checks that do not depend on the pads: signs, groups, the dilated kernel's size.
+// The checks that do not depend on the pads' values: the window, channels and groups.
 void validate_arguments(const Conv2DShape& s) {
   const std::string fn = "conv2d: ";
-  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_channels >= 0 && s.out_channels >= 0,
-          fn + "sizes must be >= 0");
-  require(s.kernel_h >= 1 && s.kernel_w >= 1, fn + "kernel size must be >= 1, got " + dims(s.kernel_h, s.kernel_w));
-  require(s.stride_h >= 1 && s.stride_w >= 1, fn + "strides must be >= 1, got " + dims(s.stride_h, s.stride_w));
-  require(s.dilation_h >= 1 && s.dilation_w >= 1,
-          fn + "dilation_rate must be >= 1, got " + dims(s.dilation_h, s.dilation_w));
-  require(s.pad_top >= 0 && s.pad_bottom >= 0 && s.pad_left >= 0 && s.pad_right >= 0, fn + "pads must be >= 0");
+  validate(static_cast<const Window2D&>(s), "conv2d");
+  require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
   require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
   require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
   require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
                                               ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  // The dilated kernel reaching past the input must stay representable: the pad arithmetic adds them.
-  checked_sum(s.in_h, checked_product({s.kernel_h - 1, s.dilation_h}, "conv2d dilated kernel height"), 1,
-              "conv2d dilated kernel height");
-  checked_sum(s.in_w, checked_product({s.kernel_w - 1, s.dilation_w}, "conv2d dilated kernel width"), 1,
-              "conv2d dilated kernel width");
 }
 }  // namespace
 

@@ -195,21 +195,10 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
                                             index_t dilation_w, Padding padding, index_t output_padding_h,
                                             index_t output_padding_w) {
   const char* fn = "conv2d_transpose";
-  require(kernel_h >= 1 && kernel_w >= 1,
-          std::string(fn) + ": kernel size must be >= 1, got " + dims(kernel_h, kernel_w));
-  require(stride_h >= 1 && stride_w >= 1,
-          std::string(fn) + ": strides must be >= 1, got " + dims(stride_h, stride_w));
-  require(dilation_h >= 1 && dilation_w >= 1,
-          std::string(fn) + ": dilation_rate must be >= 1, got " + dims(dilation_h, dilation_w));
   for (auto [op, stride] : {std::pair{output_padding_h, stride_h}, std::pair{output_padding_w, stride_w}})
     require(op < stride, std::string(fn) + ": output_padding must be smaller than strides (Keras), got output_padding " +
                              dims(output_padding_h, output_padding_w) + " with strides " + dims(stride_h, stride_w));
-  require(batch >= 0 && in_h >= 0 && in_w >= 0 && in_channels >= 0 && out_channels >= 0,
-          std::string(fn) + ": sizes must be >= 0");
-  // Checked before the length rules below compute with them.
-  check_axis_extent(in_h, kernel_h, stride_h, dilation_h, "height");
-  check_axis_extent(in_w, kernel_w, stride_w, dilation_w, "width");
-
+  require(in_channels >= 0 && out_channels >= 0, std::string(fn) + ": sizes must be >= 0");
   Conv2DTransposeShape s;
   s.batch = batch;
   s.in_h = in_h;
@@ -222,6 +211,10 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
   s.stride_w = stride_w;
   s.dilation_h = dilation_h;
   s.dilation_w = dilation_w;
+  // Checked before the length rules below compute with them.
+  validate(static_cast<const Window2D&>(s), fn);
+  check_axis_extent(in_h, kernel_h, stride_h, dilation_h, "height");
+  check_axis_extent(in_w, kernel_w, stride_w, dilation_w, "width");
   s.pad_top = conv_transpose_pad_before(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
   s.pad_left = conv_transpose_pad_before(in_w, kernel_w, stride_w, dilation_w, padding, output_padding_w);
   s.out_h = conv_transpose_output_length(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
@@ -232,13 +225,9 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
 
 void validate(const Conv2DTransposeShape& s) {
   const std::string fn = "conv2d_transpose: ";
-  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.in_channels >= 0 && s.out_channels >= 0,
-          fn + "sizes must be >= 0");
-  require(s.kernel_h >= 1 && s.kernel_w >= 1, fn + "kernel size must be >= 1, got " + dims(s.kernel_h, s.kernel_w));
-  require(s.stride_h >= 1 && s.stride_w >= 1, fn + "strides must be >= 1, got " + dims(s.stride_h, s.stride_w));
-  require(s.dilation_h >= 1 && s.dilation_w >= 1,
-          fn + "dilation_rate must be >= 1, got " + dims(s.dilation_h, s.dilation_w));
-  require(s.pad_top >= 0 && s.pad_left >= 0, fn + "crops must be >= 0, got " + dims(s.pad_top, s.pad_left));
+  validate(static_cast<const Window2D&>(s), "conv2d_transpose");
+  require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
+  require(s.pad_bottom == 0 && s.pad_right == 0, fn + "pad_bottom and pad_right must be 0 (crops are at the start)");
   require(s.out_h >= 1 && s.out_w >= 1,
           fn + "output size must be positive, got " + dims(s.out_h, s.out_w) + " from input " + dims(s.in_h, s.in_w));
   checked_product({s.batch, s.in_h, s.in_w, s.in_channels}, "conv2d_transpose input");

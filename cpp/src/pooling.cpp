@@ -13,20 +13,7 @@ namespace nnkern {
 
 namespace {
 
-// Spatial sizes, windows and strides stay below 2^62, so window ends (start + pool) and
-// common.hpp's padding arithmetic ((out - 1) * stride + pool - in) cannot overflow int64.
-constexpr index_t kMaxExtent = index_t{1} << 62;
-
 std::string pair_str(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
-
-void check_axis(index_t in, index_t pool, index_t stride, const char* axis) {
-  require(pool >= 1 && stride >= 1, std::string("pooling: pool size and stride must be >= 1 on the ") + axis +
-                                        " axis, got pool " + std::to_string(pool) + ", stride " +
-                                        std::to_string(stride));
-  require(in < kMaxExtent && pool < kMaxExtent && stride < kMaxExtent,
-          std::string("pooling: sizes are too large on the ") + axis + " axis (input " + std::to_string(in) +
-              ", pool " + std::to_string(pool) + ", stride " + std::to_string(stride) + ")");
-}
 
 // Keeps NaN like lax.max (Keras's JAX backend); std::max would drop a NaN arriving as `v`.
 struct MaxReduce {
@@ -72,12 +59,12 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   for (index_t row = 0; row < rows; ++row) {
     const index_t n = row / s.out_h, oh = row % s.out_h;
     const index_t h_start = oh * s.stride_h - s.pad_top;
-    const index_t h0 = std::max<index_t>(h_start, 0), h1 = std::min(h_start + s.pool_h, s.in_h);
+    const index_t h0 = std::max<index_t>(h_start, 0), h1 = std::min(h_start + s.kernel_h, s.in_h);
     const float* image = x + n * image_size;
     float* out = y + row * out_row_size;
     for (index_t ow = 0; ow < s.out_w; ++ow, out += C) {
       const index_t w_start = ow * s.stride_w - s.pad_left;
-      const index_t w0 = std::max<index_t>(w_start, 0), w1 = std::min(w_start + s.pool_w, s.in_w);
+      const index_t w0 = std::max<index_t>(w_start, 0), w1 = std::min(w_start + s.kernel_w, s.in_w);
       const float* window = image + h0 * in_row_size + w0 * C;
       index_t c = 0;
       for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
@@ -90,7 +77,7 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
 }  // namespace
 
 double Pool2DShape::window_ops() const {
-  return static_cast<double>(batch) * out_h * out_w * channels * pool_h * pool_w;
+  return static_cast<double>(batch) * out_h * out_w * channels * kernel_h * kernel_w;
 }
 
 Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
@@ -100,38 +87,35 @@ Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t chan
   s.in_h = in_h;
   s.in_w = in_w;
   s.channels = channels;
-  s.pool_h = pool_h;
-  s.pool_w = pool_w;
+  s.kernel_h = pool_h;
+  s.kernel_w = pool_w;
   s.stride_h = stride_h == 0 ? pool_h : stride_h;
   s.stride_w = stride_w == 0 ? pool_w : stride_w;
   s.padding = padding;
-  // Checked before the length rules below compute with them.
-  require(in_h >= 0 && in_w >= 0, "pooling: sizes must be >= 0, got input " + pair_str(in_h, in_w));
-  check_axis(in_h, s.pool_h, s.stride_h, "height");
-  check_axis(in_w, s.pool_w, s.stride_w, "width");
-  s.out_h = conv_output_length(in_h, s.pool_h, s.stride_h, 1, padding);
-  s.out_w = conv_output_length(in_w, s.pool_w, s.stride_w, 1, padding);
-  s.pad_top = conv_pad_before(in_h, s.pool_h, s.stride_h, 1, padding);
-  s.pad_left = conv_pad_before(in_w, s.pool_w, s.stride_w, 1, padding);
+  validate(static_cast<const Window2D&>(s), "pooling");  // before the length rules below compute with it
+  s.out_h = conv_output_length(in_h, s.kernel_h, s.stride_h, 1, padding);
+  s.out_w = conv_output_length(in_w, s.kernel_w, s.stride_w, 1, padding);
+  s.pad_top = conv_pad_before(in_h, s.kernel_h, s.stride_h, 1, padding);
+  s.pad_left = conv_pad_before(in_w, s.kernel_w, s.stride_w, 1, padding);
   validate(s);
   return s;
 }
 
 void validate(const Pool2DShape& s) {
-  require(s.batch >= 0 && s.in_h >= 0 && s.in_w >= 0 && s.channels >= 0,
-          "pooling: sizes must be >= 0, got (batch, height, width, channels) = (" + std::to_string(s.batch) + ", " +
-              std::to_string(s.in_h) + ", " + std::to_string(s.in_w) + ", " + std::to_string(s.channels) + ")");
-  check_axis(s.in_h, s.pool_h, s.stride_h, "height");
-  check_axis(s.in_w, s.pool_w, s.stride_w, "width");
-  require(s.padding != Padding::Valid || (s.in_h >= s.pool_h && s.in_w >= s.pool_w),
-          "pooling: window " + pair_str(s.pool_h, s.pool_w) + " is larger than the input " +
+  validate(static_cast<const Window2D&>(s), "pooling");
+  require(s.channels >= 0, "pooling: channels must be >= 0, got " + std::to_string(s.channels));
+  require(s.dilation_h == 1 && s.dilation_w == 1,
+          "pooling: dilation must be 1, got " + pair_str(s.dilation_h, s.dilation_w));
+  require(s.pad_bottom == 0 && s.pad_right == 0, "pooling: pad_bottom and pad_right must be 0 (windows are clipped)");
+  require(s.padding != Padding::Valid || (s.in_h >= s.kernel_h && s.in_w >= s.kernel_w),
+          "pooling: window " + pair_str(s.kernel_h, s.kernel_w) + " is larger than the input " +
               pair_str(s.in_h, s.in_w) + " with padding 'valid' (the output would be empty)");
-  const index_t out_h = conv_output_length(s.in_h, s.pool_h, s.stride_h, 1, s.padding);
-  const index_t out_w = conv_output_length(s.in_w, s.pool_w, s.stride_w, 1, s.padding);
+  const index_t out_h = conv_output_length(s.in_h, s.kernel_h, s.stride_h, 1, s.padding);
+  const index_t out_w = conv_output_length(s.in_w, s.kernel_w, s.stride_w, 1, s.padding);
   require(s.out_h == out_h && s.out_w == out_w, "pooling: output size must be " + pair_str(out_h, out_w) +
                                                     ", got " + pair_str(s.out_h, s.out_w));
-  const index_t pad_top = conv_pad_before(s.in_h, s.pool_h, s.stride_h, 1, s.padding);
-  const index_t pad_left = conv_pad_before(s.in_w, s.pool_w, s.stride_w, 1, s.padding);
+  const index_t pad_top = conv_pad_before(s.in_h, s.kernel_h, s.stride_h, 1, s.padding);
+  const index_t pad_left = conv_pad_before(s.in_w, s.kernel_w, s.stride_w, 1, s.padding);
   require(s.pad_top == pad_top && s.pad_left == pad_left, "pooling: padding before must be " +
                                                               pair_str(pad_top, pad_left) + ", got " +
                                                               pair_str(s.pad_top, s.pad_left));

@@ -3,6 +3,9 @@
 C++/Eigen forward kernels (``nnkern._core``) under a Keras-compatible layer and model API, so that
 ``import nnkern as keras`` runs Keras code and Keras-trained models without TensorFlow.
 """
+# _cpu is built for baseline x86-64: its import raises ImportError, naming the missing instruction
+# sets, on a CPU that could not run _core (built for x86-64-v3 by default) without a SIGILL.
+from nnkern import _cpu  # noqa: F401  (must stay before _core)
 from nnkern import _core
 from nnkern._config import get_num_threads, set_num_threads, show_config
 from nnkern import activations, initializers, layers, models, saving

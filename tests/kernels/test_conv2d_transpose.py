@@ -175,7 +175,7 @@ def test_out_is_validated_and_written():
         call(np.zeros((2, 6, 8, 4), np.float32))
     with pytest.raises(TypeError, match="'out' must have dtype float32, got float64"):
         call(np.zeros((2, 6, 8, 5)))
-    with pytest.raises(TypeError, match="'out' must be a numpy float32 array, got list"):
+    with pytest.raises(TypeError, match="'out' must be a numpy float32 array of shape .*, got list"):
         call([0.0])
     with pytest.raises(ValueError, match="'out' must be C-contiguous"):
         call(np.zeros((2, 6, 8, 10), np.float32)[..., ::2])

@@ -6,21 +6,15 @@
 
 namespace nnkern {
 
-struct Conv2DShape {
-  index_t batch = 0;
-  index_t in_h = 0, in_w = 0, in_channels = 0;
-  index_t kernel_h = 1, kernel_w = 1;
+// The window (common.hpp's Window2D) plus channels and groups. The pads are explicit so that Keras's
+// `same` (odd extra cell at the bottom/right) and Conv1D's `causal` (all of it on the left) are the
+// same kernel.
+struct Conv2DShape : Window2D {
+  index_t in_channels = 0;
   index_t out_channels = 0;
-  index_t stride_h = 1, stride_w = 1;
-  index_t dilation_h = 1, dilation_w = 1;
-  // Zero padding added around the input. Explicit so that Keras's `same` (odd extra cell at the
-  // bottom/right) and Conv1D's `causal` (all of it on the left) are the same kernel.
-  index_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   index_t groups = 1;
 
   index_t kernel_in() const { return groups > 0 ? in_channels / groups : 0; }  // kernel dim 2
-  index_t dilated_kernel_h() const { return (kernel_h - 1) * dilation_h + 1; }
-  index_t dilated_kernel_w() const { return (kernel_w - 1) * dilation_w + 1; }
   // Derived from the padded input: how many windows fit; 0 when none does.
   index_t out_h() const { return windows(in_h + pad_top + pad_bottom, dilated_kernel_h(), stride_h); }
   index_t out_w() const { return windows(in_w + pad_left + pad_right, dilated_kernel_w(), stride_w); }
@@ -38,8 +32,8 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
                          index_t dilation_h, index_t dilation_w, Padding padding, index_t groups = 1);
 
-// Throws std::invalid_argument with a clear message for: negative sizes, kernel sizes / strides /
-// dilations / groups < 1, negative pads, channels not divisible by groups, a kernel that does not
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
+// groups < 1, channels not divisible by groups, a kernel that does not
 // fit the padded (non-empty) input, and sizes whose products or padded extents overflow int64.
 void validate(const Conv2DShape& s);
 

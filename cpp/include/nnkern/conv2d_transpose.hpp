@@ -11,20 +11,14 @@ namespace nnkern {
 // (ih * stride_h + a * dilation_h - pad_top, iw * stride_w + b * dilation_w - pad_left);
 // taps landing outside [0, out_h) x [0, out_w) are dropped, output cells no tap reaches hold
 // act(bias).
-struct Conv2DTransposeShape {
-  index_t batch = 0;
-  index_t in_h = 0, in_w = 0, in_channels = 0;
-  index_t kernel_h = 1, kernel_w = 1;
+// The window is common.hpp's Window2D; its pad_top / pad_left are cropped from the start of the full
+// result (Keras's rule is common.hpp's conv_transpose_pad_before); pad_bottom / pad_right are unused (0).
+struct Conv2DTransposeShape : Window2D {
+  index_t in_channels = 0;
   index_t out_channels = 0;
-  index_t stride_h = 1, stride_w = 1;
-  index_t dilation_h = 1, dilation_w = 1;
-  // Cropped from the start of the full result; Keras's rule is common.hpp's conv_transpose_pad_before.
-  index_t pad_top = 0, pad_left = 0;
   // Keras's output size (common.hpp's conv_transpose_output_length).
   index_t out_h = 0, out_w = 0;
 
-  index_t dilated_kernel_h() const { return (kernel_h - 1) * dilation_h + 1; }
-  index_t dilated_kernel_w() const { return (kernel_w - 1) * dilation_w + 1; }
   // 2 * N * H * W * kh * kw * in * out: the multiply-adds of the scatter, in flops.
   double flops() const;
 };
@@ -38,8 +32,8 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
                                             index_t dilation_w, Padding padding, index_t output_padding_h = -1,
                                             index_t output_padding_w = -1);
 
-// Throws std::invalid_argument with a clear message for: negative sizes, kernel sizes / strides /
-// dilations < 1, negative crops, an empty output size (out_h or out_w < 1), and sizes whose
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
+// negative channels, an empty output size (out_h or out_w < 1), and sizes whose
 // products or extents overflow int64.
 void validate(const Conv2DTransposeShape& s);
 

@@ -6,20 +6,18 @@
 namespace nnkern {
 
 // Output cell (oh, ow) reduces the input cells (h, w) with
-//   oh * stride_h - pad_top  <= h < that + pool_h,   ow * stride_w - pad_left <= w < that + pool_w,
+//   oh * stride_h - pad_top  <= h < that + kernel_h,   ow * stride_w - pad_left <= w < that + kernel_w,
 // clipped to the input: padded cells never win a max and are not counted in an average (Keras/TF
 // `same` semantics; every window holds at least one real cell).
-struct Pool2DShape {
-  index_t batch = 0;
-  index_t in_h = 0, in_w = 0, channels = 0;
-  index_t pool_h = 1, pool_w = 1;
-  index_t stride_h = 1, stride_w = 1;
+// The window is common.hpp's Window2D with kernel_h / kernel_w the pool size and dilation 1;
+// pad_top / pad_left follow common.hpp's conv_pad_before (pad_bottom / pad_right are unused: windows
+// are clipped to the input).
+struct Pool2DShape : Window2D {
+  index_t channels = 0;
   Padding padding = Padding::Valid;
-  // common.hpp's conv_pad_before / conv_output_length with dilation 1.
-  index_t pad_top = 0, pad_left = 0;
   index_t out_h = 0, out_w = 0;
 
-  // Window cells visited (batch * out_h * out_w * channels * pool_h * pool_w, before clipping).
+  // Window cells visited (batch * out_h * out_w * channels * kernel_h * kernel_w, before clipping).
   double window_ops() const;
 };
 
@@ -29,7 +27,8 @@ struct Pool2DShape {
 Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
                          index_t pool_w, Padding padding, index_t stride_h = 0, index_t stride_w = 0);
 
-// Throws std::invalid_argument with a clear message for: negative sizes, pool sizes or strides < 1,
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
+// a dilation other than 1, negative channels,
 // a window larger than a `valid` input (Keras: the output would be empty), paddings or output sizes
 // that disagree with Keras's rule, and sizes whose products or extents overflow int64.
 void validate(const Pool2DShape& s);

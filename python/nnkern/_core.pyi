@@ -1,0 +1,111 @@
+"""
+nnkern's compiled float32 forward kernels (Keras layouts, channels_last)
+"""
+from __future__ import annotations
+import numpy
+import numpy.typing
+import typing
+__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'get_num_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'threads_for_work']
+def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
+    """
+def activation_names() -> str:
+    """
+    Comma-separated names (and aliases) of the activations the kernels fuse.
+    """
+def avg_pool1d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras AveragePooling1D forward on x (batch, steps, channels).
+    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def avg_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras AveragePooling2D forward on x (batch, height, width, channels).
+    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def build_info() -> dict:
+    """
+    Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.
+    """
+def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Conv1D forward: x (batch, steps, channels), kernel (kernel_size, channels / groups, filters), bias (filters,); padding 'valid', 'same' or 'causal'. Returns (batch, out_steps, filters), written into `out` if given.
+    """
+def conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias) of shape (batch, out_h, out_w, filters), written into `out` if given.
+    """
+def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', output_padding: typing.Any = None, dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Conv2DTranspose forward: y = activation(conv_transpose(x, kernel) + bias).
+    x (batch, h, w, in) NHWC; kernel (kh, kw, out, in) as Keras stores it; bias (out,) or None;
+    strides / dilation_rate / output_padding: int or pair; padding 'valid' or 'same'; Keras's
+    output size. out: optional float32 C-contiguous array of the output shape, written and returned.
+    """
+def conv_output_length(input: typing.SupportsInt | typing.SupportsIndex, kernel: typing.SupportsInt | typing.SupportsIndex, stride: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.SupportsInt | typing.SupportsIndex = 1, padding: str = 'valid') -> int:
+    """
+    Keras's output length of a convolution or pooling window along one axis. ValueError for input < 0,
+    kernel / stride / dilation < 1, or a size beyond int64.
+    """
+def conv_transpose_output_length(input: typing.SupportsInt | typing.SupportsIndex, kernel: typing.SupportsInt | typing.SupportsIndex, stride: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.SupportsInt | typing.SupportsIndex = 1, padding: str = 'valid', output_padding: typing.SupportsInt | typing.SupportsIndex | None = None) -> int:
+    """
+    Keras's deconv_output_length along one axis (output_padding None: not given; else < stride).
+    ValueError for input < 0, kernel / stride / dilation < 1, or a size beyond int64.
+    """
+def dense(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, activation: str = 'linear') -> numpy.typing.NDArray[numpy.float32]:
+    """
+    y = activation(x @ kernel + bias); x (batch, in), kernel (in, units) as Keras stores it.
+    """
+def get_num_threads() -> int:
+    """
+    Threads used by every kernel (default: all cores).
+    """
+def load_aware() -> bool:
+    """
+    Whether cores busy with other processes are left out.
+    """
+def lstm(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', recurrent_activation: str = 'sigmoid', return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, initial_c: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
+    """
+    Keras 3 LSTM over x (batch, timesteps, input_dim) -> (output, h, c).
+    output is (batch, timesteps, units) with return_sequences (in processing order when go_backwards,
+    as Keras), else (batch, units). mask (batch, timesteps), any bool/int array: at a False step a
+    sample keeps h and c and outputs the carried h. initial_h / initial_c default to zeros.
+    """
+def lstm_step(x_t: typing.Any, h: typing.Any, c: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', recurrent_activation: str = 'sigmoid', *, out: typing.Any = None) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
+    """
+    One Keras LSTM step: (h, c) from x_t (batch, input_dim) and the previous h, c (batch, units).
+    kernel (input_dim, 4u), recurrent_kernel (u, 4u), bias (4u,) as Keras stores them (gates i, f, c, o).
+    out=(h_out, c_out) writes into given float32 arrays (they may be h and c themselves).
+    """
+def max_pool1d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras MaxPooling1D forward on x (batch, steps, channels).
+    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def max_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras MaxPooling2D forward on x (batch, height, width, channels).
+    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def set_load_aware(on: bool) -> None:
+    """
+    Leave out cores other processes keep busy when choosing threads per call (default: on).
+    """
+def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    Threads used by every kernel (>= 1).
+    """
+def threads_for_work(flops: typing.SupportsFloat | typing.SupportsIndex) -> int:
+    """
+    Threads a kernel call doing about `flops` floating-point operations would use now.
+    """
+__version__: str = '0.1.0'
