@@ -11,6 +11,7 @@
 
 #include "direct_conv.hpp"
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -24,6 +25,8 @@ using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 // written and being packed by the GEMM, large enough that each GEMM runs near full speed
 // (measured on 3x3 64->64 and 1x1 64->256: 128-768 KiB alike, 16-64 KiB and whole-batch GEMMs slower).
 constexpr index_t kTileBytes = 384 * 1024;
+// At least this many tiles in a call (where pixels allow), for threads to share.
+constexpr index_t kMinTasks = 8;
 
 std::string dims(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
 
@@ -117,16 +120,16 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   const index_t row_bytes = (pointwise ? s.in_channels + C : depth) * static_cast<index_t>(sizeof(float));
   index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, 1, pixels);
   index_t tiles_per_image = (pixels + tile - 1) / tile;
-  // Enough tasks to keep every thread busy when the images are few (tiles stay >= 16 pixels).
-  if (threads > 1 && images * tiles_per_image < 2 * threads) {
-    const index_t want = (2 * threads + images - 1) / images;
+  // Enough tasks to share out when the images are few (tiles stay >= 16 pixels). From the shape
+  // only, never the thread count: a pixel's sums then do not depend on the threads.
+  if (images * tiles_per_image < kMinTasks) {
+    const index_t want = (kMinTasks + images - 1) / images;
     tiles_per_image = std::max(tiles_per_image, std::min(want, (pixels + 15) / 16));
   }
   tile = (pixels + tiles_per_image - 1) / tiles_per_image;  // even tiles
   tiles_per_image = (pixels + tile - 1) / tile;
   const index_t tasks = images * tiles_per_image;
-  const bool parallel_tasks = threads > 1 && tasks >= threads;
-  const int workers = parallel_tasks ? threads : 1;
+  const int workers = static_cast<int>(std::min<index_t>(threads, tasks));
   // Once per call and uninitialised: every patch entry is written before it is read.
   std::unique_ptr<float[]> scratch(pointwise ? nullptr : new float[static_cast<size_t>(workers * tile * depth)]);
 
@@ -145,19 +148,12 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
     bias_activation(y_tile, p1 - p0, C, bias, act);
   };
 
-  if (!parallel_tasks) {
-    Eigen::setNbThreads(threads);  // too few tiles to share out: let Eigen split each GEMM instead
-    for (index_t t = 0; t < tasks; ++t) run_task(t, scratch.get());
-    return;
-  }
-  Eigen::setNbThreads(1);  // (Eigen also stays single-threaded inside our parallel region)
-#pragma omp parallel num_threads(workers)
-  {
+  detail::run_parallel(workers, [&] {
     float* patch = pointwise ? nullptr : scratch.get() + omp_get_thread_num() * tile * depth;
 // Dynamic: a thread held up (its core busy with another process) leaves its tiles to the others.
 #pragma omp for schedule(dynamic)
     for (index_t t = 0; t < tasks; ++t) run_task(t, patch);
-  }
+  });
 }
 
 // Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
@@ -185,9 +181,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
   const bool relu = act == Activation::Relu;  // fused into the tiles' stores
-  Eigen::setNbThreads(1);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
+  detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
 #pragma omp for schedule(dynamic, 2)
@@ -221,7 +215,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
       if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
-  }
+  });
 }
 
 // The checks that do not depend on the pads: signs, groups, the dilated kernel's size.
@@ -298,6 +292,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
 
 void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
                  Activation act) {
+  detail::begin_call();
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();
