@@ -49,15 +49,16 @@ bool is_pointwise(const Conv2DShape& s) {
 }
 
 // y rows (rows x out_channels) = lhs (rows x K, row stride lhs_stride) . the kernel's columns of group g,
-// written into group g's output channels. K = kernel_h * kernel_w * kernel_in.
+// written into group g's output channels. K = kernel_h * kernel_w * kernel_in. `threads` share the
+// product's tiles (used when the call is a single task).
 void multiply_group(const float* lhs, index_t lhs_stride, index_t rows, const float* kernel, const Conv2DShape& s,
-                    index_t g, float* y) {
+                    index_t g, float* y, int threads) {
   const index_t group_out = s.out_channels / s.groups;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();
   ConstStridedMap a(lhs, rows, depth, Eigen::OuterStride<>(lhs_stride));
   ConstStridedMap w(kernel + g * group_out, depth, group_out, Eigen::OuterStride<>(s.out_channels));
   StridedMap out(y + g * group_out, rows, group_out, Eigen::OuterStride<>(s.out_channels));
-  out.noalias() = a * w;
+  detail::tiled_product(a, w, out, false, threads);
 }
 
 // im2col: rows [p0, p1) of one image's patch matrix for group g. Row p is output pixel
@@ -129,7 +130,9 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   tile = (pixels + tiles_per_image - 1) / tiles_per_image;  // even tiles
   tiles_per_image = (pixels + tile - 1) / tile;
   const index_t tasks = images * tiles_per_image;
-  const int workers = static_cast<int>(std::min<index_t>(threads, tasks));
+  // One task (a few pixels, deep channels): the threads share its products' tiles instead.
+  const int workers = tasks == 1 ? 1 : static_cast<int>(std::min<index_t>(threads, tasks));
+  const int product_threads = tasks == 1 ? threads : 1;
   // Once per call and uninitialised: every patch entry is written before it is read.
   std::unique_ptr<float[]> scratch(pointwise ? nullptr : new float[static_cast<size_t>(workers * tile * depth)]);
 
@@ -139,10 +142,11 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
     float* y_tile = y + (n * pixels + p0) * C;
     for (index_t g = 0; g < s.groups; ++g) {
       if (pointwise) {
-        multiply_group(x + p0 * s.in_channels + g * s.kernel_in(), s.in_channels, p1 - p0, kernel, s, g, y_tile);
+        multiply_group(x + p0 * s.in_channels + g * s.kernel_in(), s.in_channels, p1 - p0, kernel, s, g, y_tile,
+                       product_threads);
       } else {
         gather_patches(x + n * image_size, s, g, p0, p1, patch);
-        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile);
+        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile, product_threads);
       }
     }
     bias_activation(y_tile, p1 - p0, C, bias, act);

@@ -17,7 +17,6 @@ namespace nnkern {
 namespace {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
 // Rough cost of the gate math per unit and sample (five activations, a few products), used only
@@ -68,13 +67,18 @@ void lstm_gates_sigmoid_tanh(const float* z, float* c, float* h, index_t u) {
       ei::pstoreu(h + k, ei::pmul(o[r], tanh.packetOp(c_new[r])));
     }
   }
-  const index_t rest = u - j;  // the tail, as an array expression
+  const index_t rest = u - j;
   if (rest == 0) return;
-  using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
-  ConstArrayMap ti(zi + j, rest), tf(zf + j, rest), tg(zg + j, rest), to(zo + j, rest);
-  ArrayMap tc(c + j, rest), th(h + j, rest);
-  tc = tf.logistic() * tc + ti.logistic() * tg.tanh();
-  th = to.logistic() * tc.tanh();
+  // The tail through the same packet code, zero-padded to a whole block: a unit's value must not
+  // depend on whether it falls in the tail (Eigen's scalar logistic / tanh differ in the last bit),
+  // since where the tail starts depends on how the units are sliced.
+  constexpr index_t kBlock = kUnroll * kLanes;
+  alignas(64) float zt[4 * kBlock] = {}, ct[kBlock] = {}, ht[kBlock];
+  for (index_t gate = 0; gate < 4; ++gate) std::copy_n(z + gate * u + j, rest, zt + gate * kBlock);
+  std::copy_n(c + j, rest, ct);
+  lstm_gates_sigmoid_tanh(zt, ct, ht, kBlock);
+  std::copy_n(ct, rest, c + j);
+  std::copy_n(ht, rest, h + j);
 }
 
 // Gate math for one sample. z: the 4u pre-activations (i, f, c, o), overwritten; c: carry in,
@@ -83,12 +87,14 @@ void lstm_gates_sigmoid_tanh(const float* z, float* c, float* h, index_t u) {
 // one gate).
 void lstm_gates(float* z, float* c, float* h, index_t u, Activation act, Activation ract) {
   if (act == Activation::Tanh && ract == Activation::Sigmoid) return lstm_gates_sigmoid_tanh(z, c, h, u);
-  ArrayMap zi(z, u), zf(z + u, u), zg(z + 2 * u, u), zo(z + 3 * u, u), cm(c, u), hm(h, u);
   for (int gate = 0; gate < 4; ++gate) bias_activation(z + gate * u, 1, u, nullptr, gate == 2 ? act : ract);
-  cm = zf * cm + zi * zg;
-  hm = cm;
+  const float *zi = z, *zf = z + u, *zg = z + 2 * u, *zo = z + 3 * u;
+  // Plain loops, not Eigen array expressions: those run the first elements of an unaligned c or h
+  // in a scalar path that the compiler may contract differently, so a value could depend on the
+  // address of the caller's arrays.
+  for (index_t j = 0; j < u; ++j) h[j] = c[j] = zf[j] * c[j] + zi[j] * zg[j];
   bias_activation(h, 1, u, nullptr, act);
-  hm *= zo;
+  for (index_t j = 0; j < u; ++j) h[j] *= zo[j];
 }
 
 // Every row of z (rows, cols; leading dimension ld) set to the bias (or 0), so that the products

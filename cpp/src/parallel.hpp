@@ -30,6 +30,21 @@ void run_parallel(int threads, Body&& body) {
   note_team(team);
 }
 
+// task(i) for i in [0, count), shared dynamically by a team of up to `threads`. One thread: a plain
+// loop without any OpenMP construct, so that it may run inside another parallel loop (worksharing
+// loops must not nest).
+template <class Task>
+void parallel_for(index_t count, int threads, Task&& task) {
+  if (threads <= 1 || count <= 1) {
+    for (index_t i = 0; i < count; ++i) task(i);
+    return;
+  }
+  run_parallel(static_cast<int>(std::min<index_t>(threads, count)), [&] {
+#pragma omp for schedule(dynamic)
+    for (index_t i = 0; i < count; ++i) task(i);
+  });
+}
+
 // A product's output tiles. Each element of the output is summed by one single-threaded Eigen
 // product over its tile, and the tiles depend on the shape only, so every element gets the same
 // reduction order whatever the thread count (Eigen's own parallel GEMM chooses its depth blocking
@@ -47,18 +62,14 @@ void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads) 
   const bool whole = 2.0 * M * N * a.cols() < kMinParallelFlops;
   const index_t tile_rows = whole ? M : kProductTileRows, tile_cols = whole ? N : kProductTileCols;
   const index_t row_tiles = (M + tile_rows - 1) / tile_rows, col_tiles = (N + tile_cols - 1) / tile_cols;
-  const index_t tiles = row_tiles * col_tiles;
-  run_parallel(static_cast<int>(std::min<index_t>(threads, tiles)), [&] {
-#pragma omp for schedule(dynamic)
-    for (index_t t = 0; t < tiles; ++t) {
-      const index_t r0 = t / col_tiles * tile_rows, c0 = t % col_tiles * tile_cols;
-      const index_t m = std::min(tile_rows, M - r0), n = std::min(tile_cols, N - c0);
-      auto dst = c.block(r0, c0, m, n);
-      if (accumulate)
-        dst.noalias() += a.middleRows(r0, m) * b.middleCols(c0, n);
-      else
-        dst.noalias() = a.middleRows(r0, m) * b.middleCols(c0, n);
-    }
+  parallel_for(row_tiles * col_tiles, threads, [&](index_t t) {
+    const index_t r0 = t / col_tiles * tile_rows, c0 = t % col_tiles * tile_cols;
+    const index_t m = std::min(tile_rows, M - r0), n = std::min(tile_cols, N - c0);
+    auto dst = c.block(r0, c0, m, n);
+    if (accumulate)
+      dst.noalias() += a.middleRows(r0, m) * b.middleCols(c0, n);
+    else
+      dst.noalias() = a.middleRows(r0, m) * b.middleCols(c0, n);
   });
 }
 
