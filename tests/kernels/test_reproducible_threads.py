@@ -119,3 +119,31 @@ def test_last_call_threads_is_per_python_thread():
     finally:
         _core.set_num_threads(before)
         _core.set_load_aware(aware)
+
+
+def views_at_float_offsets(shape, offsets=range(8)):
+    """Writable C-contiguous float32 arrays of `shape` starting 0, 1, ... 7 floats into a buffer: every
+    alignment a vector register can see."""
+    size = int(np.prod(shape))
+    return [np.zeros(size + 8, np.float32)[k:k + size].reshape(shape) for k in offsets]
+
+
+@pytest.mark.parametrize("activation", ["gelu", "softmax", "tanh", "mish"])
+def test_results_do_not_depend_on_the_output_address(activation):
+    x, w = X_DIRECT[:1], W_DIRECT
+    outs = views_at_float_offsets((1, 30, 29, 32))
+    for out in outs:
+        _core.conv2d(x, w, padding="same", activation=activation, out=out)
+    assert all(np.array_equal(outs[0], out) for out in outs[1:])
+
+
+@pytest.mark.parametrize("act,ract", [("tanh", "sigmoid"), ("relu", "hard_sigmoid")])
+def test_lstm_step_does_not_depend_on_the_state_address(act, ract):
+    units = 37  # a tail past the vector blocks
+    kernel, recurrent = K_LSTM[:, :4 * units], R_LSTM[:units, :4 * units]
+    results = []
+    for h_out, c_out in zip(views_at_float_offsets((8, units)), views_at_float_offsets((8, units))):
+        _core.lstm_step(X_STEP[:8], H_STEP[:8, :units], C_STEP[:8, :units], kernel, recurrent, None, act, ract,
+                        out=(h_out, c_out))
+        results.append((h_out, c_out))
+    assert all(np.array_equal(results[0][i], r[i]) for r in results[1:] for i in (0, 1))
