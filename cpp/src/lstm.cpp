@@ -24,7 +24,7 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 constexpr double kGateFlopsPerUnit = 60.0;
 // Narrowest unit slice of the threaded recurrence. Slices are fixed by the shape, so one thread runs
 // them all too: measured on LSTM 256 (batch 32), 64-unit slices cost 6 % on one thread and 13-30 % on
-// two (4 slices), 128-unit slices ~10 % on one and ~1 % on two.
+// two (4 slices); 128-unit slices 0-10 % on one (run to run) and 0-2 % on two.
 constexpr index_t kMinSliceUnits = 128;
 
 // Uninitialised float scratch, allocated once per call, on a cache line (64 bytes) so that the
