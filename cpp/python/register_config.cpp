@@ -25,10 +25,16 @@ static std::string compiler_string() {
 void register_config(py::module_& m) {
   m.attr("__version__") = NNKERN_VERSION;
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Threads used by every kernel (>= 1).");
-  m.def("get_num_threads", &get_num_threads, "Threads used by every kernel (default: all cores).");
+  m.def("get_num_threads", &get_num_threads,
+        "Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).");
   m.def("set_load_aware", &set_load_aware, py::arg("on"),
-        "Leave out cores other processes keep busy when choosing threads per call (default: on).");
+        "Leave out cores other processes keep busy when choosing threads per call (default: off, or "
+        "NNKERN_LOAD_AWARE=1 at start).");
   m.def("load_aware", &load_aware, "Whether cores busy with other processes are left out.");
+  m.def("last_call_threads", &last_call_threads,
+        "Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).");
+  m.def("forked_single_threaded", &forked_single_threaded,
+        "True in a child forked after the parent ran threaded kernels: kernels run on one thread there.");
   m.def("threads_for_work", &threads_for_work, py::arg("flops"),
         "Threads a kernel call doing about `flops` floating-point operations would use now.",
         py::call_guard<py::gil_scoped_release>());
@@ -85,6 +91,7 @@ void register_config(py::module_& m) {
     float* dst = out.mutable_data();
     {
       py::gil_scoped_release nogil;
+      detail::begin_call();  // one thread: the work is one pass over memory
       std::copy(src, src + n, dst);
       bias_activation(dst, cols ? n / cols : 0, cols, nullptr, act);
     }

@@ -4,7 +4,9 @@
 #include <unsupported/Eigen/SpecialFunctions>  // vectorised erf for the exact gelu
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nnkern {
 
@@ -33,8 +35,16 @@ constexpr float kLeakySlope = 0.2f;  // Keras 3 leaky_relu default negative_slop
 
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 
-void softmax_row(float* row, index_t n, bool log_form) {
-  ArrayMap a(row, n);
+// Eigen runs the first elements of an unaligned array in its scalar path, whose exp, tanh, erf and
+// sums differ in the last bit from the vector path: a value would depend on its buffer's address.
+// So the math runs only on aligned memory, where the vector path starts at the first element.
+constexpr index_t kAlignFloats = EIGEN_MAX_ALIGN_BYTES / sizeof(float);
+constexpr index_t kBlockFloats = 4096;  // an unaligned pass goes through a 16 KiB aligned block (L1)
+using AlignedArrayMap = Eigen::Map<Eigen::ArrayXf, Eigen::AlignedMax>;
+
+bool is_aligned(const float* p) { return reinterpret_cast<std::uintptr_t>(p) % EIGEN_MAX_ALIGN_BYTES == 0; }
+
+void softmax_row(AlignedArrayMap a, bool log_form) {
   const float m = a.maxCoeff();
   a -= m;
   if (log_form) {
@@ -68,9 +78,8 @@ const char* activation_names() {
   return names.c_str();
 }
 
-void activation_inplace(float* y, index_t n, Activation act) {
-  if (n <= 0) return;
-  ArrayMap a(y, n);
+namespace {
+void activation_aligned(AlignedArrayMap a, Activation act) {
   switch (act) {
     case Activation::Linear: break;
     case Activation::Relu: a = a.max(0.0f); break;
@@ -95,14 +104,38 @@ void activation_inplace(float* y, index_t n, Activation act) {
       throw std::invalid_argument("softmax needs rows: use bias_activation");
   }
 }
+}  // namespace
+
+void activation_inplace(float* y, index_t n, Activation act) {
+  if (n <= 0 || act == Activation::Linear) return;
+  if (act == Activation::Softmax || act == Activation::LogSoftmax)
+    throw std::invalid_argument("softmax needs rows: use bias_activation");
+  if (is_aligned(y)) return activation_aligned(AlignedArrayMap(y, n), act);
+  // Blocks of whole packets: the scalar tail is the same last n % kAlignFloats elements as above.
+  alignas(EIGEN_MAX_ALIGN_BYTES) float block[kBlockFloats];
+  static_assert(kBlockFloats % kAlignFloats == 0);
+  for (index_t i = 0; i < n; i += kBlockFloats) {
+    const index_t m = std::min(kBlockFloats, n - i);
+    std::copy_n(y + i, m, block);
+    activation_aligned(AlignedArrayMap(block, m), act);
+    std::copy_n(block, m, y + i);
+  }
+}
 
 void bias_activation(float* y, index_t rows, index_t cols, const float* bias, Activation act) {
   if (rows <= 0 || cols <= 0) return;
   if (act == Activation::Softmax || act == Activation::LogSoftmax) {
+    std::vector<float, Eigen::aligned_allocator<float>> aligned_row;
     for (index_t r = 0; r < rows; ++r) {
       float* row = y + r * cols;
       if (bias) ArrayMap(row, cols) += Eigen::Map<const Eigen::ArrayXf>(bias, cols);
-      softmax_row(row, cols, act == Activation::LogSoftmax);
+      if (is_aligned(row)) {
+        softmax_row(AlignedArrayMap(row, cols), act == Activation::LogSoftmax);
+      } else {
+        aligned_row.assign(row, row + cols);
+        softmax_row(AlignedArrayMap(aligned_row.data(), cols), act == Activation::LogSoftmax);
+        std::copy_n(aligned_row.data(), cols, row);
+      }
     }
     return;
   }

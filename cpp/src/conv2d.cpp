@@ -11,6 +11,7 @@
 
 #include "direct_conv.hpp"
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -24,6 +25,8 @@ using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 // written and being packed by the GEMM, large enough that each GEMM runs near full speed
 // (measured on 3x3 64->64 and 1x1 64->256: 128-768 KiB alike, 16-64 KiB and whole-batch GEMMs slower).
 constexpr index_t kTileBytes = 384 * 1024;
+// At least this many tiles in a call (where pixels allow), for threads to share.
+constexpr index_t kMinTasks = 8;
 
 // Padding after the input on one axis: how far the last of `out` windows reaches past the input.
 index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_kernel, index_t pad_before) {
@@ -37,15 +40,16 @@ bool is_pointwise(const Conv2DShape& s) {
 }
 
 // y rows (rows x out_channels) = lhs (rows x K, row stride lhs_stride) . the kernel's columns of group g,
-// written into group g's output channels. K = kernel_h * kernel_w * kernel_in.
+// written into group g's output channels. K = kernel_h * kernel_w * kernel_in. `threads` share the
+// product's tiles (used when the call is a single task).
 void multiply_group(const float* lhs, index_t lhs_stride, index_t rows, const float* kernel, const Conv2DShape& s,
-                    index_t g, float* y) {
+                    index_t g, float* y, int threads) {
   const index_t group_out = s.out_channels / s.groups;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();
   ConstStridedMap a(lhs, rows, depth, Eigen::OuterStride<>(lhs_stride));
   ConstStridedMap w(kernel + g * group_out, depth, group_out, Eigen::OuterStride<>(s.out_channels));
   StridedMap out(y + g * group_out, rows, group_out, Eigen::OuterStride<>(s.out_channels));
-  out.noalias() = a * w;
+  detail::tiled_product(a, w, out, false, threads);
 }
 
 // im2col: rows [p0, p1) of one image's patch matrix for group g. Row p is output pixel
@@ -108,16 +112,18 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   const index_t row_bytes = (pointwise ? s.in_channels + C : depth) * static_cast<index_t>(sizeof(float));
   index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, 1, pixels);
   index_t tiles_per_image = (pixels + tile - 1) / tile;
-  // Enough tasks to keep every thread busy when the images are few (tiles stay >= 16 pixels).
-  if (threads > 1 && images * tiles_per_image < 2 * threads) {
-    const index_t want = (2 * threads + images - 1) / images;
+  // Enough tasks to share out when the images are few (tiles stay >= 16 pixels). From the shape
+  // only, never the thread count: a pixel's sums then do not depend on the threads.
+  if (images * tiles_per_image < kMinTasks) {
+    const index_t want = (kMinTasks + images - 1) / images;
     tiles_per_image = std::max(tiles_per_image, std::min(want, (pixels + 15) / 16));
   }
   tile = (pixels + tiles_per_image - 1) / tiles_per_image;  // even tiles
   tiles_per_image = (pixels + tile - 1) / tile;
   const index_t tasks = images * tiles_per_image;
-  const bool parallel_tasks = threads > 1 && tasks >= threads;
-  const int workers = parallel_tasks ? threads : 1;
+  // One task (a few pixels, deep channels): the threads share its products' tiles instead.
+  const int workers = tasks == 1 ? 1 : static_cast<int>(std::min<index_t>(threads, tasks));
+  const int product_threads = tasks == 1 ? threads : 1;
   // Once per call and uninitialised: every patch entry is written before it is read.
   std::unique_ptr<float[]> scratch(pointwise ? nullptr : new float[static_cast<size_t>(workers * tile * depth)]);
 
@@ -127,28 +133,22 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
     float* y_tile = y + (n * pixels + p0) * C;
     for (index_t g = 0; g < s.groups; ++g) {
       if (pointwise) {
-        multiply_group(x + p0 * s.in_channels + g * s.kernel_in(), s.in_channels, p1 - p0, kernel, s, g, y_tile);
+        multiply_group(x + p0 * s.in_channels + g * s.kernel_in(), s.in_channels, p1 - p0, kernel, s, g, y_tile,
+                       product_threads);
       } else {
         gather_patches(x + n * image_size, s, g, p0, p1, patch);
-        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile);
+        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile, product_threads);
       }
     }
     bias_activation(y_tile, p1 - p0, C, bias, act);
   };
 
-  if (!parallel_tasks) {
-    Eigen::setNbThreads(threads);  // too few tiles to share out: let Eigen split each GEMM instead
-    for (index_t t = 0; t < tasks; ++t) run_task(t, scratch.get());
-    return;
-  }
-  Eigen::setNbThreads(1);  // (Eigen also stays single-threaded inside our parallel region)
-#pragma omp parallel num_threads(workers)
-  {
+  detail::run_parallel(workers, [&] {
     float* patch = pointwise ? nullptr : scratch.get() + omp_get_thread_num() * tile * depth;
 // Dynamic: a thread held up (its core busy with another process) leaves its tiles to the others.
 #pragma omp for schedule(dynamic)
     for (index_t t = 0; t < tasks; ++t) run_task(t, patch);
-  }
+  });
 }
 
 // Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
@@ -176,9 +176,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
   const bool relu = act == Activation::Relu;  // fused into the tiles' stores
-  Eigen::setNbThreads(1);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
+  detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
 #pragma omp for schedule(dynamic, 2)
@@ -212,7 +210,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
       if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
-  }
+  });
 }
 
 // The checks that do not depend on the pads' values: the window, channels and groups.
@@ -279,6 +277,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
 
 void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
                  Activation act) {
+  detail::begin_call();
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();

@@ -19,6 +19,7 @@
 
 #include "direct_conv.hpp"
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -33,6 +34,9 @@ index_t ceil_div(index_t a, index_t b) { return -floor_div(-a, b); }
 // reads them; but a tile keeps enough pixels for the GEMM to run near full speed.
 constexpr index_t kTileBytes = 256 * 1024;
 constexpr index_t kMinTilePixels = 32;
+// GEMM + col2im: at least this many bands in a call (for threads to share), of at least this many rows.
+constexpr index_t kMinBandTasks = 4;
+constexpr index_t kMinBandRows = 8;
 
 std::string dims(index_t a, index_t b) { return std::to_string(a) + "x" + std::to_string(b); }
 
@@ -87,8 +91,7 @@ void pointwise_stride1(const float* x, const float* kernel, const float* bias, f
   const index_t pixels = s.batch * s.in_h * s.in_w;
   Eigen::Map<const RowMatrix> xm(x, pixels, s.in_channels), wm(kernel, s.out_channels, s.in_channels);
   Eigen::Map<RowMatrix> ym(y, pixels, s.out_channels);
-  Eigen::setNbThreads(threads_for_work(s.flops()));
-  ym.noalias() = xm * wm.transpose();
+  detail::tiled_product(xm, wm.transpose(), ym, false, threads_for_work(s.flops()));
   bias_activation(y, pixels, s.out_channels, bias, act);
 }
 
@@ -120,9 +123,7 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
     for (index_t o = 0; o < Co; ++o)
       for (index_t i = 0; i < Ci; ++i) packed[(t * Ci + i) * Co + o] = kernel[(t * Co + o) * Ci + i];
   const float* w = packed.data();
-  Eigen::setNbThreads(1);
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
+  detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
     std::vector<index_t> rows_a, rows_ih, cols_b, cols_base;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
@@ -180,7 +181,7 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
       }
       if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -242,6 +243,7 @@ void validate(const Conv2DTransposeShape& s) {
 
 void conv2d_transpose_nhwc(const float* x, const float* kernel, const float* bias, float* y,
                            const Conv2DTransposeShape& s, Activation act) {
+  detail::begin_call();
   const index_t N = s.batch, H = s.in_h, W = s.in_w, Ci = s.in_channels;
   const index_t OH = s.out_h, OW = s.out_w, Co = s.out_channels;
   if (N == 0 || OH == 0 || OW == 0 || Co == 0) return;
@@ -267,55 +269,58 @@ void conv2d_transpose_nhwc(const float* x, const float* kernel, const float* bia
   Eigen::Map<const RowMatrix> kernel_rows(kernel, col_floats, Ci);
   const auto rhs = kernel_rows.transpose();
 
-  // Bands per image: one when the images divide evenly among threads, else `threads` per image so
-  // every thread gets the same share.
-  const index_t bands = std::min<index_t>(OH, (threads > 1 && N % threads != 0) ? threads : 1);
+  // Bands per image: from the shape only (a band's tiles, and so its sums, must not depend on the
+  // thread count): several per image when the images are fewer than kMinBandTasks, each at least
+  // kMinBandRows output rows (a band recomputes the input rows it shares with its neighbour).
+  const index_t bands = N >= kMinBandTasks ? 1 : std::clamp<index_t>(OH / kMinBandRows, 1, (kMinBandTasks + N - 1) / N);
   const index_t items = N * bands;
   const index_t tile_pixels = std::max(kMinTilePixels, kTileBytes / static_cast<index_t>(sizeof(float) * col_floats));
-  std::vector<float> scratch(static_cast<size_t>(std::min<index_t>(threads, items)) * tile_pixels * col_floats);
-  Eigen::setNbThreads(1);  // parallel over bands instead
+  const int workers = static_cast<int>(std::min<index_t>(threads, items));
+  std::vector<float> scratch(static_cast<size_t>(workers) * tile_pixels * col_floats);
 
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (index_t item = 0; item < items; ++item) {
-    const index_t n = item / bands, band = item % bands;
-    const index_t o0 = OH * band / bands, o1 = OH * (band + 1) / bands;
-    float* image = y + n * OH * row_floats;
-    BandWriter out(image, o0, o1, row_floats, Co, bias, act);
-    const int thread = omp_get_thread_num();
-    float* cols = scratch.data() + static_cast<size_t>(thread) * tile_pixels * col_floats;
+  detail::run_parallel(workers, [&] {
+#pragma omp for schedule(dynamic)
+    for (index_t item = 0; item < items; ++item) {
+      const index_t n = item / bands, band = item % bands;
+      const index_t o0 = OH * band / bands, o1 = OH * (band + 1) / bands;
+      float* image = y + n * OH * row_floats;
+      BandWriter out(image, o0, o1, row_floats, Co, bias, act);
+      const int thread = omp_get_thread_num();
+      float* cols = scratch.data() + static_cast<size_t>(thread) * tile_pixels * col_floats;
 
-    // Input rows with a tap landing in [o0, o1).
-    const index_t ih_lo = std::max<index_t>(0, ceil_div(o0 + pt - (KH - 1) * dh, sh));
-    const index_t ih_hi = std::min<index_t>(H, floor_div(o1 - 1 + pt, sh) + 1);
-    const float* x_image = x + n * H * W * Ci;
-    for (index_t p = ih_lo * W; p < ih_hi * W; p += tile_pixels) {
-      const index_t m = std::min(tile_pixels, ih_hi * W - p);
-      Eigen::Map<const RowMatrix> lhs(x_image + p * Ci, m, Ci);
-      Eigen::Map<RowMatrix> cm(cols, m, col_floats);
-      cm.noalias() = lhs * rhs;
+      // Input rows with a tap landing in [o0, o1).
+      const index_t ih_lo = std::max<index_t>(0, ceil_div(o0 + pt - (KH - 1) * dh, sh));
+      const index_t ih_hi = std::min<index_t>(H, floor_div(o1 - 1 + pt, sh) + 1);
+      const float* x_image = x + n * H * W * Ci;
+      for (index_t p = ih_lo * W; p < ih_hi * W; p += tile_pixels) {
+        const index_t m = std::min(tile_pixels, ih_hi * W - p);
+        Eigen::Map<const RowMatrix> lhs(x_image + p * Ci, m, Ci);
+        Eigen::Map<RowMatrix> cm(cols, m, col_floats);
+        cm.noalias() = lhs * rhs;
 
-      out.zero_until((p + m - 1) / W * sh + (KH - 1) * dh - pt + 1);
-      for (index_t q = 0; q < m; ++q) {
-        const index_t ih = (p + q) / W, iw = (p + q) % W;
-        const float* src_pixel = cols + q * col_floats;
-        for (index_t a = 0; a < KH; ++a) {
-          const index_t oh = ih * sh + a * dh - pt;
-          if (oh < o0 || oh >= o1) continue;
-          float* dst_row = image + oh * row_floats;
-          for (index_t b = 0; b < KW; ++b) {
-            const index_t ow = iw * sw + b * dw - pl;
-            if (ow < 0 || ow >= OW) continue;
-            float* __restrict dst = dst_row + ow * Co;
-            const float* __restrict src = src_pixel + (a * KW + b) * Co;
-            for (index_t c = 0; c < Co; ++c) dst[c] += src[c];
+        out.zero_until((p + m - 1) / W * sh + (KH - 1) * dh - pt + 1);
+        for (index_t q = 0; q < m; ++q) {
+          const index_t ih = (p + q) / W, iw = (p + q) % W;
+          const float* src_pixel = cols + q * col_floats;
+          for (index_t a = 0; a < KH; ++a) {
+            const index_t oh = ih * sh + a * dh - pt;
+            if (oh < o0 || oh >= o1) continue;
+            float* dst_row = image + oh * row_floats;
+            for (index_t b = 0; b < KW; ++b) {
+              const index_t ow = iw * sw + b * dw - pl;
+              if (ow < 0 || ow >= OW) continue;
+              float* __restrict dst = dst_row + ow * Co;
+              const float* __restrict src = src_pixel + (a * KW + b) * Co;
+              for (index_t c = 0; c < Co; ++c) dst[c] += src[c];
+            }
           }
         }
+        // Later pixels are in row >= (p + m) / W, whose taps land at or below that row * sh - pt.
+        out.finish_until((p + m) / W * sh - pt);
       }
-      // Later pixels are in row >= (p + m) / W, whose taps land at or below that row * sh - pt.
-      out.finish_until((p + m) / W * sh - pt);
+      out.finish_until(o1);
     }
-    out.finish_until(o1);
-  }
+  });
 }
 
 }  // namespace nnkern

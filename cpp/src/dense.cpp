@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -54,23 +55,22 @@ void gemv_columns(const float* x, const float* w, const float* bias, float* y, i
   }
 }
 
-// Few rows: each row a matrix-vector product, the columns split between threads.
+// Few rows: each row a matrix-vector product, the columns split between threads. A column's sum is
+// the same in any block (blocks are whole packets, so the vector/tail split of columns is N's), so
+// the blocks may follow the thread count.
 void dense_gemv(const float* x, const float* kernel, const float* bias, float* y, index_t M, index_t K, index_t N,
                 int threads) {
   // Column blocks are whole packets, so every thread's stores stay on its own cache lines mostly.
   const index_t per_thread = (N + threads - 1) / threads;
   const index_t block = std::min(N, (per_thread + kLanes - 1) / kLanes * kLanes);
   const index_t blocks = (N + block - 1) / block;
-  auto run = [&](index_t r, index_t b) {
-    gemv_columns(x + r * K, kernel, bias, y + r * N, K, N, b * block, std::min(N, (b + 1) * block));
-  };
-  if (threads == 1) {  // no parallel region at all: even an inactive one costs ~0.1 us here
-    for (index_t r = 0; r < M; ++r) run(r, 0);
-    return;
-  }
-#pragma omp parallel for num_threads(threads) collapse(2) schedule(static)
-  for (index_t r = 0; r < M; ++r)
-    for (index_t b = 0; b < blocks; ++b) run(r, b);
+  detail::run_parallel(threads, [&] {
+#pragma omp for schedule(static)
+    for (index_t task = 0; task < M * blocks; ++task) {
+      const index_t r = task / blocks, b = task % blocks;
+      gemv_columns(x + r * K, kernel, bias, y + r * N, K, N, b * block, std::min(N, (b + 1) * block));
+    }
+  });
 }
 
 }  // namespace
@@ -83,6 +83,7 @@ void validate(const DenseShape& s) {
 
 void dense(const float* x, const float* kernel, const float* bias, float* y, const DenseShape& s,
            Activation act) {
+  detail::begin_call();
   const index_t M = s.batch, K = s.in_features, N = s.out_features;
   if (M == 0 || N == 0) return;
   Eigen::Map<RowMatrix> out(y, M, N);
@@ -95,8 +96,7 @@ void dense(const float* x, const float* kernel, const float* bias, float* y, con
     return;
   } else {
     Eigen::Map<const RowMatrix> xm(x, M, K), wm(kernel, K, N);
-    Eigen::setNbThreads(threads_for_work(2.0 * M * N * K));
-    out.noalias() = xm * wm;
+    detail::tiled_product(xm, wm, out, false, threads_for_work(2.0 * M * N * K));
   }
   bias_activation(y, M, N, bias, act);
 }

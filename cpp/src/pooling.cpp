@@ -8,6 +8,7 @@
 #include <string>
 
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -54,24 +55,26 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   // Pooling streams memory: each window cell is a 4-byte read.
   const int threads = threads_for_bytes(4.0 * s.window_ops());
 
-  // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 8)
-  for (index_t row = 0; row < rows; ++row) {
-    const index_t n = row / s.out_h, oh = row % s.out_h;
-    const index_t h_start = oh * s.stride_h - s.pad_top;
-    const index_t h0 = std::max<index_t>(h_start, 0), h1 = std::min(h_start + s.kernel_h, s.in_h);
-    const float* image = x + n * image_size;
-    float* out = y + row * out_row_size;
-    for (index_t ow = 0; ow < s.out_w; ++ow, out += C) {
-      const index_t w_start = ow * s.stride_w - s.pad_left;
-      const index_t w0 = std::max<index_t>(w_start, 0), w1 = std::min(w_start + s.kernel_w, s.in_w);
-      const float* window = image + h0 * in_row_size + w0 * C;
-      index_t c = 0;
-      for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
-      for (; c + 8 <= C; c += 8) reduce_window<Reduce, 8>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
-      for (; c < C; ++c) reduce_window<Reduce, 1>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
+  detail::run_parallel(threads, [&] {
+    // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp for schedule(dynamic, 8)
+    for (index_t row = 0; row < rows; ++row) {
+      const index_t n = row / s.out_h, oh = row % s.out_h;
+      const index_t h_start = oh * s.stride_h - s.pad_top;
+      const index_t h0 = std::max<index_t>(h_start, 0), h1 = std::min(h_start + s.kernel_h, s.in_h);
+      const float* image = x + n * image_size;
+      float* out = y + row * out_row_size;
+      for (index_t ow = 0; ow < s.out_w; ++ow, out += C) {
+        const index_t w_start = ow * s.stride_w - s.pad_left;
+        const index_t w0 = std::max<index_t>(w_start, 0), w1 = std::min(w_start + s.kernel_w, s.in_w);
+        const float* window = image + h0 * in_row_size + w0 * C;
+        index_t c = 0;
+        for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
+        for (; c + 8 <= C; c += 8) reduce_window<Reduce, 8>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
+        for (; c < C; ++c) reduce_window<Reduce, 1>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
+      }
     }
-  }
+  });
 }
 
 }  // namespace
@@ -123,8 +126,14 @@ void validate(const Pool2DShape& s) {
   checked_product({s.batch, s.out_h, s.out_w, s.channels}, "pooling output");
 }
 
-void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) { pool2d_nhwc<MaxReduce>(x, y, s); }
+void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
+  detail::begin_call();
+  pool2d_nhwc<MaxReduce>(x, y, s);
+}
 
-void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) { pool2d_nhwc<MeanReduce>(x, y, s); }
+void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
+  detail::begin_call();
+  pool2d_nhwc<MeanReduce>(x, y, s);
+}
 
 }  // namespace nnkern

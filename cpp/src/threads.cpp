@@ -1,15 +1,19 @@
 #include "nnkern/threads.hpp"
 
+#include "parallel.hpp"
+
 #include <omp.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,27 +24,75 @@
 
 namespace nnkern {
 
-static std::atomic<int> g_threads{0};  // 0: not chosen yet -> all cores
+namespace {
+
+// A positive integer from the environment variable `name` (OMP_NUM_THREADS may be a list for nested
+// levels, "4,2": its first value), or 0 when unset or not one.
+int threads_from_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(v, &end, 10);
+  while (*end == ' ') ++end;
+  if (errno || end == v || n < 1 || n > 1 << 16 || (*end && *end != ',')) return 0;
+  return static_cast<int>(n);
+}
+
+int default_threads() {
+  for (const char* name : {"NNKERN_NUM_THREADS", "OMP_NUM_THREADS"})
+    if (const int n = threads_from_env(name)) return n;
+  return omp_get_num_procs();
+}
+
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && (!std::strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes"));
+}
+
+std::atomic<int> g_threads{0};  // 0: not chosen yet -> default_threads()
+
+// OpenMP (libgomp) keeps its workers between regions; a forked child inherits the pool's
+// bookkeeping but not the threads, so its first team would wait for them forever. As PyTorch does,
+// a child forked after any team ran stays on one thread (a team of one never touches the pool).
+std::atomic<bool> g_workers_started{false};
+std::atomic<bool> g_forked_single{false};
+void on_fork_child() {
+  if (g_workers_started.load()) g_forked_single = true;
+}
+const int g_atfork_registered = pthread_atfork(nullptr, nullptr, on_fork_child);
+
+thread_local int t_call_threads = 1;
+
+}  // namespace
 
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("number of threads must be >= 1, got " + std::to_string(n));
   g_threads = n;
-  Eigen::setNbThreads(n);
 }
 
 int get_num_threads() {
   int n = g_threads.load();
   if (n == 0) {
-    n = omp_get_num_procs();
-    g_threads = n;
-    Eigen::setNbThreads(n);
+    const int chosen = default_threads();
+    g_threads.compare_exchange_strong(n, chosen);  // n: another thread's choice if it came first
+    n = g_threads.load();
   }
   return n;
 }
 
+int last_call_threads() { return t_call_threads; }
+bool forked_single_threaded() { return g_forked_single; }
+
+namespace detail {
+void begin_call() { t_call_threads = 1; }
+void note_workers_started() { g_workers_started.store(true, std::memory_order_relaxed); }
+void note_team(int size) { t_call_threads = std::max(t_call_threads, size); }
+}  // namespace detail
+
 namespace {
 
-std::atomic<bool> g_load_aware{true};
+std::atomic<bool> g_load_aware{env_flag("NNKERN_LOAD_AWARE")};
 
 // Thread ids of this process's OpenMP workers (and of the threads that call the kernels). Other
 // threads of this process (numpy's OpenBLAS pool, ONNX Runtime's, TensorFlow's) busy-wait after their
@@ -66,9 +118,10 @@ void note_ours(long tid) {
 
 // OpenMP keeps one pool of workers per calling thread; a region of n threads run once from each
 // calling thread names the workers its later regions (ours and Eigen's GEMM) use.
-void note_team(int n) {
+void note_own_workers(int n) {
   thread_local int noted = 1;
   if (noted >= n) return;
+  detail::note_workers_started();
 #pragma omp parallel num_threads(n)
   note_ours(current_tid());
   noted = n;
@@ -145,9 +198,9 @@ bool load_aware() { return g_load_aware; }
 
 int threads_for_work(double flops) {
   int n = get_num_threads();
-  if (n == 1 || flops < kMinParallelFlops) return 1;
+  if (n == 1 || flops < kMinParallelFlops || g_forked_single) return 1;
   if (g_load_aware) {
-    note_team(n);
+    note_own_workers(n);
     n = std::min(n, free_cores(omp_get_num_procs()));
   }
   const double fit = flops / kMinFlopsPerThread;

@@ -6,14 +6,18 @@ from nnkern import _core
 
 
 def set_num_threads(n):
-    """Set the number of threads every nnkern kernel may use (default: all cores)."""
+    """Set the number of threads every nnkern kernel may use.
+
+    Until set: ``NNKERN_NUM_THREADS``, else ``OMP_NUM_THREADS`` (its first value), else the cores this
+    process may run on. Each call uses at most this many, fewer for small work; results are bitwise
+    the same for any count."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__}")
     _core.set_num_threads(n)
 
 
 def get_num_threads():
-    """Number of threads nnkern kernels may use."""
+    """Number of threads nnkern kernels may use (see `set_num_threads`)."""
     return _core.get_num_threads()
 
 
@@ -33,5 +37,8 @@ def show_config(print_fn=print):
         f"  openmp: {info.get('openmp', 'no')}",
         "runtime:",
         f"  threads: {get_num_threads()}",
+        f"  load aware: {_core.load_aware()}",
     ]
+    if _core.forked_single_threaded():
+        lines.append("  (forked after threaded calls: kernels run on one thread in this process)")
     print_fn("\n".join(lines))

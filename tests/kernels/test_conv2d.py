@@ -97,30 +97,23 @@ def test_conv1d_matches_numpy_reference(batch, steps, cin_g, filters_g, groups, 
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=2e-5)
 
 
-@pytest.fixture
-def threads():
-    """Restores the thread count a test changes."""
-    before = _core.get_num_threads()
-    yield
-    _core.set_num_threads(before)
-
-
-@pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("shape,kernel,kw", [
-    ((2, 20, 18, 64), (3, 3, 64, 16), dict(padding="same")),          # several im2col tiles per image
-    ((1, 24, 24, 32), (3, 3, 16, 32), dict(groups=2, strides=(2, 1))),  # tiles x groups, batch 1
-    ((3, 30, 30, 16), (1, 1, 16, 24), dict()),                          # pointwise GEMM, threaded slabs
-    ((2, 40, 40, 8), (1, 1, 4, 8), dict(groups=2, activation="softmax")),
-    ((4, 16, 16, 8), (1, 1, 8, 8), dict(strides=2)),                    # 1x1 strided: im2col path
-    ((1, 4, 4, 256), (3, 3, 256, 512), dict(padding="same")),           # one tile: Eigen's threads
+@pytest.mark.parametrize("shape,kernel,kw,threaded", [
+    ((2, 20, 18, 64), (3, 3, 64, 16), dict(padding="same"), True),          # several im2col tiles per image
+    ((1, 24, 24, 32), (3, 3, 16, 32), dict(groups=2, strides=(2, 1)), False),  # tiles x groups, batch 1
+    ((1, 48, 48, 32), (3, 3, 16, 32), dict(groups=2, strides=(1, 1)), True),
+    ((3, 30, 30, 16), (1, 1, 16, 24), dict(), False),                        # pointwise GEMM
+    ((8, 30, 30, 32), (1, 1, 32, 48), dict(), True),                         # pointwise GEMM, threaded slabs
+    ((2, 40, 40, 8), (1, 1, 4, 8), dict(groups=2, activation="softmax"), False),
+    ((4, 16, 16, 8), (1, 1, 8, 8), dict(strides=2), False),                  # 1x1 strided: im2col path
+    ((1, 4, 4, 256), (3, 3, 256, 512), dict(padding="same"), True),          # one task: threads share its GEMM
 ])
-def test_large_and_threaded_paths_match_numpy_reference(threads, n_threads, shape, kernel, kw):
-    _core.set_num_threads(n_threads)
+def test_large_and_threaded_paths_match_numpy_reference(on_threads, shape, kernel, kw, threaded):
+    # Bitwise the same on 1, 2 and 3 threads, really threaded where the work allows it.
     rng = np.random.default_rng(7)
     x = rng.uniform(-1, 1, shape).astype(np.float32)
     k = rng.uniform(-1, 1, kernel).astype(np.float32)
     b = rng.uniform(-1, 1, kernel[-1]).astype(np.float32)
-    y = _core.conv2d(x, k, b, **kw)
+    y = on_threads(lambda: _core.conv2d(x, k, b, **kw), threaded=threaded)
     args = {"strides": 1, "padding": "valid", "groups": 1, "activation": "linear", **kw}
     expected = conv2d_ref(x, k, b, args["strides"], args["padding"], 1, args["groups"], args["activation"])
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=5e-5)

@@ -83,20 +83,41 @@ def test_lstm_matches_numpy_reference(batch, timesteps, input_dim, units, act, r
         np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
 
 
-@pytest.mark.parametrize("batch,units,input_dim,timesteps,threads", [
-    (32, 64, 20, 6, 1), (3, 33, 7, 5, 1), (40, 24, 9, 3, 1), (2, 64, 5, 4, 1), (2, 300, 3, 3, 1),
-    (8, 256, 4, 2, 2), (1, 40, 3, 5, 2), (1200, 8, 2, 3, 1), (1200, 8, 2, 3, 2)])
-def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps, threads):
+@pytest.mark.parametrize("batch,units,input_dim,timesteps", [
+    (32, 64, 20, 6), (3, 33, 7, 5), (40, 24, 9, 3), (2, 64, 5, 4), (2, 300, 3, 3), (1, 40, 3, 5), (1200, 8, 2, 3)])
+def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps):
     # Sizes past the vector width and with odd tails; several row and depth blocks of the packed
-    # recurrent product (units 300: two depth blocks; batch 1200: several batch blocks); threaded
-    # runs; the fused sigmoid/tanh path and a generic one.
+    # recurrent product (units 300: two depth blocks; batch 1200: several batch blocks); the fused
+    # sigmoid/tanh path and a generic one.
+    check_against_reference(np.random.default_rng(units), batch, units, input_dim, timesteps)
+
+
+@pytest.mark.parametrize("batch,units,input_dim,timesteps", [(8, 256, 4, 2), (16, 200, 6, 4), (30, 150, 3, 3)])
+@pytest.mark.parametrize("act,ract", [("tanh", "sigmoid"), ("relu", "hard_sigmoid")])
+def test_lstm_threaded_unit_slices_bitwise_on_1_2_3_threads(on_threads, batch, units, input_dim, timesteps, act,
+                                                            ract):
+    # Steps of >= 4 MFLOP: the recurrence splits into unit slices shared by the threads.
     rng = np.random.default_rng(units)
-    previous_threads = _core.get_num_threads()
-    _core.set_num_threads(threads)
-    try:
-        check_against_reference(rng, batch, units, input_dim, timesteps)
-    finally:
-        _core.set_num_threads(previous_threads)
+    x = rng.uniform(-1, 1, (batch, timesteps, input_dim)).astype(np.float32)
+    kernel, recurrent, bias = random_weights(rng, input_dim, units, scale=0.3)
+    mask = rng.uniform(size=(batch, timesteps)) > 0.2
+    kw = dict(return_sequences=True, mask=mask)
+    got = on_threads(lambda: _core.lstm(x, kernel, recurrent, bias, act, ract, **kw))
+    for g, e in zip(got, lstm_ref(x, kernel, recurrent, bias, act, ract, **kw)):
+        np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
+
+
+def test_lstm_step_threaded_bitwise_on_1_2_3_threads(on_threads):
+    rng = np.random.default_rng(5)
+    batch, input_dim, units = 64, 40, 200
+    x = rng.uniform(-1, 1, (batch, input_dim)).astype(np.float32)
+    h = rng.uniform(-1, 1, (batch, units)).astype(np.float32)
+    c = rng.uniform(-1, 1, (batch, units)).astype(np.float32)
+    kernel, recurrent, bias = random_weights(rng, input_dim, units, scale=0.3)
+    h_new, c_new = on_threads(lambda: _core.lstm_step(x, h, c, kernel, recurrent, bias))
+    h_ref, c_ref = lstm_step_ref(x, h, c, kernel, recurrent, bias)
+    np.testing.assert_allclose(h_new, h_ref, rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(c_new, c_ref, rtol=2e-4, atol=2e-5)
 
 
 def check_against_reference(rng, batch, units, input_dim, timesteps):
