@@ -45,8 +45,8 @@ def numpy_blas():
 
 
 def cpu_info():
-    """{"vendor", "family", "model", "model name", "avx512"} of the first processor in /proc/cpuinfo
-    ("avx512": its avx512* flags, space-separated); {} where there is no /proc/cpuinfo."""
+    """{"vendor", "family", "model", "model name", "avx512", "avx2"} of the first processor in /proc/cpuinfo
+    ("avx512": its avx512* flags, space-separated; "avx2": a bool); {} where there is no /proc/cpuinfo."""
     try:
         text = pathlib.Path("/proc/cpuinfo").read_text()
     except OSError:
