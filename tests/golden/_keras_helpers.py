@@ -1,5 +1,6 @@
 """Helpers for the gen_*.py generators (need Keras): seeded arrays, one-layer models, saving model files."""
 import pathlib
+import types
 
 import numpy as np
 
@@ -86,3 +87,33 @@ def check_keras_loads_model_files(data_dir, saved):
         y = model.predict(x, verbose=0)
         for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
             np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6, err_msg=record["path"])
+
+
+# Lambda bytecode in the goldens names this file instead of the generator's path on the machine that ran it.
+LAMBDA_CODE_FILENAME = "<nnkern-golden>"
+
+
+def _code_with_fixed_filename(code):
+    """`code` and the code objects nested in it (inner lambdas, comprehensions) with co_filename
+    LAMBDA_CODE_FILENAME."""
+    consts = tuple(_code_with_fixed_filename(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=LAMBDA_CODE_FILENAME, co_consts=consts)
+
+
+def marshal_lambdas_without_paths():
+    """Make Keras serialize Python functions (Lambda layers' bytecode) with co_filename LAMBDA_CODE_FILENAME, so
+    the golden files do not depend on where the repository is checked out. Keras's Lambda layer and its
+    serialization_lib both call `python_utils.func_dump`; this wraps it once per process."""
+    from keras.src.utils import python_utils
+
+    keras_func_dump = python_utils.func_dump
+    if getattr(keras_func_dump, "fixed_filename", False):
+        return
+
+    def func_dump(func):
+        code = _code_with_fixed_filename(func.__code__)
+        return keras_func_dump(types.FunctionType(code, func.__globals__, func.__name__, func.__defaults__,
+                                                  func.__closure__))
+
+    func_dump.fixed_filename = True
+    python_utils.func_dump = func_dump

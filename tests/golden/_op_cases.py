@@ -14,6 +14,19 @@ Needs numpy only.
 import numpy as np
 
 
+def fn_case(call, args, kwargs):
+    """A "fn" case: call(*args, **kwargs) (kwargs left out when empty)."""
+    out = {"call": call, "args": list(args)}
+    if kwargs:
+        out["kwargs"] = kwargs
+    return out
+
+
+def case(case_id, call, *args, **kwargs):
+    """One row of a case table: (case_id, the "fn" case calling `call` with these arguments)."""
+    return case_id, fn_case(call, args, kwargs)
+
+
 def decode(value, inputs):
     if isinstance(value, str) and value.startswith("@"):
         return inputs[value[1:]]

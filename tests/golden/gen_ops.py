@@ -12,7 +12,8 @@ import numpy as np
 
 from _golden_io import GoldenWriter
 from _keras_helpers import seeded
-from _op_cases import flatten_result, run_case
+from _op_cases import case, flatten_result, fn_case, run_case
+from _op_tables import op_cases
 
 
 def grid(shape, seed, low, high, steps=64):
@@ -104,26 +105,6 @@ def _inputs():
     }
 
 
-# ---- the case list -----------------------------------------------------------------------------------
-
-UNARY_FLOAT = {  # op: input
-    "abs": "x", "negative": "x", "sign": "x", "square": "x", "sqrt": "pos", "exp": "x",
-    "log": "pos", "log1p": "pos", "log2": "pos", "log10": "pos", "expm1": "x", "floor": "x", "ceil": "x",
-    "reciprocal": "pos", "sin": "x", "cos": "x", "tan": "unit", "arcsin": "unit", "arccos": "unit",
-    "arctan": "x", "sinh": "x", "cosh": "x", "round": "v", "isnan": "special",
-    "isinf": "special", "isfinite": "special", "erf": "x",
-    "relu": "x", "relu6": "x", "sigmoid": "x", "tanh": "x", "softplus": "x", "softsign": "x", "silu": "x",
-    "selu": "x", "hard_sigmoid": "x", "hard_silu": "x", "log_sigmoid": "x",
-    "elu": "x", "leaky_relu": "x", "gelu": "x", "softmax": "x", "log_softmax": "x",
-}
-# (Keras rejects int inputs to sigmoid and erf, and bools to sign; nnkern computes them in floatx().)
-UNARY_INT = ["abs", "negative", "sign", "square", "sqrt", "exp", "log1p", "floor", "round", "sin", "relu",
-             "tanh", "softmax"]
-BINARY = ["add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power", "maximum",
-          "minimum", "arctan2", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal"]
-REDUCTIONS = ["sum", "prod", "mean", "max", "min", "std", "var", "any", "all", "logsumexp"]
-REDUCTION_AXES = [({}, "all"), ({"axis": -1, "keepdims": True}, "am1_keep"),
-                  ({"axis": [0, 2], "keepdims": True}, "a02_keep")]
 # The result dtype of one-input ops for inputs of each dtype (values only in the cases above).
 DTYPE_SWEEP_OPS = ["abs", "negative", "sign", "square", "sqrt", "exp", "log1p", "floor", "ceil", "round", "sin",
                    "tanh", "relu", "sigmoid", "softmax", "softplus", "sum", "mean", "max", "prod", "std", "argmax",
@@ -133,264 +114,6 @@ DTYPE_SWEEP_OPS = ["abs", "negative", "sign", "square", "sqrt", "exp", "log1p", 
 DTYPE_SWEEP_DTYPES = ["bool", "uint8", "uint16", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 PROMOTION_DTYPES = ["bool", "uint8", "uint16", "uint32", "int8", "int16", "int32", "int64", "float16",
                     "float32", "float64"]
-
-
-def _fn_case(call, args, kwargs):
-    case = {"call": call, "args": list(args)}
-    if kwargs:
-        case["kwargs"] = kwargs
-    return case
-
-
-def op_cases():
-    """(id, case) pairs for nnkern.ops / keras.ops."""
-    out = []
-
-    def add(case_id, call, *args, **kwargs):
-        out.append((case_id, _fn_case(call, args, kwargs)))
-
-    for op, src in UNARY_FLOAT.items():
-        add(f"{op}_f32", f"ops.{op}", f"@{src}")
-    for op in UNARY_INT:
-        add(f"{op}_i32", f"ops.{op}", "@i2" if op in ("sqrt", "log1p") else "@i")
-    for op in ["abs", "square", "logical_not"]:
-        add(f"{op}_bool", f"ops.{op}", "@b")
-    for op in ["exp", "sum", "mean", "abs"]:
-        add(f"{op}_f64_narrowed", f"ops.{op}", "@x64")
-    for op in ["exp", "sum"]:
-        add(f"{op}_f16", f"ops.{op}", "@f16")
-    add("amax_a1", "ops.amax", "@x", axis=1)
-    add("amin_a02_keep", "ops.amin", "@x", axis=[0, 2], keepdims=True)
-    add("add_i64_narrowed", "ops.add", "@i64", "@i64")
-    add("abs_u8", "ops.abs", "@u8")
-    for alias in ["absolute", "conj", "swish", "hard_swish"]:  # aliases: a tiny input is enough
-        add(f"{alias}_v", f"ops.{alias}", "@v")
-    add("round_decimals", "ops.round", "@x", 1)
-    add("elu_alpha", "ops.elu", "@x", 0.5)
-    add("leaky_relu_slope", "ops.leaky_relu", "@x", negative_slope=0.05)
-    add("gelu_exact", "ops.gelu", "@x", approximate=False)
-    for axis, tag in [(0, "a0"), (1, "a1"), ([1, 2], "a12"), (None, "all")]:
-        add(f"softmax_{tag}", "ops.softmax", "@x", axis=axis)
-        add(f"log_softmax_{tag}", "ops.log_softmax", "@x", axis=axis)
-
-    for op in BINARY:
-        add(f"{op}_f32", f"ops.{op}", "@x", "@y")
-        add(f"{op}_i32", f"ops.{op}", "@i", "@i2")
-    for op in ["add", "multiply", "divide", "power", "maximum", "greater", "subtract"]:
-        add(f"{op}_broadcast", f"ops.{op}", "@x", "@vec4")
-    for op in ["add", "multiply", "divide", "floor_divide", "power", "maximum", "equal"]:
-        add(f"{op}_i32_weak_int", f"ops.{op}", "@i", 2)
-        add(f"{op}_i32_weak_float", f"ops.{op}", "@i", 1.5)
-        add(f"{op}_f32_weak_int", f"ops.{op}", "@x", 3)
-    for a, b in [("i8", "i8"), ("i8", "i"), ("u8", "i8"), ("u8", "i"), ("i", "x2"), ("b", "b2"), ("b", "i"),
-                 ("f16", "x2"), ("i8", "f16"), ("x64", "i64")]:
-        add(f"add_{a}_{b}", "ops.add", f"@{a}", f"@{b}")
-    add("add_i8_weak", "ops.add", "@i8", 1)
-    for op in ["floor_divide", "mod", "power"]:  # (JAX's integer division by zero is undefined: no False divisor)
-        add(f"{op}_bool", f"ops.{op}", "@b", "@b_true")
-    add("dot_i8", "ops.dot", "@i8sq", "@i8sq")
-    add("tensordot_i8", "ops.tensordot", "@i8", "@i8", axes=[[1], [1]])
-    add("matmul_i8", "ops.matmul", "@i8sq", "@i8sq")
-    add("einsum_i8", "ops.einsum", "ij,kj->ik", "@i8", "@i8")
-    add("multiply_u8_weak_float", "ops.multiply", "@u8", 0.5)
-    add("mod_negative_f32", "ops.mod", "@x", -0.75)
-    for op in ["logical_and", "logical_or", "logical_xor"]:
-        add(f"{op}_bool", f"ops.{op}", "@b", "@b2")
-        add(f"{op}_int", f"ops.{op}", "@i", "@i2")
-
-    add("clip_f32", "ops.clip", "@x", -0.5, 0.75)
-    add("clip_i32", "ops.clip", "@i", 0, 3)
-    add("clip_i32_float_bounds", "ops.clip", "@i", 0.5, 2.5)
-    add("clip_bool", "ops.clip", "@b", 0, 1)
-    add("where_f32_i32", "ops.where", "@b", "@x2", "@i")
-    add("where_weak", "ops.where", "@b", 1, 0)
-    add("where_i32_weak_float", "ops.where", "@b", "@i", 0.5)
-    add("where_condition_only", "ops.where", "@b")
-
-    for op in REDUCTIONS:
-        for kwargs, tag in REDUCTION_AXES:
-            add(f"{op}_{tag}", f"ops.{op}", "@x", **kwargs)
-    for op in ["sum", "prod", "mean", "max", "min", "std", "var", "any", "all", "argmax", "argmin",
-               "count_nonzero", "cumsum", "cumprod"]:
-        add(f"{op}_i32", f"ops.{op}", "@i", axis=1)
-    for op in ["sum", "prod", "cumsum", "max"]:
-        for src in ["i8", "u8", "b"]:
-            add(f"{op}_{src}", f"ops.{op}", f"@{src}")
-    for op in ["argmax", "argmin"]:
-        add(f"{op}_all", f"ops.{op}", "@x")
-        add(f"{op}_a1", f"ops.{op}", "@x", axis=1)
-        add(f"{op}_am1_keep", f"ops.{op}", "@x", axis=-1, keepdims=True)
-        add(f"{op}_ties", f"ops.{op}", "@ties", axis=-1)
-    add("count_nonzero_all", "ops.count_nonzero", "@i")
-    add("count_nonzero_a02", "ops.count_nonzero", "@x", axis=[0, 2])
-    for op in ["cumsum", "cumprod"]:
-        add(f"{op}_all", f"ops.{op}", "@x")
-        add(f"{op}_a1", f"ops.{op}", "@x", axis=1)
-    add("cumsum_dtype", "ops.cumsum", "@i", axis=1, dtype="float32")
-    add("prod_dtype", "ops.prod", "@i", dtype="float32")
-    add("max_initial", "ops.max", "@x", axis=1, initial=1.0)
-    add("norm_all", "ops.norm", "@x")
-    add("norm_vector_l1", "ops.norm", "@x", ord=1, axis=-1)
-    add("norm_vector_inf", "ops.norm", "@x", ord=float("inf"), axis=-1, keepdims=True)
-    add("norm_fro", "ops.norm", "@m1", ord="fro", axis=[0, 1])
-    add("norm_i32", "ops.norm", "@i")
-    add("linalg_norm", "ops.linalg.norm", "@m1", axis=0)
-
-    add("matmul_2d", "ops.matmul", "@m1", "@m2")
-    add("matmul_batched", "ops.matmul", "@bm1", "@bm2")
-    add("matmul_broadcast", "ops.matmul", "@bm1", "@m2")
-    add("matmul_vec_mat", "ops.matmul", "@vec4", "@m2")
-    add("matmul_mat_vec", "ops.matmul", "@m1", "@vec4")
-    add("matmul_i32", "ops.matmul", "@im", "@im")
-    add("matmul_i32_f32", "ops.matmul", "@i", "@m1")
-    add("dot_2d", "ops.dot", "@m1", "@m2")
-    add("dot_nd", "ops.dot", "@x", "@m2")
-    add("dot_vec", "ops.dot", "@vec4", "@vec4")
-    add("tensordot_1", "ops.tensordot", "@x", "@m2", axes=1)
-    add("tensordot_pairs", "ops.tensordot", "@m1", "@x", axes=[[0, 1], [1, 2]])
-    add("outer", "ops.outer", "@vec4", "@v")
-    add("einsum_matmul", "ops.einsum", "ij,jk->ik", "@m1", "@m2")
-    add("einsum_batch_trace", "ops.einsum", "bij,bjk->b", "@bm1", "@bm2")
-
-    add("transpose_default", "ops.transpose", "@x")
-    add("transpose_axes", "ops.transpose", "@x", [2, 0, 1])
-    add("reshape", "ops.reshape", "@x", [4, 6])
-    add("reshape_minus1", "ops.reshape", "@x", [-1, 4])
-    add("reshape_i32", "ops.reshape", "@i", [3, 2])
-    add("ravel", "ops.ravel", "@x")
-    add("expand_dims_0", "ops.expand_dims", "@x", 0)
-    add("expand_dims_m1", "ops.expand_dims", "@i", -1)
-    add("expand_dims_tuple", "ops.expand_dims", "@x2", [0, 2])
-    add("squeeze_all", "ops.squeeze", "@sq")
-    add("squeeze_0", "ops.squeeze", "@sq", 0)
-    add("squeeze_m1", "ops.squeeze", "@sq", axis=-1)
-    add("concatenate_0", "ops.concatenate", ["@x", "@y"])
-    add("concatenate_m1", "ops.concatenate", ["@x", "@y", "@x"], axis=-1)
-    add("concatenate_int_float", "ops.concatenate", ["@i", "@x2"], axis=1)
-    add("concatenate_i8_i32", "ops.concatenate", ["@i8", "@i"])
-    add("stack_0", "ops.stack", ["@x", "@y"])
-    add("stack_m1", "ops.stack", ["@i", "@i2"], axis=-1)
-    add("stack_int_float", "ops.stack", ["@i", "@x2"], axis=1)
-    add("split_sections", "ops.split", "@x", 2)
-    add("split_indices", "ops.split", "@m1", [1, 3], axis=1)
-    add("unstack_1", "ops.unstack", "@x", axis=1)
-    add("tile", "ops.tile", "@i", [2, 1])
-    add("repeat_axis", "ops.repeat", "@i", 2, axis=1)
-    add("repeat_flat", "ops.repeat", "@i", 2)
-    add("flip_1", "ops.flip", "@x", 1)
-    add("flip_all", "ops.flip", "@x")
-    add("roll_axis", "ops.roll", "@x", 2, axis=2)
-    add("roll_flat", "ops.roll", "@x", 5)
-    add("moveaxis", "ops.moveaxis", "@x", 0, -1)
-    add("swapaxes", "ops.swapaxes", "@x", 0, 2)
-    add("broadcast_to", "ops.broadcast_to", "@vec4", [3, 4])
-    add("pad_constant", "ops.pad", "@m1", [[1, 0], [0, 2]])
-    add("pad_value", "ops.pad", "@i", 1, constant_values=9)
-    add("pad_reflect", "ops.pad", "@m1", 1, mode="reflect")
-    add("pad_symmetric", "ops.pad", "@m1", [[0, 1], [2, 0]], mode="symmetric")
-    add("sort_m1", "ops.sort", "@x")
-    add("sort_0", "ops.sort", "@x", axis=0)
-    add("argsort", "ops.argsort", "@v")
-    add("argsort_ties", "ops.argsort", "@ties", axis=-1)
-    add("take_axis", "ops.take", "@x", "@idx", axis=1)
-    add("take_flat", "ops.take", "@x", "@idx2")
-    add("take_negative", "ops.take", "@m1", "@idx_neg", axis=0)
-    add("take_along_axis", "ops.take_along_axis", "@m1", "@idx_along", axis=1)
-    add("tril", "ops.tril", "@m1")
-    add("triu_k", "ops.triu", "@m1", 1)
-    add("tril_neg_k", "ops.tril", "@m1", k=-1)
-    add("one_hot", "ops.one_hot", "@labels", 3)
-    add("one_hot_axis0", "ops.one_hot", "@labels", 3, axis=0)
-    add("one_hot_2d", "ops.one_hot", "@labels2d", 4)
-    add("one_hot_out_of_range", "ops.one_hot", "@labels_oob", 3)
-    add("one_hot_dtype", "ops.one_hot", "@labels", 3, dtype="int32")
-    add("nn_one_hot", "ops.nn.one_hot", "@labels", 4)
-    add("top_k", "ops.top_k", "@v", 3)
-    add("top_k_ties", "ops.top_k", "@ties", 2)
-    add("in_top_k_1", "ops.in_top_k", "@labels", "@logits", 1)
-    add("in_top_k_2", "ops.in_top_k", "@labels", "@logits", 2)
-    add("normalize", "ops.normalize", "@x")
-    add("normalize_l1_axis0", "ops.normalize", "@x", axis=0, order=1)
-    add("bce_op", "ops.binary_crossentropy", "@bin_true", "@probs")
-    add("bce_op_logits", "ops.binary_crossentropy", "@bin_true", "@logits", from_logits=True)
-    add("cce_op", "ops.categorical_crossentropy", "@onehot", "@probs")
-    add("cce_op_logits", "ops.categorical_crossentropy", "@onehot", "@logits", from_logits=True)
-    add("scce_op", "ops.sparse_categorical_crossentropy", "@labels", "@probs")
-    add("scce_op_logits", "ops.sparse_categorical_crossentropy", "@labels", "@logits", from_logits=True)
-    add("nn_softmax", "ops.nn.softmax", "@x2")
-    add("nn_relu", "ops.nn.relu", "@x2")
-    add("numpy_sum", "ops.numpy.sum", "@x2", axis=0)
-    add("numpy_tanh", "ops.numpy.tanh", "@x2")
-
-    add("sum_empty", "ops.sum", "@empty", axis=0)
-    add("mean_empty_rows", "ops.mean", "@empty", axis=1)
-    add("softmax_empty", "ops.softmax", "@empty")
-    add("matmul_empty", "ops.matmul", "@empty", "@m1")
-    add("concatenate_empty", "ops.concatenate", ["@empty", "@x2"])
-    add("one_hot_empty", "ops.one_hot", "@empty_labels", 3)
-    add("add_f64_weak_float", "ops.add", "@x64", 0.5)
-    add("multiply_f16_weak_float", "ops.multiply", "@f16", 0.5)
-    add("add_f16_i32", "ops.add", "@f16", "@i")
-    add("mean_f16_axis", "ops.mean", "@f16", axis=1)
-    add("softmax_f16", "ops.softmax", "@f16")
-    add("relu_f16", "ops.relu", "@f16")
-    add("sigmoid_f64", "ops.sigmoid", "@x64")
-    add("bce_op_edges", "ops.binary_crossentropy", "@bin_true", "@probs_edge")
-    add("cce_op_edges", "ops.categorical_crossentropy", "@onehot", "@probs_edge")
-    add("conv_2d", "ops.conv", "@img", "@k2")
-    add("conv_2d_same_strides", "ops.conv", "@img", "@k2", strides=2, padding="same")
-    add("conv_2d_dilated", "ops.conv", "@img", "@k2", dilation_rate=2)
-    add("conv_2d_groups", "ops.conv", "@img", "@k2_groups", padding="SAME")
-    add("conv_2d_channels_first", "ops.conv", "@img_cf", "@k2", data_format="channels_first")
-    add("conv_1d_same", "ops.conv", "@seq", "@k1", padding="same")
-    add("conv_1d_strides", "ops.conv", "@seq", "@k1", strides=2)
-    add("depthwise_conv_2d", "ops.depthwise_conv", "@img", "@k2_depthwise", padding="same")
-    add("depthwise_conv_1d", "ops.depthwise_conv", "@seq", "@k1_depthwise", strides=2)
-    add("conv_transpose_2d", "ops.conv_transpose", "@img", "@k2_transpose", strides=2)
-    add("conv_transpose_2d_same_padding", "ops.conv_transpose", "@img", "@k2_transpose", strides=2, padding="same",
-        output_padding=1)
-    add("conv_transpose_1d", "ops.conv_transpose", "@seq", "@k1_transpose", strides=2)
-    # (Keras 3.15 on JAX fails on strides=None, which means pool_size: explicit strides here.)
-    add("max_pool_2d", "ops.max_pool", "@img", 2, strides=2)
-    add("max_pool_2d_same", "ops.max_pool", "@img", 3, strides=2, padding="same")
-    add("max_pool_channels_first", "ops.max_pool", "@img_cf", [2, 1], strides=[2, 1], data_format="channels_first")
-    add("max_pool_1d", "ops.max_pool", "@seq", 2, strides=2)
-    add("average_pool_2d_same", "ops.average_pool", "@img", 2, strides=2, padding="same")
-    add("average_pool_1d_same", "ops.average_pool", "@seq", 3, strides=2, padding="same")
-    add("zeros", "ops.zeros", [2, 3])
-    add("ones_int", "ops.ones", [2], dtype="int32")
-    add("full_int_fill", "ops.full", [2, 2], 7)
-    add("full_like_i32", "ops.full_like", "@i", 2.5)
-    add("zeros_like", "ops.zeros_like", "@x2")
-    add("ones_like_dtype", "ops.ones_like", "@i", dtype="float32")
-    add("eye", "ops.eye", 3)
-    add("eye_rect_k", "ops.eye", 3, 4, 1)
-    add("identity", "ops.identity", 3)
-    add("arange_int", "ops.arange", 5)
-    add("arange_float", "ops.arange", 0, 1, 0.25)
-    add("arange_step", "ops.arange", 1, 10, 3)
-    add("linspace", "ops.linspace", 0, 1, 5)
-    add("linspace_no_endpoint", "ops.linspace", 0, 10, 4, endpoint=False)
-    add("cast_f32_i32", "ops.cast", "@x", "int32")
-    add("cast_i32_f32", "ops.cast", "@i", "float32")
-    add("cast_f32_bool", "ops.cast", "@x2", "bool")
-    add("convert_to_tensor_i64", "ops.convert_to_tensor", "@i64")
-    add("convert_to_tensor_dtype", "ops.convert_to_tensor", "@i", "float32")
-    add("convert_to_tensor_float", "ops.convert_to_tensor", 1.5)
-    add("convert_to_tensor_int", "ops.convert_to_tensor", 3)
-    add("convert_to_tensor_list", "ops.convert_to_tensor", [1, 2, 3])
-    add("convert_to_numpy", "ops.convert_to_numpy", "@x2")
-    add("shape", "ops.shape", "@x")
-    add("ndim", "ops.ndim", "@x")
-    add("size", "ops.size", "@x")
-    add("slice", "ops.slice", "@x", [0, 1, 1], [2, 2, 2])
-    add("slice_update", "ops.slice_update", "@x", [0, 1, 1], "@upd")
-    add("stop_gradient", "ops.stop_gradient", "@x2")
-    add("to_categorical", "utils.to_categorical", "@labels")
-    add("to_categorical_num", "utils.to_categorical", "@labels_col", 4)
-    add("utils_normalize", "utils.normalize", "@x")
-    add("utils_normalize_l1", "utils.normalize", "@x", axis=1, order=1)
-    return out
 
 
 REGRESSION_LOSSES = ["mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
@@ -422,7 +145,7 @@ def loss_cases():
     out = []
 
     def fn(case_id, call, *args, **kwargs):
-        out.append((case_id, _fn_case(call, args, kwargs)))
+        out.append(case(case_id, call, *args, **kwargs))
 
     for name in REGRESSION_LOSSES:
         fn(f"loss_fn_{name}", f"losses.{name}", "@reg_true", "@reg_pred")
@@ -563,7 +286,7 @@ def metric_cases():
     out.append(("metric_accuracy_float", {"kind": "metric", "call": "metrics.Accuracy",
                                           "updates": [{"args": ["@bin_true", "@probs_edge"]}]}))
     for name, (t, p, kwargs) in METRIC_FUNCTIONS.items():
-        out.append((f"metric_fn_{name}", _fn_case(f"metrics.{name.replace('_column', '')}", [f"@{t}", f"@{p}"],
+        out.append((f"metric_fn_{name}", fn_case(f"metrics.{name.replace('_column', '')}", [f"@{t}", f"@{p}"],
                                                   kwargs)))
     return out
 
