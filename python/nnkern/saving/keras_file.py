@@ -10,8 +10,8 @@ import os
 import numpy as np
 
 from nnkern.engine.variable import weight_budget
-from nnkern.saving import archive
-from nnkern.saving.config import check_supported, revive_values
+from nnkern.saving import archive, safe_mode as safe_mode_checks
+from nnkern.saving.config import check_nesting, check_supported, revive_values
 from nnkern.saving.errors import MalformedFileError, SavingError
 from nnkern.saving.object_paths import own_variables, variable_groups, vars_path
 
@@ -147,8 +147,13 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     weights file holds), layers may not create much more than that: a config with absurd sizes fails
     before allocating."""
     from nnkern.layers import deserialize
+    check_nesting(config, what)
     check_supported(config, custom_objects, what)
-    config = revive_values(config, safe_mode, what, custom_objects)
+    if safe_mode:
+        safe_mode_checks.check_config(config, custom_objects, what)
+    # compile_config is read raw (by name) and only with compile=True; its functions are not revived.
+    config = revive_values({k: v for k, v in config.items() if k != "compile_config"}, safe_mode, what,
+                           custom_objects)
     # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
     limit = 2 ** 62 if weights_budget is None else 2 * weights_budget + (1 << 20)
 
