@@ -40,7 +40,7 @@ def _good_config_text():
 def test_a_layer_name_nested_500_lists_deep_is_malformed():
     text = _good_config_text()
     assert text.count('"name": "dense"') == 1
-    text = text.replace('"name": "dense"', '"name": ' + "[" * 950 + '"dense"' + "]" * 950)
+    text = text.replace('"name": "dense"', '"name": ' + "[" * 500 + '"dense"' + "]" * 500)
     with pytest.raises(MalformedFileError, match="nests deeper"):
         nnkern.models.load_model(_with_config_text(text))
 
