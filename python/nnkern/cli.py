@@ -39,8 +39,8 @@ def _load(path, unsafe=False):
 def _add_model_arguments(parser):
     parser.add_argument("model", metavar="MODEL", help="a Keras 3 .keras file or a Keras 2 .h5 file")
     parser.add_argument("--unsafe", action="store_true",
-                        help="allow Lambda layers stored as Python bytecode (runs code from the file: only for "
-                             "files you trust)")
+                        help="load with safe_mode=False: Lambda bytecode and numpy functions named by the file "
+                             "(runs code from the file: only for files you trust)")
 
 
 def _input_layer_names(model):
