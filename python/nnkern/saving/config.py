@@ -47,20 +47,27 @@ def resolve_layer_class(layer_config, custom_objects):
     return found if isinstance(found, type) and issubclass(found, Layer) else None
 
 
+def nested_layer_keys(config):
+    """The keys of a serialized layer's inner config holding serialized layers: a model's 'layers' list;
+    a wrapper's or RNN's 'layer', 'forward_layer', 'backward_layer', 'cell'."""
+    inner = config.get("config")
+    if not isinstance(inner, dict):
+        return []
+    keys = ["layers"] if config.get("class_name") in _MODEL_CLASSES and isinstance(inner.get("layers"), list) \
+        else []
+    return keys + [key for key in ("layer", "forward_layer", "backward_layer", "cell")
+                   if isinstance(inner.get(key), dict) and "class_name" in inner[key]]
+
+
 def layer_configs(config):
     """Every serialized layer in a model config, nested models and wrapped layers included."""
     if not isinstance(config, dict):
         return
     yield config
-    inner = config.get("config")
-    if not isinstance(inner, dict):
-        return
-    if config.get("class_name") in _MODEL_CLASSES:
-        for layer in inner.get("layers") or []:
+    for key in nested_layer_keys(config):
+        value = config["config"][key]
+        for layer in value if key == "layers" else [value]:
             yield from layer_configs(layer)
-    for key in ("layer", "forward_layer", "backward_layer", "cell"):  # wrappers, RNNs
-        if isinstance(inner.get(key), dict) and "class_name" in inner[key]:
-            yield from layer_configs(inner[key])
 
 
 def check_supported(config, custom_objects, what):

@@ -25,14 +25,12 @@ _NAMED_FUNCTION_HINT = ("safe_mode resolves only nnkern's own activations and th
                         "if you trust the source of the file.")
 # The keys of a Lambda's config holding callables (Keras 2 wrote `<key>_type` beside each).
 _LAMBDA_CALLABLE_KEYS = ("function", "output_shape", "mask")
-# Keys of a layer config holding a nested serialized layer or model (checked as layers of their own).
-_NESTED_LAYER_KEYS = ("layers", "layer", "forward_layer", "backward_layer", "cell")
 
 
 def check_config(config, custom_objects, what):
     """UnsafeDeserializationError if the (raw, unrevived) model config names anything outside the allowlist."""
     from nnkern.layers import Lambda
-    from nnkern.saving.config import layer_configs, resolve_layer_class
+    from nnkern.saving.config import layer_configs, nested_layer_keys, resolve_layer_class
     custom_objects = custom_objects or {}
     for layer in layer_configs(config):
         inner = layer.get("config")
@@ -42,15 +40,17 @@ def check_config(config, custom_objects, what):
         cls = resolve_layer_class(layer, custom_objects)
         user_class = cls is not None and cls in custom_objects.values()
         is_lambda = cls is not None and issubclass(cls, Lambda) and not user_class
+        nested = nested_layer_keys(layer)  # checked as layers of their own
         for key, value in inner.items():
-            if key in _NESTED_LAYER_KEYS and (isinstance(value, list) or
-                                              isinstance(value, dict) and "class_name" in value):
+            if key in nested:
                 continue
             if is_lambda and key in _LAMBDA_CALLABLE_KEYS:
                 _check_lambda_callable(value, inner.get(f"{key}_type"), custom_objects, f"{label}, '{key}'")
             else:
                 _check_value(value, custom_objects, f"{label}, argument '{key}'")
-        _check_value(layer.get("inbound_nodes"), custom_objects, f"{label}, inbound node arguments")
+        for key, value in layer.items():  # inbound nodes (their constant arguments), build_config, ...
+            if key not in ("config", "compile_config"):  # compile_config is read by name only, never revived
+                _check_value(value, custom_objects, f"{label}, '{key}'")
 
 
 def _check_lambda_callable(value, keras2_type, custom_objects, where):
