@@ -33,10 +33,12 @@ _NEVER_DATA_KINDS = "cMmVO"
 
 
 def check_data_dtype(array, what, numeric_only=False):
-    """TypeError naming `what` and the dtype if `array` is complex, datetime, structured or object (or,
-    with numeric_only, text): refused instead of cast."""
+    """TypeError naming `what` (a string, or a function making it: hot paths build no message unless it is
+    needed) and the dtype if `array` is complex, datetime, structured or object (or, with numeric_only,
+    text): refused instead of cast."""
     kind = array.dtype.kind
     if kind in _NEVER_DATA_KINDS or numeric_only and kind in "US":
+        what = what() if callable(what) else what
         raise TypeError(f"{what}: expected a numeric (bool, integer or float) array, but received an array of "
                         f"dtype {array.dtype}; it is refused rather than cast.")
 

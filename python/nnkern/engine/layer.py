@@ -328,8 +328,8 @@ class Layer:
                              f"length {len(weights)}, but the layer was expecting {len(variables)} weights.")
         arrays = [np.asarray(w) for w in weights]
         for variable, value in zip(variables, arrays):
-            check_data_dtype(value, f"Layer '{self.name}' weight '{variable.path}' given to set_weights()",
-                             numeric_only=True)
+            check_data_dtype(value, lambda: f"Layer '{self.name}' weight '{variable.path}' given to "
+                                            "set_weights()", numeric_only=True)
             if tuple(variable.shape) != value.shape:
                 owner = "" if variable.path == f"{self.name}/{variable.name}" else f" ('{variable.path}')"
                 raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)}{owner} is not "
@@ -743,8 +743,7 @@ def _leaf_to_array(x, autocast, layer=None, role="input"):
         if x is None:
             return None
         x = np.asarray(x)
-    if x.dtype.kind not in "fiub":
-        check_data_dtype(x, _label(layer, role))
+    check_data_dtype(x, lambda: _label(layer, role))
     if autocast and x.dtype.kind == "f" and x.dtype != np.float32:
         return x.astype(np.float32)
     return x
@@ -768,7 +767,7 @@ def _check_mask(mask, layer):
     """A mask is boolean data (bool or 0/1 numbers): an object (or complex, text, ...) array is refused."""
     for leaf in tree.flatten(mask):
         if isinstance(leaf, np.ndarray):
-            check_data_dtype(leaf, _label(layer, "mask"), numeric_only=True)
+            check_data_dtype(leaf, lambda: _label(layer, "mask"), numeric_only=True)
 
 
 def _label(layer, role):
