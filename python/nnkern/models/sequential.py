@@ -72,10 +72,9 @@ class Sequential(Model):
 
     @property
     def _functional(self):
-        graph = self.__dict__.get("_graph")
-        output = self.__dict__.get("_graph_output")
-        if graph is None and output is not None:
-            graph = Functional(inputs=self._layers[0].output, outputs=output)
+        graph = self.__dict__["_graph"]
+        if graph is None and self.__dict__["_graph_output"] is not None:
+            graph = Functional(inputs=self._layers[0].output, outputs=self.__dict__["_graph_output"])
             object.__setattr__(self, "_graph", graph)
         return graph
 
@@ -210,7 +209,8 @@ class Sequential(Model):
         return self._functional._predict_batch(flat_inputs)
 
     def _array_predictor(self):
-        return None if self._functional is None else self._functional._array_predictor()
+        graph = self.__dict__["_graph"] or self._functional  # predict's hot path: the property only when stale
+        return None if graph is None else graph._array_predictor()
 
     def _pack_outputs(self, flat):
         return self._functional._pack(flat)
