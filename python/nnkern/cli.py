@@ -7,11 +7,16 @@
 
 Errors print one line to stderr and exit with status 1 (2 for bad command-line usage)."""
 import argparse
+import io
 import os
 import sys
 import time
 
 import numpy as np
+
+
+# Input arrays are read into memory whole; a larger file is refused rather than read.
+MAX_INPUT_BYTES = 4 << 30
 
 
 class CommandError(Exception):
@@ -34,8 +39,8 @@ def _load(path, unsafe=False):
 def _add_model_arguments(parser):
     parser.add_argument("model", metavar="MODEL", help="a Keras 3 .keras file or a Keras 2 .h5 file")
     parser.add_argument("--unsafe", action="store_true",
-                        help="allow Lambda layers stored as Python bytecode (runs code from the file: only for "
-                             "files you trust)")
+                        help="load with safe_mode=False: Lambda bytecode and numpy functions named by the file "
+                             "(runs code from the file: only for files you trust)")
 
 
 def _input_layer_names(model):
@@ -58,9 +63,11 @@ def _read_inputs(path, model):
     names = _input_layer_names(model)
     if not os.path.exists(path):
         raise CommandError(f"input file '{path}' does not exist")
+    from nnkern.saving.keras_file import read_regular_file
+    data = read_regular_file(path, MAX_INPUT_BYTES, "input arrays")  # never blocks on a FIFO or device
     try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as e:
+        loaded = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
         raise CommandError(f"cannot read '{path}' as .npy/.npz: {e}") from None
     if isinstance(loaded, np.ndarray):
         if len(names) != 1:
@@ -98,16 +105,19 @@ def cmd_predict(args):
                 print(f"{name}: shape {out.shape}, dtype {out.dtype}")
                 print(out)
         return
-    if len(outputs) == 1 and not args.output.endswith(".npz"):
-        np.save(args.output, outputs[0])
-    else:
-        if not args.output.endswith(".npz"):
-            raise CommandError(f"the model has {len(outputs)} outputs: write them to an .npz file, not "
-                               f"'{args.output}'")
-        names = _output_names(model)
-        if len(set(names)) != len(names):
-            names = [f"output_{i}" for i in range(len(outputs))]
-        np.savez(args.output, **dict(zip(names, outputs)))
+    if len(outputs) > 1 and not args.output.endswith(".npz"):
+        raise CommandError(f"the model has {len(outputs)} outputs: write them to an .npz file, not "
+                           f"'{args.output}'")
+    # Through an open file: np.save / np.savez given a name append '.npy' / '.npz' to one without it
+    # (and `-o DIR` wrote DIR.npy). This writes exactly the path given, or fails.
+    with open(args.output, "wb") as f:
+        if len(outputs) == 1 and not args.output.endswith(".npz"):
+            np.save(f, outputs[0])
+        else:
+            names = _output_names(model)
+            if len(set(names)) != len(names):
+                names = [f"output_{i}" for i in range(len(outputs))]
+            np.savez(f, **dict(zip(names, outputs)))
     print(f"wrote {len(outputs)} output(s) for {len(arrays[0])} samples to {args.output}")
 
 

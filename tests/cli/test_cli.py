@@ -20,11 +20,17 @@ NNKERN_PARENT = pathlib.Path(nnkern.__file__).resolve().parents[1]
 CASES = {case["id"]: (case, arrays) for case, arrays in load_cases("saving")}
 
 
-def run(*args, cwd=None):
+def run(*args, cwd=None, timeout=120, memory_limit=None):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(NNKERN_PARENT), os.environ.get("PYTHONPATH", "")]))
     env.pop("NNKERN_DEBUG", None)
+    if memory_limit:
+        env["OMP_NUM_THREADS"] = "1"  # no thread stacks counted against the limit
+
+    def limit_memory():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     return subprocess.run([sys.executable, "-m", "nnkern", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+                          env=env, cwd=cwd, timeout=timeout, preexec_fn=limit_memory if memory_limit else None)
 
 
 def model_file(name):
@@ -108,6 +114,33 @@ def test_predict_errors(tmp_path):
     assert result.returncode == 2
     assert_one_line_error(result, "required: INPUT")
     assert_one_line_error(run("frobnicate"), "invalid choice")
+
+
+def test_output_goes_to_exactly_the_path_given(tmp_path):
+    case, arrays = CASES["dense_sequential"]
+    np.save(tmp_path / "x.npy", arrays["x0"])
+    result = run("predict", model_file("dense_sequential"), tmp_path / "x.npy", "-o", tmp_path / "y.txt")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy", "y.txt"]  # not y.txt.npy
+    np.testing.assert_allclose(np.load(tmp_path / "y.txt"), arrays["y0"], rtol=1e-4, atol=1e-6)
+    (tmp_path / "out").mkdir()
+    assert_one_line_error(run("predict", model_file("dense_sequential"), tmp_path / "x.npy", "-o",
+                              tmp_path / "out"), "nnkern predict: error:", "directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "x.npy", "y.txt"]  # no out.npy
+    assert not any((tmp_path / "out").iterdir())
+
+
+def test_only_regular_files_are_read(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    case, arrays = CASES["dense_sequential"]
+    np.save(tmp_path / "x.npy", arrays["x0"])
+    # Without the check each of these blocks on the FIFO or reads /dev/zero until memory runs out (hence
+    # the child's 2 GiB address-space limit).
+    for args in [("summary", fifo), ("predict", model_file("dense_sequential"), fifo),
+                 ("summary", "/dev/zero"), ("predict", model_file("dense_sequential"), "/dev/zero")]:
+        if os.path.exists(args[-1]):
+            assert_one_line_error(run(*args, timeout=30, memory_limit=2 << 30), "not a regular file")
 
 
 def test_unsafe_flag_allows_lambda_bytecode(tmp_path):

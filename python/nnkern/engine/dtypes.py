@@ -27,6 +27,22 @@ def standardize_dtype(dtype):
         raise ValueError(f"Invalid dtype: {dtype!r}") from None
 
 
+# Arrays no layer computes on: complex, datetime / timedelta, structured and object arrays would be cast
+# unsafely (dropping imaginary parts, reinterpreting dates) or fail deep inside a kernel.
+_NEVER_DATA_KINDS = "cMmVO"
+
+
+def check_data_dtype(array, what, numeric_only=False):
+    """TypeError naming `what` (a string, or a function making it: hot paths build no message unless it is
+    needed) and the dtype if `array` is complex, datetime, structured or object (or, with numeric_only,
+    text): refused instead of cast."""
+    kind = array.dtype.kind
+    if kind in _NEVER_DATA_KINDS or numeric_only and kind in "US":
+        what = what() if callable(what) else what
+        raise TypeError(f"{what}: expected a numeric (bool, integer or float) array, but received an array of "
+                        f"dtype {array.dtype}; it is refused rather than cast.")
+
+
 def is_float_dtype(dtype):
     return standardize_dtype(dtype).startswith(("float", "bfloat"))
 

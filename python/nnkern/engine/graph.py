@@ -20,13 +20,16 @@ def _graph_tensors(node):
 
 
 def _build_map(inputs, outputs):
+    """Keras's depth-first walk from the outputs (nodes in post-order, operations numbered in pre-order),
+    with an explicit stack: a chain of a thousand layers must not reach Python's recursion limit."""
     finished_nodes = set()
     nodes_in_progress = set()
     nodes_in_decreasing_depth = []
     operation_indices = {}
     input_ids = {id(x) for x in tree.flatten(inputs)}
+    stack = []  # (node, iterator over the input tensors still to visit)
 
-    def helper(tensor):
+    def enter(tensor):
         history = _history(tensor)
         if history is None or history.operation is None:
             return
@@ -42,16 +45,24 @@ def _build_map(inputs, outputs):
         if operation not in operation_indices:
             operation_indices[operation] = len(operation_indices)
         nodes_in_progress.add(node)
-        if not node.is_input:
-            for x in node.input_tensors:
-                helper(x)
-        finished_nodes.add(node)
-        nodes_in_progress.remove(node)
-        nodes_in_decreasing_depth.append(node)
+        stack.append((node, iter(() if node.is_input else node.input_tensors)))
 
     for output in tree.flatten(outputs):
-        helper(output)
+        enter(output)
+        while stack:
+            node, pending = stack[-1]
+            tensor = next(pending, _DONE)
+            if tensor is not _DONE:
+                enter(tensor)
+                continue
+            stack.pop()
+            finished_nodes.add(node)
+            nodes_in_progress.remove(node)
+            nodes_in_decreasing_depth.append(node)
     return nodes_in_decreasing_depth, operation_indices
+
+
+_DONE = object()
 
 
 def map_graph(inputs, outputs):
@@ -111,10 +122,10 @@ def map_graph(inputs, outputs):
             for x in node.outputs:
                 computable.add(id(x))
 
-    names = [op.name for op in operations]
-    for name in names:
-        if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
+    counts = collections.Counter(op.name for op in operations)
+    for name, count in counts.items():
+        if count != 1:
+            raise ValueError(f'The name "{name}" is used {count} times in the model. All operation '
                              "names should be unique.")
     return network_nodes, nodes_by_depth, operations, operations_by_depth
 

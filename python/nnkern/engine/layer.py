@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from nnkern.engine import tree
-from nnkern.engine.dtypes import DTypePolicy, serialize_policy, standardize_dtype
+from nnkern.engine.dtypes import DTypePolicy, check_data_dtype, serialize_policy, standardize_dtype
 from nnkern.engine.input_spec import assert_input_compatibility
 from nnkern.engine.keras_tensor import KerasTensor, any_symbolic, get_mask
 from nnkern.engine.naming import auto_name
@@ -342,6 +342,8 @@ class Layer:
                              f"length {len(weights)}, but the layer was expecting {len(variables)} weights.")
         arrays = [np.asarray(w) for w in weights]
         for variable, value in zip(variables, arrays):
+            check_data_dtype(value, lambda: f"Layer '{self.name}' weight '{variable.path}' given to "
+                                            "set_weights()", numeric_only=True)
             if tuple(variable.shape) != value.shape:
                 owner = "" if variable.path == f"{self.name}/{variable.name}" else f" ('{variable.path}')"
                 raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)}{owner} is not "
@@ -450,10 +452,12 @@ class Layer:
         try:
             args = list(args)
             if args:
-                args[0] = _to_arrays(args[0], self.autocast)
+                args[0] = _to_arrays(args[0], self.autocast, self)
             for k, v in list(kwargs.items()):
                 if k not in ("training", "mask") and _looks_like_data(v):
-                    kwargs[k] = _to_arrays(v, self.autocast)
+                    kwargs[k] = _to_arrays(v, self.autocast, self, f"argument '{k}'")
+            if kwargs.get("mask") is not None:
+                _check_mask(kwargs["mask"], self)
             first = args[0] if args else next(iter(kwargs.values()), None)
             self._assert_input_compatibility(first)
             self._maybe_build(args, kwargs)
@@ -746,26 +750,39 @@ def _looks_like_data(v):
         isinstance(v, (list, tuple)) and v and all(isinstance(x, (np.ndarray, Variable)) for x in tree.flatten(v)))
 
 
-def _leaf_to_array(x, autocast):
+def _leaf_to_array(x, autocast, layer=None, role="input"):
     if isinstance(x, Variable):
         x = x.value
     elif not isinstance(x, np.ndarray):
         if x is None:
             return None
         x = np.asarray(x)
+    check_data_dtype(x, lambda: _label(layer, role))
     if autocast and x.dtype.kind == "f" and x.dtype != np.float32:
         return x.astype(np.float32)
     return x
 
 
-def _to_arrays(value, autocast=True):
+def _to_arrays(value, autocast=True, layer=None, role="input"):
     """A layer's data argument as numpy: arrays stay (float -> float32), a list/tuple of arrays stays a
-    list, a nested list of numbers becomes one array."""
+    list, a nested list of numbers becomes one array. Complex, datetime, structured and object arrays
+    raise TypeError naming the layer."""
     if isinstance(value, (list, tuple)):
         leaves = tree.flatten(value)
         if leaves and all(isinstance(x, (np.ndarray, Variable)) or x is None for x in leaves):
-            return tree.map_structure(lambda x: _leaf_to_array(x, autocast), value)
-        return _leaf_to_array(np.asarray(value), autocast)
+            return tree.map_structure(lambda x: _leaf_to_array(x, autocast, layer, role), value)
+        return _leaf_to_array(np.asarray(value), autocast, layer, role)
     if isinstance(value, dict):
-        return {k: _to_arrays(v, autocast) for k, v in value.items()}
-    return _leaf_to_array(value, autocast)
+        return {k: _to_arrays(v, autocast, layer, role) for k, v in value.items()}
+    return _leaf_to_array(value, autocast, layer, role)
+
+
+def _check_mask(mask, layer):
+    """A mask is boolean data (bool or 0/1 numbers): an object (or complex, text, ...) array is refused."""
+    for leaf in tree.flatten(mask):
+        if isinstance(leaf, np.ndarray):
+            check_data_dtype(leaf, lambda: _label(layer, "mask"), numeric_only=True)
+
+
+def _label(layer, role):
+    return f"Layer '{layer.name}' ({type(layer).__name__}) {role}" if layer is not None else f"a layer {role}"

@@ -316,6 +316,9 @@ class Embedding(Layer):
     def call(self, inputs):
         dtype = inputs.dtype
         if dtype is not _INT32 and dtype.kind not in "iu":
+            if dtype.kind not in "fb":  # '3' would become index 3: text is refused, not parsed
+                raise TypeError(f"Embedding layer '{self.name}' expects integer indices, but received an array "
+                                f"of dtype {dtype}.")
             inputs = inputs.astype(np.int32)
         if inputs.dtype == _INT32:
             # One pass instead of min() + max() + take(): seen as uint32 a negative index is >= 2**31, so

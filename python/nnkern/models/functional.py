@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from nnkern.engine import tree
-from nnkern.engine.dtypes import numpy_dtype
+from nnkern.engine.dtypes import check_data_dtype, numpy_dtype
 from nnkern.engine.graph import execution_order, make_node_key, map_graph
 from nnkern.engine.input_layer import InputLayer
 from nnkern.engine.keras_tensor import KerasTensor
@@ -145,11 +145,11 @@ class Functional(Model):
                     flat = [x[k] for k in names]
                 elif all(k in x for k in layer_names):
                     flat = [x[k] for k in layer_names]
-                elif n == 1 and len(x) == 1:
-                    flat = list(x.values())
                 else:
-                    raise ValueError(f"The structure of `inputs` doesn't match the expected structure.\n"
-                                     f"Expected: {names}\nReceived: inputs with keys {list(x)}")
+                    unknown = [k for k in x if k not in names and k not in layer_names]
+                    raise ValueError(f"Model '{self.name}' was given data for unknown input name(s) {unknown}. "
+                                     f"Expected the keys {names} (or the input layer names {layer_names}). "
+                                     f"Received: inputs with keys {list(x)}")
         elif n == 1:
             if isinstance(x, (list, tuple)) and len(x) == 1 and hasattr(x[0], "shape"):
                 flat = [x[0]]
@@ -175,7 +175,7 @@ class Functional(Model):
                 raise ValueError(f"The input '{ref.name}' is not optional, but None was passed. "
                                  "Please provide a valid tensor.")
             if type(a) is not np.ndarray or a.dtype != dtype:
-                a = np.asarray(getattr(a, "value", a) if hasattr(a, "assign") else a, dtype=dtype)
+                a = _cast_input(getattr(a, "value", a) if hasattr(a, "assign") else a, dtype, ref)
             ref_shape = ref.shape
             if a.ndim != len(ref_shape):
                 if a.ndim == len(ref_shape) + 1 and a.shape[-1] == 1:
@@ -296,11 +296,19 @@ def _array_predict_fn(model):
         if x.ndim != ndim or x.shape[1:] != sample_shape or len(x) > batch_size:
             return None
         if x.dtype != dtype:
-            x = np.asarray(x, dtype=dtype)
+            x = _cast_input(x, dtype, model._inputs[0])
         for fn in chain:
             x = fn(x)
         return x if type(x) is np.ndarray else np.asarray(x)
     return predict_array
+
+
+def _cast_input(value, dtype, ref):
+    """An input as an array of its Input's dtype; TypeError for complex, datetime, structured, object (and,
+    unless the Input holds strings, text) arrays, which would be cast unsafely."""
+    array = np.asarray(value)
+    check_data_dtype(array, f"Input '{ref.name}'", numeric_only=dtype.kind != "O")
+    return np.asarray(array, dtype=dtype)
 
 
 def is_input_keras_tensor(x):

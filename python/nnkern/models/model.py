@@ -92,7 +92,12 @@ class Model(Layer):
                 y = predict_array(x, 32 if batch_size is None else batch_size)
                 if y is not None:
                     return y
-        batch_size = 32 if batch_size is None else int(batch_size)
+        if batch_size is None:
+            batch_size = 32
+        elif not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool):
+            raise TypeError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r} (of "
+                            f"type {type(batch_size).__name__})")
+        batch_size = int(batch_size)
         if batch_size < 1:
             raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size}")
         flat = self._prepare_inputs(x)

@@ -18,7 +18,7 @@ class Sequential(Model):
 
     def __init__(self, layers=None, trainable=True, name=None):
         Model.__init__(self, trainable=trainable, name=name)
-        object.__setattr__(self, "_functional", None)
+        self._reset_graph()
         if layers:
             for layer in layers:
                 self.add(layer, rebuild=False)
@@ -44,23 +44,44 @@ class Sequential(Model):
             raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
                              f"{self._layers[0].batch_shape}. You cannot add a different Input layer to it.")
         self._layers.append(layer)
-        if rebuild:
+        if rebuild and self.__dict__.get("_graph_output") is not None:
+            # build() extends the graph by the new layer only: adding n layers costs O(n), not O(n^2).
+            try:
+                self.build(self._layers[0].batch_shape)
+            except Exception:
+                self.built = False  # as a failed full rebuild leaves it
+                self._reset_graph()
+                raise
+        elif rebuild:
             self._maybe_rebuild()
         else:
             self.built = False
-            object.__setattr__(self, "_functional", None)
+            self._reset_graph()
 
     def pop(self, rebuild=True):
         layer = self._layers.pop()
         self.built = False
-        object.__setattr__(self, "_functional", None)
+        self._reset_graph()
         if rebuild:
             self._maybe_rebuild()
         return layer
 
+    def _reset_graph(self):
+        object.__setattr__(self, "_graph", None)  # the Functional model over the layers, made on demand
+        object.__setattr__(self, "_graph_output", None)  # the output of the layers called so far
+        object.__setattr__(self, "_graph_length", 0)  # how many of self._layers (with the input) that is
+
+    @property
+    def _functional(self):
+        graph = self.__dict__["_graph"]
+        if graph is None and self.__dict__["_graph_output"] is not None:
+            graph = Functional(inputs=self._layers[0].output, outputs=self.__dict__["_graph_output"])
+            object.__setattr__(self, "_graph", graph)
+        return graph
+
     def _maybe_rebuild(self):
         self.built = False
-        object.__setattr__(self, "_functional", None)
+        self._reset_graph()
         if self._layers and isinstance(self._layers[0], InputLayer) and len(self._layers) > 1:
             self.build(self._layers[0].batch_shape)
 
@@ -80,22 +101,15 @@ class Sequential(Model):
         else:
             dtype = self._layers[0].compute_dtype
             self._layers.insert(0, InputLayer(batch_shape=input_shape, dtype=dtype))
-        inputs = self._layers[0].output
-        x = inputs
-        for layer in self._layers[1:]:
-            try:
-                x = layer(x)
-            except TypeError as e:
-                params = [p for p in inspect.signature(layer.call).parameters.values()
-                          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-                required = [p for p in params if p.default is p.empty]
-                if len(required) > 1:
-                    raise ValueError("Layers added to a Sequential model can only have a single required "
-                                     "positional argument, the input tensor. Layer "
-                                     f"{layer.__class__.__name__} has multiple required positional arguments: "
-                                     f"{required}") from e
-                raise
-        object.__setattr__(self, "_functional", Functional(inputs=inputs, outputs=x))
+        x, start = self.__dict__.get("_graph_output"), self.__dict__.get("_graph_length", 0)
+        if x is None:
+            x, start = self._layers[0].output, 1
+        for layer in self._layers[start:]:  # only the layers added since the last build
+            x = _call_in_sequence(layer, x)
+        if start < len(self._layers):
+            object.__setattr__(self, "_graph", None)
+        object.__setattr__(self, "_graph_output", x)
+        object.__setattr__(self, "_graph_length", len(self._layers))
         self.built = True
 
     # ------------------------------------------------------------------ views
@@ -196,7 +210,8 @@ class Sequential(Model):
         return self._functional._predict_batch(flat_inputs)
 
     def _array_predictor(self):
-        return None if self._functional is None else self._functional._array_predictor()
+        graph = self.__dict__["_graph"] or self._functional  # predict's hot path: the property only when stale
+        return None if graph is None else graph._array_predictor()
 
     def _pack_outputs(self, flat):
         return self._functional._pack(flat)
@@ -214,8 +229,23 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         model = cls(name=config["name"])
-        for layer_config in config["layers"]:
+        for layer_config in config["layers"]:  # each add() extends the graph by one call
             model.add(deserialize(layer_config, custom_objects=custom_objects))
         if model._functional is None and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model
+
+
+def _call_in_sequence(layer, x):
+    """layer(x) for the next layer of a Sequential; Keras's error for a layer needing several inputs."""
+    try:
+        return layer(x)
+    except TypeError as e:
+        params = [p for p in inspect.signature(layer.call).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in params if p.default is p.empty]
+        if len(required) > 1:
+            raise ValueError("Layers added to a Sequential model can only have a single required positional "
+                             f"argument, the input tensor. Layer {layer.__class__.__name__} has multiple "
+                             f"required positional arguments: {required}") from e
+        raise

@@ -7,7 +7,7 @@
 import os
 
 from nnkern.saving.errors import (MalformedFileError, SavingError, UnsafeDeserializationError,
-                                  UnsupportedLayersError)
+                                  UnsupportedLayersError, file_errors)
 from nnkern.models import persistence
 from nnkern.saving import keras_file, legacy_h5
 
@@ -18,11 +18,20 @@ __all__ = ["load_model", "save_model", "load_weights", "save_weights", "SavingEr
 def load_model(filepath, custom_objects=None, compile=False, safe_mode=True):
     """The model in a Keras 3 `.keras` file or a Keras 2 / tf.keras whole-model `.h5` file.
 
-    `filepath`: a path, bytes or a binary file object. `custom_objects`: {name: class} for layers nnkern
-    does not define. `safe_mode=False` allows Lambda layers stored as Python bytecode (running code from
-    the file: only for files you trust). `compile=True` restores a loss/metrics given by name."""
+    `filepath`: a path, bytes or a binary file object. `custom_objects`: {name: class or function} for
+    layers and functions nnkern does not define. With `safe_mode=True` (the default) the file can name
+    only nnkern's own layers, activations and initializers and your custom_objects, and Lambda functions
+    come only from custom_objects (see saving/safe_mode.py); `safe_mode=False` also loads Lambda bytecode
+    and numpy functions named by the file (running code from the file: only for files you trust).
+    `compile=True` restores a loss/metrics given by name. A file's contents raise only
+    MalformedFileError, UnsupportedLayersError or UnsafeDeserializationError."""
     what = keras_file.describe(filepath)
     data = keras_file.read_source(filepath)
+    with file_errors(what):
+        return _load_model_bytes(data, what, custom_objects, compile, safe_mode)
+
+
+def _load_model_bytes(data, what, custom_objects, compile, safe_mode):
     kind = keras_file.file_kind(data)
     if kind == "keras":
         return keras_file.load_keras_archive(data, what, custom_objects, safe_mode, compile)
@@ -58,6 +67,11 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     `.h5` weights / whole-model file (matched layer by layer in order, as Keras 2 did)."""
     what = keras_file.describe(filepath)
     data = keras_file.read_source(filepath)
+    with file_errors(what):
+        _load_weights_bytes(model, data, what)
+
+
+def _load_weights_bytes(model, data, what):
     kind = keras_file.file_kind(data)
     if kind == "keras":
         from nnkern.saving import archive

@@ -1,14 +1,32 @@
-"""Checking and preparing a model config read from a file, before any layer is made: every
-unsupported layer class is reported at once, Lambda bytecode honours safe_mode, and Keras's special
-serialized values (tuples, numpy arrays, ...) become Python values."""
+"""Checking and preparing a model config read from a file, before any layer is made: nesting is
+bounded, every unsupported layer class is reported at once, functions honour safe_mode (see
+safe_mode.py), and Keras's special serialized values (tuples, numpy arrays, ...) become Python values."""
 import numpy as np
 
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import resolve_class
 from nnkern.saving import functions
-from nnkern.saving.errors import MalformedFileError, UnsupportedLayersError
+from nnkern.saving.errors import MalformedFileError, UnsafeDeserializationError, UnsupportedLayersError
 
 _MODEL_CLASSES = ("Sequential", "Functional", "Model")
+# Real configs nest about 13 deep (a model in a model in a wrapper: ~6 levels each); deeper ones are
+# refused before anything recurses over them (Python's recursion limit would be hit at ~1,000).
+MAX_CONFIG_DEPTH = 100
+# dtypes a '__numpy__' value may have: numbers and text, never objects (or datetimes, structs).
+_NUMPY_VALUE_KINDS = "biufUS"
+
+
+def check_nesting(config, what, limit=MAX_CONFIG_DEPTH):
+    """MalformedFileError if lists / dicts in the config nest deeper than `limit` (walked without recursion)."""
+    stack = [(config, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                raise MalformedFileError(f"{what}: the model config nests deeper than {limit} levels; refusing "
+                                         "it (real Keras configs nest a few dozen levels at most).")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
 
 
 def resolve_layer_class(layer_config, custom_objects):
@@ -18,20 +36,27 @@ def resolve_layer_class(layer_config, custom_objects):
     return found if isinstance(found, type) and issubclass(found, Layer) else None
 
 
-def _layer_configs(config):
+def nested_layer_keys(config):
+    """The keys of a serialized layer's inner config holding serialized layers: a model's 'layers' list;
+    a wrapper's or RNN's 'layer', 'forward_layer', 'backward_layer', 'cell'."""
+    inner = config.get("config")
+    if not isinstance(inner, dict):
+        return []
+    keys = ["layers"] if config.get("class_name") in _MODEL_CLASSES and isinstance(inner.get("layers"), list) \
+        else []
+    return keys + [key for key in ("layer", "forward_layer", "backward_layer", "cell")
+                   if isinstance(inner.get(key), dict) and "class_name" in inner[key]]
+
+
+def layer_configs(config):
     """Every serialized layer in a model config, nested models and wrapped layers included."""
     if not isinstance(config, dict):
         return
     yield config
-    inner = config.get("config")
-    if not isinstance(inner, dict):
-        return
-    if config.get("class_name") in _MODEL_CLASSES:
-        for layer in inner.get("layers") or []:
-            yield from _layer_configs(layer)
-    for key in ("layer", "forward_layer", "backward_layer", "cell"):  # wrappers, RNNs
-        if isinstance(inner.get(key), dict) and "class_name" in inner[key]:
-            yield from _layer_configs(inner[key])
+    for key in nested_layer_keys(config):
+        value = config["config"][key]
+        for layer in value if key == "layers" else [value]:
+            yield from layer_configs(layer)
 
 
 def check_supported(config, custom_objects, what):
@@ -40,7 +65,7 @@ def check_supported(config, custom_objects, what):
         raise MalformedFileError(f"{what}: the model config is not a serialized Keras model "
                                  "(no 'class_name').")
     missing = []
-    for layer in _layer_configs(config):
+    for layer in layer_configs(config):
         if resolve_layer_class(layer, custom_objects) is None:
             inner = layer.get("config")
             name = inner.get("name") if isinstance(inner, dict) else None
@@ -71,11 +96,11 @@ def revive_values(value, safe_mode, what, custom_objects=None):
         return functions.func_load(inner.get("code"), inner.get("defaults"),
                                    revive_values(inner.get("closure"), safe_mode, what), what=what)
     if class_name == "function" and isinstance(inner, str):
-        return _named_function(inner, value.get("module"), custom_objects, what)
+        return _named_function(inner, value.get("module"), custom_objects, safe_mode, what)
     if class_name == "__tuple__" and isinstance(inner, dict):
         return tuple(revive_values(inner.get("value", []), safe_mode, what))
     if class_name == "__numpy__" and isinstance(inner, dict):
-        return np.array(inner.get("value"), dtype=inner.get("dtype"))
+        return _numpy_value(inner, what)
     if class_name == "__bytes__" and isinstance(inner, dict):
         return str(inner.get("value", "")).encode("utf-8")
     if class_name == "__ellipsis__":
@@ -84,37 +109,60 @@ def revive_values(value, safe_mode, what, custom_objects=None):
         return slice(*(revive_values(inner.get(k), safe_mode, what) for k in ("start", "stop", "step")))
     out = {k: revive_values(v, safe_mode, what, custom_objects) for k, v in value.items()}
     if class_name == "Lambda" and isinstance(out.get("config"), dict):
-        _revive_keras2_lambda(out["config"], safe_mode, what)
+        _revive_keras2_lambda(out["config"], safe_mode, what, custom_objects)
     return out
 
 
-def _revive_keras2_lambda(config, safe_mode, what):
-    """Keras 2 stored a lambda as `function: [code, defaults, closure]` with `function_type: 'lambda'`."""
+def _revive_keras2_lambda(config, safe_mode, what, custom_objects):
+    """Keras 2 stored a lambda as `function: [code, defaults, closure]` with `function_type: 'lambda'`, and a
+    named function as its name with `function_type: 'function'` (and the module it came from)."""
+    module = config.get("module")
     for key, type_key in (("function", "function_type"), ("output_shape", "output_shape_type")):
         kind = config.pop(type_key, None)
         if kind == "lambda":
             if safe_mode:
                 functions.refuse_unsafe(what)
             config[key] = functions.func_load(config[key], what=what)
+        elif kind == "function" and isinstance(config.get(key), str):
+            config[key] = _named_function(config[key], module, custom_objects, safe_mode, what)
     config.pop("module", None)
     config.pop("output_shape_module", None)
 
 
-def _named_function(name, module, custom_objects, what):
+def _named_function(name, module, custom_objects, safe_mode, what):
     """A function stored by name (a Lambda of a `def` function): custom_objects first, then nnkern's
-    activations, ops and numpy functions of that name. Nothing is imported from the file's module path."""
+    activations; only with safe_mode off also nnkern.ops and numpy functions of that name. Nothing is
+    imported from the file's module path."""
+    from nnkern import activations
     found = (custom_objects or {}).get(name)
     if found is None:
-        from nnkern import activations, ops
-        candidates = [getattr(ops, name, None)]
-        if module == "numpy":
-            candidates.insert(0, getattr(np, name, None))
         try:
-            candidates.insert(0, activations.get(name))
+            found = activations.get(name)
         except (ValueError, TypeError, KeyError):
-            pass
-        found = next((c for c in candidates if callable(c)), None)
+            found = None
+    if found is None and safe_mode:  # safe_mode.check_config refuses these first, naming the layer
+        raise UnsafeDeserializationError(f"{what} names the function '{name}' (module '{module}'), outside "
+                                         "what safe_mode resolves (nnkern's activations and custom_objects).")
+    if found is None:
+        from nnkern import ops
+        candidates = [getattr(np, name, None)] if module == "numpy" else []
+        found = next((c for c in candidates + [getattr(ops, name, None)] if callable(c)), None)
     if found is None:
         raise MalformedFileError(f"{what} refers to a function '{name}' (module '{module}') that nnkern does not "
                                  f"know. Pass it with `custom_objects={{'{name}': {name}}}`.")
     return found
+
+
+def _numpy_value(config, what):
+    """A '__numpy__' value: numbers or text only (an object array would carry arbitrary values)."""
+    try:
+        dtype = np.dtype(config.get("dtype"))
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in _NUMPY_VALUE_KINDS:
+        raise MalformedFileError(f"{what}: a '__numpy__' value has dtype {config.get('dtype')!r}; nnkern reads "
+                                 "numeric and text arrays only.")
+    try:
+        return np.array(config.get("value"), dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise MalformedFileError(f"{what}: a '__numpy__' value could not be read as {dtype}: {e}") from None

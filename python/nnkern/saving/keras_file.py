@@ -6,13 +6,14 @@ import datetime
 import io
 import json
 import os
+import stat
 
 import numpy as np
 
 from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.engine.variable import weight_budget
-from nnkern.saving import archive
-from nnkern.saving.config import check_supported, resolve_layer_class, revive_values
+from nnkern.saving import archive, safe_mode as safe_mode_checks
+from nnkern.saving.config import check_nesting, check_supported, resolve_layer_class, revive_values
 from nnkern.saving.errors import MalformedFileError, SavingError
 from nnkern.saving.object_paths import own_variables, variable_groups, vars_path
 
@@ -45,11 +46,7 @@ def read_source(source):
         if os.path.isdir(path):
             raise MalformedFileError(f"'{path}' is a directory (a TensorFlow SavedModel?). nnkern loads Keras "
                                      "3 `.keras` files and Keras 2 `.h5` files.")
-        limit = sum(archive.MAX_MEMBER_BYTES.values())
-        if os.path.getsize(path) > limit:
-            raise MalformedFileError(f"'{path}' is larger than the {limit}-byte limit for model files.")
-        with open(path, "rb") as f:
-            return f.read()
+        return read_regular_file(path, sum(archive.MAX_MEMBER_BYTES.values()), "model files")
     if hasattr(source, "read"):
         data = source.read()
         if not isinstance(data, (bytes, bytearray)):
@@ -57,6 +54,23 @@ def read_source(source):
         return bytes(data)
     raise TypeError(f"Expected a file path, bytes or a binary file object. Received: {source!r} "
                     f"(of type {type(source).__name__})")
+
+
+def read_regular_file(path, limit, kind):
+    """The bytes of the regular file at `path`, at most `limit` of them. A FIFO, a device (/dev/zero) or a
+    socket is refused before it is opened (opening a FIFO blocks; a device may never end), and so is a
+    file that grows while it is read."""
+    info = os.stat(path)  # FileNotFoundError for a missing path, as open() would raise
+    if not stat.S_ISREG(info.st_mode):
+        raise MalformedFileError(f"'{path}' is not a regular file (a FIFO, device or socket); nnkern reads "
+                                 f"{kind} from regular files only.")
+    if info.st_size > limit:
+        raise MalformedFileError(f"'{path}' is larger than the {limit}-byte limit for {kind}.")
+    with open(path, "rb") as f:
+        data = f.read(info.st_size + 1)
+    if len(data) > info.st_size:
+        raise MalformedFileError(f"'{path}' grew while it was read; refusing it.")
+    return data
 
 
 def file_kind(data):
@@ -76,40 +90,53 @@ def open_h5(data, what):
     except (OSError, ValueError) as e:
         raise MalformedFileError(f"{what}: the weights are not a readable HDF5 file (truncated or "
                                  f"corrupt): {e}") from None
-    problems = []
-
-    def check_link(name, link):
-        if not isinstance(link, h5py.HardLink):
-            problems.append(f"'{name}' is a {type(link).__name__}")
-
-    def check_object(name, obj):
-        if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
-            problems.append(f"dataset '{name}' stores its data outside the file")
+    problem = None
     try:
-        h5.visititems_links(check_link)
-        if not problems:
-            h5.visititems(check_object)
-    except (OSError, ValueError, RuntimeError) as e:
+        for name, link, obj in walk_h5(h5):
+            if not isinstance(link, h5py.HardLink):
+                problem = f"'{name}' is a {type(link).__name__}"
+            elif isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+                problem = f"dataset '{name}' stores its data outside the file"
+            if problem:
+                break
+    except (OSError, ValueError, RuntimeError, KeyError, SystemError) as e:
         h5.close()
         raise MalformedFileError(f"{what}: the weights HDF5 file is corrupt: {e}") from None
-    if problems:
+    if problem:
         h5.close()
-        raise MalformedFileError(f"{what}: the weights HDF5 file is not self-contained ({problems[0]}); "
+        raise MalformedFileError(f"{what}: the weights HDF5 file is not self-contained ({problem}); "
                                  "refusing to follow it.")
     return h5
+
+
+def walk_h5(root):
+    """(path relative to root, link, object) for every link under `root`; object is None for a link that
+    is not a hard link (never followed) and for an object met before. Each object is opened relative to
+    its parent group: linear in the file, where h5py's visititems opens each by its full path from the root
+    (a deep chain of groups then costs the cube of its depth)."""
+    h5py = _h5py()
+    seen = {root.id}
+    pending = [("", root)]
+    while pending:
+        prefix, group = pending.pop()
+        for name in group:
+            path = prefix + name
+            link = group.get(name, getlink=True)
+            obj = group[name] if isinstance(link, h5py.HardLink) else None
+            if obj is not None and obj.id in seen:
+                obj = None
+            elif obj is not None:
+                seen.add(obj.id)
+                if isinstance(obj, h5py.Group):
+                    pending.append((path + "/", obj))
+            yield path, link, obj
 
 
 def count_weight_elements(group):
     """Number of values the datasets under an HDF5 group declare."""
     h5py = _h5py()
-    total = 0
-
-    def add(_, obj):
-        nonlocal total
-        if isinstance(obj, h5py.Dataset):
-            total += int(np.prod(obj.shape, dtype=np.float64))
-    group.visititems(add)
-    return total
+    return sum(int(np.prod(obj.shape, dtype=np.float64)) for _, _, obj in walk_h5(group)
+               if isinstance(obj, h5py.Dataset))
 
 
 # ---------------------------------------------------------------------- loading
@@ -147,8 +174,13 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     """Check, revive and deserialize a model config. With `weights_budget` (the number of values the
     weights file holds), layers may not create much more than that: a config with absurd sizes fails
     before allocating."""
+    check_nesting(config, what)
     check_supported(config, custom_objects, what)
-    config = revive_values(config, safe_mode, what, custom_objects)
+    if safe_mode:
+        safe_mode_checks.check_config(config, custom_objects, what)
+    # compile_config is read raw (by name) and only with compile=True; its functions are not revived.
+    config = revive_values({k: v for k, v in config.items() if k != "compile_config"}, safe_mode, what,
+                           custom_objects)
     # Slack so that a config merely disagreeing with its weights gets the precise per-weight error later.
     limit = 2 ** 62 if weights_budget is None else 2 * weights_budget + (1 << 20)
 
@@ -200,14 +232,10 @@ def load_weights_from_h5(model, h5, what):
                                                                      f"('{variable.name}')")))
         if group is not None:
             used.add(location)
-    unused = []
-
-    def find_unused(name, obj):
-        # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
-        if (isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
-                and name.split("/")[0] in ("layers", "vars", _TF_KERAS_LAYERS)):
-            unused.append(name)
-    h5.visititems(find_unused)
+    # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
+    unused = [name for name, _, obj in walk_h5(h5)
+              if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
+              and name.split("/")[0] in ("layers", "vars", _TF_KERAS_LAYERS)]
     if unused:
         raise MalformedFileError(f"{what}: the weights file holds weights the model has no place for: "
                                  f"{sorted(unused)[:10]}.")

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from nnkern.saving.config import check_nesting
 from nnkern.saving.errors import MalformedFileError
 from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5, read_weight
 
@@ -26,6 +27,7 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
             config = json.loads(_text(h5.attrs["model_config"]))
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
+        check_nesting(config, what)
         config = _modernize(config)
         weights = h5.get("model_weights", h5)
         total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte

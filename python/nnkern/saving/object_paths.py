@@ -29,7 +29,7 @@ def _base_attributes():
     """Attributes every Layer has (Keras skips those of a bare Layer, keeping only a subclass's own)."""
     global _BASE_ATTRIBUTES
     if _BASE_ATTRIBUTES is None:
-        _BASE_ATTRIBUTES = frozenset(vars(Layer(name="reference_layer"))) | {"_functional", "_operations"}
+        _BASE_ATTRIBUTES = frozenset(vars(Layer(name="reference_layer"))) | {"_functional", "_graph", "_operations"}
     return _BASE_ATTRIBUTES
 
 
