@@ -1,0 +1,68 @@
+"""``explore.model``: each layer's output for one sample, as a grid of small panels in graph order."""
+import math
+
+import numpy as np
+
+from nnkern.engine import tree
+from nnkern.explore import grids
+from nnkern.models.functional import Functional
+from nnkern.utils.matplotlib_support import new_figure, save_figure
+
+PANEL_INCHES = 2.4
+MAX_ANNOTATED_CELLS = 36  # small panels: up to 6 x 6 (or 1 x 8) outputs still show their numbers
+MAX_ANNOTATED_SIDE = 8
+
+
+def layer_outputs(model, x):
+    """``[(layer, [output arrays])]`` for every layer of the model, in the model's order (a shared
+    layer's first call, as ``layer.output`` gives it)."""
+    layers = [layer for layer in model.layers if layer._inbound_nodes]
+    probe = Functional(model.inputs, [layer.output for layer in layers])
+    outputs = probe.predict(x, verbose=0)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    # predict flattens the outputs: give each layer back as many arrays as it has output tensors
+    result, position = [], 0
+    for layer in layers:
+        count = len(tree.flatten(layer.output))
+        result.append((layer, outputs[position:position + count]))
+        position += count
+    return result
+
+
+def mosaic(sample):
+    """One panel for a layer's output: channels laid side by side, NaN columns between them (drawn
+    blank), at most ``grids.MAX_PANELS`` channels."""
+    sample = np.asarray(sample, dtype=np.float64)
+    if sample.ndim < 3:
+        return grids.as_2d(sample)
+    channels = [grids.as_2d(sample[..., c]) for c in range(min(sample.shape[-1], grids.MAX_PANELS))]
+    gap = np.full((channels[0].shape[0], 1), np.nan)
+    return np.concatenate([part for c in channels for part in (c, gap)][:-1], axis=1)
+
+
+def model(model, x, sample=0, to_file=None):
+    """Run ``model`` on ``x`` and draw every layer's output for sample ``sample``, one small panel per
+    output tensor in the model's layer order (channels side by side). Returns the matplotlib Figure;
+    ``to_file`` also writes it."""
+    if not model.built:
+        raise ValueError(f"explore.model: the model {model.name} has not been built; call it on data or build() it")
+    panels = []
+    for layer, outputs in layer_outputs(model, x):
+        for i, output in enumerate(outputs):
+            suffix = f"[{i}]" if len(outputs) > 1 else ""
+            panels.append((f"{layer.name}{suffix} ({type(layer).__name__})\n{tuple(output.shape)}",
+                           mosaic(output[sample])))
+    columns = math.ceil(math.sqrt(len(panels)))
+    rows = math.ceil(len(panels) / columns)
+    figure = new_figure("explore.model", figsize=(columns * PANEL_INCHES + 0.5, rows * PANEL_INCHES + 0.6))
+    figure.suptitle(f"{model.name}: every layer's output for sample {sample}", fontsize=10)
+    axes = list(figure.subplots(rows, columns, squeeze=False).flat)
+    for ax, (title, panel) in zip(axes, panels):
+        grids.draw_panel(ax, panel, title, values=panel.size <= MAX_ANNOTATED_CELLS and max(panel.shape) <= MAX_ANNOTATED_SIDE)
+        ax.title.set_fontsize(8)
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    figure.tight_layout()
+    if to_file is not None:
+        save_figure(figure, to_file)
+    return figure
