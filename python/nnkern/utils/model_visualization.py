@@ -275,4 +275,4 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         from IPython import display
     except ImportError:
         return None
-    return display.SVG(filename=to_file) if extension == "svg" else display.Image(filename=to_file)
+    return display.SVG(filename=to_file) if extension == "svg" else display.Image(filename=to_file, format=extension)
