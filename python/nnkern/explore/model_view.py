@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 
-from nnkern.engine import tree
 from nnkern.explore import grids
 from nnkern.models.functional import Functional
 from nnkern.utils.matplotlib_support import new_figure, save_figure
@@ -14,16 +13,17 @@ MAX_ANNOTATED_SIDE = 8
 
 
 def layer_outputs(model, x):
-    """``[(layer, [output arrays])]`` for every layer of the model, in the model's order (a shared
-    layer's first call, as ``layer.output`` gives it)."""
-    layers = [layer for layer in model.layers if layer._inbound_nodes]
-    probe = Functional(model.inputs, [layer.output for layer in layers])
+    """``[(layer, [output arrays])]`` for every layer of the model, in the model's order (for a layer
+    called more than once in the model, its first call)."""
+    model_nodes = {node for nodes in model._nodes_by_depth.values() for node in nodes}
+    calls = [(layer, next(n for n in layer._inbound_nodes if n in model_nodes)) for layer in model.layers
+             if any(n in model_nodes for n in layer._inbound_nodes)]
+    probe = Functional(model.inputs, [t for _, node in calls for t in node.output_tensors])
     outputs = probe.predict(x, verbose=0)
     outputs = outputs if isinstance(outputs, list) else [outputs]
-    # predict flattens the outputs: give each layer back as many arrays as it has output tensors
     result, position = [], 0
-    for layer in layers:
-        count = len(tree.flatten(layer.output))
+    for layer, node in calls:
+        count = len(node.output_tensors)
         result.append((layer, outputs[position:position + count]))
         position += count
     return result
