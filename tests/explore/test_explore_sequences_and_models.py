@@ -79,12 +79,12 @@ def test_model_one_panel_per_layer_output_in_graph_order(tmp_path):
 
 
 def test_model_values_match_predict_and_multi_output_layers():
-    x = keras.Input((4, 1))
+    x = keras.Input((4, 1), name="steps")
     out, h, c = layers.LSTM(2, return_sequences=True, return_state=True, name="lstm")(x)
     model = keras.Model(x, layers.Dense(1, name="dense")(out))
     figure = explore.model(model, STEPS)
     axes = axes_by_title(figure)
-    assert [t.split("\n")[0] for t in axes] == ["input_layer (InputLayer)", "lstm[0] (LSTM)", "lstm[1] (LSTM)",
+    assert [t.split("\n")[0] for t in axes] == ["steps (InputLayer)", "lstm[0] (LSTM)", "lstm[1] (LSTM)",
                                                  "lstm[2] (LSTM)", "dense (Dense)"]
     dense_axes = next(ax for t, ax in axes.items() if t.startswith("dense"))
     expected = np.asarray(model.predict(STEPS, verbose=0))[0, :, 0]
@@ -94,3 +94,14 @@ def test_model_values_match_predict_and_multi_output_layers():
 def test_explore_model_needs_a_built_model():
     with pytest.raises(ValueError, match="has not been built"):
         explore.model(keras.Sequential([layers.Dense(2)]), np.ones((1, 3)))
+
+
+def test_sequential_shows_its_input_first_and_channels_tiled():
+    model = keras.Sequential([keras.Input((4, 4, 1)), layers.Conv2D(4, 3, name="conv")])
+    x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    figure = explore.model(model, x)
+    axes = axes_by_title(figure)
+    assert list(axes) == ["input\n(1, 4, 4, 1)", "conv (Conv2D)\n(1, 2, 2, 4)"]
+    conv_panel = axes["conv (Conv2D)\n(1, 2, 2, 4)"].get_images()[0].get_array()
+    assert conv_panel.shape == (5, 5)             # 2 x 2 channels of 2 x 2 cells, one blank line between
+    np.testing.assert_allclose(conv_panel[3:, 3:], np.asarray(model.predict(x, verbose=0))[0, :, :, 3], rtol=1e-6)

@@ -5,6 +5,7 @@ import numpy as np
 
 from nnkern.explore import grids
 from nnkern.models.functional import Functional
+from nnkern.models.sequential import Sequential
 from nnkern.utils.matplotlib_support import new_figure, save_figure
 
 PANEL_INCHES = 2.4
@@ -30,14 +31,19 @@ def layer_outputs(model, x):
 
 
 def mosaic(sample):
-    """One panel for a layer's output: channels laid side by side, NaN columns between them (drawn
-    blank), at most ``grids.MAX_PANELS`` channels."""
+    """One panel for a layer's output: channels tiled in a near-square grid with a NaN (blank) line
+    between them, at most ``grids.MAX_PANELS`` channels."""
     sample = np.asarray(sample, dtype=np.float64)
     if sample.ndim < 3:
         return grids.as_2d(sample)
     channels = [grids.as_2d(sample[..., c]) for c in range(min(sample.shape[-1], grids.MAX_PANELS))]
-    gap = np.full((channels[0].shape[0], 1), np.nan)
-    return np.concatenate([part for c in channels for part in (c, gap)][:-1], axis=1)
+    rows, columns = grids.grid_shape(len(channels))
+    height, width = channels[0].shape
+    canvas = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), np.nan)
+    for index, channel in enumerate(channels):
+        r, c = divmod(index, columns)
+        canvas[r * (height + 1):r * (height + 1) + height, c * (width + 1):c * (width + 1) + width] = channel
+    return canvas
 
 
 def model(model, x, sample=0, to_file=None):
@@ -47,6 +53,9 @@ def model(model, x, sample=0, to_file=None):
     if not model.built:
         raise ValueError(f"explore.model: the model {model.name} has not been built; call it on data or build() it")
     panels = []
+    if isinstance(model, Sequential):  # its layers do not include the input: show it first
+        first = np.asarray(x[0] if isinstance(x, (list, tuple)) else x)
+        panels.append((f"input\n{first.shape}", mosaic(first[sample])))
     for layer, outputs in layer_outputs(model, x):
         for i, output in enumerate(outputs):
             suffix = f"[{i}]" if len(outputs) > 1 else ""
