@@ -121,7 +121,7 @@ def draw_groups(figure, groups, title):
         sizes.append((rows, columns, w, h))
     width = sum(columns * w for _, columns, w, _ in sizes) + 0.4
     title_height = 0.2 * (title.count("\n") + 1) + 0.2
-    body_height = max(rows * h for rows, _, _, h in sizes) + 0.3
+    body_height = max(rows * h for rows, _, _, h in sizes) + 0.6
     title_width = 0.08 * max(len(line) for line in title.split("\n"))  # about 0.08 in per 10-pt character
     figure.set_size_inches(max(width, title_width, 4.0), title_height + body_height)
     head, body = figure.subfigures(2, 1, height_ratios=[title_height, body_height])
@@ -129,8 +129,9 @@ def draw_groups(figure, groups, title):
     subfigures = body.subfigures(1, len(groups), width_ratios=[c * w for _, c, w, _ in sizes], squeeze=False)[0]
     axes = {}
     for subfigure, (group_title, panels), (rows, columns, _, _) in zip(subfigures, groups, sizes):
-        subfigure.suptitle(group_title, fontsize=9, y=0.97)
+        subfigure.suptitle(group_title, fontsize=9, y=0.99, va="top")
         grid = subfigure.subplots(rows, columns, squeeze=False)
+        subfigure.subplots_adjust(top=1 - 0.5 / body_height, bottom=0.1 / body_height)  # room for the group title
         for ax, (panel_title, panel) in zip(grid.flat, panels):
             draw_panel(ax, as_2d(panel) if np.ndim(panel) != 2 else panel, panel_title, subfigure)
             axes[panel_title] = ax
