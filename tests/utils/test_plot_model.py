@@ -208,3 +208,14 @@ def test_subclassed_model_is_one_box():
     model(np.ones((1, 3), "float32"))
     dot = keras.utils.model_to_dot(model).to_string()
     assert dot.count("[label=<") == 1 and "->" not in dot
+
+
+def test_a_keras_tutorial_call_runs_unchanged(tmp_path, monkeypatch):
+    """The functional-API guide's lines, with `import nnkern as keras`: a relative file in the cwd."""
+    monkeypatch.chdir(tmp_path)
+    inputs = keras.Input(shape=(784,))
+    x = layers.Dense(64, activation="relu")(inputs)
+    outputs = layers.Dense(10)(layers.Dense(64, activation="relu")(x))
+    model = keras.Model(inputs=inputs, outputs=outputs, name="mnist_model")
+    keras.utils.plot_model(model, "my_first_model_with_shape_info.png", show_shapes=True)
+    assert is_png(tmp_path / "my_first_model_with_shape_info.png")
