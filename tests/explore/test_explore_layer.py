@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import nnkern as keras
 from nnkern import explore, layers
 from nnkern.explore.receptive_field import contributions
 from utils._picture_checks import is_png, svg_root, svg_texts
