@@ -7,7 +7,7 @@ import nnkern as keras
 from nnkern import explore, layers
 from nnkern.engine.layer import Layer
 from utils._picture_checks import is_png, svg_root, svg_texts
-from utils.test_plot_model import multi_io_model
+from _plot_models import MODELS
 
 pytest.importorskip("matplotlib")
 
@@ -70,7 +70,7 @@ def test_attention_scores_per_head():
 
 
 def test_model_one_panel_per_layer_output_in_graph_order(tmp_path):
-    model = multi_io_model()
+    model = MODELS["multi_io"](keras)
     x = [np.ones((2, 3), "float32"), np.ones((2, 5), "float32")]
     figure = explore.model(model, x, to_file=tmp_path / "model.png")
     titles = [ax.get_title().split(" (")[0] for ax in figure.axes if ax.get_title()]

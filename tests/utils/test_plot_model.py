@@ -7,76 +7,44 @@ import pytest
 
 import nnkern as keras
 from nnkern import layers
+from _plot_models import MODELS
 from utils._picture_checks import is_pdf, is_png, svg_ids, svg_root, svg_texts
 
 pytest.importorskip("matplotlib")
 
 
-def flatten_model():
-    x = keras.Input(shape=(2, 2, 3), dtype="int32")
-    return keras.Model(x, layers.Flatten()(x))
-
-
-def concatenate_model():
-    a = keras.Input(shape=(3,), dtype="int32", name="a")
-    b = keras.Input(shape=(5,), dtype="int32", name="b")
-    return keras.Model([a, b], layers.concatenate([a, b], axis=-1))
-
-
-def conv_model():
-    x = keras.Input(shape=(4, 4, 1))
-    return keras.Model(x, layers.Conv2D(1, 3, name="conv")(x))
-
-
-def conv_transpose_model():
-    x = keras.Input(shape=(2, 2, 1))
-    return keras.Model(x, layers.Conv2DTranspose(1, 3, name="deconv")(x))
-
-
-def upsampling_model():
-    x = keras.Input(shape=(2, 2, 1))
-    return keras.Model(x, layers.UpSampling2D(size=(2, 2))(x))
-
-
-def lstm_states_model():
-    x = keras.Input(shape=(4, 1))
-    out, h, c = layers.LSTM(1, return_sequences=True, return_state=True, name="lstm")(x)
-    return keras.Model(x, [out, h, c])
-
-
-def multi_io_model():
-    """Two inputs, two outputs, a Dense shared by both branches and a nested functional model."""
-    a = keras.Input((3,), name="a")
-    b = keras.Input((5,), name="b")
-    shared = layers.Dense(4, activation="relu", name="shared")
-    inner_input = keras.Input((4,), name="inner_in")
-    inner = keras.Model(inner_input, layers.Dense(2, name="inner_dense")(inner_input), name="inner")
-    ha = shared(layers.Dense(4, name="da")(a))
-    hb = shared(layers.Dense(4, name="db")(b))
-    merged = layers.concatenate([ha, hb], name="merge")
-    return keras.Model([a, b], [inner(ha), layers.Dense(1, name="out2")(merged)], name="multi")
-
-
 # (model, boxes, edges) as the graph has them: the shared Dense is one box fed by two edges; the
 # nested model is one box (expanded below); an LSTM's three outputs leave one box.
 CASES = {
-    "flatten": (flatten_model, 2, 1),
-    "concatenate": (concatenate_model, 3, 2),
-    "conv2d": (conv_model, 2, 1),
-    "conv2d_transpose": (conv_transpose_model, 2, 1),
-    "upsampling2d": (upsampling_model, 2, 1),
-    "lstm_states": (lstm_states_model, 2, 1),
+    "flatten": (2, 1),
+    "concatenate": (3, 2),
+    "conv": (2, 1),
+    "conv_transpose": (2, 1),
+    "upsampling": (2, 1),
+    "lstm_states": (2, 1),
     # a, b, da, db, shared, merge, inner, out2; a-da, b-db, da-shared, db-shared, shared-merge, shared-inner,
     # merge-out2 (the two shared->merge calls are one edge, as Keras draws them)
-    "multi_io": (multi_io_model, 8, 7),
+    "multi_io": (8, 7),
 }
+
+
+def multi_io_model():
+    return MODELS["multi_io"](keras)
+
+
+def concatenate_model():
+    return MODELS["concatenate"](keras)
+
+
+def conv_model():
+    return MODELS["conv"](keras)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("extension", ["png", "svg"])
 def test_notebook_models_render(tmp_path, name, extension):
-    make, boxes, edges = CASES[name]
-    model = make()
+    boxes, edges = CASES[name]
+    model = MODELS[name](keras)
     path = tmp_path / f"{name}.{extension}"
     keras.utils.plot_model(model, str(path), show_shapes=True, show_layer_names=True)
     if extension == "png":
@@ -91,8 +59,7 @@ def test_notebook_models_render(tmp_path, name, extension):
 
 
 def test_labels_show_shapes_dtype_activation_trainable(tmp_path):
-    model = multi_io_model()
-    model.get_layer("db").trainable = False
+    model = multi_io_model()   # db is frozen
     path = tmp_path / "m.svg"
     keras.utils.plot_model(model, path, show_shapes=True, show_dtype=True, show_layer_names=True,
                            show_layer_activations=True, show_trainable=True)
@@ -127,17 +94,13 @@ def test_expand_nested_draws_the_inner_layers_in_a_cluster(tmp_path):
 
 
 def test_nested_sequential_expanded(tmp_path):
-    inner = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="s1"), layers.Dense(2, name="s2")], name="seq")
-    x = keras.Input((4,), name="x")
-    model = keras.Model(x, layers.Dense(1, name="head")(inner(x)))
-    dot = keras.utils.model_to_dot(model, expand_nested=True).to_string()
+    dot = keras.utils.model_to_dot(MODELS["nested_sequential"](keras), expand_nested=True).to_string()
     assert len(re.findall(r"->", dot)) == 3  # x -> s1 -> s2 -> head
     assert 'subgraph "cluster_seq"' in dot
 
 
 def test_sequential_has_no_input_box(tmp_path):
-    model = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.Dense(1)])
-    dot = keras.utils.model_to_dot(model).to_string()
+    dot = keras.utils.model_to_dot(MODELS["sequential"](keras)).to_string()
     assert dot.count("[label=<") == 2 and dot.count("->") == 1
 
 

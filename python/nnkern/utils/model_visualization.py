@@ -17,10 +17,12 @@ _NESTED = (Functional, Sequential)
 @dataclass
 class NodeLabel:
     """What one box shows: a title row, an optional activation row, then a row of cells; each cell
-    is ``(caption, value, colour)`` (Keras's HTML table, without the HTML)."""
+    is ``(caption, value, colour)`` (Keras's HTML table, without the HTML); ``colspan`` is the width
+    Keras gives the rows that span the table."""
     title: str
     activation: str = None
     cells: list = field(default_factory=list)
+    colspan: int = 1
 
 
 @dataclass
@@ -49,7 +51,8 @@ def _format_shape(shape):
 def layer_label(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable):
     """The box of one layer, with the rows Keras's ``make_layer_label`` puts in it."""
     class_name = layer.__class__.__name__
-    label = NodeLabel(f"{layer.name} ({class_name})" if show_layer_names else class_name)
+    label = NodeLabel(f"{layer.name} ({class_name})" if show_layer_names else class_name,
+                      colspan=max(1, int(show_dtype) + int(show_trainable) + 2 * int(show_shapes)))
     if show_layer_activations and getattr(layer, "activation", None) is not None:
         label.activation = _activation_name(layer)
     if show_shapes:
@@ -141,9 +144,9 @@ def _add_edges(graph, pairs):
 
 # ---------------------------------------------------------------------- DOT text
 
-def _html_label(label):
+def html_label(label):
     """Keras's HTML-like Graphviz table for one box."""
-    colspan = max(1, len(label.cells))
+    colspan = label.colspan
     escape = html.escape
     name, _, class_part = label.title.partition(" (")
     title = f"<b>{escape(name)}</b>" + (f" ({escape(class_part)}" if class_part else "")
@@ -184,7 +187,7 @@ class DotGraph:
             out = []
             for key, label in graph.labels.items():
                 if graph.cluster_of[key] == cluster:
-                    out.append(f'{indent}{key} [label={_html_label(label)}, fontname=Helvetica, border=0, margin=0];')
+                    out.append(f'{indent}{key} [label={html_label(label)}, fontname=Helvetica, border=0, margin=0];')
             for name, (parent, _) in graph.clusters.items():
                 if parent == cluster:
                     out.append(f'{indent}subgraph "cluster_{name}" {{')
