@@ -48,3 +48,18 @@ for call in (lambda: keras.utils.plot_model(model, "m.png"),
     assert len(lines) == 4
     for line in lines[1:]:
         assert line.startswith("ImportError:") and 'pip install "nnkern[plot]"' in line
+
+
+def test_plot_model_returns_none_without_ipython(tmp_path):
+    code = f"""
+import sys
+sys.modules["IPython"] = None  # as if IPython were not installed
+import nnkern as keras
+x = keras.Input((3,))
+model = keras.Model(x, keras.layers.Dense(2)(x))
+print(keras.utils.plot_model(model, {str(tmp_path / "m.png")!r}))
+"""
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None"
+    assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
