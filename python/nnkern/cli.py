@@ -3,6 +3,7 @@
     nnkern summary MODEL
     nnkern predict MODEL INPUT.npy|INPUT.npz [-o OUT.npy|OUT.npz] [--batch-size N]
     nnkern bench MODEL [--batch-size N] [--threads N]
+    nnkern plot MODEL [--to model.png] [--show-shapes]
     nnkern demo
 
 Errors print one line to stderr and exit with status 1 (2 for bad command-line usage)."""
@@ -220,6 +221,16 @@ def cmd_demo(args):
     print("\nOK: nnkern reproduces Keras's accuracy on the same file.")
 
 
+# ---------------------------------------------------------------------- plot
+
+def cmd_plot(args):
+    from nnkern.utils import plot_model
+    plot_model(_load(args.model, args.unsafe), to_file=args.to, show_shapes=args.show_shapes,
+               show_dtype=args.show_dtype, show_layer_names=args.show_layer_names, rankdir=args.rankdir,
+               expand_nested=args.expand_nested, dpi=args.dpi)
+    print(f"wrote {args.to}")
+
+
 # ---------------------------------------------------------------------- main
 
 def build_parser():
@@ -250,6 +261,19 @@ def build_parser():
     p.add_argument("--runs", type=_positive_int, default=50, help="timed calls, at least (default 50)")
     p.add_argument("--min-seconds", type=float, default=1.0, help="keep timing at least this long (default 1)")
     p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("plot", help="draw a model's graph to a picture (plot_model)",
+                       description="Draw the model's layer graph as keras.utils.plot_model does, to PNG, SVG or PDF "
+                                   "(by the extension). Needs matplotlib: pip install \"nnkern[plot]\".")
+    _add_model_arguments(p)
+    p.add_argument("--to", default="model.png", help="the picture file (default model.png)")
+    p.add_argument("--show-shapes", action="store_true", help="show input and output shapes")
+    p.add_argument("--show-dtype", action="store_true", help="show output dtypes")
+    p.add_argument("--show-layer-names", action="store_true", help="show layer names beside the class names")
+    p.add_argument("--expand-nested", action="store_true", help="draw nested models' layers in dashed boxes")
+    p.add_argument("--rankdir", choices=("TB", "LR", "BT", "RL"), default="TB", help="direction (default TB)")
+    p.add_argument("--dpi", type=_positive_int, default=200, help="PNG resolution (default 200)")
+    p.set_defaults(run=cmd_plot)
 
     p = sub.add_parser("demo", help="classify handwritten digits with the bundled Keras-trained model",
                        description="Load the bundled Keras-trained digits CNN, classify its 360 held-out digits, "

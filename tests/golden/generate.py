@@ -1,6 +1,6 @@
 """Regenerate every golden file from real Keras 3.
 
-    python -m venv /tmp/keras && /tmp/keras/bin/pip install keras jax jaxlib h5py
+    python -m venv /tmp/keras && /tmp/keras/bin/pip install keras jax jaxlib h5py pydot
     KERAS_BACKEND=jax /tmp/keras/bin/python tests/golden/generate.py [family ...]
 
 Each ``gen_<family>.py`` beside this file defines ``generate(data_dir)``, which builds single-layer

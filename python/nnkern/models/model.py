@@ -213,6 +213,11 @@ class Model(Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
+    def _repr_html_(self):
+        """Jupyter shows a model as its summary table."""
+        from nnkern.models.summary_html import summary_html
+        return summary_html(self)
+
     def get_config(self):
         return Layer.get_config(self)
 

@@ -259,9 +259,9 @@ def _layer_range_bounds(layers, layer_range):
     return min(lower), max(upper) + 1
 
 
-def summary_text(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
-                 layer_range=None):
-    """The exact text Keras 3's model.summary(print_fn=...) passes to print_fn."""
+def summary_table(model, expand_nested=False, show_trainable=False, layer_range=None):
+    """The table of Keras 3's summary: (header, justify, default positions, default line length, rows),
+    each row a list of cell strings."""
     from nnkern.models.functional import Functional
     from nnkern.models.sequential import Sequential
 
@@ -291,12 +291,12 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
                     break
     if sequential_like:
         default_line_length = 88
-        positions = positions or [0.45, 0.80, 1.0]
+        positions = [0.45, 0.80, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #"]
         justify = ["left", "left", "right"]
     else:
         default_line_length = 108
-        positions = positions or [0.3, 0.56, 0.74, 1.0]
+        positions = [0.3, 0.56, 0.74, 1.0]
         header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
         justify = ["left", "left", "right", "left"]
         for v in model._nodes_by_depth.values():
@@ -306,17 +306,6 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
         positions = [p * 0.90 for p in positions] + [1.0]
         header.append("Trainable")
         justify.append("center")
-
-    default_line_length = min(default_line_length, shutil.get_terminal_size().columns - 4)
-    line_length = line_length or default_line_length
-    column_widths = []
-    current = 0
-    for pos in positions:
-        width = int(pos * line_length) - current
-        if width < 4:
-            raise ValueError("Insufficient console width to print summary.")
-        column_widths.append(width)
-        current += width
 
     def connections(layer):
         parts = []
@@ -356,21 +345,43 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
     rows = []
     for layer in layers[lo:hi]:
         rows.extend(layer_rows(layer))
+    return header, justify, positions, default_line_length, rows
 
-    trainable = model.trainable_weights
-    non_trainable = model.non_trainable_weights
+
+def parameter_totals(model):
+    """[(label, count, bytes)] for the total, trainable and non-trainable parameters."""
+    trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
     trainable_count, non_trainable_count = count_params(trainable), count_params(non_trainable)
     trainable_size, non_trainable_size = weight_memory_size(trainable), weight_memory_size(non_trainable)
+    return [("Total params", trainable_count + non_trainable_count, trainable_size + non_trainable_size),
+            ("Trainable params", trainable_count, trainable_size),
+            ("Non-trainable params", non_trainable_count, non_trainable_size)]
+
+
+def summary_text(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
+                 layer_range=None):
+    """The exact text Keras 3's model.summary(print_fn=...) passes to print_fn."""
+    header, justify, default_positions, default_line_length, rows = summary_table(
+        model, expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+    if positions and show_trainable:  # the given positions make room for the Trainable column, as in Keras
+        positions = [p * 0.90 for p in positions] + [1.0]
+    positions = positions or default_positions
+    line_length = line_length or min(default_line_length, shutil.get_terminal_size().columns - 4)
+    column_widths = []
+    current = 0
+    for pos in positions:
+        width = int(pos * line_length) - current
+        if width < 4:
+            raise ValueError("Insufficient console width to print summary.")
+        column_widths.append(width)
+        current += width
 
     width = console_width()
     lines = wrap_text(f'Model: "{model.name}"', width, justify="default", overflow="fold")
     lines += [line[:_crop_index(line, width)] for line in
               render_table(header, justify, column_widths, rows, line_length)]
-    for label, count, size in ((" Total params: ", trainable_count + non_trainable_count,
-                                trainable_size + non_trainable_size),
-                               (" Trainable params: ", trainable_count, trainable_size),
-                               (" Non-trainable params: ", non_trainable_count, non_trainable_size)):
-        lines += wrap_text(f"{label}{count:,} ({readable_memory_size(size)})", width, justify="default",
+    for label, count, size in parameter_totals(model):
+        lines += wrap_text(f" {label}: {count:,} ({readable_memory_size(size)})", width, justify="default",
                            overflow="fold")
     return "\n".join(line.rstrip(" ") if not line.startswith(("┏", "┃", "┡", "│", "├", "└")) else line
                      for line in lines) + "\n"

@@ -1,5 +1,19 @@
-"""``nnkern.utils``: the numpy helpers of ``keras.utils`` that inference code uses."""
+"""``nnkern.utils``: the numpy helpers of ``keras.utils`` that inference code uses, and ``plot_model`` /
+``model_to_dot`` (loaded on first use: they need the models and, to draw, matplotlib)."""
 import numpy as np
+
+_LAZY_NAMES = {"plot_model": "model_visualization", "model_to_dot": "model_visualization"}
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMES:
+        import importlib
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_NAMES))
 
 
 def to_categorical(x, num_classes=None):
