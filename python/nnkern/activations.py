@@ -49,7 +49,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return _core.activation(x, "relu")
     x = _as_float32(x)
-    y = np.where(x >= threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))
+    y = np.where(x > threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))  # Keras: 0 at x == threshold
     if max_value is not None:
         y = np.minimum(y, np.float32(max_value))
     return y.astype(np.float32)

@@ -3,6 +3,7 @@ import sys as _sys
 
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
                                          Deconvolution2D)
@@ -10,12 +11,15 @@ from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, In
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from nnkern.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                         UnitNormalization)
 from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
                                           GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
                                           GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                           GlobalMaxPooling3D)
 from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
+from nnkern.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from nnkern.layers.recurrent import LSTM, RNN, Bidirectional, LSTMCell
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
