@@ -11,13 +11,16 @@ which Keras's JAX backend refuses: jax.image.resize's own output). Every `model`
 SAVED_SINGLE_CASES are saved by Keras as data/saving/models_norm/<id>.keras (record: `keras_file`).
 """
 import json
+import os
 import pathlib
 
-import keras
 import numpy as np
 
-from _golden_io import GoldenWriter
-from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
+os.environ["COLUMNS"] = "200"  # rich and shutil read it: summaries then use Keras's default widths
+import keras  # noqa: E402
+
+from _golden_io import GoldenWriter  # noqa: E402
+from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded  # noqa: E402
 
 MODEL_DIR = "saving/models_norm"
 SAVED_SINGLE_CASES = {"batchnorm_axis1", "batchnorm_noscale_nocenter", "layernorm_axes12", "layernorm_rms",
