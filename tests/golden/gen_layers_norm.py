@@ -8,7 +8,8 @@ check_single replays them. Variances are seeded positive. Other kinds: `adapt` (
 stored data, Keras's resulting weights and outputs), `model` (small models: masks passed through, Softmax
 with a mask argument, BatchNormalization with training=True, a small CNN), `jax_area` ("area" resizing,
 which Keras's JAX backend refuses: jax.image.resize's own output). Every `model` case and the
-SAVED_SINGLE_CASES are saved by Keras as data/saving/models_norm/<id>.keras (record: `keras_file`).
+SAVED_SINGLE_CASES are saved by Keras as data/saving/models_norm/<id>.keras (record: `keras_file`); the
+generator checks that Keras reloads each, and reloads nnkern's re-save of each (needs nnkern built).
 """
 import json
 import os
@@ -302,4 +303,22 @@ def generate(data_dir):
 
     n = w.save(data_dir)
     check_keras_loads_model_files(data_dir, saved)
+    check_keras_loads_nnkern_files(data_dir, saved)
     return n
+
+
+def check_keras_loads_nnkern_files(data_dir, saved):
+    """nnkern loads each Keras file and saves it again; Keras loads nnkern's file and predicts the same."""
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+    import nnkern
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for record, x, expected in saved:
+            path = pathlib.Path(tmp) / pathlib.Path(record["path"]).name
+            nnkern.models.load_model(pathlib.Path(data_dir) / record["path"]).save(path)
+            y = keras.saving.load_model(path).predict(x, verbose=0)
+            for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
+                np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6, err_msg=str(path))

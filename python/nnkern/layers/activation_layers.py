@@ -174,7 +174,10 @@ class PReLU(Layer):
 
     def call(self, inputs):
         x = np.asarray(inputs, dtype=np.float32)
-        return (np.maximum(x, 0) - self.alpha.value * np.maximum(-x, 0)).astype(np.float32, copy=False)
+        out = np.minimum(x, np.float32(0))  # -alpha * relu(-x) == alpha * min(x, 0)
+        out *= self.alpha.value
+        out += np.maximum(x, np.float32(0))
+        return out
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

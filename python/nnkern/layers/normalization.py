@@ -40,14 +40,31 @@ def _broadcast_shape(ndim, axes, input_shape):
 
 
 def normalize_with(x, mean, variance, epsilon, gamma=None, beta=None):
-    """(x - mean) / sqrt(variance + epsilon) * gamma + beta, as Keras's backends order it (float32)."""
+    """(x - mean) / sqrt(variance + epsilon) * gamma + beta in float32, ordered as Keras's backends do:
+    x * inv + (beta - mean * inv), one multiply and one add over x."""
     inv = np.float32(1.0) / np.sqrt(variance + np.float32(epsilon))
     if gamma is not None:
         inv = inv * gamma
     res = -mean * inv
     if beta is not None:
         res = res + beta
-    return (x * inv + res).astype(np.float32, copy=False)
+    out = np.multiply(x, inv, dtype=np.float32)
+    out += res
+    return out
+
+
+def standardize(x, axes, epsilon, gamma=None, beta=None):
+    """x normalized by its own mean and variance over `axes` (each computed once), times gamma plus beta."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    variance = np.mean(np.square(centered), axis=axes, keepdims=True)
+    inv = np.float32(1.0) / np.sqrt(variance + np.float32(epsilon))
+    if gamma is not None:
+        inv = inv * gamma
+    centered *= inv
+    if beta is not None:
+        centered += beta
+    return centered
 
 
 class _AffineNormalization(Layer):
@@ -215,11 +232,10 @@ class LayerNormalization(_AffineNormalization):
         axes = tuple(self._axes)
         shape = _broadcast_shape(x.ndim, axes, x.shape)
         gamma, beta = self._gamma_beta(shape)
-        variance = x.var(axis=axes, keepdims=True)
-        if self.rms_scaling:
-            out = x / np.sqrt(variance + np.float32(self.epsilon))
-            return out if gamma is None else (out * gamma).astype(np.float32, copy=False)
-        return normalize_with(x, x.mean(axis=axes, keepdims=True), variance, self.epsilon, gamma, beta)
+        if self.rms_scaling:  # scaled by the variance, not centred
+            out = x / np.sqrt(x.var(axis=axes, keepdims=True) + np.float32(self.epsilon))
+            return out if gamma is None else out * gamma
+        return standardize(x, axes, self.epsilon, gamma, beta)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "rms_scaling": self.rms_scaling}
@@ -268,8 +284,7 @@ class GroupNormalization(_AffineNormalization):
         reduce = tuple(d for d in range(1, grouped.ndim) if d != a)
         shape = (1,) * a + (self.groups, x.shape[a] // self.groups) + (1,) * (x.ndim - a - 1)
         gamma, beta = self._gamma_beta(shape)
-        out = normalize_with(grouped, grouped.mean(axis=reduce, keepdims=True),
-                             grouped.var(axis=reduce, keepdims=True), self.epsilon, gamma, beta)
+        out = standardize(grouped, reduce, self.epsilon, gamma, beta)
         return out.reshape(x.shape)
 
     def get_config(self):
