@@ -129,7 +129,8 @@ def generate(data_dir):
           ("eps", {"epsilon": 0.5}, (6,)), ("nocenter", {"center": False}, (6,)),
           ("noscale", {"scale": False}, (6,)),
           ("noscale_nocenter", {"center": False, "scale": False}, (3, 3, 2)),
-          ("momentum", {"momentum": 0.5}, (6,))]
+          ("momentum", {"momentum": 0.5}, (6,)),
+          ("renorm", {"renorm": True, "renorm_clipping": {"rmax": 3.0}}, (5, 4))]
     for tag, kwargs, shape in bn:
         single(f"batchnorm_{tag}", "BatchNormalization", kwargs, shape)
 

@@ -10,7 +10,7 @@ import nnkern
 from nnkern import layers
 
 from ._golden_layers import check_single, jsonable
-from ._norm_helpers import cases_of_kind, single_cases
+from ._norm_helpers import cases_of_kind, single_cases, write_keras2_sequential_h5
 
 
 @pytest.mark.parametrize("case,arrays", single_cases("Normalization", "Rescaling", "CenterCrop", "Resizing",
@@ -31,6 +31,20 @@ def test_normalization_adapt_matches_keras(case, arrays):
     ours, keras = jsonable(layer.get_config()), dict(case["config"])
     ours.pop("name"), keras.pop("name")
     assert ours == keras
+
+
+def test_normalization_adapted_state_from_keras2_h5(tmp_path):
+    """tf.keras 2 stored the adapted mean, variance and an int64 count as the layer's weights."""
+    mean, variance = np.array([1.0, 2.0, 3.0], np.float32), np.array([4.0, 0.25, 1.0], np.float32)
+    path = tmp_path / "norm.h5"
+    write_keras2_sequential_h5(path, (3,), [("Normalization", {"name": "normalization", "axis": [-1], "mean": None,
+                                                               "variance": None, "invert": False},
+                                             [("mean", mean), ("variance", variance),
+                                              ("count", np.array(10, np.int64))])])
+    model = nnkern.models.load_model(path)
+    x = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]], np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), (x - mean) / np.sqrt(variance), rtol=1e-6)
+    assert int(model.layers[0].count.numpy()) == 10
 
 
 def test_normalization_adapt_on_batches_equals_adapt_on_all():
