@@ -53,7 +53,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
             return _core.activation(x, "relu6")
         return np.clip(_as_float32(x), np.float32(0), np.float32(max_value))
     x = _as_float32(x)
-    y = np.where(x > threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))  # Keras: 0 at x == threshold
+    # x == threshold gives 0, as in Keras (x itself only above the threshold)
+    y = np.where(x > threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))
     if max_value is not None:
         y = np.minimum(y, np.float32(max_value))
     return y.astype(np.float32)

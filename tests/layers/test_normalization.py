@@ -7,9 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnkern
-from ._norm_helpers import cases_of_kind, single_cases, write_keras2_sequential_h5
-from ._golden_layers import check_single
 from nnkern import layers
+
+from ._golden_layers import check_single
+from ._norm_helpers import cases_of_kind, single_cases, write_keras2_sequential_h5
 
 
 @pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")

@@ -9,8 +9,7 @@ from nnkern import initializers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
-__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
-           "check_axes", "layer_axes"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
 
 def layer_axes(axis, layer):

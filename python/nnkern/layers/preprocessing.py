@@ -249,9 +249,9 @@ class Resizing(_ImageLayer):
             pad[h], pad[h + 1] = (rows, rows), (cols, cols)
             x = np.pad(x, pad, constant_values=np.asarray(self.fill_value).astype(x.dtype))
         out = image_resizing.resize(x, self.height, self.width, self.interpolation, self.antialias, height_axis=h)
-        if np.asarray(inputs).dtype.kind in "iu" and out.dtype != np.asarray(inputs).dtype:
-            info = np.iinfo(np.asarray(inputs).dtype)  # Keras: round, then saturate into the integer dtype
-            out = np.clip(np.round(out), info.min, info.max).astype(np.asarray(inputs).dtype)
+        if x.dtype.kind in "iu" and out.dtype != x.dtype:  # Keras: round, then saturate into the integer dtype
+            info = np.iinfo(x.dtype)
+            out = np.clip(np.round(out), info.min, info.max).astype(x.dtype)
         return out
 
     def compute_output_spec(self, inputs):

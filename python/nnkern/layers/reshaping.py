@@ -1,4 +1,4 @@
-"""Shape-only layers: Flatten, Reshape, Permute, RepeatVector, UpSampling1D/2D (nearest), ZeroPadding1D/2D,
+"""Shape-only layers: Flatten, Reshape, Permute, RepeatVector, UpSampling1D/2D, ZeroPadding1D/2D,
 Cropping1D/2D. They keep the input dtype (integer inputs stay integer)."""
 import math
 
