@@ -37,10 +37,15 @@ mish = _kernel("mish")
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     """max(x, 0) by default; Keras's negative_slope, max_value and threshold as in keras.activations.relu."""
-    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return _core.activation(x, "relu")
+    if negative_slope == 0.0 and threshold == 0.0:
+        if max_value is None:
+            return _core.activation(x, "relu")
+        if max_value == 6:
+            return _core.activation(x, "relu6")
+        return np.clip(_as_float32(x), np.float32(0), np.float32(max_value))
     x = _as_float32(x)
-    y = np.where(x >= threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))
+    # x == threshold gives 0, as in Keras (x itself only above the threshold)
+    y = np.where(x > threshold, x, np.float32(negative_slope) * (x - np.float32(threshold)))
     if max_value is not None:
         y = np.minimum(y, np.float32(max_value))
     return y.astype(np.float32)

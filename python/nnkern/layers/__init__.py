@@ -5,6 +5,7 @@ from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, register_namespace
 from nnkern.engine.registry import serialize_layer as serialize
+from nnkern.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from nnkern.layers.bidirectional import Bidirectional
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
@@ -14,12 +15,15 @@ from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, mer
 from nnkern.layers.lstm import LSTM, LSTMCell
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from nnkern.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                         UnitNormalization)
 from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
                                           GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
                                           GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                           GlobalMaxPooling3D)
 from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
                                    MaxPooling1D, MaxPooling2D)
+from nnkern.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,

@@ -1,4 +1,4 @@
-"""Shape-only layers: Flatten, Reshape, Permute, RepeatVector, UpSampling1D/2D (nearest), ZeroPadding1D/2D,
+"""Shape-only layers: Flatten, Reshape, Permute, RepeatVector, UpSampling1D/2D, ZeroPadding1D/2D,
 Cropping1D/2D. They keep the input dtype (integer inputs stay integer)."""
 import math
 
@@ -8,6 +8,7 @@ from nnkern.engine.argument_validation import standardize_data_format, standardi
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
+from nnkern.layers import image_resizing
 
 __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "ZeroPadding1D",
            "ZeroPadding2D", "Cropping1D", "Cropping2D"]
@@ -164,25 +165,9 @@ class UpSampling1D(Layer):
         return {**super().get_config(), "size": self.size}
 
 
-_KERAS_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
-
-
-def _linear_upsample(x, axis, factor):
-    """Bilinear resize along one axis by an integer factor, as jax.image.resize: half-pixel centres,
-    edge samples clamped."""
-    n = x.shape[axis]
-    src = (np.arange(n * factor) + 0.5) / factor - 0.5
-    lo = np.floor(src).astype(np.int64)
-    frac = (src - lo).astype(np.float32)
-    weights = np.zeros((n * factor, n), dtype=np.float32)
-    rows = np.arange(n * factor)
-    np.add.at(weights, (rows, np.clip(lo, 0, n - 1)), 1 - frac)
-    np.add.at(weights, (rows, np.clip(lo + 1, 0, n - 1)), frac)
-    return np.moveaxis(np.tensordot(weights, np.moveaxis(x, axis, 0), axes=(1, 0)), 0, axis)
-
-
 class UpSampling2D(Layer):
-    """Upsampling of the two spatial axes by `size`: nearest neighbour (repeat) or bilinear."""
+    """Upsampling of the two spatial axes by `size`: nearest neighbour (repeat) or resizing with Keras's
+    other interpolations."""
     _plan_trusted = True
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
@@ -190,12 +175,9 @@ class UpSampling2D(Layer):
         self.data_format = standardize_data_format(data_format)
         self.size = standardize_tuple(size, 2, "size")
         self.interpolation = interpolation.lower()
-        if self.interpolation not in _KERAS_INTERPOLATIONS:
-            raise ValueError(f"`interpolation` argument should be one of: {list(_KERAS_INTERPOLATIONS)}. "
+        if self.interpolation not in image_resizing.INTERPOLATIONS:
+            raise ValueError(f"`interpolation` argument should be one of: {list(image_resizing.INTERPOLATIONS)}. "
                              f"Received: interpolation={interpolation!r}")
-        if self.interpolation not in ("nearest", "bilinear"):
-            raise NotImplementedError(f"UpSampling2D layer '{self.name}': nnkern implements interpolation "
-                                      f"'nearest' and 'bilinear' (got {interpolation!r})")
         self.input_spec = InputSpec(ndim=4)
 
     def compute_output_shape(self, input_shape):
@@ -207,9 +189,10 @@ class UpSampling2D(Layer):
 
     def call(self, inputs):
         h_axis = 2 if self.data_format == "channels_first" else 1
-        if self.interpolation == "bilinear":
-            x = inputs if inputs.dtype == np.float32 else inputs.astype(np.float32)
-            return _linear_upsample(_linear_upsample(x, h_axis, self.size[0]), h_axis + 1, self.size[1])
+        if self.interpolation != "nearest":  # Keras: ops.image.resize to size times the input
+            return image_resizing.resize(inputs, inputs.shape[h_axis] * self.size[0],
+                                         inputs.shape[h_axis + 1] * self.size[1], self.interpolation,
+                                         height_axis=h_axis)
         out = np.repeat(inputs, self.size[0], axis=h_axis)
         return np.repeat(out, self.size[1], axis=h_axis + 1)
 
