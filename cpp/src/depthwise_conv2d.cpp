@@ -58,29 +58,88 @@ inline void tail(index_t pixels, const float* x, index_t x_pixel_stride, const T
     }
 }
 
-// 6 pixels x 2 packets: 12 accumulators, 2 weight packets and an input load fill the 16 AVX2 registers.
+// Stride 1 without horizontal dilation: pixel p's tap j of a kernel row reads input pixel p + j, so the
+// row's P + KW - 1 input packets are loaded once and each feeds up to KW FMAs (instead of one load per
+// FMA, which bounds tile()). `taps` holds whole kernel rows, KW consecutive taps each (tap j at
+// + j * x_pixel_stride in x and + j * channels in w).
+template <int P, int KW>
+inline void sliding_tile(const float* x, index_t x_pixel_stride, const Taps& taps, const float* w, index_t channels,
+                         const float* bias, float* y) {
+  Packet acc[P];
+  const Packet b = bias ? ei::ploadu<Packet>(bias) : ei::pset1<Packet>(0.0f);
+  for (int p = 0; p < P; ++p) acc[p] = b;
+  for (index_t t = 0; t < taps.size(); t += KW) {
+    const float* xr = x + taps.x_off[t];
+    const float* wr = w + taps.w_off[t];
+    Packet wv[KW];
+    for (int j = 0; j < KW; ++j) wv[j] = ei::ploadu<Packet>(wr + j * channels);
+    for (int q = 0; q < P + KW - 1; ++q) {
+      const Packet xv = ei::ploadu<Packet>(xr + q * x_pixel_stride);
+      for (int j = 0; j < KW; ++j) {
+        const int p = q - j;
+        if (p >= 0 && p < P) acc[p] = ei::pmadd(xv, wv[j], acc[p]);
+      }
+    }
+  }
+  for (int p = 0; p < P; ++p) ei::pstoreu(y + p * channels, acc[p]);
+}
+
+// tile(): 6 pixels x 2 packets: 12 accumulators, 2 weight packets and an input load fill the 16 AVX2
+// registers. sliding_tile(): 8 pixels x 1 packet, with KW weight packets and an input load.
 constexpr int kPixels = 6;
 constexpr int kPackets = 2;
+constexpr int kSlidingPixels = 8;
 
-// All output channels of `pixels` output pixels that read the same taps.
+// Whole packets of channels of `pixels` pixels through sliding_tile, kernel width KW. Channels go in
+// chunks, each over all the pixels, so that a chunk's input rows and weights stay in L1 with many
+// channels (576 x 3 rows of 14 pixels are 96 KiB; a chunk of 64, 11 KiB).
+template <int KW>
+void sliding_blocks(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, const float* w,
+                    index_t channels, index_t whole, const float* bias, float* y) {
+  constexpr index_t kChunk = 8 * kLanes;
+  for (index_t c0 = 0; c0 < whole; c0 += kChunk) {
+    const index_t c1 = std::min(whole, c0 + kChunk);
+    index_t p = 0;
+    auto block = [&](auto pixel_count) {
+      constexpr int PC = decltype(pixel_count)::value;
+      for (index_t c = c0; c < c1; c += kLanes)
+        sliding_tile<PC, KW>(x + p * x_pixel_stride + c, x_pixel_stride, taps, w + c, channels,
+                             bias ? bias + c : nullptr, y + p * channels + c);
+    };
+    while (p < pixels) {
+      const index_t n = direct::next_block<kSlidingPixels>(pixels - p);
+      direct::with_count<kSlidingPixels>(n, block);
+      p += n;
+    }
+  }
+}
+
+// All output channels of `pixels` output pixels that read the same taps. sliding_kw: the kernel width
+// when the taps are whole kernel rows read at stride 1 without dilation (sliding_tile applies), else 0.
 void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, const float* w,
-                         index_t channels, const float* bias, float* y) {
+                         index_t channels, const float* bias, float* y, index_t sliding_kw) {
   const index_t whole = channels / kLanes * kLanes;
-  index_t p = 0;
-  auto block = [&](auto pixel_count) {
-    constexpr int PC = decltype(pixel_count)::value;
-    const float* xp = x + p * x_pixel_stride;
-    float* yp = y + p * channels;
-    index_t c = 0;
-    for (; c + kPackets * kLanes <= channels; c += kPackets * kLanes)
-      tile<PC, kPackets>(xp + c, x_pixel_stride, taps, w + c, bias ? bias + c : nullptr, yp + c, channels);
-    for (; c < whole; c += kLanes)
-      tile<PC, 1>(xp + c, x_pixel_stride, taps, w + c, bias ? bias + c : nullptr, yp + c, channels);
-  };
-  while (p < pixels) {
-    const index_t n = direct::next_block<kPixels>(pixels - p);
-    direct::with_count<kPixels>(n, block);
-    p += n;
+  if (sliding_kw == 3) {
+    sliding_blocks<3>(pixels, x, x_pixel_stride, taps, w, channels, whole, bias, y);
+  } else if (sliding_kw == 5) {
+    sliding_blocks<5>(pixels, x, x_pixel_stride, taps, w, channels, whole, bias, y);
+  } else {
+    index_t p = 0;
+    auto block = [&](auto pixel_count) {
+      constexpr int PC = decltype(pixel_count)::value;
+      const float* xp = x + p * x_pixel_stride;
+      float* yp = y + p * channels;
+      index_t c = 0;
+      for (; c + kPackets * kLanes <= channels; c += kPackets * kLanes)
+        tile<PC, kPackets>(xp + c, x_pixel_stride, taps, w + c, bias ? bias + c : nullptr, yp + c, channels);
+      for (; c < whole; c += kLanes)
+        tile<PC, 1>(xp + c, x_pixel_stride, taps, w + c, bias ? bias + c : nullptr, yp + c, channels);
+    };
+    while (p < pixels) {
+      const index_t n = direct::next_block<kPixels>(pixels - p);
+      direct::with_count<kPixels>(n, block);
+      p += n;
+    }
   }
   if (whole < channels)
     tail(pixels, x + whole, x_pixel_stride, taps, w + whole, bias ? bias + whole : nullptr, y + whole, channels,
@@ -88,10 +147,24 @@ void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride,
 }
 
 // Input row `ih` of image `image` with each channel repeated depth_multiplier times, so that it lines
-// up with the output channels.
+// up with the output channels. A compile-time multiplier (2 .. 4) lets the compiler vectorise the copy,
+// which otherwise costs more than the convolution itself.
+template <int M>
+void expand_values(const float* src, index_t n, float* dst) {
+  for (index_t i = 0; i < n; ++i)
+    for (int m = 0; m < M; ++m) dst[i * M + m] = src[i];
+}
+
 void expand_row(const float* image, index_t ih, const DepthwiseConv2DShape& s, index_t multiplier, float* dst) {
   const float* src = image + ih * s.in_w * s.in_channels;
-  for (index_t i = 0; i < s.in_w * s.in_channels; ++i, dst += multiplier) std::fill_n(dst, multiplier, src[i]);
+  const index_t n = s.in_w * s.in_channels;
+  switch (multiplier) {
+    case 2: return expand_values<2>(src, n, dst);
+    case 3: return expand_values<3>(src, n, dst);
+    case 4: return expand_values<4>(src, n, dst);
+    default:
+      for (index_t i = 0; i < n; ++i, dst += multiplier) std::fill_n(dst, multiplier, src[i]);
+  }
 }
 
 // One output row per task. Along x, the output columns [ow_lo, ow_hi) read every kernel column inside
@@ -108,6 +181,7 @@ void depthwise_rows(const float* x, const float* kernel, const float* bias, floa
   // Channel stride of the pixels the taps read: the input's own, or its expansion's.
   const bool expand = M > 1;
   const index_t cx = expand ? CO : C;
+  const index_t sliding_kw = sw == 1 && dw == 1 && (KW == 3 || KW == 5) ? KW : 0;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     Taps inner, border;
@@ -146,12 +220,12 @@ void depthwise_rows(const float* x, const float* kernel, const float* bias, floa
             if (iw >= 0 && iw < W) border.add(row_off[i] + iw * cx, (i * KW + j) * CO);
           }
         }
-        pixels_all_channels(1, src, 0, border, kernel, CO, bias, y_row + ow * CO);
+        pixels_all_channels(1, src, 0, border, kernel, CO, bias, y_row + ow * CO, 0);
       };
       for (index_t ow = 0; ow < ow_lo; ++ow) border_pixel(ow);
       if (ow_hi > ow_lo)
         pixels_all_channels(ow_hi - ow_lo, src + (ow_lo * sw - pl) * cx, sw * cx, inner, kernel, CO, bias,
-                            y_row + ow_lo * CO);
+                            y_row + ow_lo * CO, sliding_kw);
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
       if (act != Activation::Linear) bias_activation(y_row, OW, CO, nullptr, act);
     }
