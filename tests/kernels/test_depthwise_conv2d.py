@@ -37,9 +37,9 @@ def test_notebook_value():
 _pairs = st.tuples(st.integers(1, 3), st.integers(1, 3))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(batch=st.integers(0, 3), h=st.integers(1, 10), w=st.integers(1, 12), channels=st.integers(1, 21),
-       multiplier=st.integers(1, 3), kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), strides=_pairs,
+       multiplier=st.integers(1, 5), kernel=st.tuples(st.integers(1, 5), st.integers(1, 5)), strides=_pairs,
        dilation=_pairs, padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(sorted(ACTIVATIONS)),
        use_bias=st.booleans(), seed=st.integers(0, 2**31))
 def test_matches_numpy_reference(batch, h, w, channels, multiplier, kernel, strides, dilation, padding, act,
@@ -61,6 +61,8 @@ def test_matches_numpy_reference(batch, h, w, channels, multiplier, kernel, stri
     ((1, 21, 19, 144), (3, 3, 144, 1), dict(padding="same", strides=2)),   # strided, 144 = 9 x 16 channels
     ((3, 9, 9, 37), (5, 5, 37, 2), dict(dilation_rate=(1, 2), padding="same", activation="softmax")),
     ((1, 40, 40, 8), (3, 1, 8, 3), dict(strides=(2, 1))),                  # depth_multiplier 3: expanded rows
+    ((2, 9, 23, 80), (5, 5, 80, 1), dict(padding="same")),                 # 5 wide at stride 1, channel chunks
+    ((1, 12, 17, 6), (3, 3, 6, 5), dict(padding="same", activation="relu")),  # depth_multiplier 5
     ((2, 3, 3, 16), (7, 7, 16, 1), dict(padding="same")),                  # kernel larger than the input
 ])
 def test_large_and_threaded_paths_match_numpy_reference(threads, shape, kernel, kw):
