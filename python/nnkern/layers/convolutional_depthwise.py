@@ -107,10 +107,20 @@ class _DepthwiseBase(Layer):
                        self.padding, (1, self.dilation_rate[0]), activation)
         return y[:, 0]
 
+    def _finish_build(self, channels):
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+        # Looked up once for call(): the kernel's activation name, and the last input shape whose output
+        # shape was checked (the same shape again skips the check).
+        object.__setattr__(self, "_fused", activations.fused_name(self.activation))
+        object.__setattr__(self, "_checked_input_shape", None)
+        self.built = True
+
     def call(self, inputs):
-        self.compute_output_shape(inputs.shape)  # Keras's errors for a window that does not fit
-        fused = activations.fused_name(self.activation)
-        return apply_unfused_activation(self.activation, fused, self._forward(inputs, fused or "linear"))
+        if inputs.shape != self._checked_input_shape:
+            self.compute_output_shape(inputs.shape)  # Keras's errors for a window that does not fit
+            object.__setattr__(self, "_checked_input_shape", inputs.shape)
+        y = self._forward(inputs, self._fused or "linear")
+        return apply_unfused_activation(self.activation, self._fused, y)
 
     def get_config(self):
         config = super().get_config()
@@ -148,11 +158,10 @@ class _DepthwiseConv(_DepthwiseBase):
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.compute_output_shape(input_shape)
         self.kernel = self._add_depthwise_kernel("kernel", channels)
         self.bias = self._add_bias(channels * self.depth_multiplier)
-        self.built = True
+        self._finish_build(channels)
 
     def _forward(self, x, activation):
         return self._depthwise(x, self.kernel.value, None if self.bias is None else self.bias.value, activation)
@@ -188,7 +197,6 @@ class _SeparableConv(_DepthwiseBase):
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self._add_depthwise_kernel("depthwise_kernel", channels)
         self.pointwise_kernel = self.add_weight(
@@ -196,7 +204,7 @@ class _SeparableConv(_DepthwiseBase):
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         self.bias = self._add_bias(self.filters)
-        self.built = True
+        self._finish_build(channels)
 
     def _forward(self, x, activation):
         depthwise = self._depthwise(x, self.depthwise_kernel.value, None, "linear")
