@@ -11,10 +11,13 @@ input and output):
 - DepthwiseConv1D: padding x strides x dilation x depth_multiplier;
 - SeparableConv1D / 2D: padding, strides, dilation, depth_multiplier, activation, no bias;
 - two small models (a MobileNet-like CNN, a 1-D one) saved by Keras as `.keras` files and as legacy `.h5`
-  under data/depthwise_models/, with their inputs, outputs and `summary()` text.
+  under data/depthwise_models/, with their inputs, outputs and `summary()` text; nnkern (imported from
+  python/, built in place) re-saves each `.keras` file and Keras must load it and predict the same.
 """
 import os
 import pathlib
+import sys
+import tempfile
 
 import keras
 import numpy as np
@@ -96,6 +99,7 @@ def generate(data_dir):
         single(f"sep1d_{tag}", "SeparableConv1D", {"filters": 4, "kernel_size": 3, **extra}, (11, 3))
 
     # ------------------------------------------------------------------ model files
+    checked = []
     for case_id, build, input_shape in [("mobilenet_like", _mobilenet_like, (16, 16, 3)),
                                         ("sequence_1d", _sequence_1d, (20, 5))]:
         seed[0] += 1
@@ -110,11 +114,31 @@ def generate(data_dir):
             again = keras.saving.load_model(pathlib.Path(data_dir) / rel)
             np.testing.assert_allclose(again.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6, err_msg=rel)
             files[suffix[1:]] = rel
+        checked.append((files["keras"], x, y))
         w.add(case_id, {"kind": "model", "files": files, "params": int(model.count_params()),
                         "layer_classes": [type(l).__name__ for l in model.layers],
                         "weight_shapes": [list(v.shape) for v in model.weights], "summary": _summary(model)},
               x=x, y=y)
-    return w.save(data_dir)
+    n = w.save(data_dir)
+    _check_nnkern_files_load_in_keras(data_dir, checked)
+    return n
+
+
+def _check_nnkern_files_load_in_keras(data_dir, checked):
+    """nnkern loads each Keras file and saves it again; Keras loads nnkern's file and predicts the same."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+    try:
+        import nnkern
+    except ImportError as e:
+        print(f"  (skipped the nnkern -> Keras check: nnkern is not importable: {e})")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, x, y in checked:
+            path = os.path.join(tmp, pathlib.Path(rel).name)
+            nnkern.models.load_model(pathlib.Path(data_dir) / rel).save(path)
+            got = keras.saving.load_model(path).predict(x, verbose=0)
+            np.testing.assert_allclose(got, y, rtol=1e-4, atol=1e-5, err_msg=f"{rel}: Keras on nnkern's file")
+            print(f"  {rel}: Keras loads nnkern's .keras file and predicts the same")
 
 
 def _summary(model):
