@@ -10,6 +10,8 @@ from nnkern.layers.bidirectional import Bidirectional
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
                                          Deconvolution2D)
+from nnkern.layers.convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                                   SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
 from nnkern.layers.lstm import LSTM, LSTMCell

@@ -1,0 +1,241 @@
+"""Depthwise and separable convolution layers (channels_last): DepthwiseConv1D, DepthwiseConv2D,
+SeparableConv1D, SeparableConv2D, over the compiled kernel `_core.depthwise_conv2d` (the 1-D layers run it
+on (batch, 1, steps, channels), a view of the same memory). Keras 3 argument names, defaults, validation,
+weight names/order/shapes and output-shape rules:
+
+- DepthwiseConv: `kernel` `kernel_size + (channels, depth_multiplier)`, `bias` `(channels * depth_multiplier,)`;
+  output channel `c * depth_multiplier + m` is channel c convolved with `kernel[..., c, m]`.
+- SeparableConv: `depthwise_kernel` as above, `pointwise_kernel` `(1,) * rank + (channels * depth_multiplier,
+  filters)`, `bias` `(filters,)`; the pointwise step is a 1x1 convolution (one GEMM) with the bias and the
+  activation fused.
+"""
+import numpy as np
+
+from nnkern import _core, activations, initializers
+from nnkern.engine.input_spec import InputSpec
+from nnkern.engine.layer import Layer
+from nnkern.layers.convolutional import (apply_unfused_activation, channels_last_only, conv_output_length, run_kernel,
+                                         standardize_padding)
+from nnkern.layers.legacy import translate_sequence_input_kwargs
+from nnkern.layers.reshaping import standardize_tuple
+
+__all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+           "SeparableConvolution2D"]
+
+
+def _strictly_positive(value, name, layer):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer}: invalid value for argument `{name}`. Expected a strictly positive value. "
+                         f"Received {name}={value}.")
+    return int(value)
+
+
+class _DepthwiseBase(Layer):
+    """What the depthwise and separable layers share: the depthwise step's arguments, its kernel, the
+    output shape and the config."""
+
+    _plan_trusted = True
+    rank = 2
+
+    def __init__(self, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+                 use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                 activity_regularizer, depthwise_constraint, bias_constraint, kwargs):
+        cls = self.__class__.__name__
+        # Keras 2 configs of these layers (tf.keras subclassed Conv) carry `groups`, always 1.
+        if kwargs.get("groups", 1) == 1:
+            kwargs.pop("groups", None)
+        if self.rank == 1:
+            translate_sequence_input_kwargs(kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = _strictly_positive(depth_multiplier, "depth_multiplier", cls)
+        try:
+            self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
+            self.strides = standardize_tuple(strides, self.rank, "strides")
+            self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
+        except ValueError as e:
+            raise ValueError(f"{cls}: {e}") from None
+        self.padding = standardize_padding(padding, cls)
+        self.data_format = channels_last_only(data_format, cls)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.depthwise_regularizer = depthwise_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.depthwise_constraint = depthwise_constraint
+        self.bias_constraint = bias_constraint
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _input_channels(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': the channel axis (last) of the input "
+                             f"must be known. Received input shape {tuple(input_shape)}")
+        return channels
+
+    def _add_depthwise_kernel(self, name, channels):
+        return self.add_weight(name=name, shape=self.kernel_size + (channels, self.depth_multiplier),
+                               initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+                               constraint=self.depthwise_constraint)
+
+    def _add_bias(self, size):
+        if not self.use_bias:
+            return None
+        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def _output_channels(self, channels):
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        channels = self._input_channels(input_shape)
+        spatial = tuple(conv_output_length(n, k, s, self.padding, d) for n, k, s, d in
+                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
+        if any(d is not None and d <= 0 for d in spatial):
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
+                             f"or negative. Received input shape {tuple(input_shape)}, "
+                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
+                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
+        return (input_shape[0],) + spatial + (self._output_channels(channels),)
+
+    def _depthwise(self, x, kernel, bias, activation):
+        """The depthwise step on x (rank 1: on (N, 1, steps, C), a view)."""
+        if self.rank == 2:
+            return run_kernel(self, _core.depthwise_conv2d, x, kernel, bias, self.strides, self.padding,
+                              self.dilation_rate, activation)
+        y = run_kernel(self, _core.depthwise_conv2d, x[:, None], kernel[None], bias, (1, self.strides[0]),
+                       self.padding, (1, self.dilation_rate[0]), activation)
+        return y[:, 0]
+
+    def _finish_build(self, channels):
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+        # Looked up once for call(): the kernel's activation name, and the last input shape whose output
+        # shape was checked (the same shape again skips the check).
+        object.__setattr__(self, "_fused", activations.fused_name(self.activation))
+        object.__setattr__(self, "_checked_input_shape", None)
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.shape != self._checked_input_shape:
+            self.compute_output_shape(inputs.shape)  # Keras's errors for a window that does not fit
+            object.__setattr__(self, "_checked_input_shape", inputs.shape)
+        y = self._forward(inputs, self._fused or "linear")
+        return apply_unfused_activation(self.activation, self._fused, y)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "depthwise_regularizer": self.depthwise_regularizer,
+            "bias_regularizer": self.bias_regularizer,
+            "activity_regularizer": self.activity_regularizer,
+            "depthwise_constraint": self.depthwise_constraint,
+            "bias_constraint": self.bias_constraint,
+        })
+        return config
+
+
+class _DepthwiseConv(_DepthwiseBase):
+    def __init__(self, kernel_size=None, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, kwargs)
+
+    def _output_channels(self, channels):
+        return channels * self.depth_multiplier
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self._add_depthwise_kernel("kernel", channels)
+        self.bias = self._add_bias(channels * self.depth_multiplier)
+        self._finish_build(channels)
+
+    def _forward(self, x, activation):
+        return self._depthwise(x, self.kernel.value, None if self.bias is None else self.bias.value, activation)
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution over (batch, steps, channels) -> (batch, new_steps, channels * depth_multiplier)."""
+    rank = 1
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution over (batch, height, width, channels) -> (..., channels * depth_multiplier)."""
+    rank = 2
+
+
+class _SeparableConv(_DepthwiseBase):
+    def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation,
+                         use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, kwargs)
+        self.filters = _strictly_positive(filters, "filters", self.__class__.__name__)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = pointwise_regularizer
+        self.pointwise_constraint = pointwise_constraint
+
+    def _output_channels(self, channels):
+        return self.filters
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self._add_depthwise_kernel("depthwise_kernel", channels)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = self._add_bias(self.filters)
+        self._finish_build(channels)
+
+    def _forward(self, x, activation):
+        depthwise = self._depthwise(x, self.depthwise_kernel.value, None, "linear")
+        # The pointwise step: a 1x1 convolution over every pixel, i.e. one GEMM, with bias and activation.
+        pointwise = self.pointwise_kernel.value.reshape((1, 1) + self.pointwise_kernel.shape[-2:])
+        bias = None if self.bias is None else self.bias.value
+        y = run_kernel(self, _core.conv2d, depthwise if self.rank == 2 else depthwise[:, None], pointwise, bias,
+                       activation=activation)
+        return y if self.rank == 2 else y[:, 0]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            "pointwise_regularizer": self.pointwise_regularizer,
+            "pointwise_constraint": self.pointwise_constraint,
+        })
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise 1-D convolution followed by a pointwise (1x1) one mixing the channels into `filters`."""
+    rank = 1
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise 2-D convolution followed by a pointwise (1x1) one mixing the channels into `filters`."""
+    rank = 2
+
+
+# Keras's aliases.
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
