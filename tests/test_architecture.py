@@ -28,7 +28,8 @@ RANKS = [
     ("nnkern.layers", 6),
     ("nnkern.models", 7),
     ("nnkern.saving", 8),              # builds models from files
-    ("nnkern.utils", 8),
+    ("nnkern.utils", 8),               # plot_model
+    ("nnkern.explore", 8),             # pictures of one layer or model at work
     ("nnkern", 9),                     # the package root imports everything it exports
     ("nnkern.cli", 10),
     ("nnkern.__main__", 11),

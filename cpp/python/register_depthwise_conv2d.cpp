@@ -12,22 +12,11 @@ namespace {
 
 constexpr const char* kFn = "depthwise_conv2d";
 
-// Runs a C++ parser / shape builder, turning its std::invalid_argument into a ValueError naming kFn.
-template <class F>
-auto as_value_error(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    throw py::value_error(what.rfind(kFn, 0) == 0 ? what : std::string(kFn) + ": " + what);
-  }
-}
-
 py::object depthwise_conv2d(const py::object& x_in, const py::object& kernel_in, const py::object& bias_in,
                             const py::object& strides_in, const std::string& padding_in,
                             const py::object& dilation_in, const std::string& activation, const py::object& out) {
-  const Activation act = as_value_error([&] { return activation_from_name(activation); });
-  const Padding padding = as_value_error([&] { return padding_from_name(padding_in); });
+  const Activation act = naming(kFn, [&] { return activation_from_name(activation); });
+  const Padding padding = naming(kFn, [&] { return padding_from_name(padding_in); });
   const auto strides = int_pair(strides_in, kFn, "strides", 1);
   const auto dilation = int_pair(dilation_in, kFn, "dilation_rate", 1);
   FloatArray x = as_float32(x_in, kFn, "x");
@@ -43,17 +32,13 @@ py::object depthwise_conv2d(const py::object& x_in, const py::object& kernel_in,
   if (multiplier < 1)
     throw py::value_error(std::string(kFn) + ": the kernel's depth_multiplier (last axis) must be >= 1, got kernel "
                           "shape " + shape_str(w));
-  const DepthwiseConv2DShape s = as_value_error([&] {
+  const DepthwiseConv2DShape s = naming(kFn, [&] {
     return depthwise_conv2d_shape(x.shape(0), x.shape(1), x.shape(2), channels, w.shape(0), w.shape(1), multiplier,
                                   strides.first, strides.second, dilation.first, dilation.second, padding);
   });
   if (b) require_shape(*b, {s.out_channels}, kFn, "bias");
-  FloatArray y = output_array(out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, kFn);
-  if (!out.is_none()) {
-    require_disjoint(y, x, kFn, "x");
-    require_disjoint(y, w, kFn, "kernel");
-    if (b) require_disjoint(y, *b, kFn, "bias");
-  }
+  FloatArray y = output_array(out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, kFn,
+                              {{&x, "x"}, {&w, "kernel"}, {b ? &*b : nullptr, "bias"}});
   const float *xp = x.data(), *wp = w.data(), *bp = b ? b->data() : nullptr;
   float* yp = y.mutable_data();
   {

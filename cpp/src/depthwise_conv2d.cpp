@@ -8,6 +8,7 @@
 
 #include "direct_conv.hpp"
 #include "nnkern/threads.hpp"
+#include "parallel.hpp"
 
 namespace nnkern {
 
@@ -182,8 +183,7 @@ void depthwise_rows(const float* x, const float* kernel, const float* bias, floa
   const bool expand = M > 1;
   const index_t cx = expand ? CO : C;
   const index_t sliding_kw = sw == 1 && dw == 1 && (KW == 3 || KW == 5) ? KW : 0;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
+detail::run_parallel(threads, [&] {
     Taps inner, border;
     // At most min(KH, H) kernel rows fall inside the input (a `same` kernel may be taller than it).
     std::vector<float> rows(expand ? static_cast<size_t>(std::min(KH, H) * W * CO) : 0);
@@ -229,7 +229,7 @@ void depthwise_rows(const float* x, const float* kernel, const float* bias, floa
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
       if (act != Activation::Linear) bias_activation(y_row, OW, CO, nullptr, act);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -255,6 +255,7 @@ DepthwiseConv2DShape depthwise_conv2d_shape(index_t batch, index_t in_h, index_t
 
 void depthwise_conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y,
                            const DepthwiseConv2DShape& s, Activation act) {
+  detail::begin_call();
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
   const int threads =

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'get_num_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -61,9 +61,21 @@ def dense(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, activation
     """
     y = activation(x @ kernel + bias); x (batch, in), kernel (in, units) as Keras stores it.
     """
+def depthwise_conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> typing.Any:
+    """
+    Keras DepthwiseConv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels, depth_multiplier), bias (channels * depth_multiplier,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Output channel c * depth_multiplier + m is channel c convolved with kernel[..., c, m]. Returns activation(conv + bias) of shape (batch, out_h, out_w, channels * depth_multiplier), written into `out` if given.
+    """
+def forked_single_threaded() -> bool:
+    """
+    True in a child forked after the parent ran threaded kernels: kernels run on one thread there.
+    """
 def get_num_threads() -> int:
     """
-    Threads used by every kernel (default: all cores).
+    Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).
+    """
+def last_call_threads() -> int:
+    """
+    Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).
     """
 def load_aware() -> bool:
     """
@@ -98,7 +110,7 @@ def max_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     """
 def set_load_aware(on: bool) -> None:
     """
-    Leave out cores other processes keep busy when choosing threads per call (default: on).
+    Leave out cores other processes keep busy when choosing threads per call (default: off, or NNKERN_LOAD_AWARE=1 at start).
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """

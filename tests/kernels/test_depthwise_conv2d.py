@@ -120,7 +120,7 @@ def test_out_is_written_and_returned():
     (np.empty((2, 7, 6, 5), np.float32), ValueError, r"'out' must have shape \(2, 7, 6, 6\), got \(2, 7, 6, 5\)"),
     (np.empty((2, 7, 6, 6)), TypeError, r"'out' must have dtype float32, got float64"),
     (np.empty((2, 7, 6, 12), np.float32)[..., ::2], ValueError, "'out' must be C-contiguous"),
-    ([[0.0]], TypeError, "'out' must be a numpy float32 array, got list"),
+    ([[0.0]], TypeError, r"'out' must be a numpy float32 array of shape \(2, 7, 6, 6\), got list"),
 ])
 def test_bad_out_raises(out, exc, match):
     with pytest.raises(exc, match=match):

@@ -3,7 +3,7 @@ or a pooling layer (channels last, any number of spatial axes). Input indices ma
 input: those taps read padding."""
 import numpy as np
 
-from nnkern.layers.convolutional import conv_output_length
+from nnkern.engine.argument_validation import conv_output_length
 
 
 def window_of(layer):

@@ -12,12 +12,12 @@ weight names/order/shapes and output-shape rules:
 import numpy as np
 
 from nnkern import _core, activations, initializers
+from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
+                                               standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.convolutional import (apply_unfused_activation, channels_last_only, conv_output_length, run_kernel,
-                                         standardize_padding)
+from nnkern.layers.kernel_calls import apply_unfused_activation, run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
-from nnkern.layers.reshaping import standardize_tuple
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
            "SeparableConvolution2D"]
