@@ -31,6 +31,7 @@ from nnkern.layers.regularization import (ActivityRegularization, Dropout, Spati
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
                                      UpSampling2D, ZeroPadding1D, ZeroPadding2D)
 from nnkern.layers.rnn import RNN
+from nnkern.layers.tf_op_lambda import SlicingOpLambda, TFOpLambda
 from nnkern.layers.wrappers import TimeDistributed, Wrapper
 
 # deserialize() finds every Layer class exported here by its name (the namespace is read live).

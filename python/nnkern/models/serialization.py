@@ -1,6 +1,8 @@
-"""Keras 3 configs of models (get_config / from_config); layers are serialized by engine.registry."""
+"""Keras 3 configs of models (get_config / from_config; Keras 1/2 configs are read too); layers are
+serialized by engine.registry."""
 from nnkern.engine import tree
 from nnkern.engine.graph import make_node_key
+from nnkern.engine.input_layer import InputLayer
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.registry import deserialize, serialize_layer
 
@@ -85,12 +87,97 @@ def functional_config(model):
     return copy_config(config)
 
 
+def _is_legacy_entry(value):
+    """A Keras 1/2 node entry: [layer name, node index, tensor index] or [..., kwargs] (tf-keras's rule)."""
+    return isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+
+
+def _skips_first_node(layer):
+    """Whether a Keras 2 config counts this layer's nodes from 1: a nested model built from an Input
+    (tf-keras's first node of such a model links its own input to its output and is not saved)."""
+    from nnkern.models.functional import Functional
+    from nnkern.models.sequential import Sequential
+    if isinstance(layer, Functional):
+        return True
+    return isinstance(layer, Sequential) and bool(layer._layers) and isinstance(layer._layers[0], InputLayer)
+
+
+class _LegacyNodes:
+    """Keras 1/2 inbound nodes (`[[name, node_index, tensor_index, kwargs], ...]`), read as tf-keras's
+    Functional.from_config reads them: config node indices map to the nodes made so far (a nested model
+    counts from 1); keyword arguments may hold tensors (`initial_state`, `mask`, a TF op's `y`); an entry
+    named `_CONSTANT_VALUE` is a constant; layers that keep their input structure (TF-op nodes) get the
+    entries' structure, others a single tensor or a flat list. An RNN's list input is Keras 2's
+    `[sequences, *initial_state]`."""
+
+    CONSTANT = "_CONSTANT_VALUE"
+
+    def __init__(self, created):
+        self.created = created
+        self.index_map = {}  # (layer name, config node index) -> index in layer._inbound_nodes
+        self.count = {}  # layer name -> config index of its next node
+
+    def tensor(self, name, node_index, tensor_index):
+        layer = self.created[name]
+        if isinstance(layer, InputLayer):
+            node_index = 0
+        else:
+            node_index = self.index_map.get((name, node_index))
+            if node_index is None:
+                raise IndexError(name)  # not made yet: retried after other nodes
+        return tree.flatten(layer._inbound_nodes[node_index].output_tensors)[tensor_index]
+
+    def revive_kwargs(self, value):
+        if _is_legacy_entry(value) and len(value) == 3 and all(isinstance(v, int) for v in value[1:]):
+            return self.tensor(*value)
+        if isinstance(value, list):
+            return [self.revive_kwargs(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.revive_kwargs(v) for k, v in value.items()}
+        return value
+
+    def call(self, name, node_data):
+        layer = self.created[name]
+        kwargs = {}
+
+        def entry(value):
+            nonlocal kwargs
+            if len(value) == 4 and value[3]:
+                kwargs = value[3]
+            if value[0] == self.CONSTANT:
+                return value[2]
+            return self.tensor(*value[:3])
+
+        def walk(value):
+            if _is_legacy_entry(value):
+                return entry(value)
+            if isinstance(value, list):
+                return [walk(v) for v in value]
+            raise ValueError(f"Layer '{name}': improperly formatted inbound node {node_data!r}")
+
+        inputs = walk(node_data)
+        kwargs = self.revive_kwargs(kwargs)
+        if not getattr(layer, "_preserve_input_structure_in_config", False):
+            inputs = tree.flatten(inputs)
+            inputs = inputs[0] if len(inputs) == 1 else inputs
+            if isinstance(inputs, list) and "initial_state" in getattr(layer, "_call_param_names", ()):
+                inputs, kwargs = inputs[0], {**kwargs, "initial_state": inputs[1:]}
+        outputs = layer(inputs, **kwargs)
+        config_index = self.count.setdefault(name, int(_skips_first_node(layer)))
+        self.index_map[(name, config_index)] = tree.flatten(outputs)[0]._keras_history.node_index
+        self.count[name] = config_index + 1
+
+    def output(self, spec):
+        return self.tensor(*spec[:3])
+
+
 def functional_from_config(cls, config, custom_objects=None):
-    """Rebuild a functional model from `functional_config` output (Keras 3 format)."""
+    """Rebuild a functional model from `functional_config` output (Keras 3 format) or a Keras 1/2 config."""
     from nnkern.models.functional import Functional
 
     created = {}
     unprocessed = {}
+    legacy = _LegacyNodes(created)
 
     def revive(x):
         if isinstance(x, dict) and x.get("class_name") == "__keras_tensor__":
@@ -114,10 +201,12 @@ def functional_from_config(cls, config, custom_objects=None):
             return {k: revive_structure(v) for k, v in s.items()}
         return s
 
+    is_legacy = False
     for layer_data in config["layers"]:
         layer = deserialize(layer_data, custom_objects=custom_objects)
         created[layer_data["name"]] = layer
         for node_data in layer_data.get("inbound_nodes", []):
+            is_legacy = is_legacy or not isinstance(node_data, dict)
             unprocessed.setdefault(layer_data["name"], []).append(node_data)
 
     while unprocessed:
@@ -133,13 +222,11 @@ def functional_from_config(cls, config, custom_objects=None):
                     if isinstance(node_data, dict):
                         args = revive_structure(node_data["args"])
                         kwargs = revive_structure(node_data["kwargs"])
-                    else:  # legacy: [[layer, node, tensor, kwargs], ...]
-                        tensors = [revive_structure(list(d[:3])) for d in node_data]
-                        kwargs = node_data[0][3] if node_data and len(node_data[0]) > 3 else {}
-                        args = (tensors[0] if len(tensors) == 1 else tensors,)
+                        created[name](*args, **kwargs)
+                    else:
+                        legacy.call(name, node_data)
                 except IndexError:
                     break
-                created[name](*args, **kwargs)
                 done += 1
             if done:
                 progressed = True
@@ -152,6 +239,8 @@ def functional_from_config(cls, config, custom_objects=None):
                              f"has loops or disconnected nodes. Unresolved: {list(unprocessed)}")
 
     def get_tensor(spec):
+        if is_legacy:
+            return legacy.output(spec)
         name, node_index, tensor_index = spec
         layer = created[name]
         if isinstance(layer, Functional):
@@ -171,5 +260,3 @@ def functional_from_config(cls, config, custom_objects=None):
     outputs = map_tensors(config["output_layers"])
     return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                trainable=config.get("trainable", True))
-
-

@@ -1,0 +1,347 @@
+"""Keras 2's TF-op nodes: `TFOpLambda` and `SlicingOpLambda`, which tf.keras records when TensorFlow
+functions or Python operators are applied to KerasTensors (`tf.concat([a, b], -1)`, `x * 0.5`, `x[:, 0]`).
+
+A config names the function by its TF API path (`"math.multiply"`, `"__operators__.getitem"`); the node's
+first argument is the inbound tensor structure, the rest arrive as keyword arguments under TF's own
+argument names. `TF_FUNCTIONS` below is the one table from those names to numpy code with TF's signature:
+it is also the allowlist (nothing is looked up on a module by a name from a file), and an unknown name
+raises a ValueError naming it."""
+import numpy as np
+
+from nnkern import ops
+from nnkern.engine.dtypes import numpy_dtype
+from nnkern.engine.layer import Layer
+
+__all__ = ["TFOpLambda", "SlicingOpLambda", "TF_FUNCTIONS"]
+
+
+def _axis(axis):
+    return tuple(int(a) for a in axis) if isinstance(axis, (list, tuple, np.ndarray)) else axis
+
+
+def _reduce(fn):
+    def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        return fn(input_tensor, axis=_axis(axis), keepdims=bool(keepdims))
+    return reduce
+
+
+def _reduce_v1(fn):
+    def reduce(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+        axis = reduction_indices if axis is None else axis
+        keepdims = keep_dims if keepdims is None else keepdims
+        return fn(input_tensor, axis=_axis(axis), keepdims=bool(keepdims))
+    return reduce
+
+
+def _binary(fn):
+    def binary(x, y, name=None):
+        return fn(x, y)
+    return binary
+
+
+def _unary(fn):
+    def unary(x, name=None):
+        return fn(x)
+    return unary
+
+
+def _features(fn):
+    def activation(features, name=None):
+        return fn(features)
+    return activation
+
+
+def _matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, a_is_sparse=False,
+            b_is_sparse=False, output_type=None, grad_a=False, grad_b=False, name=None):
+    a = np.swapaxes(a, -1, -2) if transpose_a or adjoint_a else a
+    b = np.swapaxes(b, -1, -2) if transpose_b or adjoint_b else b
+    return np.matmul(a, b)
+
+
+def _concat(values, axis, name="concat"):
+    return np.concatenate(values, axis=int(axis))
+
+
+def _stack(values, axis=0, name="stack"):
+    return np.stack(values, axis=int(axis))
+
+
+def _reshape(tensor, shape, name=None):
+    return np.reshape(tensor, tuple(int(s) for s in np.asarray(shape).reshape(-1)))
+
+
+def _transpose(a, perm=None, conjugate=False, name="transpose"):
+    return np.transpose(a, None if perm is None else _axis(perm))
+
+
+def _transpose_v1(a, perm=None, name="transpose", conjugate=False):
+    return _transpose(a, perm)
+
+
+def _expand_dims_v1(input, axis=None, name=None, dim=None):  # noqa: A002  (TF's argument names)
+    return np.expand_dims(input, int(dim if axis is None else axis))
+
+
+def _squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    axis = squeeze_dims if axis is None else axis
+    return np.squeeze(input, axis=_axis(axis) if axis is not None and np.ndim(axis) else axis)
+
+
+def _gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    if batch_dims:
+        raise ValueError(f"TFOpLambda gather: batch_dims={batch_dims} is not supported by nnkern (only 0)")
+    return np.take(params, np.asarray(indices), axis=int(axis or 0))
+
+
+def _gather_v1(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    return _gather(params, indices, axis=axis, batch_dims=batch_dims)
+
+
+def _where(condition, x=None, y=None, name=None):
+    if x is None or y is None:
+        raise ValueError("TFOpLambda where: the one-argument form (indices of true elements) has a data-dependent "
+                         "shape and is not supported by nnkern")
+    return np.where(condition, x, y)
+
+
+def _one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    dtype = numpy_dtype(dtype or "float32")
+    on = 1 if on_value is None else on_value
+    off = 0 if off_value is None else off_value
+    hot = np.asarray(indices)[..., None] == np.arange(int(depth))
+    out = np.where(hot, on, off).astype(dtype)
+    return out if axis in (None, -1) else np.moveaxis(out, -1, int(axis))
+
+
+def _pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    mode = str(mode).lower()
+    if mode not in ("constant", "reflect", "symmetric"):
+        raise ValueError(f"TFOpLambda pad: invalid mode {mode!r}; expected 'CONSTANT', 'REFLECT' or 'SYMMETRIC'")
+    widths = [tuple(int(v) for v in p) for p in paddings]
+    if mode == "constant":
+        return np.pad(tensor, widths, mode="constant", constant_values=constant_values)
+    return np.pad(tensor, widths, mode=mode)
+
+
+def _pad_v1(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    return _pad(tensor, paddings, mode, constant_values)
+
+
+def _split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    axis = int(axis)
+    if np.ndim(num_or_size_splits) == 0:
+        return list(np.split(value, int(num_or_size_splits), axis=axis))
+    sizes = [int(s) for s in num_or_size_splits]
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = value.shape[axis] - (sum(sizes) + 1)
+    return list(np.split(value, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def _unstack(value, num=None, axis=0, name="unstack"):
+    return [np.take(value, i, axis=int(axis)) for i in range(value.shape[int(axis)])]
+
+
+def _cumulative(fn):
+    def cumulative(x, axis=0, exclusive=False, reverse=False, name=None):
+        axis = int(axis)
+        x = np.flip(x, axis) if reverse else x
+        out = fn(x, axis=axis)
+        if exclusive:
+            identity = np.zeros_like(np.take(x, [0], axis=axis)) if fn is np.cumsum else \
+                np.ones_like(np.take(x, [0], axis=axis))
+            out = np.concatenate([identity, np.take(out, np.arange(x.shape[axis] - 1), axis=axis)], axis=axis)
+        return np.flip(out, axis) if reverse else out
+    return cumulative
+
+
+def _arg(fn):
+    def arg(input, axis=None, output_type="int64", name=None):  # noqa: A002
+        return fn(input, axis=0 if axis is None else int(axis)).astype(numpy_dtype(output_type or "int64"))
+    return arg
+
+
+def _l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    axis = _axis(dim if axis is None else axis)
+    square_sum = np.sum(np.square(x), axis=axis, keepdims=True)
+    return x / np.sqrt(np.maximum(square_sum, epsilon))
+
+
+def _norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None, keep_dims=None):  # noqa: A002
+    keepdims = bool(keep_dims if keepdims is None else keepdims)
+    axis = _axis(axis)
+    if ord in ("euclidean", "fro", 2, 2.0):
+        return np.sqrt(np.sum(np.square(tensor), axis=axis, keepdims=keepdims))
+    if ord in (1, 1.0):
+        return np.sum(np.abs(tensor), axis=axis, keepdims=keepdims)
+    if ord in (np.inf, "inf"):
+        return np.max(np.abs(tensor), axis=axis, keepdims=keepdims)
+    raise ValueError(f"TFOpLambda norm: ord={ord!r} is not supported by nnkern (only 'euclidean', 1, inf)")
+
+
+def _top_k(input, k=1, sorted=True, index_type="int32", name=None):  # noqa: A002
+    indices = np.argsort(-np.asarray(input), axis=-1, kind="stable")[..., :int(k)]
+    return [np.take_along_axis(input, indices, axis=-1), indices.astype(numpy_dtype(index_type or "int32"))]
+
+
+def _bias_add(value, bias, data_format=None, name=None):
+    if data_format is not None and str(data_format).startswith("NC"):
+        return value + np.reshape(bias, (-1,) + (1,) * (value.ndim - 2))
+    return value + bias
+
+
+def _shape(input, out_type=None, name=None):  # noqa: A002
+    return np.asarray(np.shape(input), dtype=numpy_dtype(out_type or "int32"))
+
+
+def _shape_v1(input, name=None, out_type=None):  # noqa: A002
+    return _shape(input, out_type)
+
+
+def _like(fill):
+    def like(input, dtype=None, name=None, layout=None):  # noqa: A002
+        return np.full(np.shape(input), fill, dtype=numpy_dtype(dtype) if dtype else np.asarray(input).dtype)
+    return like
+
+
+def _no_nan(fn):
+    def no_nan(x, y, name=None):
+        return np.where(y == 0, np.zeros_like(fn(x, np.ones_like(y))), fn(x, np.where(y == 0, 1, y)))
+    return no_nan
+
+
+def _getitem(tensor, slice_spec, var=None):
+    # TF reads a list slice spec as a tuple of per-axis indices (never as fancy indexing).
+    return tensor[tuple(slice_spec) if isinstance(slice_spec, list) else slice_spec]
+
+
+def _softmax(fn):
+    def softmax(logits, axis=None, name=None):
+        return fn(logits, axis=-1 if axis is None else int(axis))
+    return softmax
+
+
+def _swish(features, beta=1.0):
+    return features * ops.sigmoid(beta * np.asarray(features))
+
+
+_MAX = _reduce(np.max)
+
+# TF API path (as tf.keras writes it in `function`) -> numpy code with TF's argument names.
+TF_FUNCTIONS = {
+    # Python operators on KerasTensors
+    "__operators__.add": _binary(np.add), "__operators__.getitem": _getitem,
+    "__operators__.eq": _binary(np.equal), "__operators__.ne": _binary(np.not_equal),
+    # arithmetic
+    "math.add": _binary(np.add), "math.subtract": _binary(np.subtract), "math.multiply": _binary(np.multiply),
+    "math.truediv": _binary(np.true_divide), "math.divide": _binary(np.true_divide),
+    "math.floordiv": _binary(np.floor_divide), "compat.v1.floor_div": _binary(np.floor_divide),
+    "math.floormod": _binary(np.mod), "math.pow": _binary(np.power), "math.maximum": _binary(np.maximum),
+    "math.minimum": _binary(np.minimum), "math.squared_difference": _binary(lambda x, y: np.square(x - y)),
+    "math.divide_no_nan": _no_nan(np.true_divide), "math.multiply_no_nan": _no_nan(np.multiply),
+    "math.add_n": lambda inputs, name=None: sum(inputs[1:], inputs[0]),
+    "math.scalar_mul": lambda scalar, x, name=None: scalar * x,
+    "compat.v1.math.scalar_mul": lambda scalar, x, name=None: scalar * x,
+    "compat.v1.scalar_mul": lambda scalar, x, name=None: scalar * x,
+    "linalg.matmul": _matmul,
+    # element-wise functions
+    "math.negative": _unary(np.negative), "math.abs": _unary(np.abs), "math.sqrt": _unary(np.sqrt),
+    "math.rsqrt": _unary(lambda x: 1 / np.sqrt(x)), "math.square": _unary(np.square), "math.exp": _unary(np.exp),
+    "math.log": _unary(np.log), "math.log1p": _unary(np.log1p), "math.expm1": _unary(np.expm1),
+    "math.sin": _unary(np.sin), "math.cos": _unary(np.cos), "math.tan": _unary(np.tan),
+    "math.atan": _unary(np.arctan), "math.sinh": _unary(np.sinh), "math.cosh": _unary(np.cosh),
+    "math.erf": _unary(ops.erf), "math.reciprocal": _unary(np.reciprocal), "math.sign": _unary(np.sign),
+    "math.floor": _unary(np.floor), "math.ceil": _unary(np.ceil), "math.round": _unary(np.round),
+    "math.is_nan": _unary(np.isnan), "math.sigmoid": _unary(ops.sigmoid), "math.tanh": _unary(np.tanh),
+    "math.softplus": _features(ops.softplus),
+    # comparisons and logic
+    "math.equal": _binary(np.equal), "math.not_equal": _binary(np.not_equal), "math.less": _binary(np.less),
+    "math.less_equal": _binary(np.less_equal), "math.greater": _binary(np.greater),
+    "math.greater_equal": _binary(np.greater_equal), "math.logical_and": _binary(np.logical_and),
+    "math.logical_or": _binary(np.logical_or), "math.logical_not": _unary(np.logical_not),
+    # reductions and scans
+    "math.reduce_sum": _reduce(np.sum), "math.reduce_mean": _reduce(np.mean), "math.reduce_max": _MAX,
+    "math.reduce_min": _reduce(np.min), "math.reduce_prod": _reduce(np.prod), "math.reduce_std": _reduce(np.std),
+    "math.reduce_variance": _reduce(np.var), "math.reduce_any": _reduce(np.any), "math.reduce_all": _reduce(np.all),
+    "math.reduce_logsumexp": _reduce(ops.logsumexp),
+    "math.reduce_euclidean_norm": _reduce(lambda x, axis, keepdims: np.sqrt(np.sum(np.square(x), axis, keepdims=keepdims))),
+    "compat.v1.reduce_sum": _reduce_v1(np.sum), "compat.v1.reduce_mean": _reduce_v1(np.mean),
+    "compat.v1.reduce_max": _reduce_v1(np.max), "compat.v1.reduce_min": _reduce_v1(np.min),
+    "compat.v1.reduce_prod": _reduce_v1(np.prod), "compat.v1.reduce_any": _reduce_v1(np.any),
+    "compat.v1.reduce_all": _reduce_v1(np.all),
+    "math.cumsum": _cumulative(np.cumsum), "math.cumprod": _cumulative(np.cumprod),
+    "math.argmax": _arg(np.argmax), "math.argmin": _arg(np.argmin), "math.top_k": _top_k,
+    "math.l2_normalize": _l2_normalize, "norm": _norm, "compat.v1.norm": _norm,
+    # activations (tf.nn)
+    "nn.relu": _features(ops.relu), "nn.relu6": _features(ops.relu6), "nn.elu": _features(ops.elu),
+    "nn.selu": _features(ops.selu), "nn.softsign": _features(ops.softsign), "nn.softplus": _features(ops.softplus),
+    "nn.gelu": lambda features, approximate=False, name=None: ops.gelu(features, approximate=bool(approximate)),
+    "nn.leaky_relu": lambda features, alpha=0.2, name=None: ops.leaky_relu(features, negative_slope=alpha),
+    "nn.silu": _swish, "nn.swish": _swish, "nn.softmax": _softmax(ops.softmax),
+    "nn.log_softmax": _softmax(ops.log_softmax), "nn.l2_normalize": _l2_normalize, "nn.bias_add": _bias_add,
+    "nn.sigmoid": _unary(ops.sigmoid), "nn.tanh": _unary(np.tanh),
+    # shapes, joins and selection
+    "concat": _concat, "compat.v1.concat": _concat, "stack": _stack, "reshape": _reshape,
+    "transpose": _transpose, "compat.v1.transpose": _transpose_v1,
+    "expand_dims": lambda input, axis, name=None: np.expand_dims(input, int(axis)),  # noqa: A006
+    "compat.v1.expand_dims": _expand_dims_v1, "squeeze": _squeeze, "compat.v1.squeeze": _squeeze,
+    "tile": lambda input, multiples, name=None: np.tile(input, tuple(int(m) for m in multiples)),  # noqa: A006
+    "cast": lambda x, dtype, name=None: np.asarray(x).astype(numpy_dtype(dtype)),
+    "one_hot": _one_hot, "gather": _gather, "compat.v1.gather": _gather_v1, "where": _where,
+    "clip_by_value": lambda t, clip_value_min, clip_value_max, name=None: np.clip(t, clip_value_min, clip_value_max),
+    "identity": lambda input, name=None: np.array(input),  # noqa: A006
+    "zeros_like": _like(0), "ones_like": _like(1), "pad": _pad, "compat.v1.pad": _pad_v1,
+    "reverse": lambda tensor, axis, name=None: np.flip(tensor, _axis(axis)),
+    "repeat": lambda input, repeats, axis=None, name=None: np.repeat(input, repeats, axis=axis),  # noqa: A006
+    "split": _split, "unstack": _unstack,
+    "broadcast_to": lambda input, shape, name=None: np.broadcast_to(input, tuple(int(s) for s in shape)).copy(),  # noqa
+    "shape": _shape, "compat.v1.shape": _shape_v1,
+}
+
+
+def _to_float32(value):
+    if isinstance(value, (list, tuple)):
+        return [_to_float32(v) for v in value]
+    value = np.asarray(value)
+    return value.astype(np.float32) if value.dtype == np.float64 else value
+
+
+class TFOpLambda(Layer):
+    """A TensorFlow function applied to KerasTensors in tf.keras (`function`: its TF API path)."""
+
+    # tf.keras passes the node's first argument with its structure (a list for tf.concat, not unpacked).
+    _preserve_input_structure_in_config = True
+
+    def __init__(self, function, **kwargs):
+        kwargs.pop("autocast", None)
+        super().__init__(autocast=False, **kwargs)
+        if not isinstance(function, str) or function not in TF_FUNCTIONS:
+            raise ValueError(f"{type(self).__name__} '{self.name}': nnkern does not implement the TensorFlow "
+                             f"function 'tf.{function}' (supported: see nnkern.layers.tf_op_lambda.TF_FUNCTIONS). "
+                             "Rebuild the model with Keras layers or keras.ops, or pass your own "
+                             f"`custom_objects={{'{type(self).__name__}': ...}}`.")
+        self.function = function
+        self._fn = TF_FUNCTIONS[function]
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # TF gives inf / nan silently
+            return _to_float32(self._fn(*args, **kwargs))
+
+    def get_config(self):
+        return {**super().get_config(), "function": self.function}
+
+
+def _dict_to_slice(value):
+    if isinstance(value, dict) and set(value) == {"start", "stop", "step"}:
+        return slice(value["start"], value["stop"], value["step"])
+    return value
+
+
+class SlicingOpLambda(TFOpLambda):
+    """`x[...]` on a KerasTensor in tf.keras: slices arrive as {'start', 'stop', 'step'} dicts."""
+
+    def call(self, *args, **kwargs):
+        def revive(value):
+            value = _dict_to_slice(value)
+            return [_dict_to_slice(v) for v in value] if isinstance(value, (list, tuple)) else value
+        return super().call(*[revive(a) for a in args], **{k: revive(v) for k, v in kwargs.items()})
