@@ -22,6 +22,8 @@ RANKS = [
     ("nnkern.activations", 3),         # keras.activations: over ops, never under
     ("nnkern.engine", 4),              # Layer, KerasTensor, graph, plan, registry, argument checks
     ("nnkern.initializers", 4),        # beside the engine (Layer.add_weight uses them)
+    ("nnkern.regularizers", 4),        # keras.regularizers / keras.constraints: layer arguments, beside
+    ("nnkern.constraints", 4),         # the initializers
     ("nnkern.backend", 5),             # keras.backend, losses, metrics: over ops and engine
     ("nnkern.losses", 5),
     ("nnkern.metrics", 5),

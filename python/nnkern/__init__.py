@@ -8,7 +8,7 @@ C++/Eigen forward kernels (``nnkern._core``) under a Keras-compatible layer and 
 from nnkern import _cpu  # noqa: F401  (must stay before _core)
 from nnkern import _core
 from nnkern._config import get_num_threads, set_num_threads, show_config
-from nnkern import activations, initializers, layers, models, saving
+from nnkern import activations, constraints, initializers, layers, models, regularizers, saving
 from nnkern.engine.input_layer import Input
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
@@ -33,6 +33,6 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY_SUBMODULES))
 
 
-__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "backend", "explore",
-           "initializers", "layers", "losses", "metrics", "models", "ops", "saving", "utils", "Input", "KerasTensor",
+__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "backend",
+           "constraints", "explore", "initializers", "layers", "regularizers", "losses", "metrics", "models", "ops", "saving", "utils", "Input", "KerasTensor",
            "Layer", "Model", "Sequential", "Variable"]

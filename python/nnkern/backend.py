@@ -169,6 +169,72 @@ def is_keras_tensor(x):
     return _is_keras_tensor(x)
 
 
+class _LearningPhase:
+    """Keras 2's `K.learning_phase()` placeholder: an input of `K.function` fed 0 (inference) or 1."""
+
+    def __repr__(self):
+        return "<learning_phase>"
+
+
+_LEARNING_PHASE = _LearningPhase()
+
+
+def learning_phase():
+    return _LEARNING_PHASE
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's `K.function(inputs, outputs)`: a callable taking a list of arrays (one per input) and
+    returning the list of output arrays (one array if `outputs` is a single tensor).
+
+    `inputs` and `outputs` are symbolic tensors of one graph: `model.input` / `model.inputs`, any layer's
+    `.output` / `.input` (`K.function([model.input], [model.layers[2].output])`), the outputs then being
+    computed from the inputs given. `K.learning_phase()` may be one of the inputs: its value (0 or 1) is
+    the training flag of that call. `updates` must be empty: nnkern does not train."""
+    from nnkern.engine import tree
+    from nnkern.engine.dtypes import numpy_dtype
+    from nnkern.engine.graph import execution_order, map_graph
+    from nnkern.engine.keras_tensor import KerasTensor
+    from nnkern.engine.plan import Plan
+
+    if updates:
+        raise ValueError("K.function(): `updates` are not supported (nnkern runs inference only).")
+    single_output = not isinstance(outputs, (list, tuple))
+    flat_inputs = tree.flatten(inputs)
+    flat_outputs = tree.flatten(outputs)
+    for what, values in (("inputs", flat_inputs), ("outputs", flat_outputs)):
+        for x in values:
+            if not isinstance(x, KerasTensor) and not (what == "inputs" and x is _LEARNING_PHASE):
+                raise ValueError(f"K.function(): all `{what}` must be symbolic tensors (a model's or layer's "
+                                 f"input / output). Received: {x!r} (of type {type(x).__name__})")
+    tensors = [x for x in flat_inputs if x is not _LEARNING_PHASE]
+    phase_index = next((i for i, x in enumerate(flat_inputs) if x is _LEARNING_PHASE), None)
+    _, nodes_by_depth, _, _ = map_graph(tensors, flat_outputs)
+    nodes = execution_order(nodes_by_depth)
+    for node in nodes:
+        if node.is_input and not any(t is x for t in tensors for x in node.outputs):
+            raise ValueError(f"K.function(): the outputs need the input '{node.outputs[0].name}', which is not "
+                             f"among `inputs` ({[t.name for t in tensors]}): the graph is disconnected.")
+    dtypes = [numpy_dtype(t.dtype) for t in tensors]
+    plans = {}
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if len(values) != len(flat_inputs):
+            raise ValueError(f"K.function(): expected {len(flat_inputs)} input value(s), received {len(values)}.")
+        training = None
+        if phase_index is not None:
+            training = bool(values.pop(phase_index))
+        plan = plans.get(training)
+        if plan is None:
+            plan = plans[training] = Plan(tensors, flat_outputs, nodes, training)
+        arrays = [np.asarray(v, dtype=d) for v, d in zip(values, dtypes)]
+        results = [np.asarray(r) for r in plan.run(arrays)]
+        return results[0] if single_output else results
+
+    return run
+
+
 def stop_gradient(variables):
     return variables
 

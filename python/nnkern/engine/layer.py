@@ -129,6 +129,9 @@ class Layer:
         self._inbound_nodes = []
         self._outbound_nodes = []
         self._dtype_policy = DTypePolicy(dtype if not isinstance(dtype, DTypePolicy) else dtype.name)
+        if activity_regularizer is not None:
+            from nnkern import regularizers
+            activity_regularizer = regularizers.get(activity_regularizer)
         self.activity_regularizer = activity_regularizer
         self._initial_weights = kwargs.pop("weights", None)  # Keras 1/2 `weights=[W, b]`
         input_dim = kwargs.pop("input_dim", None)
@@ -590,6 +593,9 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self.dtype_policy)}
+        if self.__dict__.get("activity_regularizer") is not None:
+            from nnkern import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and type(self).__init__ is not Layer.__init__ \
                 and not type(self).__module__.startswith("nnkern."):
             # A user layer without get_config(): return its constructor arguments, as Keras does.

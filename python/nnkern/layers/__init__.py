@@ -37,12 +37,31 @@ from nnkern.layers.wrappers import TimeDistributed, Wrapper
 # deserialize() finds every Layer class exported here by its name (the namespace is read live).
 register_namespace(globals())
 
-# Keras 1/2 module paths (`from keras.layers.embeddings import Embedding`, `keras.layers.merge`, ...) resolve
-# to this package, so `import nnkern as keras` keeps such imports working.
-for _old in ("embeddings", "merge", "recurrent", "convolutional", "pooling", "normalization", "advanced_activations",
-             "noise", "local"):
-    _sys.modules.setdefault(f"{__name__}.{_old}", _sys.modules[__name__])
-recurrent = _sys.modules[f"{__name__}.recurrent"]  # a real module until the split into rnn, lstm, bidirectional
+# The public names of Keras 1/2's layer modules (those nnkern has): `from keras.layers.core import *` in
+# old code must bring Dropout, Flatten, ... as it did.
+_KERAS2_MODULE_NAMES = {
+    "core": ("Activation", "ActivityRegularization", "Dense", "Dropout", "Flatten", "Lambda", "Masking", "Permute",
+             "RepeatVector", "Reshape", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+             "TimeDistributedDense", "TFOpLambda", "SlicingOpLambda"),
+    "convolutional": ("Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1D", "Convolution2D",
+                      "Deconvolution2D", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+                      "SeparableConvolution2D", "DepthwiseConv1D", "DepthwiseConv2D", "Cropping1D", "Cropping2D",
+                      "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+                      # Keras 1's convolutional module also held the pooling layers
+                      "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"),
+    "pooling": ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D", "MaxPool2D",
+                "AvgPool1D", "AvgPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+                "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPool1D",
+                "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"),
+    "normalization": ("BatchNormalization", "LayerNormalization"),
+    "recurrent": ("RNN", "LSTM", "LSTMCell"),
+    "merge": ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "add",
+              "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot", "merge"),
+    "embeddings": ("Embedding",),
+    "advanced_activations": ("LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU"),
+    "noise": (),
+    "local": (),
+}
 
 
 def _from_package(name):
@@ -55,8 +74,22 @@ def _from_package(name):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 
-for _module in (core, convolutional, pooling):
-    _module.__getattr__ = _from_package
+def _keras2_module(name, names):
+    """nnkern.layers.<name> as Keras 2's keras.layers.<name>: a real module of that name gains the names
+    (through its module __getattr__); a Keras 2 module nnkern does not have becomes a module of its own."""
+    import types
+    module = _sys.modules.get(f"{__name__}.{name}") or globals().get(name)
+    if not isinstance(module, types.ModuleType) or module is _sys.modules[__name__]:
+        module = types.ModuleType(f"{__name__}.{name}", f"Keras 1/2's keras.layers.{name} (names from nnkern.layers).")
+        _sys.modules[module.__name__] = module
+        globals().setdefault(name, module)  # `layers.merge` stays Keras 1's merge() function
+    module.__getattr__ = _from_package
+    module.__all__ = sorted(set(getattr(module, "__all__", ())) | set(names))
+    return module
+
+
+for _name, _names in _KERAS2_MODULE_NAMES.items():
+    _keras2_module(_name, _names)
 
 
 def get(identifier):

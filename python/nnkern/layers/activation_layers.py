@@ -2,7 +2,7 @@
 Keras 3; old files hold it)."""
 import numpy as np
 
-from nnkern import activations, initializers
+from nnkern import activations, constraints, initializers, regularizers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -148,8 +148,8 @@ class PReLU(Layer):
         super().__init__(**kwargs)
         self.supports_masking = True
         self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = alpha_regularizer
-        self.alpha_constraint = alpha_constraint
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif not isinstance(shared_axes, (list, tuple)):
@@ -184,5 +184,6 @@ class PReLU(Layer):
 
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": self.alpha_regularizer, "alpha_constraint": self.alpha_constraint,
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes}

@@ -11,7 +11,7 @@ weight names/order/shapes and output-shape rules:
 """
 import numpy as np
 
-from nnkern import _core, activations, initializers
+from nnkern import _core, activations, constraints, initializers, regularizers
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
                                                standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
@@ -60,10 +60,10 @@ class _DepthwiseBase(Layer):
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = depthwise_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.depthwise_constraint = depthwise_constraint
-        self.bias_constraint = bias_constraint
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _input_channels(self, input_shape):
@@ -135,11 +135,11 @@ class _DepthwiseBase(Layer):
             "use_bias": self.use_bias,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": self.depthwise_regularizer,
-            "bias_regularizer": self.bias_regularizer,
-            "activity_regularizer": self.activity_regularizer,
-            "depthwise_constraint": self.depthwise_constraint,
-            "bias_constraint": self.bias_constraint,
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
 
@@ -189,8 +189,8 @@ class _SeparableConv(_DepthwiseBase):
                          activity_regularizer, depthwise_constraint, bias_constraint, kwargs)
         self.filters = _strictly_positive(filters, "filters", self.__class__.__name__)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = pointwise_regularizer
-        self.pointwise_constraint = pointwise_constraint
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def _output_channels(self, channels):
         return self.filters
@@ -220,8 +220,8 @@ class _SeparableConv(_DepthwiseBase):
         config.update({
             "filters": self.filters,
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": self.pointwise_regularizer,
-            "pointwise_constraint": self.pointwise_constraint,
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         })
         return config
 

@@ -7,7 +7,7 @@ accepted and are the identity. Masks and states: see rnn.py.
 """
 import numpy as np
 
-from nnkern import _core, activations, initializers
+from nnkern import _core, activations, constraints, initializers, regularizers
 from nnkern.engine.layer import Layer
 from nnkern.layers.kernel_calls import run_kernel
 from nnkern.layers.rnn import RNN, float32_array
@@ -50,12 +50,12 @@ class LSTMCell(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.recurrent_regularizer = recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = _rate(dropout, "dropout", cls)
         self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", cls)
         self.seed = seed
@@ -154,12 +154,12 @@ class LSTMCell(Layer):
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": self.kernel_regularizer,
-                "recurrent_regularizer": self.recurrent_regularizer,
-                "bias_regularizer": self.bias_regularizer,
-                "kernel_constraint": self.kernel_constraint,
-                "recurrent_constraint": self.recurrent_constraint,
-                "bias_constraint": self.bias_constraint,
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
                 "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from nnkern import initializers
+from nnkern import constraints, initializers, regularizers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -78,10 +78,10 @@ class _AffineNormalization(Layer):
         self.scale = scale
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = beta_regularizer
-        self.gamma_regularizer = gamma_regularizer
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = None
         self.beta = None
         self.supports_masking = True
@@ -106,8 +106,10 @@ class _AffineNormalization(Layer):
         return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                 "beta_initializer": initializers.serialize(self.beta_initializer),
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": self.beta_regularizer, "gamma_regularizer": self.gamma_regularizer,
-                "beta_constraint": self.beta_constraint, "gamma_constraint": self.gamma_constraint}
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
 
 
 class BatchNormalization(_AffineNormalization):

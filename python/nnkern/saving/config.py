@@ -110,7 +110,20 @@ def revive_values(value, safe_mode, what, custom_objects=None):
     out = {k: revive_values(v, safe_mode, what, custom_objects) for k, v in value.items()}
     if class_name == "Lambda" and isinstance(out.get("config"), dict):
         _revive_keras2_lambda(out["config"], safe_mode, what, custom_objects)
+    if custom_objects and isinstance(out.get("config"), dict):
+        _revive_custom_weight_arguments(out["config"], custom_objects)
     return out
+
+
+def _revive_custom_weight_arguments(config, custom_objects):
+    """A layer's `*_regularizer` / `*_constraint` naming a class of the caller's custom_objects becomes an
+    instance of it (nnkern.regularizers / constraints know only Keras's own)."""
+    for key, entry in config.items():
+        if key.endswith(("_regularizer", "_constraint")) and isinstance(entry, dict):
+            cls = custom_objects.get(entry.get("class_name")) or custom_objects.get(entry.get("registered_name"))
+            if isinstance(cls, type):
+                inner = entry.get("config") or {}
+                config[key] = cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
 
 
 def _revive_keras2_lambda(config, safe_mode, what, custom_objects):

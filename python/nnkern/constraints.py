@@ -1,0 +1,136 @@
+"""keras.constraints on numpy: MaxNorm, MinMaxNorm, NonNeg, UnitNorm, get / serialize / deserialize.
+
+Layers accept them (`kernel_constraint=MaxNorm(3)`, `"non_neg"`, a config dict) and write them into
+get_config as Keras does. A constraint acts only after a training step, so it has no effect in nnkern's
+inference; calling one on an array gives Keras's projected weight."""
+import inspect
+
+import numpy as np
+
+from nnkern.engine.naming import to_snake_case
+from nnkern.ops._settings import epsilon
+
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm", "non_neg",
+           "unit_norm", "get", "serialize", "deserialize"]
+
+
+class Constraint:
+    """Base class: `__call__(w)` returns the projected weight."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _norms(w, axis):
+    return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+
+
+class MaxNorm(Constraint):
+    """Rescale each slice along `axis` whose L2 norm exceeds max_value down to it."""
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value = max_value
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = _norms(w, self.axis)
+        return (w * (np.clip(norms, 0, self.max_value) / (epsilon() + norms))).astype(w.dtype)
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """max(w, 0)."""
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        return np.maximum(w, 0).astype(w.dtype)
+
+
+class UnitNorm(Constraint):
+    """Each slice along `axis` divided by its L2 norm."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        return (w / (epsilon() + _norms(w, self.axis))).astype(w.dtype)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Move each slice's L2 norm toward [min_value, max_value] by `rate`."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value = min_value
+        self.max_value = max_value
+        self.rate = rate
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = _norms(w, self.axis)
+        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        return (w * (desired / (epsilon() + norms))).astype(w.dtype)
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
+_ALL = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+_BY_NAME = {cls.__name__: cls for cls in _ALL}
+_BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _ALL})
+_BY_NAME.update({"maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm})  # Keras 2's legacy aliases
+
+
+def serialize(constraint):
+    if constraint is None:
+        return None
+    if isinstance(constraint, Constraint) and type(constraint) in _ALL:
+        return {"module": "keras.constraints", "class_name": type(constraint).__name__,
+                "config": constraint.get_config(), "registered_name": None}
+    if isinstance(constraint, Constraint):
+        return {"module": type(constraint).__module__, "class_name": type(constraint).__name__,
+                "config": constraint.get_config(), "registered_name": type(constraint).__name__}
+    return getattr(constraint, "__name__", constraint)
+
+
+def deserialize(config, custom_objects=None):
+    """A constraint from serialize()'s dict (Keras 2's {'class_name', 'config'} too) or a name."""
+    if isinstance(config, str):
+        return get(config) if not (custom_objects and config in custom_objects) else custom_objects[config]
+    name = config.get("class_name") if isinstance(config, dict) else None
+    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
+    if cls is None:
+        raise ValueError(f"Could not interpret constraint identifier: {config}")
+    inner = config.get("config") or {}
+    return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+
+
+def get(identifier):
+    """A constraint for `identifier`: None, a name ('max_norm'), a config dict, a class or any callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = _BY_NAME.get(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
