@@ -34,5 +34,5 @@ def __dir__():
 
 
 __all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "backend",
-           "constraints", "explore", "initializers", "layers", "regularizers", "losses", "metrics", "models", "ops", "saving", "utils", "Input", "KerasTensor",
-           "Layer", "Model", "Sequential", "Variable"]
+           "constraints", "explore", "initializers", "layers", "losses", "metrics", "models", "ops", "regularizers",
+           "saving", "utils", "Input", "KerasTensor", "Layer", "Model", "Sequential", "Variable"]

@@ -8,7 +8,6 @@ import inspect
 import numpy as np
 
 from nnkern.engine.naming import to_snake_case
-from nnkern.ops._settings import epsilon
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm", "non_neg",
            "unit_norm", "get", "serialize", "deserialize"]
@@ -30,6 +29,11 @@ class Constraint:
 
 def _norms(w, axis):
     return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+
+
+def epsilon():
+    from nnkern.ops._settings import epsilon as keras_epsilon  # here: `import nnkern` leaves ops unloaded
+    return keras_epsilon()
 
 
 class MaxNorm(Constraint):

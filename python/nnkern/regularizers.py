@@ -55,7 +55,8 @@ class L1(Regularizer):
     """l1 * sum(|x|)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = validate_float_arg(0.01 if l1 is None else l1, name="l1")
+        # Keras holds the factor as a float32 tensor: its config gives float32's value (0.3 -> 0.30000001...).
+        self.l1 = float(np.float32(validate_float_arg(0.01 if l1 is None else l1, name="l1")))
 
     def __call__(self, x):
         x = np.asarray(x)
@@ -83,7 +84,7 @@ class OrthogonalRegularizer(Regularizer):
     """factor * mean |cosine| between distinct rows (mode='rows') or columns of a rank-2 weight."""
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = validate_float_arg(factor, name="factor")
+        self.factor = float(np.float32(validate_float_arg(factor, name="factor")))  # as L1's factor
         if mode not in {"rows", "columns"}:
             raise ValueError('Invalid value for argument `mode`. Expected one of {"rows", "columns"}. '
                              f"Received: mode={mode}")

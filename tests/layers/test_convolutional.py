@@ -185,10 +185,13 @@ def test_config_round_trip(cls, kwargs):
 def test_regularizers_and_constraints_are_kept_in_the_config():
     config = layers.Conv2D(2, 3, kernel_regularizer="l2", bias_regularizer="l1", activity_regularizer="l2",
                            kernel_constraint="max_norm", bias_constraint="non_neg").get_config()
-    assert (config["kernel_regularizer"], config["bias_regularizer"], config["activity_regularizer"],
-            config["kernel_constraint"], config["bias_constraint"]) == ("l2", "l1", "l2", "max_norm", "non_neg")
+    # Keras serializes the objects the names stand for (nnkern.regularizers / nnkern.constraints).
+    names = [config[k]["class_name"] for k in ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                               "kernel_constraint", "bias_constraint")]
+    assert names == ["L2", "L1", "L2", "MaxNorm", "NonNeg"]
     config = layers.LSTM(2, recurrent_regularizer="l2", recurrent_constraint="unit_norm").get_config()
-    assert (config["recurrent_regularizer"], config["recurrent_constraint"]) == ("l2", "unit_norm")
+    assert (config["recurrent_regularizer"]["class_name"], config["recurrent_constraint"]["class_name"]) == \
+        ("L2", "UnitNorm")
 
 
 def test_aliases():

@@ -8,11 +8,19 @@ it is also the allowlist (nothing is looked up on a module by a name from a file
 raises a ValueError naming it."""
 import numpy as np
 
-from nnkern import ops
 from nnkern.engine.dtypes import numpy_dtype
 from nnkern.engine.layer import Layer
 
 __all__ = ["TFOpLambda", "SlicingOpLambda", "TF_FUNCTIONS"]
+
+
+def _op(name):
+    """nnkern.ops.<name>, imported on first call (`import nnkern` leaves nnkern.ops unloaded)."""
+    def call(*args, **kwargs):
+        from nnkern import ops
+        return getattr(ops, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
 
 
 def _axis(axis):
@@ -221,7 +229,7 @@ def _softmax(fn):
 
 
 def _swish(features, beta=1.0):
-    return features * ops.sigmoid(beta * np.asarray(features))
+    return features * _op("sigmoid")(beta * np.asarray(features))
 
 
 _MAX = _reduce(np.max)
@@ -249,10 +257,10 @@ TF_FUNCTIONS = {
     "math.log": _unary(np.log), "math.log1p": _unary(np.log1p), "math.expm1": _unary(np.expm1),
     "math.sin": _unary(np.sin), "math.cos": _unary(np.cos), "math.tan": _unary(np.tan),
     "math.atan": _unary(np.arctan), "math.sinh": _unary(np.sinh), "math.cosh": _unary(np.cosh),
-    "math.erf": _unary(ops.erf), "math.reciprocal": _unary(np.reciprocal), "math.sign": _unary(np.sign),
+    "math.erf": _unary(_op("erf")), "math.reciprocal": _unary(np.reciprocal), "math.sign": _unary(np.sign),
     "math.floor": _unary(np.floor), "math.ceil": _unary(np.ceil), "math.round": _unary(np.round),
-    "math.is_nan": _unary(np.isnan), "math.sigmoid": _unary(ops.sigmoid), "math.tanh": _unary(np.tanh),
-    "math.softplus": _features(ops.softplus),
+    "math.is_nan": _unary(np.isnan), "math.sigmoid": _unary(_op("sigmoid")), "math.tanh": _unary(np.tanh),
+    "math.softplus": _features(_op("softplus")),
     # comparisons and logic
     "math.equal": _binary(np.equal), "math.not_equal": _binary(np.not_equal), "math.less": _binary(np.less),
     "math.less_equal": _binary(np.less_equal), "math.greater": _binary(np.greater),
@@ -262,7 +270,7 @@ TF_FUNCTIONS = {
     "math.reduce_sum": _reduce(np.sum), "math.reduce_mean": _reduce(np.mean), "math.reduce_max": _MAX,
     "math.reduce_min": _reduce(np.min), "math.reduce_prod": _reduce(np.prod), "math.reduce_std": _reduce(np.std),
     "math.reduce_variance": _reduce(np.var), "math.reduce_any": _reduce(np.any), "math.reduce_all": _reduce(np.all),
-    "math.reduce_logsumexp": _reduce(ops.logsumexp),
+    "math.reduce_logsumexp": _reduce(_op("logsumexp")),
     "math.reduce_euclidean_norm": _reduce(lambda x, axis, keepdims: np.sqrt(np.sum(np.square(x), axis,
                                                                                keepdims=keepdims))),
     "compat.v1.reduce_sum": _reduce_v1(np.sum), "compat.v1.reduce_mean": _reduce_v1(np.mean),
@@ -273,13 +281,14 @@ TF_FUNCTIONS = {
     "math.argmax": _arg(np.argmax), "math.argmin": _arg(np.argmin), "math.top_k": _top_k,
     "math.l2_normalize": _l2_normalize, "norm": _norm, "compat.v1.norm": _norm,
     # activations (tf.nn)
-    "nn.relu": _features(ops.relu), "nn.relu6": _features(ops.relu6), "nn.elu": _features(ops.elu),
-    "nn.selu": _features(ops.selu), "nn.softsign": _features(ops.softsign), "nn.softplus": _features(ops.softplus),
-    "nn.gelu": lambda features, approximate=False, name=None: ops.gelu(features, approximate=bool(approximate)),
-    "nn.leaky_relu": lambda features, alpha=0.2, name=None: ops.leaky_relu(features, negative_slope=alpha),
-    "nn.silu": _swish, "nn.swish": _swish, "nn.softmax": _softmax(ops.softmax),
-    "nn.log_softmax": _softmax(ops.log_softmax), "nn.l2_normalize": _l2_normalize, "nn.bias_add": _bias_add,
-    "nn.sigmoid": _unary(ops.sigmoid), "nn.tanh": _unary(np.tanh),
+    "nn.relu": _features(_op("relu")), "nn.relu6": _features(_op("relu6")), "nn.elu": _features(_op("elu")),
+    "nn.selu": _features(_op("selu")), "nn.softsign": _features(_op("softsign")),
+    "nn.softplus": _features(_op("softplus")),
+    "nn.gelu": lambda features, approximate=False, name=None: _op("gelu")(features, approximate=bool(approximate)),
+    "nn.leaky_relu": lambda features, alpha=0.2, name=None: _op("leaky_relu")(features, negative_slope=alpha),
+    "nn.silu": _swish, "nn.swish": _swish, "nn.softmax": _softmax(_op("softmax")),
+    "nn.log_softmax": _softmax(_op("log_softmax")), "nn.l2_normalize": _l2_normalize, "nn.bias_add": _bias_add,
+    "nn.sigmoid": _unary(_op("sigmoid")), "nn.tanh": _unary(np.tanh),
     # shapes, joins and selection
     "concat": _concat, "compat.v1.concat": _concat, "stack": _stack, "reshape": _reshape,
     "transpose": _transpose, "compat.v1.transpose": _transpose_v1,
