@@ -166,8 +166,20 @@ def _models(keras, tf):
         model.build((None, 6))
         return model, [_seeded((3, 6), 11)]
 
+    def keras2_names():
+        # Keras 2 allowed '/' in layer names (MobileNetV3's 'Conv/BatchNorm', DenseNet's 'conv1/conv'); its
+        # SeparableConv2D config carries Conv's kernel_* arguments, which Keras 3 dropped.
+        inp = keras.Input((6, 6, 2), name="stem/input")
+        x = L.Conv2D(3, 3, padding="same", name="conv1/conv")(inp)
+        x = L.BatchNormalization(name="conv1/bn")(x)
+        x = L.Activation("relu", name="conv1/relu")(x)
+        x = L.SeparableConv2D(4, 3, depth_multiplier=2, name="block1/sepconv")(x)
+        x = L.Add(name="block1/add")([x, L.Conv2D(4, 3, name="block1/shortcut")(L.Activation("relu")(inp))])
+        return keras.Model(inp, L.GlobalAveragePooling2D(name="pool/avg")(x), name="keras2_names"), [
+            _seeded((2, 6, 6, 2), 12)]
+
     return [tf_ops, hard_swish_blocks, lstm_seq2seq, explicit_mask, nested_shared, batch_input_shape_seq,
-            functional_in_sequential]
+            functional_in_sequential, keras2_names]
 
 
 def _main(data_dir):

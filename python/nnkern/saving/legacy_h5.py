@@ -28,7 +28,7 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
         check_nesting(config, what)
-        config = _modernize(config)
+        config = modernize_keras2_config(config)
         weights = h5.get("model_weights", h5)
         total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
 
@@ -39,10 +39,59 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
     return model
 
 
+# Arguments Keras 2 configs hold that Keras 3 dropped, by class: tf-keras's SeparableConv inherited (and
+# ignored) the kernel_* arguments of Conv.
+_DROPPED_ARGUMENTS = {name: ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+                      for name in ("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
+                                   "SeparableConvolution2D")}
+
+
+def modernize_keras2_config(config):
+    """A Keras 1/2 model config (from an `.h5` file or `model.to_json()`) as Keras 3 spells it."""
+    config = _modernize(config)
+    renamed = _slash_free_names(config)
+    return _rename_layers(config, renamed) if renamed else config
+
+
+def _slash_free_names(config):
+    """{old: new} for layer names with '/' (Keras 2 allowed them, e.g. MobileNetV3's 'Conv/BatchNorm';
+    Keras 3 uses '/' to separate weight paths): '/' becomes '_'."""
+    from nnkern.saving.config import layer_configs
+    names = set()
+    for layer in layer_configs(config):
+        inner = layer.get("config")
+        for name in (layer.get("name"), inner.get("name") if isinstance(inner, dict) else None):
+            if isinstance(name, str):
+                names.add(name)
+    return {n: n.replace("/", "_") for n in names if "/" in n}
+
+
+def _rename_layers(value, renamed, in_graph_refs=False):
+    """Copy of a config with layer names (and the references to them in inbound nodes, input_layers and
+    output_layers) renamed."""
+    if isinstance(value, list):
+        if in_graph_refs and value and isinstance(value[0], str):
+            return [renamed.get(value[0], value[0])] + [_rename_layers(v, renamed, True) for v in value[1:]]
+        return [_rename_layers(v, renamed, in_graph_refs) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if key == "name" and isinstance(item, str):
+            out[key] = renamed.get(item, item)
+        else:
+            out[key] = _rename_layers(item, renamed, in_graph_refs or key in ("inbound_nodes", "input_layers",
+                                                                              "output_layers"))
+    return out
+
+
 def _modernize(config):
     """Keras 1/2 spellings of the model config that nnkern's deserializer reads as Keras 3."""
     if not isinstance(config, dict):
         raise MalformedFileError("The model_config of the file is not a serialized model.")
+    dropped = _DROPPED_ARGUMENTS.get(config.get("class_name"), ())
+    if dropped and isinstance(config.get("config"), dict):
+        config = {**config, "config": {k: v for k, v in config["config"].items() if k not in dropped}}
     if config.get("class_name") == "Model":
         config = {**config, "class_name": "Functional"}
     inner = config.get("config")
@@ -51,8 +100,7 @@ def _modernize(config):
     inner = config.get("config")
     if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
         inner = dict(inner)
-        inner["layers"] = [_modernize(l) if isinstance(l, dict) and l.get("class_name") in
-                           ("Model", "Sequential", "Functional") else l for l in inner["layers"]]
+        inner["layers"] = [_modernize(l) if isinstance(l, dict) else l for l in inner["layers"]]
         config = {**config, "config": inner}
     return config
 
