@@ -234,6 +234,10 @@ class Model(Layer):
         """Write the model as a Keras 3 `.keras` file, which Keras 3 loads too."""
         persistence.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (Keras 3's format), for `models.model_from_json`."""
+        return persistence.saving("model_config_json")(self)
+
     def save_weights(self, filepath, overwrite=True):
         """Write the weights as a Keras 3 `.weights.h5` file."""
         persistence.saving("save_weights")(self, filepath, overwrite=overwrite)

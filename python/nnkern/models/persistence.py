@@ -6,8 +6,8 @@ _SAVING = {}
 
 
 def register_saving(**functions):
-    """Called by nnkern.saving: save_model, load_model, save_weights, load_weights, keras_archive_bytes,
-    custom_layer_classes, load_keras_archive."""
+    """Called by nnkern.saving: save_model, load_model, save_weights, load_weights, model_from_json,
+    keras_archive_bytes, custom_layer_classes, load_keras_archive."""
     _SAVING.update(functions)
 
 
@@ -27,3 +27,8 @@ def load_model(filepath, custom_objects=None, compile=False, safe_mode=True):
 def save_model(model, filepath, overwrite=True, **kwargs):
     """Write `model` as a Keras 3 `.keras` file (see nnkern.saving.save_model)."""
     saving("save_model")(model, filepath, overwrite=overwrite, **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """A model from a JSON model config, Keras 3's or Keras 2's (see nnkern.saving.model_from_json)."""
+    return saving("model_from_json")(json_string, custom_objects=custom_objects, safe_mode=safe_mode)

@@ -11,7 +11,7 @@ from nnkern.saving.errors import (MalformedFileError, SavingError, UnsafeDeseria
 from nnkern.models import persistence
 from nnkern.saving import keras_file, legacy_h5
 
-__all__ = ["load_model", "save_model", "load_weights", "save_weights", "SavingError", "MalformedFileError",
+__all__ = ["load_model", "save_model", "load_weights", "save_weights", "model_from_json", "SavingError", "MalformedFileError",
            "UnsupportedLayersError", "UnsafeDeserializationError"]
 
 
@@ -40,6 +40,20 @@ def _load_model_bytes(data, what, custom_objects, compile, safe_mode):
     if not data:
         raise MalformedFileError(f"{what} is empty: not a .keras or .h5 model file.")
     raise MalformedFileError(f"{what} is neither a Keras 3 `.keras` zip archive nor an HDF5 `.h5` model file.")
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """A model (weights newly initialized) from a JSON model config: Keras 3's `model.to_json()` or Keras 2's
+    (TF-op nodes, keyword tensors in inbound nodes, Keras 1/2 names), with load_model's safe_mode rules."""
+    what = "the JSON model config"
+    if isinstance(json_string, str):
+        json_string = json_string.encode("utf-8")
+    if not isinstance(json_string, (bytes, bytearray)):
+        raise TypeError(f"model_from_json() expects a JSON string. Received: {type(json_string).__name__}")
+    with file_errors(what):
+        config = keras_file.parse_json(bytes(json_string), what, "model config")
+        config = legacy_h5.modernize_keras2_config(config)
+        return keras_file.model_from_config(config, what, custom_objects, safe_mode)
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
@@ -101,6 +115,7 @@ def save_weights(model, filepath, overwrite=True):
 
 # Model.save / load_weights / pickling and nnkern.models.load_model reach these through models.persistence.
 persistence.register_saving(load_model=load_model, save_model=save_model, load_weights=load_weights,
+                            model_from_json=model_from_json, model_config_json=keras_file.model_config_json,
                             save_weights=save_weights, keras_archive_bytes=keras_file.keras_archive_bytes,
                             custom_layer_classes=keras_file.custom_layer_classes,
                             load_keras_archive=keras_file.load_keras_archive)

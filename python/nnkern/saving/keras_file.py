@@ -277,6 +277,10 @@ def _json_default(value):
         return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
     if isinstance(value, bytes):
         return {"class_name": "__bytes__", "config": {"value": value.decode("utf-8")}}
+    if value is Ellipsis:  # in the slice specs of op nodes (x[..., 0])
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(value, slice):
+        return {"class_name": "__slice__", "config": {"start": value.start, "stop": value.stop, "step": value.step}}
     raise TypeError(f"Cannot serialize {value!r} (of type {type(value).__name__}) to JSON.")
 
 
