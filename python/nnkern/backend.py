@@ -211,12 +211,12 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
     phase_index = next((i for i, x in enumerate(flat_inputs) if x is _LEARNING_PHASE), None)
     _, nodes_by_depth, _, _ = map_graph(tensors, flat_outputs)
     nodes = execution_order(nodes_by_depth)
-    for node in nodes:
-        if node.is_input and not any(t is x for t in tensors for x in node.outputs):
-            raise ValueError(f"K.function(): the outputs need the input '{node.outputs[0].name}', which is not "
-                             f"among `inputs` ({[t.name for t in tensors]}): the graph is disconnected.")
+    try:
+        plans = {None: Plan(tensors, flat_outputs, nodes)}
+    except ValueError as e:
+        raise ValueError(f"K.function(): the outputs cannot be computed from `inputs` "
+                         f"({[t.name for t in tensors]}): {e}") from None
     dtypes = [numpy_dtype(t.dtype) for t in tensors]
-    plans = {}
 
     def run(values):
         values = list(values) if isinstance(values, (list, tuple)) else [values]
