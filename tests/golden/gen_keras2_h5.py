@@ -178,8 +178,35 @@ def _models(keras, tf):
         return keras.Model(inp, L.GlobalAveragePooling2D(name="pool/avg")(x), name="keras2_names"), [
             _seeded((2, 6, 6, 2), 12)]
 
+    def bidirectional_states():
+        # A Bidirectional decoder started from a Bidirectional encoder's four states (Keras 2 records the
+        # call as the list [sequences, *initial_state]).
+        enc_in = keras.Input((5, 3))
+        _, fh, fc, bh, bc = L.Bidirectional(L.LSTM(4, return_state=True))(enc_in)
+        dec_in = keras.Input((4, 2))
+        out = L.Bidirectional(L.LSTM(4, return_sequences=True))(dec_in, initial_state=[fh, fc, bh, bc])
+        return keras.Model([enc_in, dec_in], out, name="bidirectional_states"), [_seeded((2, 5, 3), 13),
+                                                                                 _seeded((2, 4, 2), 14)]
+
+    def keras2_layer_arguments():
+        # Keras 2 argument names of layers whose Keras 3 names changed (LeakyReLU's alpha, ...).
+        inp = keras.Input((6, 4))
+        x = L.LeakyReLU(alpha=0.1)(inp)
+        x = L.ELU(alpha=0.5)(x)
+        x = L.ThresholdedReLU(theta=0.2)(x)
+        x = L.ReLU(max_value=4.0, negative_slope=0.1, threshold=0.05)(x)
+        x = L.PReLU(shared_axes=[1])(x)
+        x = L.Dropout(0.5, noise_shape=(None, 1, 4))(x)
+        x = L.Conv1D(3, 2, groups=1, dilation_rate=2, padding="causal")(x)
+        x = L.UpSampling1D(2)(x)
+        x = L.Softmax(axis=1)(x)
+        x = L.Permute((2, 1))(x)
+        x = L.Flatten()(x)
+        x = L.RepeatVector(2)(x)
+        return keras.Model(inp, x, name="keras2_layer_arguments"), [_seeded((2, 6, 4), 15)]
+
     return [tf_ops, hard_swish_blocks, lstm_seq2seq, explicit_mask, nested_shared, batch_input_shape_seq,
-            functional_in_sequential, keras2_names]
+            functional_in_sequential, keras2_names, bidirectional_states, keras2_layer_arguments]
 
 
 def _main(data_dir):

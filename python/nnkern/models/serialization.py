@@ -157,6 +157,8 @@ class _LegacyNodes:
 
         inputs = walk(node_data)
         kwargs = self.revive_kwargs(kwargs)
+        if "constants" in kwargs and kwargs["constants"] is None:
+            del kwargs["constants"]  # tf-keras's RNN wrappers record it unset; Keras 3's RNNs have no constants
         if not getattr(layer, "_preserve_input_structure_in_config", False):
             inputs = tree.flatten(inputs)
             inputs = inputs[0] if len(inputs) == 1 else inputs
