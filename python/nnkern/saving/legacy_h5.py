@@ -1,6 +1,9 @@
 """Keras 2 / tf.keras HDF5 files: whole models (`model_config` attribute + `model_weights` group) and
 weights files (`layer_names` attribute). Weights are matched layer by layer in order, as Keras 2 did:
-the i-th layer of the model that has weights takes the i-th layer group of the file that has weights."""
+the i-th layer of the model that has weights takes the i-th layer group of the file that has weights.
+
+A Keras 2 config is first respelled as Keras 3 (modernize_keras2_config, also used by model_from_json);
+its graph (Keras 2 inbound nodes, TF-op nodes) is read by models.serialization.functional_from_config."""
 import json
 
 import numpy as np
