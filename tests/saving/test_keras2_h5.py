@@ -195,3 +195,15 @@ def test_saved_again_as_keras_file(case_id, tmp_path):
     for i, got in enumerate(ys):
         np.testing.assert_allclose(got.astype(np.float64), arrays[f"y{i}"].astype(np.float64), rtol=1e-4,
                                    atol=1e-5)
+
+
+@pytest.mark.parametrize("value", [{"class_name": "function", "config": "system", "module": "os"},
+                                   {"class_name": "__lambda__", "config": {"code": "AAAA"}}])
+def test_op_node_arguments_are_plain_data(value, tmp_path):
+    # A TF-op node's keyword arguments (`y` of `x * y`) come from the file: safe_mode refuses functions there.
+    def edit(config):
+        op = _op_layers(config)[0]
+        op["inbound_nodes"][0][3]["y"] = value
+    path = _with_config(_case("hard_swish_blocks"), edit, tmp_path)
+    with pytest.raises(nnkern.saving.UnsafeDeserializationError, match="inbound_nodes"):
+        nnkern.models.load_model(path)
