@@ -205,8 +205,19 @@ def _models(keras, tf):
         x = L.RepeatVector(2)(x)
         return keras.Model(inp, x, name="keras2_layer_arguments"), [_seeded((2, 6, 4), 15)]
 
+    def dynamic_shapes():
+        # Shapes computed in the graph: tf.shape(x)[0] as a reshape dimension, keras-io's positions =
+        # tf.range(tf.shape(x)[1]) for a position embedding.
+        x = keras.Input((None, 4))
+        batch, steps = tf.shape(x)[0], tf.shape(x)[1]
+        flat = tf.reshape(x, [batch, -1, 2])
+        positions = tf.range(start=0, limit=steps, delta=1)
+        embedded = x + L.Embedding(10, 4)(positions)
+        return keras.Model(x, [flat, embedded], name="dynamic_shapes"), [_seeded((2, 5, 4), 16)]
+
     return [tf_ops, hard_swish_blocks, lstm_seq2seq, explicit_mask, nested_shared, batch_input_shape_seq,
-            functional_in_sequential, keras2_names, bidirectional_states, keras2_layer_arguments]
+            functional_in_sequential, keras2_names, bidirectional_states, keras2_layer_arguments,
+            dynamic_shapes]
 
 
 def _main(data_dir):

@@ -12,7 +12,17 @@ from nnkern.engine.keras_tensor import KerasTensor
 _TRIAL_SIZES = (2, 3)
 
 
+def trial_sizes():
+    """The sizes unknown dimensions take in the trial runs."""
+    return _TRIAL_SIZES
+
+
 def dummy_value(kt, size):
+    # A tensor computed from shapes (tf.shape(x)[0] in a Keras 2 graph) stands in with its value for the
+    # trial size, so shape arithmetic downstream (tf.reshape(x, [batch, -1])) runs as it will.
+    known = getattr(kt, "trial_values", None)
+    if known is not None:
+        return known[size]
     shape = tuple(size if d is None else d for d in kt.shape)
     if kt.dtype == "bool":
         return np.ones(shape, dtype=bool)

@@ -8,8 +8,11 @@ it is also the allowlist (nothing is looked up on a module by a name from a file
 raises a ValueError naming it."""
 import numpy as np
 
+from nnkern.engine import tree
 from nnkern.engine.dtypes import numpy_dtype
+from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
+from nnkern.engine.spec_inference import materialize, trial_sizes
 
 __all__ = ["TFOpLambda", "SlicingOpLambda", "TF_FUNCTIONS"]
 
@@ -217,6 +220,14 @@ def _no_nan(fn):
     return no_nan
 
 
+def _range(start, limit=None, delta=1, dtype=None, name="range"):
+    start, limit = (0, start) if limit is None else (start, limit)
+    values = [np.asarray(v).item() for v in (start, limit, delta)]
+    if dtype is None:
+        dtype = "float32" if any(isinstance(v, float) for v in values) else "int32"
+    return np.arange(*values).astype(numpy_dtype(dtype))
+
+
 def _getitem(tensor, slice_spec, var=None):
     # TF reads a list slice spec as a tuple of per-axis indices (never as fancy indexing).
     return tensor[tuple(slice_spec) if isinstance(slice_spec, list) else slice_spec]
@@ -304,8 +315,12 @@ TF_FUNCTIONS = {
     "repeat": lambda input, repeats, axis=None, name=None: np.repeat(input, repeats, axis=axis),  # noqa: A006
     "split": _split, "unstack": _unstack,
     "broadcast_to": lambda input, shape, name=None: np.broadcast_to(input, tuple(int(s) for s in shape)).copy(),  # noqa
-    "shape": _shape, "compat.v1.shape": _shape_v1,
+    "shape": _shape, "compat.v1.shape": _shape_v1, "range": _range,
 }
+
+
+# Functions whose output depends only on their input's shape.
+_SHAPE_FUNCTIONS = {"shape", "compat.v1.shape"}
 
 
 def _to_float32(value):
@@ -336,6 +351,28 @@ class TFOpLambda(Layer):
     def call(self, *args, **kwargs):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # TF gives inf / nan silently
             return _to_float32(self._fn(*args, **kwargs))
+
+    def __call__(self, *args, **kwargs):
+        outputs = super().__call__(*args, **kwargs)
+        self._record_trial_values((args, kwargs), outputs)
+        return outputs
+
+    def _record_trial_values(self, arguments, outputs):
+        """Give small integer outputs computed from shapes alone (tf.shape(x), its items, sums of them)
+        their value in each shape-inference trial: ops using them as shapes get the right output shape."""
+        tensors = [x for x in tree.flatten(arguments) if isinstance(x, KerasTensor)]
+        flat_outputs = [x for x in tree.flatten(outputs) if isinstance(x, KerasTensor)]
+        from_shapes = self.function in _SHAPE_FUNCTIONS or (
+            tensors and all(getattr(x, "trial_values", None) is not None for x in tensors))
+        if not tensors or not from_shapes or not all(
+                x.dtype.startswith("int") and len(x.shape) <= 1 for x in flat_outputs):
+            return
+        values = {}
+        for size in trial_sizes():
+            args, kwargs = materialize(arguments, size)
+            values[size] = tree.flatten(self.call(*args, **kwargs))
+        for i, x in enumerate(flat_outputs):
+            x.trial_values = {size: np.asarray(values[size][i]) for size in values}
 
     def get_config(self):
         return {**super().get_config(), "function": self.function}
