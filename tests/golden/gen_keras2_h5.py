@@ -86,6 +86,9 @@ def _models(keras, tf):
             tf.compat.v1.transpose(x), tf.compat.v1.concat([x, y], 1), tf.compat.v1.squeeze(tf.expand_dims(x, 2), [2]),
             tf.compat.v1.gather(x, [1, 0], axis=1), tf.compat.v1.math.scalar_mul(2.0, x),
             tf.norm(x, axis=-1), tf.math.multiply_no_nan(x, y), tf.math.floormod(x, 0.3),
+            tf.math.atan(x), tf.math.cosh(x), tf.math.sinh(x), tf.math.tan(x), tf.math.is_nan(tf.math.log(x)),
+            tf.math.reduce_euclidean_norm(x, 1), tf.math.reduce_variance(x, -1), tf.math.top_k(x, 2)[0],
+            tf.math.top_k(x, 3)[1],
         ]
         return keras.Model([x, y, tokens], outs, name="tf_ops"), [
             _seeded((3, 4, 6), 1), _seeded((3, 4, 6), 2),

@@ -36,14 +36,6 @@ def _reduce(fn):
     return reduce
 
 
-def _reduce_v1(fn):
-    def reduce(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
-        axis = reduction_indices if axis is None else axis
-        keepdims = keep_dims if keepdims is None else keepdims
-        return fn(input_tensor, axis=_axis(axis), keepdims=bool(keepdims))
-    return reduce
-
-
 def _binary(fn):
     def binary(x, y, name=None):
         return fn(x, y)
@@ -81,16 +73,8 @@ def _reshape(tensor, shape, name=None):
     return np.reshape(tensor, tuple(int(s) for s in np.asarray(shape).reshape(-1)))
 
 
-def _transpose(a, perm=None, conjugate=False, name="transpose"):
+def _transpose(a, perm=None, name="transpose", conjugate=False):
     return np.transpose(a, None if perm is None else _axis(perm))
-
-
-def _transpose_v1(a, perm=None, name="transpose", conjugate=False):
-    return _transpose(a, perm)
-
-
-def _expand_dims_v1(input, axis=None, name=None, dim=None):  # noqa: A002  (TF's argument names)
-    return np.expand_dims(input, int(dim if axis is None else axis))
 
 
 def _squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
@@ -98,14 +82,10 @@ def _squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
     return np.squeeze(input, axis=_axis(axis) if axis is not None and np.ndim(axis) else axis)
 
 
-def _gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+def _gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
     if batch_dims:
         raise ValueError(f"TFOpLambda gather: batch_dims={batch_dims} is not supported by nnkern (only 0)")
     return np.take(params, np.asarray(indices), axis=int(axis or 0))
-
-
-def _gather_v1(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
-    return _gather(params, indices, axis=axis, batch_dims=batch_dims)
 
 
 def _where(condition, x=None, y=None, name=None):
@@ -124,7 +104,7 @@ def _one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=Non
     return out if axis in (None, -1) else np.moveaxis(out, -1, int(axis))
 
 
-def _pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+def _pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     mode = str(mode).lower()
     if mode not in ("constant", "reflect", "symmetric"):
         raise ValueError(f"TFOpLambda pad: invalid mode {mode!r}; expected 'CONSTANT', 'REFLECT' or 'SYMMETRIC'")
@@ -132,10 +112,6 @@ def _pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     if mode == "constant":
         return np.pad(tensor, widths, mode="constant", constant_values=constant_values)
     return np.pad(tensor, widths, mode=mode)
-
-
-def _pad_v1(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
-    return _pad(tensor, paddings, mode, constant_values)
 
 
 def _split(value, num_or_size_splits, axis=0, num=None, name="split"):
@@ -200,12 +176,8 @@ def _bias_add(value, bias, data_format=None, name=None):
     return value + bias
 
 
-def _shape(input, out_type=None, name=None):  # noqa: A002
+def _shape(input, name=None, out_type=None):  # noqa: A002
     return np.asarray(np.shape(input), dtype=numpy_dtype(out_type or "int32"))
-
-
-def _shape_v1(input, name=None, out_type=None):  # noqa: A002
-    return _shape(input, out_type)
 
 
 def _like(fill):
@@ -243,24 +215,18 @@ def _swish(features, beta=1.0):
     return features * _op("sigmoid")(beta * np.asarray(features))
 
 
-_MAX = _reduce(np.max)
-
 # TF API path (as tf.keras writes it in `function`) -> numpy code with TF's argument names.
 TF_FUNCTIONS = {
-    # Python operators on KerasTensors
+    # Python operators on KerasTensors (x + y; x - y, x * y, x / y, x // y, x % y, x @ y are the math.* below)
     "__operators__.add": _binary(np.add), "__operators__.getitem": _getitem,
-    "__operators__.eq": _binary(np.equal), "__operators__.ne": _binary(np.not_equal),
     # arithmetic
     "math.add": _binary(np.add), "math.subtract": _binary(np.subtract), "math.multiply": _binary(np.multiply),
-    "math.truediv": _binary(np.true_divide), "math.divide": _binary(np.true_divide),
-    "math.floordiv": _binary(np.floor_divide), "compat.v1.floor_div": _binary(np.floor_divide),
+    "math.truediv": _binary(np.true_divide), "compat.v1.floor_div": _binary(np.floor_divide),
     "math.floormod": _binary(np.mod), "math.pow": _binary(np.power), "math.maximum": _binary(np.maximum),
     "math.minimum": _binary(np.minimum), "math.squared_difference": _binary(lambda x, y: np.square(x - y)),
     "math.divide_no_nan": _no_nan(np.true_divide), "math.multiply_no_nan": _no_nan(np.multiply),
     "math.add_n": lambda inputs, name=None: sum(inputs[1:], inputs[0]),
-    "math.scalar_mul": lambda scalar, x, name=None: scalar * x,
     "compat.v1.math.scalar_mul": lambda scalar, x, name=None: scalar * x,
-    "compat.v1.scalar_mul": lambda scalar, x, name=None: scalar * x,
     "linalg.matmul": _matmul,
     # element-wise functions
     "math.negative": _unary(np.negative), "math.abs": _unary(np.abs), "math.sqrt": _unary(np.sqrt),
@@ -278,49 +244,40 @@ TF_FUNCTIONS = {
     "math.greater_equal": _binary(np.greater_equal), "math.logical_and": _binary(np.logical_and),
     "math.logical_or": _binary(np.logical_or), "math.logical_not": _unary(np.logical_not),
     # reductions and scans
-    "math.reduce_sum": _reduce(np.sum), "math.reduce_mean": _reduce(np.mean), "math.reduce_max": _MAX,
+    "math.reduce_sum": _reduce(np.sum), "math.reduce_mean": _reduce(np.mean), "math.reduce_max": _reduce(np.max),
     "math.reduce_min": _reduce(np.min), "math.reduce_prod": _reduce(np.prod), "math.reduce_std": _reduce(np.std),
     "math.reduce_variance": _reduce(np.var), "math.reduce_any": _reduce(np.any), "math.reduce_all": _reduce(np.all),
     "math.reduce_logsumexp": _reduce(_op("logsumexp")),
     "math.reduce_euclidean_norm": _reduce(lambda x, axis, keepdims: np.sqrt(np.sum(np.square(x), axis,
                                                                                keepdims=keepdims))),
-    "compat.v1.reduce_sum": _reduce_v1(np.sum), "compat.v1.reduce_mean": _reduce_v1(np.mean),
-    "compat.v1.reduce_max": _reduce_v1(np.max), "compat.v1.reduce_min": _reduce_v1(np.min),
-    "compat.v1.reduce_prod": _reduce_v1(np.prod), "compat.v1.reduce_any": _reduce_v1(np.any),
-    "compat.v1.reduce_all": _reduce_v1(np.all),
     "math.cumsum": _cumulative(np.cumsum), "math.cumprod": _cumulative(np.cumprod),
     "math.argmax": _arg(np.argmax), "math.argmin": _arg(np.argmin), "math.top_k": _top_k,
-    "math.l2_normalize": _l2_normalize, "norm": _norm, "compat.v1.norm": _norm,
-    # activations (tf.nn)
+    "math.l2_normalize": _l2_normalize, "compat.v1.norm": _norm,
+    # activations (tf.nn; tf.nn.sigmoid, tanh, softplus, swish record as math.sigmoid, ..., nn.silu)
     "nn.relu": _features(_op("relu")), "nn.relu6": _features(_op("relu6")), "nn.elu": _features(_op("elu")),
     "nn.selu": _features(_op("selu")), "nn.softsign": _features(_op("softsign")),
-    "nn.softplus": _features(_op("softplus")),
     "nn.gelu": lambda features, approximate=False, name=None: _op("gelu")(features, approximate=bool(approximate)),
     "nn.leaky_relu": lambda features, alpha=0.2, name=None: _op("leaky_relu")(features, negative_slope=alpha),
-    "nn.silu": _swish, "nn.swish": _swish, "nn.softmax": _softmax(_op("softmax")),
-    "nn.log_softmax": _softmax(_op("log_softmax")), "nn.l2_normalize": _l2_normalize, "nn.bias_add": _bias_add,
-    "nn.sigmoid": _unary(_op("sigmoid")), "nn.tanh": _unary(np.tanh),
-    # shapes, joins and selection
-    "concat": _concat, "compat.v1.concat": _concat, "stack": _stack, "reshape": _reshape,
-    "transpose": _transpose, "compat.v1.transpose": _transpose_v1,
+    "nn.silu": _swish, "nn.softmax": _softmax(_op("softmax")), "nn.log_softmax": _softmax(_op("log_softmax")),
+    "nn.bias_add": _bias_add,
+    # shapes, joins and selection (tf.transpose, squeeze, gather, pad, shape record as compat.v1.*)
+    "concat": _concat, "stack": _stack, "reshape": _reshape, "compat.v1.transpose": _transpose,
     "expand_dims": lambda input, axis, name=None: np.expand_dims(input, int(axis)),  # noqa: A006
-    "compat.v1.expand_dims": _expand_dims_v1, "squeeze": _squeeze, "compat.v1.squeeze": _squeeze,
+    "compat.v1.squeeze": _squeeze,
     "tile": lambda input, multiples, name=None: np.tile(input, tuple(int(m) for m in multiples)),  # noqa: A006
     "cast": lambda x, dtype, name=None: np.asarray(x).astype(numpy_dtype(dtype)),
-    "one_hot": _one_hot, "gather": _gather, "compat.v1.gather": _gather_v1, "where": _where,
+    "one_hot": _one_hot, "compat.v1.gather": _gather, "where": _where,
     "clip_by_value": lambda t, clip_value_min, clip_value_max, name=None: np.clip(t, clip_value_min, clip_value_max),
     "identity": lambda input, name=None: np.array(input),  # noqa: A006
-    "zeros_like": _like(0), "ones_like": _like(1), "pad": _pad, "compat.v1.pad": _pad_v1,
+    "zeros_like": _like(0), "ones_like": _like(1), "compat.v1.pad": _pad,
     "reverse": lambda tensor, axis, name=None: np.flip(tensor, _axis(axis)),
     "repeat": lambda input, repeats, axis=None, name=None: np.repeat(input, repeats, axis=axis),  # noqa: A006
-    "split": _split, "unstack": _unstack,
-    "broadcast_to": lambda input, shape, name=None: np.broadcast_to(input, tuple(int(s) for s in shape)).copy(),  # noqa
-    "shape": _shape, "compat.v1.shape": _shape_v1, "range": _range,
+    "split": _split, "unstack": _unstack, "compat.v1.shape": _shape, "range": _range,
 }
 
 
 # Functions whose output depends only on their input's shape.
-_SHAPE_FUNCTIONS = {"shape", "compat.v1.shape"}
+_SHAPE_FUNCTIONS = {"compat.v1.shape"}
 
 
 def _to_float32(value):
