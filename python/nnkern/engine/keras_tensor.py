@@ -100,6 +100,7 @@ class KerasTensor:
     def __round__(self, ndigits=None): return self._op("Round", self, decimals=ndigits or 0)
     def __getitem__(self, key): return self._op("GetItem", self, key)
     __hash__ = object.__hash__  # __ne__ is an op; == stays identity (Keras defines no __eq__)
+    __array_ufunc__ = None  # `array + x` calls x.__radd__ (an op node) instead of converting x
 
     def reshape(self, newshape):
         return self._op("Reshape", self, newshape=newshape)

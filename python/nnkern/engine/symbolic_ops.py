@@ -33,6 +33,7 @@ class Operation(Layer):
     function_name = None
     config_arguments = ()
     call_keywords = ()
+    not_in_keras = ()
 
     def __init__(self, name=None, **config):
         super().__init__(name=name, autocast=False)  # Keras's ops do not autocast
@@ -257,11 +258,16 @@ _TABLE = [
 ]
 
 
+# Arguments of nnkern's function that Keras's op lacks (nnkern's amax / amin take numpy's `initial`): left
+# out of the node when at their default.
+_NOT_IN_KERAS = {"Amax": ("initial",), "Amin": ("initial",)}
+
+
 def _make_class(class_name, module, function_name, config_arguments, call_keywords=()):
     return type(class_name, (Operation,), {
         "__doc__": f"Keras's `{module}.{class_name}` op node.", "__module__": __name__, "_keras_module": module,
         "function_name": function_name, "config_arguments": tuple(config_arguments),
-        "call_keywords": tuple(call_keywords)})
+        "call_keywords": tuple(call_keywords), "not_in_keras": _NOT_IN_KERAS.get(class_name, ())})
 
 
 # Ops a Keras config may name (modules keras.src.ops.*), by class name.
@@ -299,13 +305,30 @@ def record(public_name, function, args, kwargs):
             if value:
                 raise TypeError(f"ops.{public_name}: keyword arguments {sorted(value)} cannot be recorded on "
                                 "symbolic tensors.")
+        elif p.name in cls.not_in_keras:
+            if value is not p.default:
+                raise TypeError(f"ops.{public_name}: `{p.name}` cannot be recorded on symbolic tensors (Keras's "
+                                f"{cls.__name__} op has no such argument).")
         elif p.name in cls.config_arguments:
             config[p.name] = value
         elif p.name in cls.call_keywords:
             call_kwargs[p.name] = value
         else:
             call_args.append(value)
-    return cls(**config)(*call_args, **call_kwargs)
+    return cls(**_as_keras_function_passes(cls, config))(*call_args, **call_kwargs)
+
+
+def _as_keras_function_passes(cls, config):
+    """The constructor arguments as Keras's op function standardizes them before making the op: one_hot
+    and cast give floatx() for dtype None, convolutions and pools their data_format and lower-case padding."""
+    from nnkern.ops import _settings
+    if cls.__name__ in ("OneHot", "Cast") and config.get("dtype") is None:
+        config["dtype"] = _settings.floatx()
+    if "data_format" in config:
+        config["data_format"] = _settings.standardize_data_format(config["data_format"])
+    if isinstance(config.get("padding"), str):
+        config["padding"] = config["padding"].lower()
+    return config
 
 
 def apply_operator(class_name, *operands, **config):

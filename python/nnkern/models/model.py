@@ -221,6 +221,10 @@ class Model(Layer):
     def get_config(self):
         return Layer.get_config(self)
 
+    def to_json(self, **kwargs):
+        """The model as JSON, as Keras writes it (config.json of a `.keras` file); kwargs go to json.dumps."""
+        return persistence.saving("model_config_json")(self, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """As Keras's Model.from_config: a functional model's config rebuilds a Functional model."""

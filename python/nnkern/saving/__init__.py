@@ -103,4 +103,5 @@ def save_weights(model, filepath, overwrite=True):
 persistence.register_saving(load_model=load_model, save_model=save_model, load_weights=load_weights,
                             save_weights=save_weights, keras_archive_bytes=keras_file.keras_archive_bytes,
                             custom_layer_classes=keras_file.custom_layer_classes,
-                            load_keras_archive=keras_file.load_keras_archive)
+                            load_keras_archive=keras_file.load_keras_archive,
+                            model_config_json=keras_file.model_config_json)

@@ -277,15 +277,11 @@ def _json_default(value):
         return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
     if isinstance(value, bytes):
         return {"class_name": "__bytes__", "config": {"value": value.decode("utf-8")}}
-    if isinstance(value, slice):  # a GetItem node's key (x[:, 1:4]), as Keras writes it
-        return {"class_name": "__slice__", "config": {"start": value.start, "stop": value.stop, "step": value.step}}
-    if value is Ellipsis:
-        return {"class_name": "__ellipsis__", "config": {}}
     raise TypeError(f"Cannot serialize {value!r} (of type {type(value).__name__}) to JSON.")
 
 
-def model_config_json(model):
-    return json.dumps(serialize_layer(model), default=_json_default)
+def model_config_json(model, **kwargs):
+    return json.dumps(serialize_layer(model), default=_json_default, **kwargs)
 
 
 def custom_layer_classes(model):
