@@ -120,9 +120,11 @@ def _getitem(x, key):
 
 
 # (Keras class, module, the nnkern.ops function computing it, constructor arguments[, call keywords]).
-# The constructor arguments are checked against Keras's classes by tests/engine/test_symbolic_ops_keras.py.
+# Modules, constructor and call arguments are checked against Keras's classes by
+# tests/models/test_symbolic_ops_golden.py.
 _TABLE = [
     ("Cast", _CORE, "cast", ("dtype",)),
+    ("ConvertToTensor", _CORE, "convert_to_tensor", ("dtype", "sparse", "ragged")),
     ("Slice", _CORE, "slice", ("shape",)),
     ("SliceUpdate", _CORE, "slice_update", ()),
     ("Unstack", _CORE, "unstack", ("num", "axis")),
