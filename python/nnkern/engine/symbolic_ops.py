@@ -74,6 +74,16 @@ class Operation(Layer):
     def _eager_call(self, args, kwargs):
         return self.call(*args, **kwargs)
 
+    def compute_output_spec(self, *args, **kwargs):
+        try:
+            return super().compute_output_spec(*args, **kwargs)
+        except ValueError as e:
+            # Keep the op's own error (it names the op and what it got), not the custom-layer advice.
+            cause = e.__cause__ if isinstance(e.__cause__, (ValueError, TypeError, IndexError)) else e
+            shapes = [getattr(a, "shape", a) for a in args]
+            raise type(cause)(f"{type(self).__name__} op '{self.name}' on symbolic inputs {shapes}: "
+                              f"{cause}") from None
+
     def _symbolic_call(self, args, kwargs):
         # Keras's Operation.symbolic_call: infer the output, record the node; no masks, no autocast.
         outputs = self.compute_output_spec(*args, **kwargs)
