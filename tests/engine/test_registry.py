@@ -5,6 +5,7 @@ import pytest
 import nnkern
 from nnkern import layers
 from nnkern.engine import registry
+from nnkern.engine import symbolic_ops
 from nnkern.engine.symbolic_ops import NotEqual
 
 
@@ -42,9 +43,18 @@ def test_only_layer_classes_are_found(name):
 
 def test_op_nodes_resolve_by_module_and_name_never_as_a_layer():
     assert registry.resolve_class({"module": "keras.src.ops.numpy", "class_name": "NotEqual"}) is NotEqual
-    # Add is a merge layer; as an op node nnkern lacks it, it must not become the layer.
-    assert registry.resolve_class({"module": "keras.src.ops.numpy", "class_name": "Add"}) is None
-    assert registry.resolve_class({"module": "keras.layers", "class_name": "Add"}) is layers.Add
+    # Add and Multiply are merge layers too: as op nodes they are the ops, never the layers.
+    for name in ["Add", "Multiply", "Concatenate", "Maximum"]:
+        op = registry.resolve_class({"module": "keras.src.ops.numpy", "class_name": name})
+        assert op is symbolic_ops.OPERATIONS[name] and op is not getattr(layers, name)
+        assert op._is_operation and not issubclass(op, getattr(layers, name))
+        assert registry.resolve_class({"module": "keras.layers", "class_name": name}) is getattr(layers, name)
+    assert registry.resolve_class({"module": "keras.src.ops.nn", "class_name": "Softmax"}) is \
+        symbolic_ops.OPERATIONS["Softmax"]
+    assert registry.resolve_class({"module": "keras.layers", "class_name": "Softmax"}) is layers.Softmax
+    # The module must be the op's own, and ops nnkern lacks resolve to nothing.
+    assert registry.resolve_class({"module": "keras.src.ops.nn", "class_name": "Add"}) is None
+    assert registry.resolve_class({"module": "keras.src.ops.numpy", "class_name": "Fft"}) is None
 
 
 def test_custom_objects_come_first():

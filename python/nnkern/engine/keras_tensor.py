@@ -56,25 +56,57 @@ class KerasTensor:
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, sparse={self.sparse}, "
                 f"ragged={self.ragged}, name={self.name}>")
 
-    # Arithmetic on symbolic tensors records an op node (see engine.symbolic_ops).
-    def _op(self, fn_name, *others, reverse=False):
-        from nnkern.engine.symbolic_ops import apply_operator
-        return apply_operator(fn_name, self, *others, reverse=reverse)
+    # Operators and ops on symbolic tensors record op nodes, as Keras records them (engine.symbolic_ops).
+    @staticmethod
+    def __nnkern_op__(public_name, op, args, kwargs):
+        """nnkern.ops' protocol for symbolic tensors (ops._wrap.SYMBOLIC_OP_METHOD)."""
+        from nnkern.engine.symbolic_ops import record
+        return record(public_name, op, args, kwargs)
 
-    def __add__(self, o): return self._op("add", o)
-    def __radd__(self, o): return self._op("add", o, reverse=True)
-    def __sub__(self, o): return self._op("subtract", o)
-    def __rsub__(self, o): return self._op("subtract", o, reverse=True)
-    def __mul__(self, o): return self._op("multiply", o)
-    def __rmul__(self, o): return self._op("multiply", o, reverse=True)
-    def __truediv__(self, o): return self._op("divide", o)
-    def __rtruediv__(self, o): return self._op("divide", o, reverse=True)
-    def __matmul__(self, o): return self._op("matmul", o)
-    def __rmatmul__(self, o): return self._op("matmul", o, reverse=True)
-    def __pow__(self, o): return self._op("power", o)
-    def __neg__(self): return self._op("negative")
-    def __abs__(self): return self._op("absolute")
-    def __getitem__(self, key): return self._op("getitem", key)
+    def _op(self, class_name, *operands, **config):
+        from nnkern.engine.symbolic_ops import apply_operator
+        return apply_operator(class_name, *operands, **config)
+
+    def __add__(self, o): return self._op("Add", self, o)
+    def __radd__(self, o): return self._op("Add", o, self)
+    def __sub__(self, o): return self._op("Subtract", self, o)
+    def __rsub__(self, o): return self._op("Subtract", o, self)
+    def __mul__(self, o): return self._op("Multiply", self, o)
+    def __rmul__(self, o): return self._op("Multiply", o, self)
+    def __matmul__(self, o): return self._op("Matmul", self, o)
+    def __rmatmul__(self, o): return self._op("Matmul", o, self)
+    def __truediv__(self, o): return self._op("TrueDivide", self, o)
+    def __rtruediv__(self, o): return self._op("TrueDivide", o, self)
+    def __floordiv__(self, o): return self._op("FloorDivide", self, o)
+    def __rfloordiv__(self, o): return self._op("FloorDivide", o, self)
+    def __mod__(self, o): return self._op("Mod", self, o)
+    def __rmod__(self, o): return self._op("Mod", o, self)
+    def __pow__(self, o): return self._op("Power", self, o)
+    def __rpow__(self, o): return self._op("Power", o, self)
+    def __lt__(self, o): return self._op("Less", self, o)
+    def __le__(self, o): return self._op("LessEqual", self, o)
+    def __gt__(self, o): return self._op("Greater", self, o)
+    def __ge__(self, o): return self._op("GreaterEqual", self, o)
+    def __ne__(self, o): return self._op("NotEqual", self, o)
+    def __and__(self, o): return self._op("LogicalAnd", self, o)
+    def __rand__(self, o): return self._op("LogicalAnd", o, self)
+    def __or__(self, o): return self._op("LogicalOr", self, o)
+    def __ror__(self, o): return self._op("LogicalOr", o, self)
+    def __xor__(self, o): return self._op("LogicalXor", self, o)
+    def __rxor__(self, o): return self._op("LogicalXor", o, self)
+    def __invert__(self): return self._op("LogicalNot", self)
+    def __neg__(self): return self._op("Negative", self)
+    def __abs__(self): return self._op("Absolute", self)
+    def __round__(self, ndigits=None): return self._op("Round", self, decimals=ndigits or 0)
+    def __getitem__(self, key): return self._op("GetItem", self, key)
+    __hash__ = object.__hash__  # __ne__ is an op; == stays identity (Keras defines no __eq__)
+    __array_ufunc__ = None  # `array + x` calls x.__radd__ (an op node) instead of converting x
+
+    def reshape(self, newshape):
+        return self._op("Reshape", self, newshape=newshape)
+
+    def squeeze(self, axis=None):
+        return self._op("Squeeze", self, axis=axis)
 
 
 def is_keras_tensor(x):

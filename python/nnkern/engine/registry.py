@@ -48,8 +48,8 @@ def is_operation_module(module):
 
 def resolve_class(config, custom_objects=None):
     """The class (or custom object) a serialized layer {'class_name', 'module'?, 'registered_name'?} names:
-    custom_objects first, then an op node by name if the module is one of Keras's op modules (never a layer
-    of the same name), else nnkern's registered layers and models. None if nothing matches."""
+    custom_objects first, then an op node by module and name if the module is one of Keras's op modules
+    (never a layer of the same name), else nnkern's registered layers and models. None if nothing matches."""
     class_name = config.get("class_name")
     if not isinstance(class_name, str):
         return None
@@ -58,7 +58,9 @@ def resolve_class(config, custom_objects=None):
     if found is not None:
         return found
     if is_operation_module(config.get("module")):
-        return OPERATIONS.get(class_name)
+        found = OPERATIONS.get(class_name)
+        # Module and name together: keras.src.ops.nn's Softmax op is not keras.src.ops.numpy's.
+        return found if found is not None and found._keras_module == config.get("module") else None
     return get_registered_class(class_name)
 
 

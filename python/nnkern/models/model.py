@@ -221,6 +221,10 @@ class Model(Layer):
     def get_config(self):
         return Layer.get_config(self)
 
+    def to_json(self, **kwargs):
+        """The model as JSON, as Keras writes it (config.json of a `.keras` file); kwargs go to json.dumps."""
+        return persistence.saving("model_config_json")(self, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """As Keras's Model.from_config: a functional model's config rebuilds a Functional model."""
@@ -233,10 +237,6 @@ class Model(Layer):
     def save(self, filepath, overwrite=True, **kwargs):
         """Write the model as a Keras 3 `.keras` file, which Keras 3 loads too."""
         persistence.save_model(self, filepath, overwrite=overwrite, **kwargs)
-
-    def to_json(self, **kwargs):
-        """The model's config as a JSON string (Keras 3's format), for `models.model_from_json`."""
-        return persistence.saving("model_config_json")(self)
 
     def save_weights(self, filepath, overwrite=True):
         """Write the weights as a Keras 3 `.weights.h5` file."""

@@ -7,7 +7,7 @@ _SAVING = {}
 
 def register_saving(**functions):
     """Called by nnkern.saving: save_model, load_model, save_weights, load_weights, model_from_json,
-    keras_archive_bytes, custom_layer_classes, load_keras_archive."""
+    keras_archive_bytes, custom_layer_classes, load_keras_archive, model_config_json."""
     _SAVING.update(functions)
 
 

@@ -1,5 +1,7 @@
 """Keras 3 configs of models (get_config / from_config; Keras 1/2 configs are read too); layers are
 serialized by engine.registry."""
+import numpy as np
+
 from nnkern.engine import tree
 from nnkern.engine.graph import make_node_key
 from nnkern.engine.input_layer import InputLayer
@@ -35,8 +37,50 @@ def complete_model_entry(model, entry):
     return entry
 
 
+def serialize_constant(value):
+    """A constant call argument of a node (an op's operand, a GetItem key) as Keras's serialize_keras_object
+    writes it: slices, Ellipsis, bytes and numpy arrays as tagged dicts, numpy scalars as Python numbers."""
+    if isinstance(value, slice):
+        return {"class_name": "__slice__", "config": {"start": serialize_constant(value.start),
+                                                      "stop": serialize_constant(value.stop),
+                                                      "step": serialize_constant(value.step)}}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(value, bytes):
+        return {"class_name": "__bytes__", "config": {"value": value.decode("utf-8")}}
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": value.dtype.name}}
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.item()
+    return value
+
+
+def deserialize_constant(value):
+    """The inverse of serialize_constant for a node argument read from a config (plain data only)."""
+    tag = value.get("class_name")
+    inner = value.get("config")
+    if tag == "__slice__" and isinstance(inner, dict):
+        return slice(*(deserialize_value(inner.get(k)) for k in ("start", "stop", "step")))
+    if tag == "__ellipsis__":
+        return Ellipsis
+    if tag == "__bytes__" and isinstance(inner, dict):
+        return str(inner.get("value", "")).encode("utf-8")
+    if tag == "__numpy__" and isinstance(inner, dict) and np.dtype(inner.get("dtype")).kind in "biufUS":
+        return np.array(inner.get("value"), dtype=inner.get("dtype"))
+    return None
+
+
+def deserialize_value(value):
+    if isinstance(value, dict):
+        revived = deserialize_constant(value)
+        return value if revived is None else revived
+    return value
+
+
 def _serialize_tensor(x, own_nodes):
-    if not isinstance(x, KerasTensor) or not hasattr(x, "_keras_history") or x._keras_history.operation is None:
+    if not isinstance(x, KerasTensor):
+        return serialize_constant(x)
+    if not hasattr(x, "_keras_history") or x._keras_history.operation is None:
         return x
     op, node_index, tensor_index = x._keras_history
     irrelevant = sum(1 for i in range(node_index) if make_node_key(op, i) not in own_nodes)
@@ -195,6 +239,8 @@ def functional_from_config(cls, config, custom_objects=None):
     def revive_structure(s):
         if isinstance(s, dict) and s.get("class_name") == "__keras_tensor__":
             return revive(s)
+        if isinstance(s, dict) and s.get("class_name") in ("__slice__", "__ellipsis__", "__bytes__", "__numpy__"):
+            return deserialize_value(s)
         if isinstance(s, list) and len(s) in (3, 4) and isinstance(s[0], str) and isinstance(s[1], int):
             return revive({"class_name": "__keras_tensor__", "config": {"keras_history": s[:3]}})
         if isinstance(s, (list, tuple)):

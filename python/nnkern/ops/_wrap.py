@@ -5,6 +5,22 @@ import numpy as np
 
 
 _PREFIXES = ("ops.", "backend.", "losses.", "metrics.")
+# The protocol by which an op called on a symbolic tensor records a graph node instead of computing
+# (Keras's ops do `if any_symbolic_tensors(...): return Op(...).symbolic_call(...)`): a tensor type
+# defining this method (nnkern's KerasTensor) gets `method(public name, op, args, kwargs)` called. The
+# engine owns symbolic tensors and sits above ops, so ops only look the method up, as numpy does with
+# `__array_function__`.
+SYMBOLIC_OP_METHOD = "__nnkern_op__"
+
+
+def _symbolic_handler(args, kwargs):
+    """The SYMBOLIC_OP_METHOD of the first argument (or element of a list / tuple argument) defining it."""
+    for value in (*args, *kwargs.values()):
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            handler = getattr(type(item), SYMBOLIC_OP_METHOD, None)
+            if handler is not None:
+                return handler
+    return None
 
 
 def _describe_arguments(fn, args, kwargs):
@@ -52,13 +68,19 @@ def _named_error(exc, name, fn=None, args=(), kwargs=None):
 def keras_op(fn=None, *, name=None, prefix="ops"):
     """Give ``fn`` its Keras name and turn numpy's errors into ValueError / TypeError / IndexError
     whose message starts with ``ops.<name>:``. numpy floating-point warnings (log(0), 0/0) are
-    silenced: Keras returns inf / nan quietly."""
+    silenced: Keras returns inf / nan quietly. An ``ops`` function given a symbolic tensor records a graph
+    node instead (see SYMBOLIC_OP_METHOD)."""
     def decorate(f):
         public = name or f.__name__
         full = f"{prefix}.{public}"
+        symbolic = prefix == "ops"  # keras.ops record graph nodes on symbolic tensors; losses etc. do not
 
         @functools.wraps(f)
         def op(*args, **kwargs):
+            if symbolic:
+                handler = _symbolic_handler(args, kwargs)
+                if handler is not None:
+                    return handler(public, op, args, kwargs)
             try:
                 with np.errstate(all="ignore"):
                     return f(*args, **kwargs)

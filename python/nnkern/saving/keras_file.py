@@ -284,8 +284,8 @@ def _json_default(value):
     raise TypeError(f"Cannot serialize {value!r} (of type {type(value).__name__}) to JSON.")
 
 
-def model_config_json(model):
-    return json.dumps(serialize_layer(model), default=_json_default)
+def model_config_json(model, **kwargs):
+    return json.dumps(serialize_layer(model), default=_json_default, **kwargs)
 
 
 def custom_layer_classes(model):
