@@ -27,16 +27,19 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
             config = json.loads(_text(h5.attrs["model_config"]))
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
-        check_nesting(config, what)
-        config = _modernize(config)
         weights = h5.get("model_weights", h5)
         total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
-
-        model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=total)
+        model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total)
         load_legacy_weights(model, weights, what)
         if compile and "training_config" in h5.attrs:
             _compile(model, _text(h5.attrs["training_config"]))
     return model
+
+
+def model_from_h5_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None):
+    """The model a Keras 1/2 `model_config` (parsed JSON) describes, unweighted: what load_h5_model builds."""
+    check_nesting(config, what)
+    return model_from_config(_modernize(config), what, custom_objects, safe_mode, weights_budget=weights_budget)
 
 
 def _modernize(config):
@@ -53,8 +56,59 @@ def _modernize(config):
         inner = dict(inner)
         inner["layers"] = [_modernize(l) if isinstance(l, dict) and l.get("class_name") in
                            ("Model", "Sequential", "Functional") else l for l in inner["layers"]]
-        config = {**config, "config": inner}
+        config = {**config, "config": _slash_free_names(inner)}
     return config
+
+
+def _layer_name(layer):
+    inner = layer.get("config") if isinstance(layer, dict) else None
+    return inner.get("name") if isinstance(inner, dict) else None
+
+
+def _slash_free_names(inner):
+    """Keras 2 allowed '/' in layer names (tf-keras's DenseNet: 'conv1/conv'); Keras 3 and nnkern refuse
+    it. Such names become '_'-joined (kept unique) wherever the model config names them: the layers, their
+    inbound nodes (tensors in call arguments too) and the model's inputs and outputs. Keras 2 files match
+    weights to layers by order, not by name, so no weight changes place."""
+    names = [_layer_name(layer) for layer in inner["layers"]]
+    taken = {n for n in names if isinstance(n, str)}
+    renamed = {}
+    for name in names:
+        if isinstance(name, str) and "/" in name and name not in renamed:
+            new = base = name.replace("/", "_")
+            suffix = 0
+            while new in taken:
+                suffix += 1
+                new = f"{base}_{suffix}"
+            taken.add(new)
+            renamed[name] = new
+    if not renamed:
+        return inner
+
+    def refs(value):  # a node reference [name, node index, tensor index, ...] anywhere in nested lists / dicts
+        if isinstance(value, list):
+            if len(value) >= 3 and value[0] in renamed and all(isinstance(i, int) for i in value[1:3]):
+                return [renamed[value[0]]] + [refs(v) for v in value[1:]]
+            return [refs(v) for v in value]
+        if isinstance(value, dict):
+            return {k: refs(v) for k, v in value.items()}
+        return value
+
+    layers = []
+    for layer in inner["layers"]:
+        name = _layer_name(layer)
+        if name in renamed:
+            layer = {**layer, "config": {**layer["config"], "name": renamed[name]}}
+            if layer.get("name") == name:
+                layer["name"] = renamed[name]
+        if isinstance(layer, dict) and "inbound_nodes" in layer:
+            layer = {**layer, "inbound_nodes": refs(layer["inbound_nodes"])}
+        layers.append(layer)
+    out = {**inner, "layers": layers}
+    for key in ("input_layers", "output_layers"):
+        if key in out:
+            out[key] = refs(out[key])
+    return out
 
 
 def is_legacy_weights(h5):
