@@ -32,6 +32,7 @@ RANKS = [
     ("nnkern.saving", 8),              # builds models from files
     ("nnkern.utils", 8),               # plot_model
     ("nnkern.explore", 8),             # pictures of one layer or model at work
+    ("nnkern.applications", 8),        # keras.applications' builders: build models from layers
     ("nnkern", 9),                     # the package root imports everything it exports
     ("nnkern.cli", 10),
     ("nnkern.__main__", 11),

@@ -19,7 +19,7 @@ __version__ = _core.__version__
 
 # Imported on first use (``nnkern.backend``, ``from nnkern import losses``): most models never touch
 # them, and ``import nnkern`` must stay fast.
-_LAZY_SUBMODULES = ("backend", "explore", "losses", "metrics", "ops", "utils")
+_LAZY_SUBMODULES = ("applications", "backend", "explore", "losses", "metrics", "ops", "utils")
 
 
 def __getattr__(name):
@@ -33,6 +33,6 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY_SUBMODULES))
 
 
-__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "backend",
-           "constraints", "explore", "initializers", "layers", "losses", "metrics", "models", "ops", "regularizers",
-           "saving", "utils", "Input", "KerasTensor", "Layer", "Model", "Sequential", "Variable"]
+__all__ = ["__version__", "get_num_threads", "set_num_threads", "show_config", "activations", "applications",
+           "backend", "constraints", "explore", "initializers", "layers", "losses", "metrics", "models", "ops",
+           "regularizers", "saving", "utils", "Input", "KerasTensor", "Layer", "Model", "Sequential", "Variable"]

@@ -61,6 +61,11 @@ def resolve_class(config, custom_objects=None):
         found = OPERATIONS.get(class_name)
         # Module and name together: keras.src.ops.nn's Softmax op is not keras.src.ops.numpy's.
         return found if found is not None and found._keras_module == config.get("module") else None
+    if ">" in class_name:
+        # Keras 2 names a class registered with register_keras_serializable "Package>Class"; only those
+        # Keras registered itself (keras2_registered_names, e.g. "Custom>CustomScaleLayer") are nnkern's.
+        found = get_registered_class(class_name.rsplit(">", 1)[1])
+        return found if found is not None and class_name in getattr(found, "keras2_registered_names", ()) else None
     return get_registered_class(class_name)
 
 
@@ -73,6 +78,11 @@ def serialize_layer(layer):
             return complete(layer, entry)
     if getattr(layer, "_is_operation", False):  # an op node (NotEqual, Any, Add, ...), as Keras names it
         entry["module"] = layer._keras_module
+        entry["registered_name"] = layer.__class__.__name__
+    elif getattr(layer.__class__, "keras_module", None):
+        # A class Keras defines outside keras.layers (keras.applications' own layers): Keras writes its
+        # module and registered name, and reads the class back from that module.
+        entry["module"] = layer.__class__.keras_module
         entry["registered_name"] = layer.__class__.__name__
     elif not is_registered(layer.__class__):
         entry["module"] = layer.__class__.__module__

@@ -6,6 +6,7 @@ from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, register_namespace
 from nnkern.engine.registry import serialize_layer as serialize
 from nnkern.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from nnkern.layers.applications_layers import CustomScaleLayer, LayerScale, StochasticDepth
 from nnkern.layers.bidirectional import Bidirectional
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,

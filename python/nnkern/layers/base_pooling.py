@@ -48,6 +48,7 @@ class BasePooling(Layer):
         self.padding = standardize_padding(padding, cls)
         self.data_format = channels_last_only(data_format, cls)
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.built = True  # nothing to build: as in Keras, no build_config is written for it
         # The kernel's arguments after x, fixed once.
         object.__setattr__(self, "_kernel_args", (self.pool_size, self.strides, self.padding) if self.rank == 2
                            else (self.pool_size[0], self.strides[0], self.padding))

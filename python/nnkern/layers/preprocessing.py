@@ -146,7 +146,7 @@ class Rescaling(Layer):
         self._scale = np.asarray(scale, dtype=np.float32)
         self._offset = np.asarray(offset, dtype=np.float32)
         self.supports_masking = True
-        self.built = True
+        # Built on first call, as in Keras: its config then records the input shape (build_config).
 
     def call(self, inputs):
         return np.asarray(inputs, dtype=np.float32) * self._scale + self._offset

@@ -30,12 +30,9 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
             config = json.loads(_text(h5.attrs["model_config"]))
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
-        check_nesting(config, what)
-        config = modernize_keras2_config(config)
         weights = h5.get("model_weights", h5)
         total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
-
-        model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=total)
+        model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total)
         load_legacy_weights(model, weights, what)
         if compile and "training_config" in h5.attrs:
             _compile(model, _text(h5.attrs["training_config"]))
@@ -86,6 +83,13 @@ def _rename_layers(value, renamed, in_graph_refs=False):
             out[key] = _rename_layers(item, renamed, in_graph_refs or key in ("inbound_nodes", "input_layers",
                                                                               "output_layers"))
     return out
+
+
+def model_from_h5_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None):
+    """The model a Keras 1/2 `model_config` (parsed JSON) describes, unweighted: what load_h5_model builds."""
+    check_nesting(config, what)
+    return model_from_config(modernize_keras2_config(config), what, custom_objects, safe_mode,
+                             weights_budget=weights_budget)
 
 
 def _modernize(config):

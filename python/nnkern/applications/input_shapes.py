@@ -1,0 +1,49 @@
+"""What keras.applications' imagenet_utils does for the builders: the input shape a builder accepts and
+the padding before a stride-2 convolution (channels_last, as all of nnkern)."""
+import os
+
+from nnkern import layers
+from nnkern.engine.keras_tensor import KerasTensor
+
+__all__ = ["obtain_input_shape", "correct_pad", "check_weights", "image_input"]
+
+
+def image_input(input_shape, input_tensor):
+    """The model's input: a new Input of input_shape, or the given `keras.Input` tensor."""
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if not isinstance(input_tensor, KerasTensor):
+        raise ValueError(f"input_tensor is not a Keras tensor; Received `input_tensor={input_tensor!r}`")
+    return input_tensor
+
+
+def check_weights(weights, builder):
+    """None, or the path of an existing weights file; Keras's message otherwise."""
+    if weights == "imagenet":
+        raise ValueError(f"{builder}: nnkern downloads no weights: `weights` must be None or the path to a "
+                         "weights file (save Keras's with `model.save_weights(...)`). Received `weights=imagenet`")
+    if weights is not None and not (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)):
+        raise ValueError("The `weights` argument should be either `None` (random initialization), `imagenet` "
+                         "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
+                         f"Received `weights={weights}`")
+
+
+def obtain_input_shape(input_shape, default_size, min_size):
+    """(rows, cols, channels) from the builder's input_shape (None: the default size)."""
+    if not input_shape:
+        return (default_size, default_size, 3)
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3:
+        raise ValueError("`input_shape` must be a tuple of three integers.")
+    if (input_shape[0] is not None and input_shape[0] < min_size) or \
+            (input_shape[1] is not None and input_shape[1] < min_size):
+        raise ValueError(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
+    return input_shape
+
+
+def correct_pad(inputs, kernel_size):
+    """((top, bottom), (left, right)) zero padding so a stride-2 'valid' convolution centres its taps."""
+    size = inputs.shape[1:3]
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    half = (kernel_size // 2, kernel_size // 2)
+    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))

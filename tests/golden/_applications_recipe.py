@@ -1,0 +1,71 @@
+"""The seeded weights of the keras.applications corpus (gen_applications.py, gen_applications_h5.py):
+the committed files hold a model's config and Keras's output only, and both the generator (on the Keras
+model) and the tests (on nnkern's) recreate the weights with `recipe_weights`. Needs numpy only.
+
+A weight's values depend on its index in `model.weights`, its name and its shape (Keras's, stored with
+the case), so a model whose weights come in another order or shape gets other values and fails. The
+scales keep a randomly weighted deep network's outputs finite and far from float32's limits (max |y|
+from 0.3 to 4e5 over the corpus; residual sums grow it, not the layers): kernels are He-uniform
+(variance 2 / fan_in), BatchNormalization variances near 1 and means near 0 (its inference-time
+normalization then neither grows nor shrinks the signal), scales near 1, offsets and biases small."""
+import gzip
+import io
+
+import numpy as np
+
+# Weights whose kernel taps are per channel: fan_in is the window, not window * channels.
+_PER_CHANNEL_KERNELS = ("depthwise_kernel",)
+
+
+def _fan_in(name, shape):
+    if len(shape) < 2:
+        return 1
+    if name.endswith(_PER_CHANNEL_KERNELS):
+        return int(np.prod(shape[:-2]))
+    return int(np.prod(shape[:-1]))
+
+
+def recipe_weight(index, name, shape, seed=0):
+    """float32 values (int64 for a Normalization layer's `count`) for weight `index` of a model."""
+    rng = np.random.default_rng([seed, index])
+    base = name.rsplit("/", 1)[-1].split(":")[0]
+    shape = tuple(int(d) for d in shape)
+
+    def uniform(low, high):
+        return rng.uniform(low, high, size=shape).astype(np.float32)
+
+    if base == "count":
+        return np.full(shape, 1000, dtype=np.int64)
+    if "variance" in base:
+        return uniform(0.6, 1.4)
+    if base in ("moving_mean", "mean"):
+        return uniform(-0.2, 0.2)
+    if base == "gamma":
+        return uniform(0.8, 1.2)
+    if base == "variable" and len(shape) == 1:  # LayerScale's gamma: a residual branch scaled down
+        return uniform(0.3, 0.7)
+    if base in ("beta", "bias") or len(shape) < 2:
+        return uniform(-0.2, 0.2)
+    limit = np.sqrt(3.0 * 2.0 / _fan_in(base, shape))
+    return uniform(-limit, limit)
+
+
+def recipe_weights(specs, seed=0):
+    """[array, ...] for [(name, shape), ...] in `model.weights` order."""
+    return [recipe_weight(i, name, shape, seed) for i, (name, shape) in enumerate(specs)]
+
+
+def recipe_input(spec):
+    """The fixed input {'shape', 'seed', 'low', 'high'} of a case: float32 uniform in [low, high)."""
+    rng = np.random.default_rng(spec["seed"])
+    return rng.uniform(spec["low"], spec["high"], size=tuple(spec["shape"])).astype(np.float32)
+
+
+def write_gzip(path, text):
+    """gzip with no name and mtime 0 (the bytes depend on the text only); an unchanged file is not rewritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(text.encode("utf-8"))
+    if not path.exists() or path.read_bytes() != buf.getvalue():
+        path.write_bytes(buf.getvalue())

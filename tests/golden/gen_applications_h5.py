@@ -1,0 +1,162 @@
+"""keras.applications architectures written by Keras 2 (tf-keras 2.21) as genuine `.h5` model files.
+
+    TF_USE_LEGACY_KERAS=1 /tmp/tfkeras/bin/python tests/golden/gen_applications_h5.py tests/golden/data
+    (generate.py runs this through NNKERN_TFKERAS_PYTHON, default /tmp/tfkeras/bin/python)
+
+What is committed, and why: for each architecture, the `model_config` attribute exactly as tf-keras
+wrote it into the `.h5` file (gzipped JSON), the names and shapes of `model.weights` and the per-layer
+weight names of the file's `model_weights` group (`<id>.weights.json.gz`), and tf-keras's output on a
+seeded input with weights from the seeded recipe of _applications_recipe.py (applied in `model.weights`
+order); the test rebuilds the model through the legacy `.h5` config path and applies the same recipe.
+Random per-element weights are what make the output comparison informative: a kernel read transposed or
+two same-shaped weights swapped change the output. The alternative, a genuine file whose datasets hold
+one gzip-compressed constant each, keeps the file's weight-to-layer mapping but makes every
+convolution's output constant across channels and positions, so most such errors would go unseen. The
+mapping such a file would check (the i-th layer with weights takes the i-th weight group, its weights in
+the group's order) is checked here from the stored layout: layer names and weight counts in order, and
+shapes in `model.weights` order. One small genuine file (MobileNet at alpha 0.25, weights rounded to
+multiples of 1/32, datasets re-written gzip-compressed in HDF5's latest format: 0.3 MB instead of
+0.9 MB) is also committed whole and loaded end to end through `load_model`.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+CONFIG_DIR = "applications_h5"
+FILE_DIR = "saving/applications"
+BATCH = 2
+
+# (case id, tf_keras.applications builder, its arguments, image size)
+ARCHITECTURES = [
+    ("mobilenet_v2_035", "MobileNetV2", {"alpha": 0.35}, 32),
+    ("resnet50", "ResNet50", {}, 32),
+    ("efficientnet_b0", "EfficientNetB0", {}, 32),
+    ("densenet121", "DenseNet121", {}, 32),
+    ("inception_v3", "InceptionV3", {}, 75),
+    ("convnext_tiny", "ConvNeXtTiny", {}, 32),
+    ("inception_resnet_v2", "InceptionResNetV2", {}, 75),
+    ("mobilenet_v3_small", "MobileNetV3Small", {}, 32),
+    ("efficientnet_v2_b0", "EfficientNetV2B0", {}, 32),
+    ("regnetx002", "RegNetX002", {}, 32),
+    ("regnety002", "RegNetY002", {}, 32),
+    ("resnetrs50", "ResNetRS50", {}, 32),
+]
+
+
+def generate(data_dir):
+    """Runs this file under tf-keras (a separate interpreter: Keras 3 and tf-keras do not share one)."""
+    python = os.environ.get("NNKERN_TFKERAS_PYTHON", "/tmp/tfkeras/bin/python")
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "CUDA_VISIBLE_DEVICES": "-1"}
+    subprocess.run([python, __file__, str(data_dir)], env=env, check=True)
+    return len(ARCHITECTURES) + 1
+
+
+def h5_layout(path):
+    """model_config text and [(layer name, [weight names])] of the layers with weights, in file order."""
+    import h5py
+
+    def text(v):
+        return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+    with h5py.File(path, "r") as f:
+        config = text(f.attrs["model_config"])
+        group = f["model_weights"]
+        layers = []
+        for name in (text(n) for n in group.attrs["layer_names"]):
+            names = [text(n) for n in group[name].attrs.get("weight_names", [])]
+            if names:
+                layers.append([name, names])
+    return config, layers
+
+
+def main(data_dir):
+    import tf_keras
+    sys.path.insert(0, str(HERE))
+    from _applications_recipe import recipe_input, recipe_weights, write_gzip
+    from _golden_io import GoldenWriter
+
+    data_dir = pathlib.Path(data_dir)
+    w = GoldenWriter("applications_h5")
+    tmp = pathlib.Path(tempfile.mkdtemp())
+
+    def build(builder, kwargs, size):
+        tf_keras.backend.clear_session()
+        top = kwargs.get("include_top", True)
+        return getattr(tf_keras.applications, builder)(
+            weights=None, input_shape=(size, size, 3),
+            **({"classes": 10, "classifier_activation": None} if top else {}), **kwargs)
+
+    def record_of(model):
+        trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+        return {"params": int(model.count_params()), "trainable_params": trainable,
+                "non_trainable_params": int(model.count_params()) - trainable}
+
+    def specs_of(model):
+        return {"weight_names": [v.name for v in model.weights],
+                "weight_shapes": [list(v.shape) for v in model.weights]}
+
+    def input_spec(model, size, seed):
+        rescales = any(type(layer).__name__ == "Rescaling" for layer in model.layers)
+        low, high = (0.0, 255.0) if rescales else (-1.0, 1.0)
+        return {"shape": [BATCH, size, size, 3], "seed": seed, "low": low, "high": high}
+
+    for seed, (case_id, builder, kwargs, size) in enumerate(ARCHITECTURES, start=1):
+        model = build(builder, kwargs, size)
+        record, specs = record_of(model), specs_of(model)
+        model.set_weights(recipe_weights(list(zip(specs["weight_names"], specs["weight_shapes"])), seed))
+        x_spec = input_spec(model, size, seed)
+        y = np.asarray(model.predict(recipe_input(x_spec), verbose=0))
+        assert np.all(np.isfinite(y)), case_id
+        model.save(tmp / f"{case_id}.h5")
+        config, layers = h5_layout(tmp / f"{case_id}.h5")
+        rel = f"{CONFIG_DIR}/{case_id}.json.gz"
+        write_gzip(data_dir / rel, config)
+        weights_rel = f"{CONFIG_DIR}/{case_id}.weights.json.gz"
+        write_gzip(data_dir / weights_rel, json.dumps({**specs, "h5_layers": layers}))
+        print(f"  {case_id}: {record['params']:,} params, y std {y.std():.3g}, max |y| {np.abs(y).max():.3g}")
+        w.add(case_id, {"kind": "architecture", "builder": builder, "kwargs": kwargs, "image_size": size,
+                        "seed": seed, "config": rel, "weights": weights_rel, "input": x_spec, **record}, y=y)
+
+    model = build("MobileNet", {"alpha": 0.25}, 32)
+    record, specs = record_of(model), specs_of(model)
+    weights = recipe_weights(list(zip(specs["weight_names"], specs["weight_shapes"])), 100)
+    model.set_weights([np.round(v * 32) / 32 if "variance" not in n else v
+                       for v, n in zip(weights, specs["weight_names"])])
+    x = recipe_input(input_spec(model, 32, 100))
+    y = np.asarray(model.predict(x, verbose=0))
+    rel = f"{FILE_DIR}/mobilenet_025_tfkeras.h5"
+    (data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+    fresh = tmp / "file.h5"
+    import h5py
+    model.save(fresh)
+    # Re-write every dataset gzip-compressed (h5py reads it transparently): same groups, attributes, values.
+    with h5py.File(fresh, "r") as src, h5py.File(tmp / "small.h5", "w", libver="latest") as dst:
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+
+        def copy(name, obj):
+            if isinstance(obj, h5py.Group):
+                g = dst.require_group(name)
+                for key, value in obj.attrs.items():
+                    g.attrs[key] = value
+            else:
+                d = dst.create_dataset(name, data=obj[()], compression="gzip", compression_opts=9,
+                                       shuffle=True) if obj.shape else dst.create_dataset(name, data=obj[()])
+                for key, value in obj.attrs.items():
+                    d.attrs[key] = value
+        src.visititems(copy)
+    (data_dir / rel).write_bytes((tmp / "small.h5").read_bytes())
+    reloaded = tf_keras.models.load_model(data_dir / rel, compile=False)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6)
+    w.add("file_mobilenet_025_tfkeras", {"kind": "h5_file", "path": rel, **record}, x=x, y=y)
+    w.save(data_dir)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else HERE / "data")

@@ -1,0 +1,85 @@
+"""nnkern.applications builds keras.applications' architectures: the config of each equals the config
+Keras 3 wrote for the same builder call (tests/golden/gen_applications.py), up to the auto-generated
+layer names (layers are compared by position), and the model predicts as Keras's with the same weights."""
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+import nnkern
+from _applications_recipe import recipe_input, recipe_weights
+from _golden_io import DATA_DIR, load_cases
+
+BUILT = {"MobileNetV2", "ResNet50", "EfficientNetB0", "EfficientNetB2"}
+CASES = [pytest.param(case, arrays, id=case["id"]) for case, arrays in load_cases("applications")
+         if case["kind"] == "architecture" and case["builder"] in BUILT]
+
+
+def _read_gzip_json(rel):
+    with gzip.open(DATA_DIR / rel, "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _by_position(config):
+    """The model config with every layer's name replaced by its position (auto-names count per process).
+    Known difference left out: Keras records a call's `training` argument in the node when the layer's
+    call() defaults it to False (Dropout: `"kwargs": {"training": false}`); nnkern records no default."""
+    names = {layer["config"]["name"]: f"<layer {i}>" for i, layer in enumerate(config["layers"])}
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "args" in value and value.get("kwargs") == {"training": False}:  # a node's call arguments
+                value = {**value, "kwargs": {}}
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return names.get(value, value) if isinstance(value, str) else value
+
+    return walk(config)
+
+
+def _build(case, weights=None):
+    top = case["kwargs"].get("include_top", True)
+    extra = {"classes": 10, "classifier_activation": None} if top else {}
+    size = case["image_size"]
+    return getattr(nnkern.applications, case["builder"])(weights=weights, input_shape=(size, size, 3), **extra,
+                                                         **case["kwargs"])
+
+
+@pytest.mark.parametrize("case,arrays", CASES)
+def test_builder_gives_keras_architecture(case, arrays, tmp_path):
+    model = _build(case)
+    keras_entry = _read_gzip_json(case["config"])
+    ours = json.loads(json.dumps(nnkern.layers.serialize(model)))
+    assert ours["config"]["name"] == keras_entry["config"]["name"]
+    assert _by_position(ours["config"]) == _by_position(keras_entry["config"])
+    assert model.count_params() == case["params"]
+    weights = _read_gzip_json(case["weights"])
+    model.set_weights(recipe_weights(list(zip(weights["weight_names"], weights["weight_shapes"])), case["seed"]))
+    y = model.predict(recipe_input(case["input"]), verbose=0)
+    np.testing.assert_allclose(y, arrays["y"], rtol=0, atol=1e-4 * float(np.max(np.abs(arrays["y"]))))
+    # weights= a weights file
+    model.save_weights(tmp_path / "w.weights.h5")
+    loaded = _build(case, weights=str(tmp_path / "w.weights.h5"))
+    np.testing.assert_array_equal(loaded.predict(recipe_input(case["input"]), verbose=0), y)
+
+
+@pytest.mark.parametrize("weights,message", [("imagenet", "nnkern downloads no weights"),
+                                             ("no/such/file.h5", "the path to the weights file")])
+def test_weights_must_be_none_or_a_file(weights, message):
+    with pytest.raises(ValueError, match=message):
+        nnkern.applications.MobileNetV2(weights=weights, input_shape=(32, 32, 3))
+
+
+def test_input_size_is_checked():
+    with pytest.raises(ValueError, match=r"Input size must be at least 32x32; Received: input_shape=\(16, 16, 3\)"):
+        nnkern.applications.MobileNetV2(weights=None, input_shape=(16, 16, 3))
+
+
+def test_input_tensor_is_the_models_input():
+    inp = nnkern.Input(shape=(32, 32, 3))
+    model = nnkern.applications.ResNet50(weights=None, input_tensor=inp, include_top=False, pooling="max")
+    assert model.inputs[0] is inp and list(model.outputs[0].shape) == [None, 2048]
+    with pytest.raises(ValueError, match="input_tensor is not a Keras tensor"):
+        nnkern.applications.ResNet50(weights=None, input_tensor=np.zeros((1, 32, 32, 3)))
