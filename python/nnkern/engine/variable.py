@@ -33,6 +33,16 @@ def aligned_copy(value, dtype):
     return out
 
 
+# How many assign()/fill() calls any variable has had: values derived from weights (BatchNormalization folded
+# into a convolution's weights by the prediction plan) are recomputed when it changes.
+_assignments = [0]
+
+
+def assignment_count():
+    """A number that changes whenever a variable is assigned (writes into a `value` buffer are not counted)."""
+    return _assignments[0]
+
+
 class Variable:
     """What `Layer.add_weight` returns. Behaves like its array in numpy code (`x @ layer.kernel`,
     `np.asarray(layer.kernel)`), and has Keras's `.numpy()`, `.assign()`, `.shape`, `.name`, `.trainable`.
@@ -104,6 +114,7 @@ class Variable:
                              f"of shape {value.shape}")
         self._buffer[...] = value
         self._initial_value = None
+        _assignments[0] += 1
         return self
 
     def fill(self, write):
@@ -111,6 +122,7 @@ class Variable:
         straight into an uninitialised variable, with no temporary array)."""
         write(self._buffer)
         self._initial_value = None
+        _assignments[0] += 1
         return self
 
     def __array__(self, dtype=None, copy=None):
