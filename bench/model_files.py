@@ -24,6 +24,8 @@ MODELS = {
     "mobilenet_v2": ((224, 224, 3), "float32"),
     "resnet50": ((224, 224, 3), "float32"),
     "efficientnet_b0": ((224, 224, 3), "float32"),
+    "transformer": ((200,), "int32"),
+    "gru": ((200,), "int32"),
 }
 
 
@@ -62,6 +64,19 @@ def build_keras_model(keras, name):
         x = L.Embedding(20000, 128)(inputs)
         x = L.Bidirectional(L.LSTM(64, return_sequences=True))(x)
         x = L.Bidirectional(L.LSTM(64))(x)
+        return keras.Model(inputs, L.Dense(1, activation="sigmoid")(x))
+    if name == "transformer":  # keras-io "Text classification with Transformer", positions left out
+        inputs = keras.Input(shape=(200,), dtype="int32")
+        x = L.Embedding(20000, 32)(inputs)
+        attention = L.MultiHeadAttention(num_heads=2, key_dim=32)(x, x)
+        x = L.LayerNormalization(epsilon=1e-6)(L.Add()([x, attention]))
+        ffn = L.Dense(32)(L.Dense(32, activation="relu")(x))
+        x = L.LayerNormalization(epsilon=1e-6)(L.Add()([x, ffn]))
+        x = L.Dense(20, activation="relu")(L.GlobalAveragePooling1D()(x))
+        return keras.Model(inputs, L.Dense(2, activation="softmax")(x))
+    if name == "gru":
+        inputs = keras.Input(shape=(200,), dtype="int32")
+        x = L.GRU(64)(L.Embedding(20000, 128)(inputs))
         return keras.Model(inputs, L.Dense(1, activation="sigmoid")(x))
     apps = keras.applications
     make = {"mobilenet_v2": lambda: apps.MobileNetV2(alpha=1.0, input_shape=(224, 224, 3), weights=None,
