@@ -218,21 +218,27 @@ def load_weights_from_h5(model, h5, what, entries):
     h5py = _h5py()
     pending = []
     used = set()
+    opened = {name: obj for name, _, obj in entries if obj is not None}  # h5.get() opens again: slower
+
+    def lookup(path):
+        found = opened.get(path)
+        return found if found is not None else h5.get(path)
+
     for path, obj in variable_groups(model):
         variables = own_variables(obj)
         location = vars_path(path)
         if location.startswith("layers/") and "layers" not in h5 and _TF_KERAS_LAYERS in h5:
             location = _TF_KERAS_LAYERS + location[len("layers"):]
-        group = h5.get(location)
+        group = lookup(location)
         if group is not None and not isinstance(group, h5py.Group):
             raise MalformedFileError(f"{what}: '{location}' in the weights file is not a group.")
-        stored = list(group.keys()) if group is not None else []
+        stored = len(group) if group is not None else 0
         label = f"layer '{obj.name}' ({type(obj).__name__}, weights at '{location}')"
-        if len(stored) != len(variables):
+        if stored != len(variables):
             raise MalformedFileError(f"{what}: {label} expects {len(variables)} weight(s) but the file holds "
-                                     f"{len(stored)}.")
+                                     f"{stored}.")
         for i, variable in enumerate(variables):
-            dataset = group.get(str(i))
+            dataset = lookup(f"{location}/{i}")
             if not isinstance(dataset, h5py.Dataset):
                 raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') is missing.")
             pending.append((variable, read_weight(dataset, variable, f"{what}: {label}: weight {i} "
