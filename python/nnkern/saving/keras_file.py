@@ -224,10 +224,11 @@ def load_weights_from_h5(model, h5, what, entries):
         found = opened.get(path)
         return found if found is not None else h5.get(path)
 
+    tf_keras_layers = "layers" not in h5 and _TF_KERAS_LAYERS in h5
     for path, obj in variable_groups(model):
         variables = own_variables(obj)
         location = vars_path(path)
-        if location.startswith("layers/") and "layers" not in h5 and _TF_KERAS_LAYERS in h5:
+        if tf_keras_layers and location.startswith("layers/"):
             location = _TF_KERAS_LAYERS + location[len("layers"):]
         group = lookup(location)
         if group is not None and not isinstance(group, h5py.Group):
