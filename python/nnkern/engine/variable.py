@@ -84,7 +84,8 @@ class Variable:
     @property
     def value(self):
         """The live numpy buffer (not a copy), which assign() updates in place: layers keep it for their
-        kernel calls. Inside `deferred_initialization()` it may not be initialised yet (it is by the end)."""
+        kernel calls. Not a read: a variable made while loading (deferred_variable) may hold no value yet here
+        until the loader assigns it. Writing into it directly bypasses assignment_count()."""
         return self._buffer
 
     @property
