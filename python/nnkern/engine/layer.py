@@ -20,7 +20,7 @@ from nnkern.engine.keras_tensor import KerasTensor, any_symbolic, get_mask
 from nnkern.engine.naming import auto_name
 from nnkern.engine.node import Node
 from nnkern.engine.spec_inference import run_for_spec
-from nnkern.engine.variable import Variable, charge_weight_budget
+from nnkern.engine.variable import Variable, charge_weight_budget, deferred_variable
 
 # Keras 1/2 layer keywords that Keras 3 dropped but old tutorials still pass.
 _LEGACY_SHAPE_KWARGS = ("input_dim", "input_shape", "batch_input_shape", "batch_size", "input_length")
@@ -261,15 +261,16 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         name = name or "variable"
-        charge_weight_budget(shape, f"layer '{self.name}' weight '{name}'")
-        value = initializers.call_initializer(initializers.get(initializer), shape, dtype,
-                                              what=f"layer '{self.name}' weight '{name}'")
+        what = f"layer '{self.name}' weight '{name}'"
+        charge_weight_budget(shape, what)
+        initializer = initializers.get(initializer)
         pushed = _enter_scope(self)
         scope_stack = call_context.scope_stack
         path = "/".join(scope_stack[-1][1] + (name,))
         if pushed:
             scope_stack.pop()
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype, path=path)
+        variable = deferred_variable(lambda: initializers.call_initializer(initializer, shape, dtype, what=what),
+                                     shape, dtype, name=name, trainable=trainable, path=path)
         variable.regularizer = regularizer
         variable.constraint = constraint
         self._track_variable(variable)

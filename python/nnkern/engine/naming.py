@@ -4,12 +4,15 @@ The counters are process-global, as in Keras; ``reset_names()`` (called by ``bac
 starts every base name afresh. A ``name=`` given by the user does not advance any counter.
 """
 import collections
+import functools
 import re
 
 _uids = collections.defaultdict(int)
 
 
+@functools.lru_cache(maxsize=4096)  # a model file names hundreds of layers of a few classes
 def to_snake_case(name):
+    """Keras's naming.to_snake_case: 'Conv2DTranspose' -> 'conv2d_transpose', 'LSTM' -> 'lstm'."""
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

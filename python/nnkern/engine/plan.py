@@ -16,6 +16,7 @@ from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.dtypes import numpy_dtype
 from nnkern.engine.layer import call_context, is_default, needs_autocast
+from nnkern.engine.variable import assignment_count
 
 
 def normalize_output(x):
@@ -103,6 +104,79 @@ def _general_step(fn, struct, slot, outs, mask_struct):
     return step
 
 
+# Activations computed in a kernel's epilogue after a folded BatchNormalization: element-wise ones only.
+_NOT_ELEMENTWISE = ("softmax", "log_softmax")
+
+
+def _one_array_call(node, kt=None):
+    """Whether `node` calls its layer on one array (`kt` if given) with no other tensor, mask or training=True."""
+    args = node.call_args
+    return (len(args) == 1 and isinstance(args[0], KerasTensor) and (kt is None or args[0] is kt)
+            and len(node.keras_tensors) == 1 and len(node.outputs) == 1
+            and set(node.call_kwargs) <= {"training", "mask"} and not node.call_kwargs.get("training")
+            and node.outputs[0]._keras_mask is None)
+
+
+def batch_norm_folds(nodes, outputs):
+    """{id(node): (node, batch-norm node, activation node or None)} for each inference BatchNormalization the
+    plan can fold into the linear layer before it (Conv2D, DepthwiseConv2D, Dense without an activation, whose
+    output feeds nothing else), with the activation layer after it (Activation, ReLU) when that is all the
+    normalized output feeds. Layers take part through their fusion protocol: `fold_channel_affine` (the
+    linear layer), `channel_affine` (the normalization), `kernel_activation` (the activation)."""
+    consumers = {}
+    for node in nodes:
+        if not node.is_input:
+            for kt in node.keras_tensors:
+                consumers.setdefault(id(kt), []).append(node)
+    for kt in outputs:
+        consumers.setdefault(id(kt), []).append(None)
+
+    def only_consumer(kt):
+        found = consumers.get(id(kt), [])
+        return found[0] if len(found) == 1 else None
+
+    folds = {}
+    for node in nodes:
+        layer = node.operation
+        if node.is_input or not hasattr(layer, "fold_channel_affine") or not _one_array_call(node) \
+                or layer.compute_dtype != "float32" or needs_autocast(layer, node.call_args[0]):
+            continue
+        norm = only_consumer(node.outputs[0])
+        if norm is None or not hasattr(norm.operation, "channel_affine") \
+                or not _one_array_call(norm, node.outputs[0]) or norm.operation.channel_affine() is None:
+            continue
+        act = only_consumer(norm.outputs[0])
+        name = getattr(act.operation, "kernel_activation", None) if act is not None else None
+        name = name() if name is not None and _one_array_call(act, norm.outputs[0]) else None
+        if name is None or name in _NOT_ELEMENTWISE:
+            act = None
+        if layer.fold_channel_affine(*norm.operation.channel_affine(), name or "linear") is not None:
+            folds[id(node)] = (node, norm, act)
+    return folds
+
+
+def folded_call(layer, norm, act):
+    """x -> act(norm(layer(x))) in one kernel call (see batch_norm_folds). The folded weights are made again
+    when any weight was assigned since (set_weights, load_weights); an input the folded kernel does not take
+    runs the three layers' calls."""
+    name = "linear" if act is None else act.kernel_activation()
+    state = [None, None]  # assignment count when folded, folded function
+
+    def call(x):
+        count = assignment_count()
+        if state[0] != count:
+            affine = norm.channel_affine()
+            state[1] = None if affine is None else layer.fold_channel_affine(*affine, name)
+            state[0] = count
+        y = None if state[1] is None else state[1](x)
+        if y is None:
+            y = norm.call(layer.call(x))
+            if act is not None:
+                y = act.call(y)
+        return y
+    return call
+
+
 class Plan:
     """Executable form of a functional graph for one (training, input masks) setting."""
 
@@ -137,8 +211,15 @@ class Plan:
                 self.input_mask_slots.append(None)
         self._keep_alive = []
         steps = []
+        fusable = {} if training else batch_norm_folds(nodes, outputs)
+        folded_away = set()
         for node in nodes:
-            if node.is_input:
+            if node.is_input or id(node) in folded_away:
+                continue
+            fold = fusable.get(id(node))
+            if fold is not None and mask_slot_of.get(id(node.call_args[0])) is None:
+                steps.append(self._folded_step(fold, slot, slot_of, new_slot))
+                folded_away.update(id(n) for n in fold[1:] if n is not None)
                 continue
             steps.extend(self._compile_node(node, slot, slot_of, mask_slot_of, new_slot))
         self.steps = steps
@@ -162,6 +243,18 @@ class Plan:
             fns.append(link[0])
             current = link[2]
         return tuple(fns) if current == self.output_slots[0] else None
+
+    @staticmethod
+    def _folded_step(fold, slot, slot_of, new_slot):
+        """One step for a linear layer, the BatchNormalization after it and the activation after that (if
+        any): the layer's kernel on weights with the normalization folded in, the activation in its epilogue."""
+        producer, norm, act = fold
+        last = (act or norm).outputs[0]
+        out = slot_of.get(id(last))
+        if out is None:
+            out = slot_of[id(last)] = new_slot()
+        fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation)
+        return _array_step(fn, slot(producer.call_args[0]), [out], {})
 
     # ------------------------------------------------------------------ compile one node
     def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):

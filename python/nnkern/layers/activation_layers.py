@@ -47,6 +47,12 @@ class ReLU(_ElementwiseActivation):
         return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
                                 threshold=self.threshold)
 
+    def kernel_activation(self):
+        """The prediction plan's fusion protocol (see Activation.kernel_activation): relu or relu6."""
+        if type(self).call is not ReLU.call or self.negative_slope != 0 or self.threshold != 0:
+            return None
+        return {None: "relu", 6: "relu6"}.get(self.max_value)
+
     def get_config(self):
         return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
                 "threshold": self.threshold}

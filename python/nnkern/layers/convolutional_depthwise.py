@@ -16,7 +16,7 @@ from nnkern.engine.argument_validation import (channels_last_only, conv_output_l
                                                standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.kernel_calls import apply_unfused_activation, run_kernel
+from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
@@ -165,6 +165,21 @@ class _DepthwiseConv(_DepthwiseBase):
 
     def _forward(self, x, activation):
         return self._depthwise(x, self.kernel.value, None if self.bias is None else self.bias.value, activation)
+
+    def fold_channel_affine(self, scale, shift, activation):
+        """The prediction plan's fusion protocol (see BaseConv.fold_channel_affine); 2-D only."""
+        if self.rank != 2 or type(self).call is not _DepthwiseBase.call or self._fused != "linear" \
+                or type(self)._forward is not _DepthwiseConv._forward or self.kernel.value.dtype != np.float32:
+            return None
+        kernel = self.kernel.value
+        w, b = fold_channel_affine(kernel, None if self.bias is None else self.bias.value, scale, shift,
+                                   kernel.shape[-2:])
+
+        def folded(x):
+            if x.shape != self._checked_input_shape:
+                return None
+            return self._depthwise(x, w, b, activation)
+        return folded
 
 
 class DepthwiseConv1D(_DepthwiseConv):

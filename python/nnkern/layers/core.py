@@ -14,6 +14,7 @@ from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 from nnkern.engine.spec_inference import run_for_spec
+from nnkern.layers.kernel_calls import fold_channel_affine
 from nnkern.layers.legacy import translate_dense_kwargs
 
 _INT32 = np.dtype(np.int32)
@@ -100,6 +101,18 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def fold_channel_affine(self, scale, shift, activation):
+        """The prediction plan's fusion protocol (see BaseConv.fold_channel_affine): 2-D inputs only."""
+        if type(self).call is not Dense.call or self._fused != "linear" or self._w.dtype != np.float32:
+            return None
+        w, b = fold_channel_affine(self._w, self._b, scale, shift)
+
+        def folded(x):
+            if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] != w.shape[0]:
+                return None
+            return _core.dense(x, w, b, activation)
+        return folded
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -128,6 +141,11 @@ class Activation(Layer):
         self.activation = activations.get(activation)
         self._plan_trusted = activations.fused_name(self.activation) is not None
         self.built = True
+
+    def kernel_activation(self):
+        """The prediction plan's fusion protocol: the kernel activation name this layer computes on float32
+        input (None for a user function or a subclass's call)."""
+        return activations.fused_name(self.activation) if type(self).call is Activation.call else None
 
     def call(self, inputs):
         if inputs.dtype.kind in "iub":

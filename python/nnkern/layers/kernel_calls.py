@@ -17,3 +17,13 @@ def apply_unfused_activation(activation, fused, y):
         return y
     y = activation(y)
     return y if getattr(y, "dtype", None) == np.float32 else np.asarray(y, dtype=np.float32)
+
+
+def fold_channel_affine(kernel, bias, scale, shift, channels_shape=None):
+    """(kernel * scale, bias * scale + shift) as new float32 arrays: a per-output-channel affine map applied
+    after a linear layer (an inference BatchNormalization), folded into its weights. The output channels are
+    the kernel's last axis, or its last axes of shape `channels_shape` (depthwise: in_channels x multiplier)."""
+    shape = channels_shape if channels_shape is not None else scale.shape
+    folded_kernel = np.ascontiguousarray(kernel * scale.reshape(shape), dtype=np.float32)
+    folded_bias = shift if bias is None else bias * scale + shift
+    return folded_kernel, np.ascontiguousarray(folded_bias, dtype=np.float32)

@@ -186,6 +186,21 @@ class BatchNormalization(_AffineNormalization):
         gamma, beta = self._gamma_beta(shape)
         return normalize_with(x, mean.reshape(shape), variance.reshape(shape), self.epsilon, gamma, beta)
 
+    def channel_affine(self):
+        """The prediction plan's fusion protocol: (scale, shift), float32 over the last axis, such that the
+        inference output is x * scale + shift; None unless this layer normalizes the last axis only."""
+        ndim = self.input_spec.ndim if self.input_spec is not None else None
+        if type(self).call is not BatchNormalization.call or ndim is None or self._axes != [ndim - 1] \
+                or self.moving_mean.value.dtype != np.float32:
+            return None
+        scale = np.float32(1.0) / np.sqrt(self.moving_variance.value + np.float32(self.epsilon))
+        if self.gamma is not None:
+            scale = scale * self.gamma.value
+        shift = -self.moving_mean.value * scale
+        if self.beta is not None:
+            shift = shift + self.beta.value
+        return scale.astype(np.float32), shift.astype(np.float32)
+
     def _batch_moments(self, x, mask):
         reduce = tuple(d for d in range(x.ndim) if d not in self._axes)
         if mask is None:

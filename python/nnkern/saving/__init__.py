@@ -94,11 +94,12 @@ def _load_weights_bytes(model, data, what):
     elif kind != "h5":
         raise MalformedFileError(f"{what} is not a weights file: expected HDF5 (`.weights.h5`, `.h5`) or "
                                  "a `.keras` archive.")
-    with keras_file.open_h5(data, what) as h5:
+    h5, entries = keras_file.open_h5(data, what)
+    with h5:
         if legacy_h5.is_legacy_weights(h5):
             legacy_h5.load_legacy_weights(model, h5, what)
         else:
-            keras_file.load_weights_from_h5(model, h5, what)
+            keras_file.load_weights_from_h5(model, h5, what, entries)
 
 
 def save_weights(model, filepath, overwrite=True):

@@ -11,7 +11,7 @@ import stat
 import numpy as np
 
 from nnkern.engine.registry import deserialize, serialize_layer
-from nnkern.engine.variable import weight_budget
+from nnkern.engine.variable import deferred_initialization, weight_budget
 from nnkern.saving import archive, safe_mode as safe_mode_checks
 from nnkern.saving.config import check_nesting, check_supported, resolve_layer_class, revive_values
 from nnkern.saving.errors import MalformedFileError, SavingError
@@ -82,8 +82,10 @@ def file_kind(data):
 
 
 def open_h5(data, what):
-    """An HDF5 file over bytes, refused unless self-contained: links to other files or places (external
-    or soft links) and datasets stored outside the file (external or virtual) would read other files."""
+    """(h5, entries): an HDF5 file over bytes, refused unless self-contained - links to other files or places
+    (external or soft links) and datasets stored outside the file (external or virtual) would read other
+    files - and the list walk_h5(h5) of its links, walked once for that check and kept for the callers
+    (a walk opens every object: 0.15 s for ResNet50's weights)."""
     h5py = _h5py()
     try:
         h5 = h5py.File(io.BytesIO(data), "r")
@@ -91,8 +93,10 @@ def open_h5(data, what):
         raise MalformedFileError(f"{what}: the weights are not a readable HDF5 file (truncated or "
                                  f"corrupt): {e}") from None
     problem = None
+    entries = []
     try:
         for name, link, obj in walk_h5(h5):
+            entries.append((name, link, obj))
             if not isinstance(link, h5py.HardLink):
                 problem = f"'{name}' is a {type(link).__name__}"
             elif isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
@@ -106,7 +110,7 @@ def open_h5(data, what):
         h5.close()
         raise MalformedFileError(f"{what}: the weights HDF5 file is not self-contained ({problem}); "
                                  "refusing to follow it.")
-    return h5
+    return h5, entries
 
 
 def walk_h5(root):
@@ -132,11 +136,11 @@ def walk_h5(root):
             yield path, link, obj
 
 
-def count_weight_elements(group):
-    """Number of values the datasets under an HDF5 group declare."""
+def count_weight_elements(entries, under=""):
+    """Number of values the datasets among `entries` (of open_h5) under the group path `under` declare."""
     h5py = _h5py()
-    return sum(int(np.prod(obj.shape, dtype=np.float64)) for _, _, obj in walk_h5(group)
-               if isinstance(obj, h5py.Dataset))
+    return sum(int(np.prod(obj.shape, dtype=np.float64)) for name, _, obj in entries
+               if isinstance(obj, h5py.Dataset) and name.startswith(under))
 
 
 # ---------------------------------------------------------------------- loading
@@ -153,11 +157,13 @@ def load_keras_archive(data, what, custom_objects=None, safe_mode=True, compile=
             raise MalformedFileError(f"{what} stores sharded weights; nnkern reads a single model.weights.h5.")
         weights_bytes = archive.read_member(zf, archive.WEIGHTS_FILENAME, what)
     config = parse_json(config_bytes, what, archive.CONFIG_FILENAME)
-    with open_h5(weights_bytes, what) as h5:
+    h5, entries = open_h5(weights_bytes, what)
+    # The weights come from the file: initialising them first would cost more than reading them.
+    with h5, deferred_initialization():
         # HDF5 can declare datasets far larger than the bytes it stores: count at most one value per byte.
-        budget = min(count_weight_elements(h5), len(weights_bytes))
+        budget = min(count_weight_elements(entries), len(weights_bytes))
         model = model_from_config(config, what, custom_objects, safe_mode, weights_budget=budget)
-        load_weights_from_h5(model, h5, what)
+        load_weights_from_h5(model, h5, what, entries)
     if compile:
         _compile_from_config(model, config.get("compile_config"))
     return model
@@ -205,27 +211,35 @@ def model_from_config(config, what, custom_objects=None, safe_mode=True, weights
     return model
 
 
-def load_weights_from_h5(model, h5, what):
-    """Assign every variable of `model` from a Keras 3 weights file (attribute paths, see object_paths).
-    Nothing is assigned unless all weights are present with the right shapes."""
+def load_weights_from_h5(model, h5, what, entries):
+    """Assign every variable of `model` from a Keras 3 weights file (attribute paths, see object_paths);
+    `entries`: open_h5's list of the file's links. Nothing is assigned unless all weights are present with
+    the right shapes (a variable not initialised yet - deferred initialisation - is read into in place)."""
     h5py = _h5py()
     pending = []
     used = set()
+    opened = {name: obj for name, _, obj in entries if obj is not None}  # h5.get() opens again: slower
+
+    def lookup(path):
+        found = opened.get(path)
+        return found if found is not None else h5.get(path)
+
+    tf_keras_layers = "layers" not in h5 and _TF_KERAS_LAYERS in h5
     for path, obj in variable_groups(model):
         variables = own_variables(obj)
         location = vars_path(path)
-        if location.startswith("layers/") and "layers" not in h5 and _TF_KERAS_LAYERS in h5:
+        if tf_keras_layers and location.startswith("layers/"):
             location = _TF_KERAS_LAYERS + location[len("layers"):]
-        group = h5.get(location)
+        group = lookup(location)
         if group is not None and not isinstance(group, h5py.Group):
             raise MalformedFileError(f"{what}: '{location}' in the weights file is not a group.")
-        stored = list(group.keys()) if group is not None else []
+        stored = len(group) if group is not None else 0
         label = f"layer '{obj.name}' ({type(obj).__name__}, weights at '{location}')"
-        if len(stored) != len(variables):
+        if stored != len(variables):
             raise MalformedFileError(f"{what}: {label} expects {len(variables)} weight(s) but the file holds "
-                                     f"{len(stored)}.")
+                                     f"{stored}.")
         for i, variable in enumerate(variables):
-            dataset = group.get(str(i))
+            dataset = lookup(f"{location}/{i}")
             if not isinstance(dataset, h5py.Dataset):
                 raise MalformedFileError(f"{what}: {label}: weight {i} ('{variable.name}') is missing.")
             pending.append((variable, read_weight(dataset, variable, f"{what}: {label}: weight {i} "
@@ -233,26 +247,32 @@ def load_weights_from_h5(model, h5, what):
         if group is not None:
             used.add(location)
     # Only the model's own state: a compiled model's file also holds training state (optimizer/...).
-    unused = [name for name, _, obj in walk_h5(h5)
+    unused = [name for name, _, obj in entries
               if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj) and name not in used
               and name.split("/")[0] in ("layers", "vars", _TF_KERAS_LAYERS)]
     if unused:
         raise MalformedFileError(f"{what}: the weights file holds weights the model has no place for: "
                                  f"{sorted(unused)[:10]}.")
     for variable, value in pending:
-        variable.assign(value)
+        if value is not None:
+            variable.assign(value)
 
 
 def read_weight(dataset, variable, where):
-    """The value of one stored weight, checked against the variable it is for (shape, numeric dtype)."""
+    """The value of one stored weight, checked against the variable it is for (shape, numeric dtype); None
+    when it was read straight into the variable's buffer instead (a variable not initialised yet holds
+    nothing to keep should a later weight fail, and this saves a copy of every weight)."""
     if tuple(dataset.shape) != tuple(variable.shape):
         raise MalformedFileError(f"{where} has shape {tuple(dataset.shape)} in the file but the config gives "
                                  f"{tuple(variable.shape)}.")
     if dataset.dtype.kind not in "fiub":
         raise MalformedFileError(f"{where} has non-numeric dtype {dataset.dtype}.")
     try:
+        if not variable.initialized and dataset.ndim and dataset.size:
+            variable.fill(dataset.read_direct)
+            return None
         return dataset[()]
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, TypeError) as e:
         raise MalformedFileError(f"{where} could not be read: {e}") from None
 
 

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 
+from nnkern.engine.variable import deferred_initialization
 from nnkern.saving.config import check_nesting
 from nnkern.saving.errors import MalformedFileError
 from nnkern.saving.keras_file import count_weight_elements, model_from_config, open_h5, read_weight
@@ -22,7 +23,8 @@ def _names(attrs, key):
 
 
 def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False):
-    with open_h5(data, what) as h5:
+    h5, entries = open_h5(data, what)
+    with h5:
         if "model_config" not in h5.attrs:
             raise MalformedFileError(f"{what} holds no model config (`model_config` attribute): it is a weights "
                                      "file; build the model in code and call `model.load_weights()`.")
@@ -31,9 +33,11 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise MalformedFileError(f"{what}: the model_config attribute is not valid JSON: {e}") from None
         weights = h5.get("model_weights", h5)
-        total = min(count_weight_elements(weights), len(data))  # at most one value per stored byte
-        model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total)
-        load_legacy_weights(model, weights, what)
+        under = "model_weights/" if "model_weights" in h5 else ""
+        total = min(count_weight_elements(entries, under), len(data))  # at most one value per stored byte
+        with deferred_initialization():  # the file gives every weight: none is initialised first
+            model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total)
+            load_legacy_weights(model, weights, what)
         if compile and "training_config" in h5.attrs:
             _compile(model, _text(h5.attrs["training_config"]))
     return model
@@ -156,7 +160,8 @@ def load_legacy_weights(model, h5, what):
             pending.append((variable, read_weight(dataset, variable, f"{what}: layer '{layer.name}' weight "
                                                                      f"'{variable.name}' ('{dataset.name}')")))
     for variable, value in pending:
-        variable.assign(value)
+        if value is not None:  # None: read straight into the variable (see read_weight)
+            variable.assign(value)
 
 
 def _compile(model, training_config):

@@ -5,17 +5,8 @@ first, then each object's own attributes in sorted order (private ones last); li
 by their snake_case class name, `_1`, `_2`, ... for repeats, and an object seen before (a shared layer)
 is skipped. Each object's own variables sit at `<path>/vars/<i>`, e.g. `layers/dense_1/vars/0`,
 `layers/lstm/cell/vars/2`, `layers/time_distributed/layer/vars/0`. Layer names play no part."""
-import re
-
 from nnkern.engine.layer import Layer
-
-
-def to_snake_case(name):
-    """Keras's naming.to_snake_case: 'Conv2DTranspose' -> 'conv2d_transpose', 'LSTM' -> 'lstm'."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-    return name
+from nnkern.engine.naming import to_snake_case
 
 
 def _name_key(attr):

@@ -1,0 +1,230 @@
+"""Whole-model workloads M1-M6 (issue 11 §3): nnkern against its peers on models saved by Keras.
+
+    python bench/models.py                                # M1-M6, 1 and 2 threads
+    python bench/models.py --models M1,M4 --threads 1 --quick
+
+Each model is a `.keras` file saved by Keras 3 (bench/model_files.py; generated once into --cache, not
+committed). nnkern runs `nnkern.models.load_model(path).predict(x, batch_size=len(x), verbose=0)`. The peers
+(bench/model_peers.py) are built from the same file: PyTorch eager (inference_mode, channels_last) and traced +
+frozen, ONNX Runtime on the ONNX export of that module, Keras 3 on JAX (the forward jitted, and predict).
+Every peer's output is checked against nnkern's (max abs diff, printed) before timing; a peer that disagrees
+is reported and not timed. Timing reuses compare.py's method (timing.time_interleaved: interleaved rounds,
+medians). Each thread count runs in its own child process, by default in the Python of /tmp/benchenv (which
+has the peers), with nnkern taken from this source tree (PYTHONPATH). TensorFlow is not a peer here: Keras's
+backend is fixed per process, and this one runs JAX.
+M5 (Transformer) and M6 (GRU) need layers nnkern may not have yet: without them they are reported as skipped.
+"""
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import model_files  # noqa: E402
+from environment import REPO, child_environ  # noqa: E402
+
+BENCH_PYTHON = "/tmp/benchenv/bin/python"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    case: str       # "M1/b8"
+    workload: str   # "M1"
+    title: str
+    model: str      # a model_files.MODELS name
+    batch: int
+    kind: str       # "cnn" (NHWC image input) | "sequence" (token ids, length `steps`)
+    steps: int = 200
+
+
+def _specs():
+    out = [ModelSpec(f"M1/b{b}", "M1", "MobileNetV2 1.0, 224x224x3", "mobilenet_v2", b, "cnn") for b in (1, 8)]
+    out.append(ModelSpec("M2/b1", "M2", "ResNet50, 224x224x3", "resnet50", 1, "cnn"))
+    out.append(ModelSpec("M3/b1", "M3", "EfficientNetB0, 224x224x3", "efficientnet_b0", 1, "cnn"))
+    out += [ModelSpec(f"M4/b{b}", "M4", "IMDB BiLSTM (Embedding 20000x128, 2x BiLSTM 64), 200 steps",
+                      "imdb_bilstm", b, "sequence") for b in (1, 32)]
+    out += [ModelSpec(f"M5/b{b}", "M5", "Transformer block (Embedding 20000x32, MHA 2x32, FFN 32), 200 steps",
+                      "transformer", b, "sequence") for b in (1, 32)]
+    out += [ModelSpec(f"M6/b{b}", "M6", "GRU (Embedding 20000x128, GRU 64), 200 steps", "gru", b, "sequence")
+            for b in (1, 32)]
+    return out
+
+
+SPECS = _specs()
+WORKLOADS = sorted({s.workload for s in SPECS})
+
+
+def select(workloads):
+    if not workloads:
+        return list(SPECS)
+    unknown = sorted(set(workloads) - set(WORKLOADS))
+    if unknown:
+        raise ValueError(f"unknown workload(s) {unknown}; known: {WORKLOADS}")
+    return [s for s in SPECS if s.workload in workloads]
+
+
+def make_input(spec, rng):
+    import numpy as np
+    if spec.kind == "cnn":
+        return rng.uniform(-1, 1, size=(spec.batch, 224, 224, 3)).astype(np.float32)
+    return rng.integers(1, 20000, size=(spec.batch, spec.steps)).astype(np.int32)
+
+
+# ---------------------------------------------------------------------- child
+
+def run_child(args):
+    import gc
+    import numpy as np
+    from environment import Env, prepare_thread_env
+    from timing import agree, fmt_time, time_interleaved
+    import model_peers
+
+    threads = args.threads[0]
+    prepare_thread_env(threads, "jax")
+    peers = set(args.peers)
+    env = Env(threads, peers)
+    result = {"threads": threads, "versions": env.versions, "missing": env.missing, "cases": [],
+              "load": [os.getloadavg()[0]]}
+    budget, min_rounds = (0.5, 3) if args.quick else (8.0, 7)
+    rng = np.random.default_rng(11)
+    for spec in select(args.workloads):
+        path = pathlib.Path(args.cache) / f"{spec.model}.keras"
+        x = make_input(spec, rng)
+        case = {"case": spec.case, "workload": spec.workload, "title": spec.title, "times": {}, "cpu_times": {},
+                "missing": {}, "mismatch": {}, "diffs": {}}
+        result["cases"].append(case)
+        try:
+            model = env.nnkern.models.load_model(path)
+        except Exception as e:  # noqa: BLE001  a layer another branch adds, e.g. MultiHeadAttention or GRU
+            case["skipped"] = f"nnkern cannot load it yet: {type(e).__name__}: {str(e).splitlines()[0][:160]}"
+            print(f"  [{threads}] {spec.case}: skipped ({case['skipped']})", file=sys.stderr, flush=True)
+            continue
+        fns = {"nnkern": ((lambda: model.predict(x, batch_size=len(x), verbose=0)), np.asarray)}
+        if env.torch is not None:
+            try:
+                tfns, missing, module, xin, to_keras = model_peers.torch_candidates(env, spec, model, x)
+                fns.update(tfns)
+                case["missing"].update(missing)
+                if env.ort is not None:
+                    try:
+                        fns["onnxruntime"] = model_peers.onnx_candidate(env, module, xin, to_keras)
+                    except Exception as e:  # noqa: BLE001
+                        case["missing"]["onnxruntime"] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+            except NotImplementedError as e:
+                case["missing"]["torch"] = f"not translated: {e}"
+        if env.keras is not None:
+            try:
+                fns.update(model_peers.keras_candidates(env, path, x))
+            except Exception as e:  # noqa: BLE001
+                case["missing"]["keras"] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+        reference = np.asarray(fns["nnkern"][0](), dtype=np.float64)
+        for name, (fn, to_keras) in list(fns.items()):
+            if name == "nnkern":
+                continue
+            ok, detail = agree(np.asarray(to_keras(fn()), dtype=np.float32), reference)
+            case["diffs"][name] = detail
+            if not ok:
+                case["mismatch"][name] = detail
+                del fns[name]
+        block = 5e-3 if threads == 1 else 20e-3
+        timings = {}
+        for group in ([n for n in fns if n != "keras predict"], [n for n in fns if n == "keras predict"]):
+            if group:
+                timings.update(time_interleaved({n: fns[n][0] for n in group}, budget, min_rounds, block=block,
+                                                settle=0.0 if threads == 1 else 0.02))
+        case["times"] = {n: t["wall"] for n, t in timings.items()}
+        case["cpu_times"] = {n: t["cpu"] for n, t in timings.items()}
+        print(f"  [{threads}] {spec.case:6s} " + "  ".join(f"{n}={fmt_time(t['wall'])}" for n, t in timings.items())
+              + (f"  MISMATCH {case['mismatch']}" if case["mismatch"] else ""), file=sys.stderr, flush=True)
+        del fns, model
+        gc.collect()
+    result["load"].append(os.getloadavg()[0])
+    pathlib.Path(args.result).write_text(json.dumps(result))
+
+
+# ---------------------------------------------------------------------- parent
+
+PEER_ORDER = ("torch", "torch.jit", "onnxruntime", "keras jit", "keras predict")
+
+
+def report(results):
+    from timing import fmt_time
+    lines = []
+    for r in results:
+        lines.append(f"\n### {r['threads']} thread(s) (load average {r['load'][0]:.1f} -> {r['load'][1]:.1f})\n")
+        lines.append("| case | model | nnkern | " + " | ".join(PEER_ORDER) + " | nnkern / fastest peer |")
+        lines.append("|---|---|---|" + "---|" * len(PEER_ORDER) + "---|")
+        for c in r["cases"]:
+            if c.get("skipped"):
+                lines.append(f"| {c['case']} | {c['title']} | skipped: {c['skipped']} |" + " |" * (len(PEER_ORDER) + 1))
+                continue
+            t = c["times"]
+            peers = {n: v for n, v in t.items() if n != "nnkern"}
+            fastest = min(peers.values()) if peers else None
+            cells = [fmt_time(t.get(n)) if n in t else ("mismatch" if n in c["mismatch"] else "-") for n in PEER_ORDER]
+            ratio = f"{t['nnkern'] / fastest:.2f}" if fastest and "nnkern" in t else "-"
+            lines.append(f"| {c['case']} | {c['title']} | {fmt_time(t.get('nnkern'))} | " + " | ".join(cells)
+                         + f" | {ratio} |")
+        lines.append("\nmax abs diff against nnkern's output: " + "; ".join(
+            f"{c['case']}: " + ", ".join(f"{n} {d.split(' (')[0].replace('max abs diff ', '')}"
+                                         for n, d in c.get("diffs", {}).items())
+            for c in r["cases"] if not c.get("skipped")))
+        missing = {f"{c['case']} {n}": why for c in r["cases"] for n, why in c.get("missing", {}).items()}
+        if missing or r["missing"]:
+            lines.append("\nnot run: " + "; ".join(f"{k}: {v}" for k, v in {**r["missing"], **missing}.items()))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--models", default="", help=f"workloads, e.g. M1,M4 (default: all of {WORKLOADS})")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--peers", default="torch,onnxruntime,keras", help="of torch,onnxruntime,keras")
+    ap.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
+    ap.add_argument("--cache", default=str(model_files.DEFAULT_CACHE), help="directory of the generated files")
+    ap.add_argument("--python", default=BENCH_PYTHON if os.path.exists(BENCH_PYTHON) else sys.executable,
+                    help="the Python the children run (with the peers installed)")
+    ap.add_argument("--keras-python", help="a Python with Keras 3 to make the files (default: as --python)")
+    ap.add_argument("--out", help="also write the report (markdown) to this file")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    args.threads = [int(t) for t in str(args.threads).split(",") if t]
+    args.workloads = [w.strip().upper() for w in args.models.split(",") if w.strip()]
+    args.peers = [p.strip() for p in args.peers.split(",") if p.strip()]
+    specs = select(args.workloads)
+    if args.child:
+        run_child(args)
+        return 0
+    for name in sorted({s.model for s in specs}):
+        model_files.ensure(name, args.cache, args.keras_python or args.python)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for threads in args.threads:
+            print(f"running {threads} thread(s) ...", file=sys.stderr, flush=True)
+            result_path = pathlib.Path(tmp) / f"models{threads}.json"
+            cmd = [args.python, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
+                   "--peers", ",".join(args.peers), "--cache", str(args.cache), "--result", str(result_path)]
+            if args.workloads:
+                cmd += ["--models", ",".join(args.workloads)]
+            if args.quick:
+                cmd.append("--quick")
+            env = child_environ("jax")
+            env["PYTHONPATH"] = os.pathsep.join([str(REPO / "python")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+            env["CUDA_VISIBLE_DEVICES"] = ""
+            subprocess.run(cmd, check=True, env=env)
+            results.append(json.loads(result_path.read_text()))
+    text = "median wall-clock time per predict call\n" + report(results)
+    print(text)
+    if args.out:
+        pathlib.Path(args.out).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The prediction plan folds inference BatchNormalization into the Conv2D / DepthwiseConv2D / Dense before
+it (with the activation layer after it in the kernel's epilogue): outputs stay Keras's (goldens from
+tests/golden/gen_fusion.py) on the folded path, the patterns that must not fold are left alone, and the
+folded weights follow later weight assignments."""
+import numpy as np
+import pytest
+
+import nnkern
+from nnkern.engine import plan as plan_module
+from nnkern.engine.plan import batch_norm_folds
+from _golden_io import DATA_DIR, load_cases
+
+CASES = load_cases("fusion")
+
+
+def _close(got, want):
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def _functional(model):
+    return model._functional if hasattr(model, "_functional") else model
+
+
+def _folds(model):
+    f = _functional(model) if not hasattr(model, "_execution_nodes") else model
+    return batch_norm_folds(f._execution_nodes, f._outputs)
+
+
+@pytest.mark.parametrize("case,arrays", CASES, ids=[c["id"] for c, _ in CASES])
+def test_folded_model_predicts_as_keras(case, arrays):
+    model = nnkern.models.load_model(DATA_DIR / case["file"])
+    assert len(_folds(model)) == case["folds"]
+    x, y = arrays["x"], arrays["y"]
+    # The first call at a shape runs the layers one by one (their shape checks), later ones the folded kernels.
+    for _ in range(3):
+        _close(model.predict(x, verbose=0), y)
+    _close(model(x), y)
+    _close(model.predict(x[:1], verbose=0), y[:1])
+    _close(model.predict(x[:1], verbose=0), y[:1])
+
+
+def _unfolded(path, monkeypatch):
+    """The model in `path` with plans compiled without folding: the layers' own calls one by one."""
+    with monkeypatch.context() as m:
+        m.setattr(plan_module, "batch_norm_folds", lambda nodes, outputs: {})
+        model = nnkern.models.load_model(path)
+        model._get_plan(None)
+    return model
+
+
+def test_layers_one_by_one_agree_with_the_folded_plan(monkeypatch):
+    case, arrays = CASES[0]
+    path = DATA_DIR / case["file"]
+    model, reference = nnkern.models.load_model(path), _unfolded(path, monkeypatch)
+    assert len(model._get_plan(None).steps) < len(reference._get_plan(None).steps)
+    x = np.random.default_rng(1).standard_normal((3,) + arrays["x"].shape[1:]).astype(np.float32)
+    model.predict(x, verbose=0)
+    _close(model.predict(x, verbose=0), reference.predict(x, verbose=0))
+
+
+def test_folded_weights_follow_assignments(monkeypatch):
+    case, arrays = CASES[0]
+    path = DATA_DIR / case["file"]
+    model, reference = nnkern.models.load_model(path), _unfolded(path, monkeypatch)
+    x = arrays["x"]
+    model.predict(x, verbose=0)
+    model.predict(x, verbose=0)
+    rng = np.random.default_rng(0)
+    for name in ("stem_bn", "dw_bn", "fc_bn", "project"):
+        weights = [w + rng.uniform(0.1, 0.3, w.shape).astype(np.float32) for w in model.get_layer(name).get_weights()]
+        model.get_layer(name).set_weights(weights)
+        reference.get_layer(name).set_weights(weights)
+    _close(model.predict(x, verbose=0), reference.predict(x, verbose=0))
+    assert np.abs(model.predict(x, verbose=0) - arrays["y"]).max() > 1e-3  # the change did reach the output
+
+
+def test_training_plan_does_not_fold():
+    case, arrays = CASES[1]
+    model = nnkern.models.load_model(DATA_DIR / case["file"])
+    x = arrays["x"]
+    bn = model.get_layer("bn")
+    before = bn.moving_mean.numpy()
+    model(x, training=True)  # batch statistics, and the moving mean moves
+    assert not np.array_equal(bn.moving_mean.numpy(), before)
+
+
+def test_a_user_subclass_is_not_folded():
+    class LoudBatchNormalization(nnkern.layers.BatchNormalization):
+        def call(self, inputs, training=None, mask=None):
+            return super().call(inputs, training=training, mask=mask) + 1.0
+
+    inp = nnkern.Input((4, 4, 2))
+    out = LoudBatchNormalization()(nnkern.layers.Conv2D(3, 1)(inp))
+    model = nnkern.Model(inp, out)
+    assert not _folds(model)
+    x = np.ones((1, 4, 4, 2), np.float32)
+    model.predict(x, verbose=0)
+    y = model.predict(x, verbose=0)
+    _close(y, model.layers[2].call(model.layers[1].call(x)))
+    _close(y - 1.0, nnkern.layers.BatchNormalization.call(model.layers[2], model.layers[1].call(x)))  # its call ran

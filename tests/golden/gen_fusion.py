@@ -1,0 +1,87 @@
+"""Goldens for the prediction plan's BatchNormalization folding: small models saved by Keras 3 as `.keras`
+files under data/fusion_models/, with random BatchNormalization statistics (Keras initialises them to an
+identity), an input and Keras's output. Each model has the patterns the plan folds (Conv2D, DepthwiseConv2D
+and Dense, each followed by BatchNormalization and maybe an activation layer) and ones it must not fold (a
+convolution with an activation of its own, a convolution output feeding two layers, a normalization output
+feeding two layers, BatchNormalization over another axis); "folds" records how many the plan should fold.
+"""
+import pathlib
+
+import keras
+import numpy as np
+
+from _golden_io import GoldenWriter
+from _keras_helpers import save_if_changed, seeded
+
+MODELS_DIR = "fusion_models"
+
+
+def _bn(name, axis=-1):
+    return keras.layers.BatchNormalization(axis=axis, name=name)
+
+
+def _cnn(input_shape):
+    L = keras.layers
+    inp = keras.Input(input_shape)
+    x = L.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="stem")(inp)
+    x = _bn("stem_bn")(x)
+    x = L.ReLU(6.0, name="stem_relu6")(x)                               # fold 1: conv + bn + relu6
+    y = L.Conv2D(16, 1, name="expand")(x)
+    y = _bn("expand_bn")(y)
+    y = L.Activation("relu", name="expand_relu")(y)                     # fold 2: 1x1 conv + bn + relu
+    y = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, name="dw")(y)
+    y = _bn("dw_bn")(y)
+    y = L.Activation("swish", name="dw_swish")(y)                       # fold 3: depthwise + bn + swish
+    y = L.Conv2D(8, 1, use_bias=False, name="project")(y)
+    y = _bn("project_bn")(y)                                            # fold 4: conv + bn, no activation
+    x = L.Add(name="residual")([x, y])
+    z = L.Conv2D(8, 3, padding="same", activation="relu", name="conv_act")(x)
+    z = _bn("conv_act_bn")(z)                                           # not folded: the conv has an activation
+    t = L.Conv2D(8, 3, padding="same", name="shared")(z)
+    u = _bn("shared_bn")(t)                                             # not folded: `shared` feeds two layers
+    t = L.Add(name="shared_add")([t, u])
+    v = L.Conv2D(8, 1, name="branch")(t)
+    v = _bn("branch_bn")(v)                                             # fold 5: bn feeds two layers, no activation
+    v = L.Add(name="branch_add")([L.Activation("relu", name="branch_relu")(v), v])
+    w = L.Conv2D(8, 1, name="axis1")(v)
+    w = _bn("axis1_bn", axis=1)(w)                                      # not folded: normalizes the height axis
+    p = L.GlobalAveragePooling2D(name="pool")(w)
+    p = L.Dense(6, name="fc")(p)
+    p = _bn("fc_bn")(p)
+    p = L.Activation("sigmoid", name="fc_sigmoid")(p)                   # fold 6: dense + bn + sigmoid
+    return keras.Model(inp, L.Dense(3, name="head")(p), name="cnn"), 6
+
+
+def _sequential(input_shape):
+    L = keras.layers
+    return keras.Sequential([keras.Input(input_shape), L.Conv2D(4, 3, name="conv"), _bn("bn"), L.ReLU(name="relu"),
+                             L.Flatten(name="flatten"), L.Dense(5, name="dense"), _bn("dense_bn")],
+                            name="sequential"), 2
+
+
+def _randomize(model, seed):
+    """Seeded weights, with BatchNormalization statistics away from the identity (variance > 0)."""
+    weights = []
+    for i, v in enumerate(model.weights):
+        name = v.path.split("/")[-1]
+        if name in ("moving_variance", "gamma"):
+            weights.append(seeded(v.shape, seed * 100 + i, 0.5, 1.5))
+        else:
+            weights.append(seeded(v.shape, seed * 100 + i, -0.5, 0.5))
+    model.set_weights(weights)
+
+
+def generate(data_dir):
+    w = GoldenWriter("fusion")
+    for seed, (case_id, build, input_shape) in enumerate([("cnn", _cnn, (12, 12, 3)),
+                                                         ("sequential", _sequential, (6, 6, 2))], 1):
+        model, folds = build(input_shape)
+        _randomize(model, seed)
+        x = seeded((2,) + input_shape, seed, -1, 1)
+        y = model.predict(x, verbose=0)
+        rel = f"{MODELS_DIR}/{case_id}.keras"
+        save_if_changed(model, pathlib.Path(data_dir) / rel, deflate=True)
+        again = keras.saving.load_model(pathlib.Path(data_dir) / rel)
+        np.testing.assert_allclose(again.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6, err_msg=rel)
+        w.add(case_id, {"file": rel, "folds": folds}, x=x, y=y)
+    return w.save(data_dir)
