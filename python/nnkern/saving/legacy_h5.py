@@ -67,7 +67,15 @@ def _slash_free_names(config):
         for name in (layer.get("name"), inner.get("name") if isinstance(inner, dict) else None):
             if isinstance(name, str):
                 names.add(name)
-    return {n: n.replace("/", "_") for n in names if "/" in n}
+    renamed = {}
+    for name in sorted(n for n in names if "/" in n):
+        new = base = name.replace("/", "_")
+        suffix = 0
+        while new in names or new in renamed.values():  # kept unique: 'd/1' beside an existing 'd_1'
+            suffix += 1
+            new = f"{base}_{suffix}"
+        renamed[name] = new
+    return renamed
 
 
 def _rename_layers(value, renamed, in_graph_refs=False):
