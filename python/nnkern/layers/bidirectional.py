@@ -70,7 +70,7 @@ class Bidirectional(Layer):
         for sublayer in (self.forward_layer, self.backward_layer):
             if not sublayer.built:
                 sublayer.build(sequences_shape)
-                nest_weight_paths(self, sublayer.weights)
+            nest_weight_paths(self, sublayer.weights)  # also a sublayer built before (from a file's config)
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):

@@ -102,6 +102,7 @@ class RNN(Layer):
                 cell.built = True
             else:
                 cell.build(step_shape)
+        if isinstance(cell, Layer):  # also a cell built before (deserialized with its build_config)
             nest_weight_paths(self, cell.weights)
         object.__setattr__(self, "_sequence_call", self._fused_sequence_call())
         self.built = True
@@ -152,7 +153,7 @@ class RNN(Layer):
         if len(states) != len(self.state_size):
             raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `initial_state` must be a list of "
                              f"{len(self.state_size)} state(s), got {len(states)}")
-        names = ["h", "c"] if len(states) == 2 else [str(i) for i in range(len(states))]
+        names = {1: ["h"], 2: ["h", "c"]}.get(len(states), [str(i) for i in range(len(states))])
         return [_check_state(s, (batch, n), self, what) for s, n, what in zip(states, self.state_size, names)]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
@@ -201,8 +202,9 @@ class RNN(Layer):
             new_output = float32_array(new_output)
             if mask is not None:
                 keep = mask[:, t:t + 1]
-                # A masked step keeps the states and repeats the previous output (the first state).
-                new_output = np.where(keep, new_output, states[0])
+                # A masked step keeps the states and repeats the previous output: the first state (of the last
+                # cell of a stack), as Keras does.
+                new_output = np.where(keep, new_output, states[getattr(cell, "output_state_index", 0)])
                 new_states = [np.where(keep, n, o) for n, o in zip(new_states, states)]
             output, states = new_output, new_states
             if self.return_sequences:
@@ -278,6 +280,11 @@ class StackedRNNCells(Layer):
             return last.output_size
         return tree.flatten(last.state_size)[0]
 
+    @property
+    def output_state_index(self):
+        """Where the last cell's first state (its previous output) is in the flat states."""
+        return sum(_state_count(cell) for cell in self.cells[:-1])
+
     def build(self, input_shape):
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
@@ -285,6 +292,7 @@ class StackedRNNCells(Layer):
                     cell.built = True
                 else:
                     cell.build(input_shape)
+            if isinstance(cell, Layer):
                 nest_weight_paths(self, cell.weights)
             output_dim = getattr(cell, "output_size", None) or tree.flatten(cell.state_size)[0]
             input_shape = (input_shape[0], output_dim)

@@ -82,3 +82,8 @@ class SimpleRNN(RecurrentLayer):
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["seed"]  # Keras 3's SimpleRNN (unlike its cell, LSTM and GRU) leaves the seed out
+        return config
