@@ -4,7 +4,7 @@ import numpy as np
 from nnkern.engine import tree
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, serialize_layer
-from nnkern.layers.rnn import nest_weight_paths
+from nnkern.layers.rnn import nest_weight_paths, split_keras2_initial_state
 
 __all__ = ["Bidirectional"]
 
@@ -65,6 +65,10 @@ class Bidirectional(Layer):
         self.return_state = layer.return_state
         self.supports_masking = True
         self.input_spec = layer.input_spec
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = split_keras2_initial_state(args, kwargs)
+        return super().__call__(*args, **kwargs)
 
     def build(self, sequences_shape, initial_state_shape=None):
         for sublayer in (self.forward_layer, self.backward_layer):

@@ -17,7 +17,7 @@ from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.layers.kernel_calls import run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
-__all__ = ["RNN", "StackedRNNCells"]
+__all__ = ["RNN", "StackedRNNCells", "split_keras2_initial_state"]
 
 
 def float32_array(x):
@@ -41,6 +41,15 @@ def _check_state(state, shape, layer, what):
         raise ValueError(f"{layer.__class__.__name__} layer '{layer.name}': initial state {what} must have shape "
                          f"{shape} (batch, state size), got {state.shape}")
     return state
+
+
+def split_keras2_initial_state(args, kwargs):
+    """Keras 2 passed initial states after the sequence in one list (a `.h5` file's graph has
+    `layer([x, h, ...])`): (args, kwargs) with them moved to `initial_state`, as Keras 2's RNN did."""
+    if args and isinstance(args[0], (list, tuple)) and len(args[0]) > 1 and kwargs.get("initial_state") is None:
+        sequences, *states = args[0]
+        return (sequences, *args[1:]), {**kwargs, "initial_state": states}
+    return args, kwargs
 
 
 class RNN(Layer):
@@ -93,6 +102,10 @@ class RNN(Layer):
     @property
     def _output_size(self):
         return int(getattr(self.cell, "output_size", None) or self.state_size[0])
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = split_keras2_initial_state(args, kwargs)
+        return super().__call__(*args, **kwargs)
 
     def build(self, sequences_shape, initial_state_shape=None):
         cell = self.cell
