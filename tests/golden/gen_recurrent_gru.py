@@ -5,7 +5,7 @@ Single-layer cases (kind "single", the format of gen_layers_conv_rnn.py: constru
 config, weight paths and shapes, parameter count, symbolic output shapes, seeded weights, input and
 outputs) cover every flag that changes the forward pass: return_sequences, return_state, go_backwards,
 use_bias, reset_after, activation / recurrent_activation, dropout (identity at inference), batch 0, one
-step. Model cases (kind "model") are saved by Keras as data/saving/models/<id>.keras: masks from Masking
+step. Model cases (kind "model") are saved by Keras as data/saving/recurrent_gru/<id>.keras: masks from Masking
 and Embedding(mask_zero=True) (fully masked samples, masked steps at the start, middle and end),
 initial_state, cells under RNN, stacked cells, Bidirectional merge modes and initial states; nnkern
 loads each file and predicts the stored inputs (tests/layers/test_gru_simple_rnn.py).
@@ -15,8 +15,10 @@ import keras
 import numpy as np
 
 from _golden_io import GoldenWriter
-from _keras_helpers import check_keras_loads_model_files, save_model_file, seeded
+from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
 from gen_layers_conv_rnn import jsonable, layer_record, predict, symbolic_shapes
+
+MODEL_FILES_DIR = "saving/recurrent_gru"  # beside saving/models, with its own size budget
 
 
 def generate(data_dir):
@@ -52,7 +54,8 @@ def generate(data_dir):
         for j, v in enumerate(model.weights):
             v.assign(seeded(v.shape, s * 100 + j))
         ys = predict(model, feeds)
-        record = save_model_file(model, data_dir, f"recurrent_gru__{case_id}")
+        record = {"path": f"{MODEL_FILES_DIR}/{case_id}.keras", "safe_mode": True}
+        save_if_changed(model, data_dir / record["path"], deflate=True)
         saved.append((record, feeds if len(feeds) > 1 else feeds[0], ys))
         arrays = {**{f"x{i}": x for i, x in enumerate(feeds)}, **{f"y{i}": y for i, y in enumerate(ys)}}
         w.add(case_id, {"kind": "model", "n_inputs": len(feeds), "n_outputs": len(ys),

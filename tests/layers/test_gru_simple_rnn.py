@@ -77,6 +77,13 @@ def test_keras_model_file(case, arrays):
     assert _without_names(jsonable(layer.get_config())) == _without_names(case["layer_config"])
 
 
+def test_every_model_file_has_a_case_and_the_files_stay_small():
+    referenced = {case["keras_file"]["path"] for case, _ in CASES if case["kind"] == "model"}
+    on_disk = {f"saving/recurrent_gru/{p.name}" for p in (DATA_DIR / "saving" / "recurrent_gru").glob("*")}
+    assert on_disk == referenced
+    assert sum((DATA_DIR / p).stat().st_size for p in referenced) <= 300 * 1024
+
+
 def test_goldens_cover_every_flag():
     singles = [case["kwargs"] for case, _ in CASES if case["kind"] == "single"]
     for key in ("return_sequences", "return_state", "go_backwards", "use_bias", "activation", "dropout"):
