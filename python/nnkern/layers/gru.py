@@ -68,7 +68,7 @@ class GRUCell(RecurrentCell):
         return z * h + (np.float32(1) - z) * hh
 
     def call(self, inputs, states, training=None):
-        x, (h,) = self._checked_states(inputs, states, "[h]")
+        x, (h,) = self._checked_states(inputs, states, ("h",))
         h = self.step(x, h)
         return h, [h] if isinstance(states, (list, tuple)) else h
 

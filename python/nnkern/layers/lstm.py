@@ -69,7 +69,7 @@ class LSTMCell(RecurrentCell):
         return o * float32_array(self.activation(c)), c
 
     def call(self, inputs, states, training=None):
-        x, (h, c) = self._checked_states(inputs, states, "[h, c]")
+        x, (h, c) = self._checked_states(inputs, states, ("h", "c"))
         h, c = self.step(x, h, c)
         return h, [h, c]
 

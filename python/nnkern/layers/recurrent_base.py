@@ -46,11 +46,10 @@ def legacy_cell_arguments(kwargs, units):
 class RecurrentCell(Layer):
     """A cell with Keras's kernel (input_dim, gates * units), recurrent_kernel (units, gates * units) and
     bias. Subclasses set `_activation_names` (the attributes fused into the kernel, in its argument order),
-    build with `_build_weights` and give `_sequence_fn`, the compiled whole-sequence call."""
+    build with `_build_weights` and offer `sequence_kernel()` (the RNN cell protocol) from `_kernel_arguments`."""
 
     _plan_trusted = True
     _activation_names = ("activation", "recurrent_activation")
-    _sequence_fn = None  # staticmethod: the _core kernel
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -115,17 +114,16 @@ class RecurrentCell(Layer):
             return None
         return (*weights, *fused)
 
-    def _checked_states(self, inputs, states, what):
-        """inputs and the states (a list of `len(state_size)` arrays, or one array for one state) as float32,
+    def _checked_states(self, inputs, states, names):
+        """inputs and the states (a list of one array per name, or one array for a single state) as float32,
         their shapes checked."""
-        sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
         listed = list(states) if isinstance(states, (list, tuple)) else [states]
-        if len(listed) != len(sizes):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `states` must be a list {what} of "
-                             f"{len(sizes)} (batch, {self.units}) array(s). Received: {states!r}")
+        if len(listed) != len(names):
+            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `states` must be a list "
+                             f"[{', '.join(names)}] of {len(names)} (batch, {self.units}) array(s). Received: {states!r}")
         x = float32_array(inputs)
         listed = [float32_array(s) for s in listed]
-        for name, s in zip(what.strip("[]").split(", "), listed):
+        for name, s in zip(names, listed):
             if s.shape != (x.shape[0], self.units):
                 raise ValueError(f"{self.__class__.__name__} layer '{self.name}': state {name} must have shape "
                                  f"{(x.shape[0], self.units)}, got {s.shape}")

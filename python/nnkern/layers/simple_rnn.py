@@ -50,7 +50,7 @@ class SimpleRNNCell(RecurrentCell):
         return float32_array(self.activation(z + h @ recurrent_kernel))
 
     def call(self, inputs, states, training=None):
-        x, (h,) = self._checked_states(inputs, states, "[h]")
+        x, (h,) = self._checked_states(inputs, states, ("h",))
         h = self.step(x, h)
         return h, [h] if isinstance(states, (list, tuple)) else h
 
