@@ -37,7 +37,8 @@ struct RecurrentOptions {
 // nullptr: at a step whose mask is 0 a sample keeps its h and outputs it again (Keras's default,
 // zero_output_for_mask=False). output: (N, T, u) with return_sequences, else (N, u) (== h_out); may be
 // nullptr. h_out (N, u): final state (required). T == 0 returns the initial state. The input product
-// x . W of every step is one threaded GEMM; the recurrence runs on one thread.
+// x . W of every step is one threaded GEMM; the recurrence is threaded over chunks of 16 samples (one
+// thread up to batch 16).
 void gru_sequence(const float* x, const float* kernel, const float* recurrent_kernel, const float* bias,
                   const float* initial_h, const std::uint8_t* mask, float* output, float* h_out,
                   const RecurrentShape& s, const RecurrentOptions& options);
