@@ -42,8 +42,8 @@ BENCHMARK(BM_gru)->ArgNames({"N", "T", "F", "u", "threads"})
     ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})
     ->Args({32, 50, 128, 256, 2})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_gru_reset_before)->ArgNames({"N", "T", "F", "u", "threads"})
-    ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})
+    ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})->Args({32, 50, 128, 256, 2})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_simple_rnn)->ArgNames({"N", "T", "F", "u", "threads"})
-    ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})
+    ->Args({1, 100, 20, 64, 1})->Args({32, 100, 20, 64, 1})->Args({32, 50, 128, 256, 1})->Args({32, 50, 128, 256, 2})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
