@@ -18,7 +18,8 @@ using SequenceFn = void (*)(const float*, const float*, const float*, const floa
 
 // Validates the arguments shared by both kernels, runs `sequence` without the GIL; returns (output, h).
 // gates: columns of W and U per unit (GRU 3, SimpleRNN 1); bias_shape: the bias Keras stores for u units.
-py::tuple run_sequence(const char* fn, SequenceFn sequence, index_t gates, std::vector<index_t> (*bias_shape)(index_t, bool),
+py::tuple run_sequence(const char* fn, SequenceFn sequence, index_t gates,
+                       std::vector<index_t> (*bias_shape)(index_t, bool),
                        const py::object& x_in, const py::object& kernel_in, const py::object& recurrent_in,
                        const py::object& bias_in, const RecurrentOptions& options, const py::object& h0_in,
                        const py::object& mask_in, const py::object& out) {

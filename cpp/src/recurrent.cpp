@@ -25,8 +25,9 @@ Scratch input_products(const float* x, const float* kernel, const float* bias, i
   auto z = scratch(rows * cols);
   fill_with_bias(z.get(), rows, cols, bias);
   if (depth > 0)
-    detail::tiled_product(Eigen::Map<const RowMatrix>(x, rows, depth), Eigen::Map<const RowMatrix>(kernel, depth, cols),
-                          Eigen::Map<RowMatrix>(z.get(), rows, cols), true, threads_for_work(2.0 * rows * depth * cols));
+    detail::tiled_product(Eigen::Map<const RowMatrix>(x, rows, depth),
+                          Eigen::Map<const RowMatrix>(kernel, depth, cols), Eigen::Map<RowMatrix>(z.get(), rows, cols),
+                          true, threads_for_work(2.0 * rows * depth * cols));
   return z;
 }
 

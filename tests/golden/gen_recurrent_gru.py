@@ -197,8 +197,8 @@ def generate(data_dir):
             inp, hf, hb = keras.Input((5, 4)), keras.Input((5,)), keras.Input((5,))
             layer = keras.layers.Bidirectional(make(return_sequences=True))
             return keras.Model([inp, hf, hb], layer(inp, initial_state=[hf, hb])), layer
-        model_case(f"bidirectional_{name}_initial_state", build, [seeded((2, 5, 4), s, -2, 2), seeded((2, 5), s + 1),
-                                                                   seeded((2, 5), s + 2)])
+        feeds = [seeded((2, 5, 4), s, -2, 2), seeded((2, 5), s + 1), seeded((2, 5), s + 2)]
+        model_case(f"bidirectional_{name}_initial_state", build, feeds)
 
     check_keras_loads_model_files(data_dir, saved)
     return w.save(data_dir)

@@ -120,7 +120,8 @@ class RecurrentCell(Layer):
         listed = list(states) if isinstance(states, (list, tuple)) else [states]
         if len(listed) != len(names):
             raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `states` must be a list "
-                             f"[{', '.join(names)}] of {len(names)} (batch, {self.units}) array(s). Received: {states!r}")
+                             f"[{', '.join(names)}] of {len(names)} (batch, {self.units}) array(s). "
+                             f"Received: {states!r}")
         x = float32_array(inputs)
         listed = [float32_array(s) for s in listed]
         for name, s in zip(names, listed):

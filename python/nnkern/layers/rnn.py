@@ -90,7 +90,8 @@ class RNN(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
         sizes = cell.state_size
         # Flat: StackedRNNCells's states are one list here, the cells' states in order.
-        self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else [int(n) for n in tree.flatten(sizes)]
+        self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else \
+            [int(n) for n in tree.flatten(sizes)]
         if return_state and isinstance(sizes, (list, tuple)) and any(isinstance(n, (list, tuple)) for n in sizes):
             raise ValueError(f"{cls}: return_state=True over cells with several states each (e.g. LSTMCells in "
                              "StackedRNNCells) is not supported by nnkern (Keras returns them nested); stack RNN "
