@@ -2,6 +2,7 @@
 #include <cstdint>
 
 #include "array.hpp"
+#include "sequence_args.hpp"
 #include "nnkern/lstm.hpp"
 
 namespace py = pybind11;
@@ -9,8 +10,6 @@ using namespace nnkern;
 using namespace nnkern::py_bind;
 
 namespace {
-
-using MaskArray = py::array_t<bool, py::array::c_style | py::array::forcecast>;
 
 // Shape check of kernel (F, 4u) and recurrent_kernel (u, 4u); returns u.
 index_t check_kernels(const FloatArray& w, const FloatArray& rk, index_t input_dim, const char* fn) {
@@ -112,18 +111,7 @@ void register_lstm(py::module_& m) {
         if (b) require_shape(*b, {4 * u}, fn, "bias");
         if (h0) require_shape(*h0, {s.batch, u}, fn, "initial_h");
         if (c0) require_shape(*c0, {s.batch, u}, fn, "initial_c");
-        std::optional<MaskArray> mask;  // (a default-constructed array_t is an empty array, not null)
-        if (!mask_in.is_none()) {
-          if (py::isinstance<py::array>(mask_in))
-            require_real_dtype(py::reinterpret_borrow<py::array>(mask_in), fn, "mask", "bool");
-          mask = MaskArray::ensure(mask_in);
-          if (!*mask) {
-            PyErr_Clear();
-            throw py::type_error("lstm: 'mask' cannot be converted to a bool array (got " +
-                                 std::string(py::str(py::type::of(mask_in).attr("__name__"))) + ")");
-          }
-          require_shape(*mask, {s.batch, s.timesteps}, fn, "mask");
-        }
+        const auto mask = sequence_mask(mask_in, fn, s.batch, s.timesteps);
         naming(fn, [&] { validate(s); });
         const std::vector<index_t> out_shape =
             return_sequences ? std::vector<index_t>{s.batch, s.timesteps, u} : std::vector<index_t>{s.batch, u};
@@ -137,8 +125,7 @@ void register_lstm(py::module_& m) {
         const float* bp = b ? b->data() : nullptr;
         const float* h0p = h0 ? h0->data() : nullptr;
         const float* c0p = c0 ? c0->data() : nullptr;
-        // numpy bools are one byte holding 0 or 1.
-        const auto* mp = mask ? reinterpret_cast<const std::uint8_t*>(mask->data()) : nullptr;
+        const auto* mp = mask_bytes(mask);
         float *yp = y.mutable_data(), *hp = h_out.mutable_data(), *cp = c_out.mutable_data();
         {
           py::gil_scoped_release nogil;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -73,6 +73,15 @@ def get_num_threads() -> int:
     """
     Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).
     """
+def gru(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', recurrent_activation: str = 'sigmoid', reset_after: bool = True, return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple:
+    """
+    Keras 3 GRU over x (batch, timesteps, input_dim) -> (output, h).
+    kernel (input_dim, 3u), recurrent_kernel (u, 3u) as Keras stores them (gates z, r, h); bias (2, 3u)
+    (input, recurrent) with reset_after, else (3u,). output is (batch, timesteps, units) with
+    return_sequences (in processing order when go_backwards, as Keras), else (batch, units). mask
+    (batch, timesteps), any bool/int array: at a False step a sample keeps h and outputs it again.
+    initial_h defaults to zeros.
+    """
 def last_call_threads() -> int:
     """
     Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).
@@ -115,6 +124,11 @@ def set_load_aware(on: bool) -> None:
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Threads used by every kernel (>= 1).
+    """
+def simple_rnn(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple:
+    """
+    Keras 3 SimpleRNN over x (batch, timesteps, input_dim) -> (output, h): h' = act(x_t . W + b + h . U).
+    kernel (input_dim, u), recurrent_kernel (u, u), bias (u,). output, mask and initial_h as for gru.
     """
 def threads_for_work(flops: typing.SupportsFloat | typing.SupportsIndex) -> int:
     """

@@ -160,8 +160,9 @@ def lambda_layer():
 
 
 def _unsupported_layers():
-    """Layers nnkern lacks (one nested in a sub-model) beside supported ones (a wrapped LSTM): loading
-    must list exactly the missing ones, all in one error."""
+    """A layer nested in a sub-model (the GRU, which tests/saving/test_malformed_files.py renames to a class
+    nnkern lacks) beside supported ones (a wrapped LSTM): loading must list exactly the missing ones, all in
+    one error."""
     inner = keras.Sequential([keras.Input((5, 4)), L.GRU(3, return_sequences=True)], name="inner")
     inp = keras.Input((5, 4))
     x = L.BatchNormalization()(inp)

@@ -33,6 +33,10 @@ CALLS = {
                               initial_h=arr(2, 4), initial_c=arr(2, 4)), dict(return_sequences=True)),
     "lstm_step": (_core.lstm_step, dict(x_t=arr(2, 3), h=arr(2, 4), c=arr(2, 4), kernel=arr(3, 16),
                                         recurrent_kernel=arr(4, 16), bias=arr(16)), {}),
+    "gru": (_core.gru, dict(x=arr(2, 5, 3), kernel=arr(3, 12), recurrent_kernel=arr(4, 12), bias=arr(2, 12),
+                            initial_h=arr(2, 4)), dict(return_sequences=True)),
+    "simple_rnn": (_core.simple_rnn, dict(x=arr(2, 5, 3), kernel=arr(3, 4), recurrent_kernel=arr(4, 4), bias=arr(4),
+                                          initial_h=arr(2, 4)), dict(go_backwards=True)),
     "activation": (_core.activation, dict(x=arr(3, 5)), dict(name="softmax")),
 }
 ARRAY_ARGS = [(name, arg) for name, (_, arrays, _) in CALLS.items() for arg in arrays]
@@ -80,9 +84,10 @@ def test_lists_of_complex_or_objects_are_refused(name):
 
 @pytest.mark.parametrize("mask", [np.ones((2, 5), np.complex64), np.ones((2, 5), object),
                                   np.zeros((2, 5), "datetime64[D]")], ids=["complex", "object", "datetime"])
-def test_lstm_mask_of_non_real_dtype_is_refused(mask):
-    with pytest.raises(TypeError, match=re.escape(f"lstm: 'mask' cannot be converted to a bool array: dtype {mask.dtype}")):
-        call("lstm", mask=mask)
+@pytest.mark.parametrize("name", ["lstm", "gru", "simple_rnn"])
+def test_sequence_mask_of_non_real_dtype_is_refused(mask, name):
+    with pytest.raises(TypeError, match=re.escape(f"{name}: 'mask' cannot be converted to a bool array: dtype {mask.dtype}")):
+        call(name, mask=mask)
 
 
 def misaligned(a):
@@ -128,13 +133,14 @@ def test_out_overlapping_an_input_is_refused(name, arg, shift):
         call(name, **{arg: given}, out=out)
 
 
-def test_lstm_out_overlapping_the_mask_is_refused():
-    y_shape = call("lstm")[0].shape
+@pytest.mark.parametrize("name", ["lstm", "gru", "simple_rnn"])
+def test_sequence_out_overlapping_the_mask_is_refused(name):
+    y_shape = call(name)[0].shape
     buffer = np.zeros(int(np.prod(y_shape)) * 4, np.uint8)
     out = buffer.view(np.float32).reshape(y_shape)
     mask = buffer[:10].view(bool).reshape(2, 5)
-    with pytest.raises(ValueError, match=re.escape("lstm: 'out' shares memory with 'mask'")):
-        call("lstm", mask=mask, out=out)
+    with pytest.raises(ValueError, match=re.escape(f"{name}: 'out' shares memory with 'mask'")):
+        call(name, mask=mask, out=out)
 
 
 # h_out may be h itself and c_out c (tested below); any other sharing is refused.

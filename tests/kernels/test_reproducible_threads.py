@@ -33,6 +33,13 @@ X_LSTM, K_LSTM, R_LSTM, B_LSTM = uniform(16, 6, 40), uniform(40, 800, scale=0.3)
     uniform(800)
 MASK = RNG.uniform(size=(16, 6)) > 0.3
 X_STEP, H_STEP, C_STEP = uniform(64, 40), uniform(64, 200), uniform(64, 200)
+# GRU / SimpleRNN: the input product of all steps (256 rows) is the threaded part; the recurrence is one thread.
+X_REC, K_GRU, R_GRU, B_GRU = uniform(32, 8, 64), uniform(64, 600, scale=0.3), uniform(200, 600, scale=0.3), \
+    uniform(2, 600)
+K_RNN, R_RNN, B_RNN = uniform(64, 300, scale=0.3), uniform(300, 300, scale=0.1), uniform(300)
+MASK_REC = RNG.uniform(size=(32, 8)) > 0.3
+# A narrow input: only the recurrence (3 chunks of 16 samples) is big enough to thread.
+X_CHUNKS, K_CHUNKS, R_CHUNKS = uniform(48, 20, 2), uniform(2, 384), uniform(128, 384, scale=0.2)
 
 CASES = {
     "dense": lambda: _core.dense(X_DENSE, W_DENSE, B_DENSE, "relu"),
@@ -52,6 +59,13 @@ CASES = {
     "lstm": lambda: _core.lstm(X_LSTM, K_LSTM, R_LSTM, B_LSTM, return_sequences=True, mask=MASK),
     "lstm_backwards": lambda: _core.lstm(X_LSTM, K_LSTM, R_LSTM, go_backwards=True),
     "lstm_step": lambda: _core.lstm_step(X_STEP, H_STEP, C_STEP, K_LSTM, R_LSTM, B_LSTM),
+    "gru": lambda: _core.gru(X_REC, K_GRU, R_GRU, B_GRU, return_sequences=True, mask=MASK_REC),
+    "gru_reset_before": lambda: _core.gru(X_REC, K_GRU, R_GRU, B_GRU[0], "relu", "hard_sigmoid", False,
+                                          go_backwards=True),
+    "gru_sample_chunks": lambda: _core.gru(X_CHUNKS, K_CHUNKS, R_CHUNKS, return_sequences=True),
+    "simple_rnn_sample_chunks": lambda: _core.simple_rnn(X_CHUNKS, K_CHUNKS[:, :128], R_CHUNKS[:, :128],
+                                                         go_backwards=True),
+    "simple_rnn": lambda: _core.simple_rnn(X_REC, K_RNN, R_RNN, B_RNN, return_sequences=True, mask=MASK_REC),
 }
 
 

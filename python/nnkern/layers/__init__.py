@@ -14,6 +14,7 @@ from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2D
 from nnkern.layers.convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                                                    SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
+from nnkern.layers.gru import GRU, GRUCell
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
 from nnkern.layers.lstm import LSTM, LSTMCell
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
@@ -31,7 +32,8 @@ from nnkern.layers.regularization import (ActivityRegularization, Dropout, Spati
                                           SpatialDropout3D)
 from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D,
                                      UpSampling2D, ZeroPadding1D, ZeroPadding2D)
-from nnkern.layers.rnn import RNN
+from nnkern.layers.rnn import RNN, StackedRNNCells
+from nnkern.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 from nnkern.layers.tf_op_lambda import SlicingOpLambda, TFOpLambda
 from nnkern.layers.wrappers import TimeDistributed, Wrapper
 

@@ -4,7 +4,7 @@ import numpy as np
 from nnkern.engine import tree
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, serialize_layer
-from nnkern.layers.rnn import nest_weight_paths
+from nnkern.layers.rnn import nest_weight_paths, split_keras2_initial_state
 
 __all__ = ["Bidirectional"]
 
@@ -66,11 +66,15 @@ class Bidirectional(Layer):
         self.supports_masking = True
         self.input_spec = layer.input_spec
 
+    def __call__(self, *args, **kwargs):
+        args, kwargs = split_keras2_initial_state(args, kwargs)
+        return super().__call__(*args, **kwargs)
+
     def build(self, sequences_shape, initial_state_shape=None):
         for sublayer in (self.forward_layer, self.backward_layer):
             if not sublayer.built:
                 sublayer.build(sequences_shape)
-                nest_weight_paths(self, sublayer.weights)
+            nest_weight_paths(self, sublayer.weights)  # also a sublayer built before (from a file's config)
         self.built = True
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):

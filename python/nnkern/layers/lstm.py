@@ -3,113 +3,53 @@
 
 As in Keras 3 the variables belong to the cell (`lstm/lstm_cell/kernel`, `.../recurrent_kernel`,
 `.../bias`; gates i, f, c, o along the last axis). Inference only: dropout / recurrent_dropout are
-accepted and are the identity. Masks and states: see rnn.py.
+accepted and are the identity. Masks and states: see rnn.py; what the recurrent layers share: recurrent_base.py.
 """
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
-from nnkern.engine.layer import Layer
+from nnkern import _core, activations, initializers
 from nnkern.layers.kernel_calls import run_kernel
-from nnkern.layers.rnn import RNN, float32_array
+from nnkern.layers.recurrent_base import RecurrentCell, RecurrentLayer, legacy_cell_arguments, positive_units
+from nnkern.layers.rnn import float32_array
 
 __all__ = ["LSTMCell", "LSTM"]
 
 
-def _positive_units(units, layer):
-    if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
-        raise ValueError(f"{layer}: received an invalid value for argument `units`, expected a positive integer, "
-                         f"got {units}.")
-    return int(units)
-
-
-def _rate(value, name, layer):
-    try:
-        return min(1.0, max(0.0, float(value)))
-    except (TypeError, ValueError):
-        raise ValueError(f"{layer}: `{name}` must be a float between 0 and 1. Received: {name}={value!r}") from None
-
-
-class LSTMCell(Layer):
+class LSTMCell(RecurrentCell):
     """One LSTM step: (h, [h, c]) from inputs (batch, features) and states [h, c] (batch, units)."""
-
-    _plan_trusted = True
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, **kwargs):
-        cls = self.__class__.__name__
-        units = _positive_units(units, cls)
         self.implementation = kwargs.pop("implementation", 2)
-        super().__init__(**kwargs)
-        self.units = units
-        self.activation = activations.get(activation)
+        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+                         recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(dropout, "dropout", cls)
-        self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", cls)
-        self.seed = seed
         self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
     def build(self, input_shape):
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': the last (features) axis of the input "
-                             f"must be known. Received input shape {tuple(input_shape)}")
-        self.kernel = self.add_weight(shape=(input_dim, 4 * self.units), name="kernel",
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, 4 * self.units), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        self.bias = None
-        if self.use_bias:
-            bias_initializer = self.bias_initializer
-            if self.unit_forget_bias:
-                def bias_initializer(shape, dtype=None, base=self.bias_initializer, units=self.units):
-                    # The forget gate's bias starts at 1 (Jozefowicz et al.), the others from the initializer.
-                    part = initializers.call_initializer
-                    return np.concatenate([part(base, (units,), dtype), np.ones((units,), dtype),
-                                           part(base, (2 * units,), dtype)])
-            self.bias = self.add_weight(shape=(4 * self.units,), name="bias", initializer=bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        self.built = True
-
-    @property
-    def _fused_activations(self):
-        """Kernel names of (activation, recurrent_activation), or None if either is a user callable."""
-        names = activations.fused_name(self.activation), activations.fused_name(self.recurrent_activation)
-        return None if None in names else names
-
-    def _weights_arrays(self):
-        return self.kernel.value, self.recurrent_kernel.value, None if self.bias is None else self.bias.value
+        bias_initializer = self.bias_initializer
+        if self.unit_forget_bias:
+            def bias_initializer(shape, dtype=None, base=self.bias_initializer, units=self.units):
+                # The forget gate's bias starts at 1 (Jozefowicz et al.), the others from the initializer.
+                part = initializers.call_initializer
+                return np.concatenate([part(base, (units,), dtype), np.ones((units,), dtype),
+                                       part(base, (2 * units,), dtype)])
+        self._build_weights(input_shape, 4 * self.units, (4 * self.units,), bias_initializer)
 
     def sequence_kernel(self):
         """(_core.lstm, its weight arguments) to run a whole sequence in one compiled call (the RNN cell
-        protocol), or None: an activation is a user callable, a subclass computes its own initial state,
-        gates or weights, or the weights are not contiguous float32."""
-        if not (self.built and type(self).get_initial_state is LSTMCell.get_initial_state
-                and type(self)._fused_activations is LSTMCell._fused_activations
-                and type(self)._weights_arrays is LSTMCell._weights_arrays):
-            return None
-        fused = self._fused_activations
-        weights = self._weights_arrays()
-        if fused is None or not all(w is None or (w.dtype == np.float32 and w.flags.c_contiguous) for w in weights):
-            return None
-        return _core.lstm, (*weights, *fused)
+        protocol), or None (see RecurrentCell._kernel_arguments)."""
+        arguments = self._kernel_arguments(LSTMCell)
+        return None if arguments is None else (_core.lstm, arguments)
 
     def step(self, x, h, c):
         """(h, c) after one step from x (batch, features), h, c (batch, units), all float32."""
@@ -129,57 +69,15 @@ class LSTMCell(Layer):
         return o * float32_array(self.activation(c)), c
 
     def call(self, inputs, states, training=None):
-        if not isinstance(states, (list, tuple)) or len(states) != 2:
-            raise ValueError(f"LSTMCell layer '{self.name}': `states` must be a list [h, c] of two (batch, "
-                             f"{self.units}) arrays. Received: {states!r}")
-        x = float32_array(inputs)
-        h, c = (float32_array(s) for s in states)
-        for what, s in (("h", h), ("c", c)):
-            if s.shape != (x.shape[0], self.units):
-                raise ValueError(f"LSTMCell layer '{self.name}': state {what} must have shape "
-                                 f"{(x.shape[0], self.units)}, got {s.shape}")
+        x, (h, c) = self._checked_states(inputs, states, ("h", "c"))
         h, c = self.step(x, h, c)
         return h, [h, c]
 
-    def get_initial_state(self, batch_size=None):
-        return [np.zeros((batch_size, d), np.float32) for d in self.state_size]
-
     def get_config(self):
-        return {**super().get_config(),
-                "units": self.units,
-                "activation": activations.serialize(self.activation),
-                "recurrent_activation": activations.serialize(self.recurrent_activation),
-                "use_bias": self.use_bias,
-                "unit_forget_bias": self.unit_forget_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "dropout": self.dropout,
-                "recurrent_dropout": self.recurrent_dropout,
-                "seed": self.seed}
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
 
 
-# Keras 1 LSTM keywords -> Keras 3 ones.
-_LEGACY_LSTM_KWARGS = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
-                       "inner_activation": "recurrent_activation", "W_regularizer": "kernel_regularizer",
-                       "U_regularizer": "recurrent_regularizer", "b_regularizer": "bias_regularizer",
-                       "dropout_W": "dropout", "dropout_U": "recurrent_dropout"}
-
-# LSTM reads these hyper-parameters through from its cell, as Keras's LSTM properties do.
-_CELL_ATTRIBUTES = frozenset(("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
-                              "kernel_initializer", "recurrent_initializer", "bias_initializer",
-                              "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-                              "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-                              "recurrent_dropout", "seed"))
-
-
-class LSTM(RNN):
+class LSTM(RecurrentLayer):
     """Long Short-Term Memory over (batch, timesteps, features), Keras 3 semantics (see module docstring).
 
     call(sequences, initial_state=None, mask=None, training=None) returns the last output (batch, units),
@@ -192,10 +90,7 @@ class LSTM(RNN):
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
-        legacy = {new: kwargs.pop(old) for old, new in _LEGACY_LSTM_KWARGS.items() if old in kwargs}
-        kwargs.pop("consume_less", None)  # Keras 1 implementation hint
-        if "units" in legacy and units is None:
-            units = legacy.pop("units")
+        units, legacy = legacy_cell_arguments(kwargs, units)
         cell_args = dict(activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
                          bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
@@ -203,34 +98,15 @@ class LSTM(RNN):
                          bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
                          recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                          dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed)
-        cell_args.update({k: v for k, v in legacy.items() if k != "units"})
+        cell_args.update(legacy)
         cls = self.__class__.__name__
         if use_cudnn not in ("auto", True, False):
             raise ValueError(f"{cls}: invalid value received for argument `use_cudnn`. Expected one of "
                              f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn}")
-        cell = LSTMCell(_positive_units(units, cls), dtype=kwargs.get("dtype"),
+        cell = LSTMCell(positive_units(units, cls), dtype=kwargs.get("dtype"),
                         trainable=kwargs.get("trainable", True), name="lstm_cell",
                         implementation=kwargs.pop("implementation", 2), **cell_args)
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
-
-    def __getattr__(self, name):
-        if name in _CELL_ATTRIBUTES and "cell" in self.__dict__:
-            return getattr(self.__dict__["cell"], name)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = self.activity_regularizer
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return Layer.from_config.__func__(cls, config)

@@ -2,6 +2,8 @@
 protocol (see RNN). Recurrent layers (LSTM in lstm.py) are RNNs over their cell; Bidirectional is in
 bidirectional.py.
 
+StackedRNNCells (also made from a list of cells) runs several cells one after the other at each step.
+
 Inference only: `stateful=True` is refused. An input mask (Masking, Embedding with mask_zero=True) makes
 a masked step carry the states over and output the carried first state, as Keras's default
 (zero_output_for_mask=False) does; the output mask is the input mask when return_sequences.
@@ -15,7 +17,7 @@ from nnkern.engine.registry import deserialize, serialize_layer
 from nnkern.layers.kernel_calls import run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
-__all__ = ["RNN"]
+__all__ = ["RNN", "StackedRNNCells", "split_keras2_initial_state"]
 
 
 def float32_array(x):
@@ -41,6 +43,15 @@ def _check_state(state, shape, layer, what):
     return state
 
 
+def split_keras2_initial_state(args, kwargs):
+    """Keras 2 passed initial states after the sequence in one list (a `.h5` file's graph has
+    `layer([x, h, ...])`): (args, kwargs) with them moved to `initial_state`, as Keras 2's RNN did."""
+    if args and isinstance(args[0], (list, tuple)) and len(args[0]) > 1 and kwargs.get("initial_state") is None:
+        sequences, *states = args[0]
+        return (sequences, *args[1:]), {**kwargs, "initial_state": states}
+    return args, kwargs
+
+
 class RNN(Layer):
     """Runs a cell over the time axis of (batch, timesteps, features), Keras 3's RNN layer.
 
@@ -59,8 +70,7 @@ class RNN(Layer):
                  unroll=False, zero_output_for_mask=False, **kwargs):
         cls = self.__class__.__name__
         if isinstance(cell, (list, tuple)):
-            raise ValueError(f"{cls}: a list of cells (StackedRNNCells) is not supported by nnkern; stack "
-                             "RNN layers with return_sequences=True instead.")
+            cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
             raise ValueError(f"{cls}: argument `cell` must have a `call` method and a `state_size` attribute. "
                              f"Received: cell={cell}")
@@ -79,7 +89,13 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         sizes = cell.state_size
-        self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else [int(n) for n in sizes]
+        # Flat: StackedRNNCells's states are one list here, the cells' states in order.
+        self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else \
+            [int(n) for n in tree.flatten(sizes)]
+        if return_state and isinstance(sizes, (list, tuple)) and any(isinstance(n, (list, tuple)) for n in sizes):
+            raise ValueError(f"{cls}: return_state=True over cells with several states each (e.g. LSTMCells in "
+                             "StackedRNNCells) is not supported by nnkern (Keras returns them nested); stack RNN "
+                             "layers instead.")
         self.single_state = isinstance(sizes, (int, np.integer))
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
@@ -87,6 +103,10 @@ class RNN(Layer):
     @property
     def _output_size(self):
         return int(getattr(self.cell, "output_size", None) or self.state_size[0])
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = split_keras2_initial_state(args, kwargs)
+        return super().__call__(*args, **kwargs)
 
     def build(self, sequences_shape, initial_state_shape=None):
         cell = self.cell
@@ -96,6 +116,7 @@ class RNN(Layer):
                 cell.built = True
             else:
                 cell.build(step_shape)
+        if isinstance(cell, Layer):  # also a cell built before (deserialized with its build_config)
             nest_weight_paths(self, cell.weights)
         object.__setattr__(self, "_sequence_call", self._fused_sequence_call())
         self.built = True
@@ -136,18 +157,17 @@ class RNN(Layer):
     def get_initial_state(self, batch_size):
         make = getattr(self.cell, "get_initial_state", None)
         if make is not None:
-            states = make(batch_size=batch_size)
-            return [float32_array(s) for s in (states if isinstance(states, (list, tuple)) else [states])]
+            return [float32_array(s) for s in tree.flatten(make(batch_size=batch_size))]
         return [np.zeros((batch_size, n), np.float32) for n in self.state_size]
 
     def _initial_states(self, initial_state, batch):
         if initial_state is None:
             return self.get_initial_state(batch)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        states = tree.flatten(initial_state)
         if len(states) != len(self.state_size):
             raise ValueError(f"{self.__class__.__name__} layer '{self.name}': `initial_state` must be a list of "
                              f"{len(self.state_size)} state(s), got {len(states)}")
-        names = ["h", "c"] if len(states) == 2 else [str(i) for i in range(len(states))]
+        names = {1: ["h"], 2: ["h", "c"]}.get(len(states), [str(i) for i in range(len(states))])
         return [_check_state(s, (batch, n), self, what) for s, n, what in zip(states, self.state_size, names)]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
@@ -192,13 +212,13 @@ class RNN(Layer):
         output = np.zeros((batch, self._output_size), np.float32)
         for t in order:
             new_output, new_states = cell.call(x[:, t], list(states), **kwargs)
-            new_states = [float32_array(s) for s in (new_states if isinstance(new_states, (list, tuple))
-                                                     else [new_states])]
+            new_states = [float32_array(s) for s in tree.flatten(new_states)]
             new_output = float32_array(new_output)
             if mask is not None:
                 keep = mask[:, t:t + 1]
-                # A masked step keeps the states and repeats the previous output (the first state).
-                new_output = np.where(keep, new_output, states[0])
+                # A masked step keeps the states and repeats the previous output: the first state (of the last
+                # cell of a stack), as Keras does.
+                new_output = np.where(keep, new_output, states[getattr(cell, "output_state_index", 0)])
                 new_states = [np.where(keep, n, o) for n, o in zip(new_states, states)]
             output, states = new_output, new_states
             if self.return_sequences:
@@ -220,3 +240,115 @@ class RNN(Layer):
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
         return super().from_config({**config, "cell": cell})
+
+
+def _state_count(cell):
+    sizes = cell.state_size
+    return 1 if isinstance(sizes, (int, np.integer)) else len(tree.flatten(sizes))
+
+
+def run_stacked_sequence(x, cell_kernels, return_sequences, go_backwards, *states_and_mask):
+    """StackedRNNCells's whole sequence from its cells' compiled calls, one cell over the whole sequence after
+    the other (the same numbers as cell after cell at each step: a masked step is masked for every cell).
+    cell_kernels: ((fn, weight_args, state count), ...); then the cells' initial states in order (None for
+    zeros) and the mask. Returns (output, *states). After a go_backwards first cell the sequence is in
+    processing order, so the next cells run forwards over it with the mask reversed."""
+    *states, mask = states_and_mask
+    reversed_mask = None if mask is None or not go_backwards else np.ascontiguousarray(mask[:, ::-1])
+    final_states, first_state = [], 0
+    for index, (fn, weights, count) in enumerate(cell_kernels):
+        first, last = index == 0, index == len(cell_kernels) - 1
+        cell_states = states[first_state:first_state + count]
+        first_state += count
+        x, *new_states = fn(x, *weights, return_sequences or not last, go_backwards and first, *cell_states,
+                            mask if first else reversed_mask if go_backwards else mask)
+        final_states += new_states
+    return (x, *final_states)
+
+
+class StackedRNNCells(Layer):
+    """Cells run one after the other at each step, Keras 3's StackedRNNCells: the output of one is the input
+    of the next; the states are all cells' states. Here `call` takes and returns them flat (the cells' states
+    in order), as the RNN layer keeps them."""
+
+    _plan_trusted = True
+
+    def __init__(self, cells, **kwargs):
+        super().__init__(**kwargs)
+        for cell in cells:
+            if not callable(getattr(cell, "call", None)):
+                raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: {cell}")
+            if getattr(cell, "state_size", None) is None:
+                raise ValueError("All cells must have a `state_size` attribute. Received cell without a "
+                                 f"`state_size`: {cell}")
+        self.cells = list(cells)
+
+    @property
+    def state_size(self):
+        return [c.state_size for c in self.cells]
+
+    @property
+    def output_size(self):
+        last = self.cells[-1]
+        if getattr(last, "output_size", None) is not None:
+            return last.output_size
+        return tree.flatten(last.state_size)[0]
+
+    @property
+    def output_state_index(self):
+        """Where the last cell's first state (its previous output) is in the flat states."""
+        return sum(_state_count(cell) for cell in self.cells[:-1])
+
+    def build(self, input_shape):
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                if is_default(cell.build):
+                    cell.built = True
+                else:
+                    cell.build(input_shape)
+            if isinstance(cell, Layer):
+                nest_weight_paths(self, cell.weights)
+            output_dim = getattr(cell, "output_size", None) or tree.flatten(cell.state_size)[0]
+            input_shape = (input_shape[0], output_dim)
+        self.built = True
+
+    def get_initial_state(self, batch_size=None):
+        states = []
+        for cell in self.cells:
+            make = getattr(cell, "get_initial_state", None)
+            if make is not None:
+                states += tree.flatten(make(batch_size=batch_size))
+            else:
+                states += [np.zeros((batch_size, n), np.float32) for n in tree.flatten(cell.state_size)]
+        return states
+
+    def sequence_kernel(self):
+        """(run_stacked_sequence, its weight arguments) when every cell has a compiled sequence kernel, else None."""
+        kernels = []
+        for cell in self.cells:
+            kernel = getattr(cell, "sequence_kernel", None)
+            kernel = None if kernel is None else kernel()
+            if kernel is None:
+                return None
+            kernels.append((kernel[0], kernel[1], _state_count(cell)))
+        return run_stacked_sequence, (tuple(kernels),)
+
+    def call(self, inputs, states, training=None):
+        states, new_states, first = tree.flatten(states), [], 0
+        for cell in self.cells:
+            count = _state_count(cell)
+            cell_states = states[first:first + count]
+            first += count
+            kwargs = {"training": training} if getattr(cell, "_call_has_training_arg", False) else {}
+            inputs, cell_states = cell.call(inputs, list(cell_states), **kwargs)
+            new_states += tree.flatten(cell_states)
+        return inputs, new_states
+
+    def get_config(self):
+        return {**super().get_config(), "cells": [serialize_layer(cell) for cell in self.cells]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)

@@ -1,0 +1,125 @@
+// What the sequence kernels (lstm.cpp, recurrent.cpp) share: float scratch on cache lines, filling
+// pre-activation rows with a bias, and StepProduct, the per-step product with a matrix packed once.
+#pragma once
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "nnkern/common.hpp"
+
+namespace nnkern::detail {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
+
+// Uninitialised float scratch, allocated once per call, on a cache line (64 bytes) so that the
+// gate rows' vector loads do not straddle lines.
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+using Scratch = std::unique_ptr<float[], FreeDeleter>;
+inline Scratch scratch(index_t n) {
+  const size_t bytes = (sizeof(float) * static_cast<size_t>(n > 0 ? n : 1) + 63) / 64 * 64;
+  auto* p = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!p) throw std::bad_alloc();
+  return Scratch(p);
+}
+
+// Every row of z (rows, cols; leading dimension ld) set to the bias (or 0), so that the products
+// can accumulate into it: Eigen's `=` product would zero the block first anyway.
+inline void fill_with_bias(float* z, index_t rows, index_t cols, index_t ld, const float* bias) {
+  Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> zm(z, rows, cols, Eigen::OuterStride<>(ld));
+  if (bias)
+    zm.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(bias, cols);
+  else
+    zm.setZero();
+}
+inline void fill_with_bias(float* z, index_t rows, index_t cols, const float* bias) {
+  fill_with_bias(z, rows, cols, cols, bias);
+}
+
+// z (N, rows) += a (N, depth) . M (depth, rows), all row-major with leading dimensions (so that a
+// slice of M's columns, or x's step t inside (N, T, F), works the same), for every step of a
+// sequence: M is W or U, a is x_t or h. M is the same at every step, so it is packed once per call
+// into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's own product would redo at each
+// step. In column-major terms this is z^T += M^T a^T with M^T as the left-hand side, which is how
+// Eigen runs a row-major product. Batch 1 is a matrix-vector product, where Eigen packs nothing: it
+// uses Eigen's product.
+class StepProduct {
+  using Traits = Eigen::internal::gebp_traits<float, float>;
+  using LhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
+  using RhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
+  using ResMapper = Eigen::internal::blas_data_mapper<float, Eigen::Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
+  using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+  using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+
+ public:
+  StepProduct(const float* m, index_t m_ld, index_t depth, index_t rows, index_t batch)
+      : U_(m), u_ld_(m_ld), units_(depth), rows_(rows), batch_(batch) {
+    if (batch_ <= 1 || rows_ == 0 || units_ == 0) return;
+    Eigen::Index kc = units_, mc = rows_, nc = batch_;
+    Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Eigen::Index(1));
+    kc_ = kc;
+    mc_ = mc;
+    nc_ = nc;
+    // Packed blocks (row block i2, depth block k2), each starting on a 64-byte boundary.
+    index_t total = 0;
+    for (index_t k2 = 0; k2 < units_; k2 += kc_)
+      for (index_t i2 = 0; i2 < rows_; i2 += mc_) {
+        offsets_.push_back(total);
+        total += (block_rows(i2) * block_depth(k2) + 15) / 16 * 16;
+      }
+    packed_u_.resize(total);
+    rhs_panel_.resize(kc_ * nc_ + 16);
+    Eigen::internal::gemm_pack_lhs<float, Eigen::Index, LhsMapper, Traits::mr, Traits::LhsProgress,
+                                   Traits::LhsPacket4Packing, Eigen::ColMajor>
+        pack_lhs;
+    const LhsMapper lhs(U_, u_ld_);
+    size_t b = 0;
+    for (index_t k2 = 0; k2 < units_; k2 += kc_)
+      for (index_t i2 = 0; i2 < rows_; i2 += mc_)
+        pack_lhs(packed_u_.data() + offsets_[b++], lhs.getSubMapper(i2, k2), block_depth(k2), block_rows(i2));
+  }
+
+  // z += a . M for the batch given at construction.
+  void accumulate(const float* h, index_t h_ld, float* z, index_t z_ld) {
+    if (rows_ == 0 || units_ == 0) return;
+    if (batch_ <= 1) {
+      StridedMap(z, batch_, rows_, Eigen::OuterStride<>(z_ld)).noalias() +=
+          ConstStridedMap(h, batch_, units_, Eigen::OuterStride<>(h_ld)) *
+          ConstStridedMap(U_, units_, rows_, Eigen::OuterStride<>(u_ld_));
+      return;
+    }
+    Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
+    Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
+    const RhsMapper rhs(h, h_ld);
+    const ResMapper res(z, z_ld);
+    const index_t row_blocks = (rows_ + mc_ - 1) / mc_;
+    for (index_t k2 = 0, first_block = 0; k2 < units_; k2 += kc_, first_block += row_blocks) {
+      for (index_t j2 = 0; j2 < batch_; j2 += nc_) {  // one column block unless the batch is huge
+        const index_t cols = std::min(j2 + nc_, batch_) - j2;
+        pack_rhs(rhs_panel_.data(), rhs.getSubMapper(k2, j2), block_depth(k2), cols);
+        for (index_t r = 0; r < row_blocks; ++r) {
+          const index_t i2 = r * mc_;
+          gebp(res.getSubMapper(i2, j2), packed_u_.data() + offsets_[first_block + r], rhs_panel_.data(),
+               block_rows(i2), block_depth(k2), cols, 1.0f);
+        }
+      }
+    }
+  }
+
+ private:
+  index_t block_rows(index_t i2) const { return std::min(i2 + mc_, rows_) - i2; }
+  index_t block_depth(index_t k2) const { return std::min(k2 + kc_, units_) - k2; }
+
+  const float* U_;
+  index_t u_ld_, units_, rows_, batch_;
+  index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of M^T, batch
+  std::vector<index_t> offsets_;
+  AlignedFloats packed_u_, rhs_panel_;
+};
+
+}  // namespace nnkern::detail
