@@ -10,6 +10,7 @@ void register_conv2d_transpose(py::module_& m);
 void register_depthwise_conv2d(py::module_& m);
 void register_pooling(py::module_& m);
 void register_lstm(py::module_& m);
+void register_attention(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "nnkern's compiled float32 forward kernels (Keras layouts, channels_last)";
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   register_depthwise_conv2d(m);
   register_pooling(m);
   register_lstm(m);
+  register_attention(m);
 }

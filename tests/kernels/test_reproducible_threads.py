@@ -33,6 +33,8 @@ X_LSTM, K_LSTM, R_LSTM, B_LSTM = uniform(16, 6, 40), uniform(40, 800, scale=0.3)
     uniform(800)
 MASK = RNG.uniform(size=(16, 6)) > 0.3
 X_STEP, H_STEP, C_STEP = uniform(64, 40), uniform(64, 200), uniform(64, 200)
+Q_ATT, K_ATT, V_ATT = uniform(2, 150, 4, 32), uniform(2, 90, 4, 32), uniform(2, 90, 4, 32)
+MASK_ATT = RNG.uniform(size=(2, 1, 1, 90)) > 0.2
 
 CASES = {
     "dense": lambda: _core.dense(X_DENSE, W_DENSE, B_DENSE, "relu"),
@@ -52,6 +54,8 @@ CASES = {
     "lstm": lambda: _core.lstm(X_LSTM, K_LSTM, R_LSTM, B_LSTM, return_sequences=True, mask=MASK),
     "lstm_backwards": lambda: _core.lstm(X_LSTM, K_LSTM, R_LSTM, go_backwards=True),
     "lstm_step": lambda: _core.lstm_step(X_STEP, H_STEP, C_STEP, K_LSTM, R_LSTM, B_LSTM),
+    "attention": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, MASK_ATT, scale=0.2, return_scores=True),
+    "attention_causal": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, causal=True, masked="uniform"),
 }
 
 

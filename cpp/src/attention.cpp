@@ -1,0 +1,116 @@
+#include "nnkern/attention.hpp"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <vector>
+
+#include "nnkern/threads.hpp"
+#include "parallel.hpp"
+
+namespace nnkern {
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstStrided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+using Strided = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+
+// Query rows per task: a task's scores are kQueryBlock x kv_len floats. Fixed, so every row is
+// computed the same way whatever the thread count.
+constexpr index_t kQueryBlock = 64;
+
+// Keras's large negative numbers (layers/activations/softmax.py; backend jax/nn.py _apply_masks).
+constexpr float kSoftmaxMasked = -1e9f;
+constexpr float kFusedMasked = -0.7f * FLT_MAX;
+
+// One row of scores in place: scale, mask, softmax (exp(x - max) / sum, as jax.nn.softmax).
+// keep(j) says whether score j is kept.
+template <class Keep>
+void softmax_row(float* row, index_t n, float scale, MaskedScores masked, bool any_mask, Keep&& keep) {
+  if (scale != 1.0f)
+    for (index_t j = 0; j < n; ++j) row[j] *= scale;
+  if (any_mask) {
+    for (index_t j = 0; j < n; ++j) {
+      if (keep(j)) continue;
+      switch (masked) {
+        case MaskedScores::Zeroed: row[j] = kSoftmaxMasked; break;
+        case MaskedScores::Uniform: row[j] = kFusedMasked; break;
+        case MaskedScores::Shifted: row[j] = row[j] - 1e9f; break;
+      }
+    }
+  }
+  float peak = -INFINITY;
+  for (index_t j = 0; j < n; ++j) peak = std::max(peak, row[j]);
+  float sum = 0.0f;
+  for (index_t j = 0; j < n; ++j) {
+    row[j] = std::exp(row[j] - peak);
+    sum += row[j];
+  }
+  for (index_t j = 0; j < n; ++j) row[j] /= sum;
+  if (any_mask && masked == MaskedScores::Zeroed)
+    for (index_t j = 0; j < n; ++j)
+      if (!keep(j)) row[j] = 0.0f;
+}
+
+}  // namespace
+
+void validate(const AttentionShape& s) {
+  require(s.batch >= 0 && s.q_len >= 0 && s.kv_len >= 0 && s.key_dim >= 0 && s.value_dim >= 0,
+          "attention: sizes must be >= 0");
+  require(s.heads >= 1, "attention: heads must be >= 1");
+  checked_product({s.batch, s.q_len, s.heads, std::max(s.key_dim, s.value_dim)}, "attention: query/output size");
+  checked_product({s.batch, s.kv_len, s.heads, std::max(s.key_dim, s.value_dim)}, "attention: key/value size");
+  checked_product({s.batch, s.heads, s.q_len, s.kv_len}, "attention: scores size");
+}
+
+void attention(const float* q, const float* k, const float* v, const AttentionMask& mask, bool causal,
+               float scale, MaskedScores masked, float* out, float* scores, const AttentionShape& s) {
+  detail::begin_call();
+  validate(s);
+  const index_t B = s.batch, H = s.heads, Tq = s.q_len, Tk = s.kv_len, dk = s.key_dim, dv = s.value_dim;
+  if (B == 0 || Tq == 0 || dv == 0) return;
+  if (Tk == 0) {  // nothing to attend to: Keras's softmax over an empty axis leaves nothing to sum
+    std::fill(out, out + B * Tq * H * dv, 0.0f);
+    return;
+  }
+  const index_t blocks = (Tq + kQueryBlock - 1) / kQueryBlock;
+  const index_t tasks = B * H * blocks;
+  const double flops = 2.0 * B * H * Tq * Tk * static_cast<double>(dk + dv) + 4.0 * B * H * Tq * Tk;
+  const int threads = threads_for_work(flops);
+  const bool any_mask = mask.data != nullptr || causal;
+  detail::parallel_for(tasks, threads, [&](index_t t) {
+    const index_t b = t / (H * blocks), h = t / blocks % H, r0 = t % blocks * kQueryBlock;
+    const index_t m = std::min(kQueryBlock, Tq - r0);
+    thread_local std::vector<float> scratch;
+    float* block_scores;
+    if (scores) {
+      block_scores = scores + ((b * H + h) * Tq + r0) * Tk;
+    } else {
+      if (scratch.size() < static_cast<size_t>(m * Tk)) scratch.resize(m * Tk);
+      block_scores = scratch.data();
+    }
+    Eigen::Map<RowMatrix> S(block_scores, m, Tk);
+    const ConstStrided Q(q + ((b * Tq + r0) * H + h) * dk, m, dk, Eigen::OuterStride<>(H * dk));
+    const ConstStrided K(k + b * Tk * H * dk + h * dk, Tk, dk, Eigen::OuterStride<>(H * dk));
+    const ConstStrided V(v + b * Tk * H * dv + h * dv, Tk, dv, Eigen::OuterStride<>(H * dv));
+    if (dk == 0)
+      S.setZero();
+    else
+      S.noalias() = Q * K.transpose();
+    for (index_t i = 0; i < m; ++i) {
+      const index_t qi = r0 + i;
+      const std::uint8_t* mrow =
+          mask.data ? mask.data + b * mask.stride_b + h * mask.stride_h + qi * mask.stride_q : nullptr;
+      const index_t mstride = mask.stride_k;
+      softmax_row(block_scores + i * Tk, Tk, scale, masked, any_mask, [&](index_t j) {
+        return (!causal || j <= qi) && (!mrow || mrow[j * mstride] != 0);
+      });
+    }
+    Strided O(out + ((b * Tq + r0) * H + h) * dv, m, dv, Eigen::OuterStride<>(H * dv));
+    O.noalias() = S * V;
+  });
+}
+
+}  // namespace nnkern
