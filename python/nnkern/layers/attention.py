@@ -20,6 +20,8 @@ class Attention(Layer):
     """Keras's Attention; see the module docstring."""
 
     _plan_trusted = True
+    # Keras records no `mask` in the graph node of this list-input call (its summaries show no mask ops).
+    _keras_call_has_mask = False
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)

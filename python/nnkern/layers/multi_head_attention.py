@@ -183,7 +183,8 @@ class MultiHeadAttention(Layer):
         self.query_dense = self._projection(query_shape, self._key_dim, "query")
         self.key_dense = self._projection(key_shape, self._key_dim, "key")
         if self._use_gate:
-            self.gate_dense = self._projection(query_shape, self._value_dim, "gate", activation="sigmoid")
+            # Keras has no public property for the gate: it is saved as `_gate_dense`.
+            self._gate_dense = self._projection(query_shape, self._value_dim, "gate", activation="sigmoid")
         self.value_dense = self._projection(value_shape, self._value_dim, "value")
         rank = len(query_shape) + 1  # of the projected tensors
         if self._attention_axes is None:
@@ -214,7 +215,7 @@ class MultiHeadAttention(Layer):
         value = np.asarray(value, dtype=np.float32)
         key = value if key is None else np.asarray(key, dtype=np.float32)
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask)
-        gate = self.gate_dense.call(query) if self._use_gate else None
+        gate = self._gate_dense.call(query) if self._use_gate else None
         q = self.query_dense.call(query)
         k = self.key_dense.call(key)
         v = self.value_dense.call(value)
@@ -287,17 +288,7 @@ class MultiHeadAttention(Layer):
         output = KerasTensor(shape, dtype=self.compute_dtype)
         if not return_attention_scores:
             return output
-        # (B, heads, Tq, Tk) for 3-D inputs. (Keras's symbolic shape repeats Tq; the scores it computes are Tk wide.)
-        scores_shape = (query.shape[0], self._num_heads) + tuple(query.shape[1:-1]) + tuple(value.shape[1:-1])
-        if self.built and not self._kernel_path:
-            scores_shape = self._general_scores_shape(query.shape, value.shape)
-        return output, KerasTensor(scores_shape, dtype=self.compute_dtype)
-
-    def _general_scores_shape(self, query_shape, value_shape):
-        letters = string.ascii_lowercase
-        target = letters[:len(query_shape) + 1]
-        sizes = dict(zip(target, tuple(query_shape[:-1]) + (self._num_heads, self._key_dim)))
-        source = self._dot_product_equation.split(",")[0]
-        sizes.update({c: s for c, s in zip(source, tuple(value_shape[:-1]) + (self._num_heads, self._key_dim))
-                      if c not in sizes})
-        return tuple(sizes[c] for c in self._dot_product_equation.split("->")[1])
+        # Keras declares (B, heads, Tq, Tq) whatever the key length and rank (the scores it computes are
+        # (B, heads, Tq, Tk) for 3-D inputs); declared the same, so summaries and saved shapes agree.
+        length = query.shape[1]
+        return output, KerasTensor((query.shape[0], self._num_heads, length, length), dtype=self.compute_dtype)
