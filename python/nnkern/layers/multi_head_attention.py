@@ -23,7 +23,7 @@ from nnkern.layers.regularization import Dropout
 
 __all__ = ["MultiHeadAttention"]
 
-# Keras 2 (tf.keras) configs also record the shapes the layer was built for.
+# Keras 2 (tf.keras) configs also record the shapes the layer was built for (and softmax_robust_masking).
 _KERAS2_BUILD_KEYS = ("query_shape", "key_shape", "value_shape")
 
 
@@ -84,6 +84,9 @@ class MultiHeadAttention(Layer):
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         for key in _KERAS2_BUILD_KEYS:
             kwargs.pop(key, None)
+        # Keras 2 masked by adding -1e9 ("shifted"), or with softmax_robust_masking=True by replacing the score.
+        robust = kwargs.pop("softmax_robust_masking", None)
+        self._keras2_masked = None if robust is None else ("uniform" if robust else "shifted")
         num_heads = _positive_int(num_heads, "num_heads")
         key_dim = _positive_int(key_dim, "key_dim")
         value_dim = _positive_int(value_dim, "value_dim", allow_none=True)
@@ -149,7 +152,7 @@ class MultiHeadAttention(Layer):
                 "bias_constraint": self._bias_constraint, "seed": self.seed}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         shapes = {k: config.get(k) for k in _KERAS2_BUILD_KEYS}
         layer = super().from_config(config)
         if shapes["query_shape"] is not None and shapes["value_shape"] is not None:
@@ -226,7 +229,8 @@ class MultiHeadAttention(Layer):
             if mask is not None and mask.ndim == 3:
                 mask = mask[:, None]  # (B, T, S) -> (B, 1, T, S): the same mask for every head
             result = run_kernel(self, _core.attention, q, k, v, mask, causal=bool(use_causal_mask),
-                                scale=self._inverse_sqrt_key_dim, masked="zeroed" if softmax_path else "uniform",
+                                scale=self._inverse_sqrt_key_dim,
+                                masked=self._keras2_masked or ("zeroed" if softmax_path else "uniform"),
                                 return_scores=bool(return_attention_scores))
             output, scores = result if return_attention_scores else (result, None)
         else:

@@ -85,6 +85,11 @@ def functional_config(model):
     return copy_config(config)
 
 
+def _is_legacy_tensor_ref(value, created):
+    return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) and value[0] in created \
+        and isinstance(value[1], int) and isinstance(value[2], int)
+
+
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from `functional_config` output (Keras 3 format)."""
     from nnkern.models.functional import Functional
@@ -136,6 +141,9 @@ def functional_from_config(cls, config, custom_objects=None):
                     else:  # legacy: [[layer, node, tensor, kwargs], ...]
                         tensors = [revive_structure(list(d[:3])) for d in node_data]
                         kwargs = node_data[0][3] if node_data and len(node_data[0]) > 3 else {}
+                        # A tensor keyword (MultiHeadAttention's value=, key=) is [layer, node, tensor] there.
+                        kwargs = {k: revive_structure(v) if _is_legacy_tensor_ref(v, created) else v
+                                  for k, v in kwargs.items()}
                         args = (tensors[0] if len(tensors) == 1 else tensors,)
                 except IndexError:
                     break
