@@ -3,7 +3,6 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cfloat>
-#include <cmath>
 #include <vector>
 
 #include "nnkern/threads.hpp"
@@ -20,17 +19,22 @@ using Strided = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 // Query rows per task: a task's scores are kQueryBlock x kv_len floats. Fixed, so every row is
 // computed the same way whatever the thread count.
 constexpr index_t kQueryBlock = 64;
+constexpr index_t kRowAlign = EIGEN_MAX_ALIGN_BYTES / sizeof(float);
 
 // Keras's large negative numbers (layers/activations/softmax.py; backend jax/nn.py _apply_masks).
 constexpr float kSoftmaxMasked = -1e9f;
 constexpr float kFusedMasked = -0.7f * FLT_MAX;
+// log(FLT_MIN): exp below it is subnormal.
+constexpr float kExpNormalMin = -87.33654f;
 
-// One row of scores in place: scale, mask, softmax (exp(x - max) / sum, as jax.nn.softmax).
-// keep(j) says whether score j is kept.
+// One row of scores in place: scale, mask, softmax (exp(x - max) / sum, as jax.nn.softmax; Eigen's
+// vectorized exp and sum, whose order depends on the row length only). keep(j): score j is kept.
 template <class Keep>
 void softmax_row(float* row, index_t n, float scale, MaskedScores masked, bool any_mask, Keep&& keep) {
-  if (scale != 1.0f)
-    for (index_t j = 0; j < n; ++j) row[j] *= scale;
+  // Aligned rows: Eigen then never peels unaligned elements to a scalar path, so every element and the
+  // sum are computed the same way wherever the row lies (the scratch rows are all aligned).
+  Eigen::Map<Eigen::ArrayXf, Eigen::AlignedMax> r(row, n);
+  if (scale != 1.0f) r *= scale;
   if (any_mask) {
     for (index_t j = 0; j < n; ++j) {
       if (keep(j)) continue;
@@ -41,14 +45,12 @@ void softmax_row(float* row, index_t n, float scale, MaskedScores masked, bool a
       }
     }
   }
-  float peak = -INFINITY;
-  for (index_t j = 0; j < n; ++j) peak = std::max(peak, row[j]);
-  float sum = 0.0f;
-  for (index_t j = 0; j < n; ++j) {
-    row[j] = std::exp(row[j] - peak);
-    sum += row[j];
-  }
-  for (index_t j = 0; j < n; ++j) row[j] /= sum;
+  // Eigen's exp clamps its argument at -88.38, so a masked score would come out as a subnormal (~1e-39)
+  // instead of 0, and subnormals make the product with V many times slower: flushed to 0 (below
+  // exp's smallest normal result, as a flush-to-zero CPU would).
+  r -= r.maxCoeff();
+  r = (r < kExpNormalMin).select(0.0f, r.exp());
+  r /= r.sum();
   if (any_mask && masked == MaskedScores::Zeroed)
     for (index_t j = 0; j < n; ++j)
       if (!keep(j)) row[j] = 0.0f;
@@ -83,15 +85,12 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
   detail::parallel_for(tasks, threads, [&](index_t t) {
     const index_t b = t / (H * blocks), h = t / blocks % H, r0 = t % blocks * kQueryBlock;
     const index_t m = std::min(kQueryBlock, Tq - r0);
-    thread_local std::vector<float> scratch;
-    float* block_scores;
-    if (scores) {
-      block_scores = scores + ((b * H + h) * Tq + r0) * Tk;
-    } else {
-      if (scratch.size() < static_cast<size_t>(m * Tk)) scratch.resize(m * Tk);
-      block_scores = scratch.data();
-    }
-    Eigen::Map<RowMatrix> S(block_scores, m, Tk);
+    // Rows padded to kRowAlign floats, so each starts aligned (see softmax_row).
+    const index_t ld = (Tk + kRowAlign - 1) / kRowAlign * kRowAlign;
+    thread_local std::vector<float, Eigen::aligned_allocator<float>> scratch;
+    if (scratch.size() < static_cast<size_t>(m * ld)) scratch.resize(m * ld);
+    float* block_scores = scratch.data();
+    Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> S(block_scores, m, Tk, Eigen::OuterStride<>(ld));
     const ConstStrided Q(q + ((b * Tq + r0) * H + h) * dk, m, dk, Eigen::OuterStride<>(H * dk));
     const ConstStrided K(k + b * Tk * H * dk + h * dk, Tk, dk, Eigen::OuterStride<>(H * dk));
     const ConstStrided V(v + b * Tk * H * dv + h * dv, Tk, dv, Eigen::OuterStride<>(H * dv));
@@ -104,9 +103,13 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
       const std::uint8_t* mrow =
           mask.data ? mask.data + b * mask.stride_b + h * mask.stride_h + qi * mask.stride_q : nullptr;
       const index_t mstride = mask.stride_k;
-      softmax_row(block_scores + i * Tk, Tk, scale, masked, any_mask, [&](index_t j) {
+      softmax_row(block_scores + i * ld, Tk, scale, masked, any_mask, [&](index_t j) {
         return (!causal || j <= qi) && (!mrow || mrow[j * mstride] != 0);
       });
+    }
+    if (scores) {
+      float* dst = scores + ((b * H + h) * Tq + r0) * Tk;
+      for (index_t i = 0; i < m; ++i) std::copy_n(block_scores + i * ld, Tk, dst + i * Tk);
     }
     Strided O(out + ((b * Tq + r0) * H + h) * dv, m, dv, Eigen::OuterStride<>(H * dv));
     O.noalias() = S * V;

@@ -120,6 +120,10 @@ def generate(data_dir):
                                                     use_bias=False), [(5, 8)], {"return_attention_scores": True})
     mha_case("cross", dict(num_heads=2, key_dim=4), [(4, 8), (6, 5)])
     mha_case("cross_key", dict(num_heads=2, key_dim=4, value_dim=3, dropout=0.1), [(4, 8), (6, 5), (6, 7)])
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    q, v, k = inputs((4, 8), (6, 5), (6, 7))
+    case("mha_keyword_tensors", keras.Model([q, v, k], layer(query=q, value=v, key=k)),
+         floats((4, 8), (6, 5), (6, 7)), layer)  # the node records value= and key= as keyword tensors
     mha_case("scores", dict(num_heads=2, key_dim=3), [(4, 6), (5, 6)], {"return_attention_scores": True})
     mha_case("causal", dict(num_heads=2, key_dim=3), [(6, 8)], {"use_causal_mask": True})
     mha_case("causal_cross", dict(num_heads=2, key_dim=3), [(6, 8), (4, 8)], {"use_causal_mask": True})
