@@ -106,6 +106,16 @@ def test_mha_bad_arguments(kwargs, match):
         layers.MultiHeadAttention(**kwargs)
 
 
+def test_mha_keyword_call_and_refused_dtypes():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=2, name="mha")
+    q, v = uniform(2, 3, 4), uniform(2, 5, 4)
+    np.testing.assert_allclose(layer(query=q, value=v), mha_reference(layer, q, v)[0], rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match=r"Layer 'mha' \(MultiHeadAttention\) value: .* dtype complex64"):
+        layer(q, v.astype(np.complex64))
+    with pytest.raises(TypeError, match=r"Layer 'mha' \(MultiHeadAttention\) key: .* dtype <U1"):
+        layer(q, v, key=np.full((2, 5, 4), "a"))
+
+
 def test_mha_value_and_key_must_agree_and_bad_masks_name_the_layer():
     layer = layers.MultiHeadAttention(num_heads=2, key_dim=2, name="mha")
     with pytest.raises(ValueError, match=r"All dimensions of `value` and `key`, except the last one, must be equal"):

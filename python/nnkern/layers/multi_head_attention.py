@@ -14,6 +14,7 @@ import string
 import numpy as np
 
 from nnkern import _core, initializers
+from nnkern.engine.dtypes import check_data_dtype
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 from nnkern.layers.activation_layers import Softmax
@@ -214,9 +215,8 @@ class MultiHeadAttention(Layer):
     # ------------------------------------------------------------------ call
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
-        query = np.asarray(query, dtype=np.float32)
-        value = np.asarray(value, dtype=np.float32)
-        key = value if key is None else np.asarray(key, dtype=np.float32)
+        query, value = self._as_float32(query, "query"), self._as_float32(value, "value")
+        key = value if key is None else self._as_float32(key, "key")
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask)
         gate = self._gate_dense.call(query) if self._use_gate else None
         q = self.query_dense.call(query)
@@ -239,6 +239,12 @@ class MultiHeadAttention(Layer):
             output = output * gate
         output = self.output_dense.call(output)
         return (output, scores) if return_attention_scores else output
+
+    def _as_float32(self, x, role):
+        # Layer.__call__ checks only the first argument; value and key may come positionally.
+        x = np.asarray(x)
+        check_data_dtype(x, lambda: f"Layer '{self.name}' (MultiHeadAttention) {role}", numeric_only=True)
+        return x if x.dtype == np.float32 else x.astype(np.float32)
 
     def _compute_attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask):
         """Keras's _compute_attention_mask without the causal part (the kernel applies that itself)."""
