@@ -9,7 +9,7 @@ functional graph with padding masks.
 Every case is a small Keras model with seeded weights (dims <= 16), saved by Keras as
 data/saving/models_attention/<id>.keras; the record holds the inputs x<i>, weights w<i> (model.weights
 order), outputs y<i>, the attention layer's config, weight paths and shapes, the params and the summary.
-The generator checks that Keras reloads every file.
+The generator checks that Keras reloads every file, and nnkern's re-save of every file (needs nnkern built).
 """
 import json
 import os
@@ -23,6 +23,7 @@ import keras  # noqa: E402
 from _golden_io import GoldenWriter  # noqa: E402
 from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded  # noqa: E402
 from _transformer_layers import functional_encoder, text_classifier  # noqa: E402
+from gen_layers_norm import check_keras_loads_nnkern_files  # noqa: E402
 
 MODEL_DIR = "saving/models_attention"
 B = 3  # samples per case
@@ -217,5 +218,7 @@ def generate(data_dir):
          [tokens((B, 7), 32, vocab=20, pad_from=[7, 4, 2]), np.tile(np.arange(7, dtype=np.int32), (B, 1))])
 
     n = w.save(data_dir)
-    check_keras_loads_model_files(data_dir, [s for s in saved if "transformer_text" not in s[0]["path"]])
+    builtin_only = [s for s in saved if "transformer_text" not in s[0]["path"]]  # the others need custom objects
+    check_keras_loads_model_files(data_dir, builtin_only)
+    check_keras_loads_nnkern_files(data_dir, builtin_only)
     return n
