@@ -24,36 +24,45 @@ constexpr index_t kRowAlign = EIGEN_MAX_ALIGN_BYTES / sizeof(float);
 // Keras's large negative numbers (layers/activations/softmax.py; backend jax/nn.py _apply_masks).
 constexpr float kSoftmaxMasked = -1e9f;
 constexpr float kFusedMasked = -0.7f * FLT_MAX;
-// log(FLT_MIN): exp below it is subnormal.
-constexpr float kExpNormalMin = -87.33654f;
+constexpr float kExpFloor = -87.0f;
+constexpr float kExpOfFloor = 1.6459e-38f;  // a little above exp(-87) = 1.64581e-38
+
+// What score j of a row becomes when masked (kept scores are left as they are).
+inline void mask_score(float& x, MaskedScores masked) {
+  switch (masked) {
+    case MaskedScores::Zeroed: x = kSoftmaxMasked; break;
+    case MaskedScores::Uniform: x = kFusedMasked; break;
+    case MaskedScores::Shifted: x = x - 1e9f; break;
+  }
+}
 
 // One row of scores in place: scale, mask, softmax (exp(x - max) / sum, as jax.nn.softmax; Eigen's
-// vectorized exp and sum, whose order depends on the row length only). keep(j): score j is kept.
-template <class Keep>
-void softmax_row(float* row, index_t n, float scale, MaskedScores masked, bool any_mask, Keep&& keep) {
+// vectorized exp and sum, whose order depends on the row length only). Score j is kept when
+// j < limit (the causal mask: limit = query step + 1, else n) and, with a mask row, mask[j * stride] != 0.
+void softmax_row(float* row, index_t n, float scale, MaskedScores masked, index_t limit, const std::uint8_t* mask,
+                 index_t stride) {
   // Aligned rows: Eigen then never peels unaligned elements to a scalar path, so every element and the
   // sum are computed the same way wherever the row lies (the scratch rows are all aligned).
   Eigen::Map<Eigen::ArrayXf, Eigen::AlignedMax> r(row, n);
   if (scale != 1.0f) r *= scale;
-  if (any_mask) {
-    for (index_t j = 0; j < n; ++j) {
-      if (keep(j)) continue;
-      switch (masked) {
-        case MaskedScores::Zeroed: row[j] = kSoftmaxMasked; break;
-        case MaskedScores::Uniform: row[j] = kFusedMasked; break;
-        case MaskedScores::Shifted: row[j] = row[j] - 1e9f; break;
-      }
-    }
-  }
-  // Eigen's exp clamps its argument at -88.38, so a masked score would come out as a subnormal (~1e-39)
-  // instead of 0, and subnormals make the product with V many times slower: flushed to 0 (below
-  // exp's smallest normal result, as a flush-to-zero CPU would).
-  r -= r.maxCoeff();
-  r = (r < kExpNormalMin).select(0.0f, r.exp());
+  limit = std::min(limit, n);
+  for (index_t j = limit; j < n; ++j) mask_score(row[j], masked);
+  if (mask)
+    for (index_t j = 0; j < limit; ++j)
+      if (!mask[j * stride]) mask_score(row[j], masked);
+  // exp(x) for x < -87 is within 2e-38 of 0 (as good as 0 next to the row's maximum, exp(0) = 1), but
+  // computing it makes subnormal numbers, each many times slower than a normal operation (a causal
+  // row is half masked): such arguments are clamped to -87 and their result set to exactly 0.
+  r = (r - r.maxCoeff()).max(kExpFloor).exp();
+  for (index_t j = 0; j < n; ++j)  // (a plain loop: Eigen's select() would not vectorize the exp)
+    if (row[j] <= kExpOfFloor) row[j] = 0.0f;
   r /= r.sum();
-  if (any_mask && masked == MaskedScores::Zeroed)
-    for (index_t j = 0; j < n; ++j)
-      if (!keep(j)) row[j] = 0.0f;
+  if (masked == MaskedScores::Zeroed) {  // Keras's Softmax layer: masked weights are 0, even in a masked row
+    std::fill(row + limit, row + n, 0.0f);
+    if (mask)
+      for (index_t j = 0; j < limit; ++j)
+        if (!mask[j * stride]) row[j] = 0.0f;
+  }
 }
 
 }  // namespace
@@ -81,7 +90,6 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
   const index_t tasks = B * H * blocks;
   const double flops = 2.0 * B * H * Tq * Tk * static_cast<double>(dk + dv) + 4.0 * B * H * Tq * Tk;
   const int threads = threads_for_work(flops);
-  const bool any_mask = mask.data != nullptr || causal;
   detail::parallel_for(tasks, threads, [&](index_t t) {
     const index_t b = t / (H * blocks), h = t / blocks % H, r0 = t % blocks * kQueryBlock;
     const index_t m = std::min(kQueryBlock, Tq - r0);
@@ -102,10 +110,7 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
       const index_t qi = r0 + i;
       const std::uint8_t* mrow =
           mask.data ? mask.data + b * mask.stride_b + h * mask.stride_h + qi * mask.stride_q : nullptr;
-      const index_t mstride = mask.stride_k;
-      softmax_row(block_scores + i * ld, Tk, scale, masked, any_mask, [&](index_t j) {
-        return (!causal || j <= qi) && (!mrow || mrow[j * mstride] != 0);
-      });
+      softmax_row(block_scores + i * ld, Tk, scale, masked, causal ? qi + 1 : Tk, mrow, mask.stride_k);
     }
     if (scores) {
       float* dst = scores + ((b * H + h) * Tq + r0) * Tk;
