@@ -11,6 +11,7 @@ void register_depthwise_conv2d(py::module_& m);
 void register_pooling(py::module_& m);
 void register_lstm(py::module_& m);
 void register_recurrent(py::module_& m);
+void register_attention(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "nnkern's compiled float32 forward kernels (Keras layouts, channels_last)";
@@ -22,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
   register_pooling(m);
   register_lstm(m);
   register_recurrent(m);
+  register_attention(m);
 }

@@ -40,6 +40,8 @@ K_RNN, R_RNN, B_RNN = uniform(64, 300, scale=0.3), uniform(300, 300, scale=0.1),
 MASK_REC = RNG.uniform(size=(32, 8)) > 0.3
 # A narrow input: only the recurrence (3 chunks of 16 samples) is big enough to thread.
 X_CHUNKS, K_CHUNKS, R_CHUNKS = uniform(48, 20, 2), uniform(2, 384), uniform(128, 384, scale=0.2)
+Q_ATT, K_ATT, V_ATT = uniform(2, 150, 4, 32), uniform(2, 90, 4, 32), uniform(2, 90, 4, 32)
+MASK_ATT = RNG.uniform(size=(2, 1, 1, 90)) > 0.2
 
 CASES = {
     "dense": lambda: _core.dense(X_DENSE, W_DENSE, B_DENSE, "relu"),
@@ -66,6 +68,8 @@ CASES = {
     "simple_rnn_sample_chunks": lambda: _core.simple_rnn(X_CHUNKS, K_CHUNKS[:, :128], R_CHUNKS[:, :128],
                                                          go_backwards=True),
     "simple_rnn": lambda: _core.simple_rnn(X_REC, K_RNN, R_RNN, B_RNN, return_sequences=True, mask=MASK_REC),
+    "attention": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, MASK_ATT, scale=0.2, return_scores=True),
+    "attention_causal": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, causal=True, masked="uniform"),
 }
 
 

@@ -7,7 +7,8 @@ writes its output slots. Everything that can be decided once — argument struct
 at compile time, so running a plan does no graph walking, no isinstance chains and no dict lookups.
 
 Masks follow Keras's runtime rule: a layer whose call() takes `mask` receives the masks of its first
-tensor argument; a layer that supports masking passes its input mask on (or computes a new one with
+tensor argument (and a call with several tensor arguments `x`, `y` its `x_mask`, `y_mask` parameters
+their masks); a layer that supports masking passes its input mask on (or computes a new one with
 compute_mask); a layer that does not support masking drops it.
 """
 import numpy as np
@@ -83,18 +84,24 @@ def _list_step(fn, ins, o):
     return step
 
 
-def _general_step(fn, struct, slot, outs, mask_struct):
+def _general_step(fn, struct, slot, outs, mask_struct, named_mask_slots=None):
     """Any other call: the (args, kwargs) structure rebuilt from slots, plus `mask=` from the mask slots
-    in `mask_struct` when the call takes the masks."""
+    in `mask_struct` when the call takes the masks, and `<argument>_mask=` keywords from
+    `named_mask_slots` ({keyword: slot})."""
     leaves = tree.flatten(struct)
     leaf_slots = [slot(x) if isinstance(x, KerasTensor) else None for x in leaves]
+    named = tuple((named_mask_slots or {}).items())
 
-    def step(v, fn=fn, struct=struct, leaves=leaves, leaf_slots=leaf_slots, outs=outs, mask_struct=mask_struct):
+    def step(v, fn=fn, struct=struct, leaves=leaves, leaf_slots=leaf_slots, outs=outs, mask_struct=mask_struct,
+             named=named):
         filled = [v[s] if s is not None else x for s, x in zip(leaf_slots, leaves)]
         a, k = tree.pack_sequence_as(struct, filled)
-        if mask_struct is not None:
+        if mask_struct is not None or named:
             k = dict(k)
+        if mask_struct is not None:
             k["mask"] = tree.map_structure(lambda s: None if s is None else v[s], mask_struct)
+        for name, s in named:
+            k[name] = v[s]
         r = fn(*a, **k)
         if len(outs) == 1:
             v[outs[0]] = r
@@ -282,14 +289,16 @@ class Plan:
             fn = _autocasting(fn, numpy_dtype(layer.compute_dtype))
         static_kwargs = {k: v for k, v in kwargs.items()
                          if not any(isinstance(x, KerasTensor) for x in tree.flatten(v))}
-        one_argument = len(static_kwargs) == len(kwargs) and len(args) == 1 and not pass_mask
+        named_masks = self._named_mask_slots(layer, args, kwargs, mask_slot_of)
+        one_argument = len(static_kwargs) == len(kwargs) and len(args) == 1 and not pass_mask and not named_masks
         if one_argument and isinstance(args[0], KerasTensor):
             step = _array_step(fn, slot(args[0]), out_slots, static_kwargs)
         elif one_argument and not static_kwargs and len(out_slots) == 1 and isinstance(args[0], (list, tuple)) \
                 and all(isinstance(x, KerasTensor) for x in args[0]):
             step = _list_step(fn, tuple(slot(x) for x in args[0]), out_slots[0])
         else:
-            step = _general_step(fn, (args, kwargs), slot, out_slots, prev_mask_slots if pass_mask else None)
+            step = _general_step(fn, (args, kwargs), slot, out_slots, prev_mask_slots if pass_mask else None,
+                                 named_masks)
         return [step] + self._output_mask_steps(node, layer, first, slot, prev_mask_slots, has_prev,
                                                 mask_slot_of, new_slot)
 
@@ -304,6 +313,24 @@ class Plan:
         if layer._call_has_training_arg and training is not None:
             kwargs["training"] = training
         return kwargs
+
+    @staticmethod
+    def _named_mask_slots(layer, args, kwargs, mask_slot_of):
+        """Keras's rule for a call with several tensor arguments: the mask of argument `x` goes to the
+        call's `x_mask` parameter (MultiHeadAttention's query_mask, value_mask, key_mask) unless given.
+        {keyword: mask slot} for the arguments that may carry a mask at run time."""
+        names = layer._call_param_names
+        bound = dict(zip(names, args))
+        bound.update(kwargs)
+        tensors = {n: x for n, x in bound.items() if n != "mask" and isinstance(x, KerasTensor)}
+        if len(tensors) < 2:
+            return {}
+        out = {}
+        for name, x in tensors.items():
+            keyword = f"{name}_mask"
+            if keyword in names and bound.get(keyword) is None and mask_slot_of.get(id(x)) is not None:
+                out[keyword] = mask_slot_of[id(x)]
+        return out
 
     @staticmethod
     def _input_mask_slots(node, first, slot_of, mask_slot_of):

@@ -7,6 +7,7 @@ from nnkern.engine.registry import deserialize, register_namespace
 from nnkern.engine.registry import serialize_layer as serialize
 from nnkern.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from nnkern.layers.applications_layers import CustomScaleLayer, LayerScale, StochasticDepth
+from nnkern.layers.attention import AdditiveAttention, Attention
 from nnkern.layers.bidirectional import Bidirectional
 from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
                                          Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
@@ -15,10 +16,12 @@ from nnkern.layers.convolutional_depthwise import (DepthwiseConv1D, DepthwiseCon
                                                    SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
 from nnkern.layers.gru import GRU, GRUCell
+from nnkern.layers.einsum_dense import EinsumDense
 from nnkern.layers.legacy import TimeDistributedDense, TimeDistributedMerge, merge
 from nnkern.layers.lstm import LSTM, LSTMCell
 from nnkern.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+from nnkern.layers.multi_head_attention import MultiHeadAttention
 from nnkern.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                          UnitNormalization)
 from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
