@@ -22,7 +22,7 @@ def _positive_units(units, layer):
     return int(units)
 
 
-def _rate(value, name, layer):
+def dropout_rate(value, name, layer):
     try:
         return min(1.0, max(0.0, float(value)))
     except (TypeError, ValueError):
@@ -56,8 +56,8 @@ class LSTMCell(Layer):
         self.kernel_constraint = kernel_constraint
         self.recurrent_constraint = recurrent_constraint
         self.bias_constraint = bias_constraint
-        self.dropout = _rate(dropout, "dropout", cls)
-        self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout", cls)
+        self.dropout = dropout_rate(dropout, "dropout", cls)
+        self.recurrent_dropout = dropout_rate(recurrent_dropout, "recurrent_dropout", cls)
         self.seed = seed
         self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = [self.units, self.units]
