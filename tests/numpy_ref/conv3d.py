@@ -83,6 +83,6 @@ def pool3d(x, pool_size=2, strides=None, padding="valid", op="max"):
     for o in itertools.product(*(range(a[0]) for a in axes)):
         starts = [i * s - a[1] for i, s, a in zip(o, strides, axes)]
         window = x[(slice(None),) + tuple(slice(max(b, 0), b + p) for b, p in zip(starts, pool))]
-        window = window.reshape(x.shape[0], -1, x.shape[-1])
+        window = window.reshape(x.shape[0], int(np.prod(window.shape[1:4])), x.shape[-1])
         y[(slice(None),) + o] = window.max(axis=1) if op == "max" else window.mean(axis=1)
     return y
