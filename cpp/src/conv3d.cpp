@@ -1,6 +1,7 @@
 // Conv3D and Conv3DTranspose as im2col + the tiled GEMM of parallel.hpp. Both are correlations over
 // patch rows: Conv3D's of the padded input; Conv3DTranspose's of the input with stride - 1 zeros
-// inserted between cells (never materialised: the gather skips them) and a flipped kernel. Output
+// inserted between cells (never materialised) and a flipped kernel, run one output phase at a time
+// so that the products skip the inserted zeros (correlate_by_phase). Output
 // voxels are split into tiles fixed by the shape (per image), each gathered into a per-thread scratch
 // tile, multiplied, then given bias + activation while still in cache.
 #include "nnkern/conv3d.hpp"
@@ -177,6 +178,54 @@ void correlate(const float* x, const float* kernel, const float* bias, float* y,
   });
 }
 
+// A correlation over an input with in_step - 1 zeros between cells (no dilation) as one zero-free
+// correlation per output phase: on each axis the outputs o = r + in_step * j of phase r read only the
+// taps k = k0 + in_step * m with k0 = (pad - r) mod in_step, at input cell j + m + (r - pad + k0) / in_step.
+// Each phase runs correlate() (its own shape-fixed tiles) into a scratch array scattered into y, so the
+// GEMMs skip the inserted zeros (in 3-D with stride 2, 7 of every 8 patch entries).
+void correlate_by_phase(const float* x, const float* matrix, const float* bias, float* y, const Correlation& c,
+                        Activation act) {
+  const index_t Ci = c.channels, Co = c.out_channels;
+  std::vector<float> sub_matrix, sub_y;
+  Axes r{};
+  for (r[0] = 0; r[0] < c.in_step[0]; ++r[0])
+    for (r[1] = 0; r[1] < c.in_step[1]; ++r[1])
+      for (r[2] = 0; r[2] < c.in_step[2]; ++r[2]) {
+        Correlation p = c;
+        p.in_step = {1, 1, 1};
+        Axes k0{};
+        for (int a = 0; a < 3; ++a) {
+          const index_t s = c.in_step[a];
+          p.out[a] = c.out[a] > r[a] ? (c.out[a] - r[a] + s - 1) / s : 0;
+          k0[a] = ((c.pad[a] - r[a]) % s + s) % s;
+          p.kernel[a] = k0[a] < c.kernel[a] ? (c.kernel[a] - k0[a] + s - 1) / s : 0;
+          p.pad[a] = -(r[a] - c.pad[a] + k0[a]) / s;  // an exact multiple of s
+        }
+        if (p.out_voxels() == 0) continue;
+        // The phase's kernel rows: taps k0 + in_step * m of the full (flipped) kernel matrix.
+        sub_matrix.resize(static_cast<size_t>(p.taps() * Ci * Co));
+        float* dst = sub_matrix.data();
+        for (index_t a = 0; a < p.kernel[0]; ++a)
+          for (index_t b = 0; b < p.kernel[1]; ++b)
+            for (index_t k = 0; k < p.kernel[2]; ++k, dst += Ci * Co) {
+              const index_t tap = ((k0[0] + a * c.in_step[0]) * c.kernel[1] + k0[1] + b * c.in_step[1]) * c.kernel[2] +
+                                  k0[2] + k * c.in_step[2];
+              std::memcpy(dst, matrix + tap * Ci * Co, Ci * Co * sizeof(float));
+            }
+        sub_y.resize(static_cast<size_t>(p.batch * p.out_voxels() * Co));
+        correlate(x, sub_matrix.data(), bias, sub_y.data(), p, act);
+        const float* src = sub_y.data();
+        for (index_t n = 0; n < c.batch; ++n)
+          for (index_t d = 0; d < p.out[0]; ++d)
+            for (index_t h = 0; h < p.out[1]; ++h) {
+              float* row = y + (((n * c.out[0] + r[0] + d * c.in_step[0]) * c.out[1] + r[1] + h * c.in_step[1]) *
+                                c.out[2] + r[2]) * Co;
+              for (index_t w = 0; w < p.out[2]; ++w, src += Co)
+                std::memcpy(row + w * c.in_step[2] * Co, src, Co * sizeof(float));
+            }
+      }
+}
+
 // Padding after the input on one axis: how far the last of `out` windows reaches past the input.
 index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_kernel, index_t pad_before) {
   if (out == 0) return 0;
@@ -320,6 +369,8 @@ void conv3d_transpose_ndhwc(const float* x, const float* kernel, const float* bi
   c.channels = Ci;
   c.groups = 1;
   c.out_channels = Co;
+  const bool strided = c.in_step != Axes{1, 1, 1};
+  if (strided && c.dilation == Axes{1, 1, 1}) return correlate_by_phase(x, matrix.data(), bias, y, c, act);
   correlate(x, matrix.data(), bias, y, c, act);
 }
 

@@ -29,7 +29,7 @@ X_TR_POINT, W_TR_POINT = uniform(4, 20, 20, 128), uniform(1, 1, 96, 128)
 X_TR_DIRECT, W_TR_DIRECT = uniform(2, 21, 19, 16), uniform(3, 3, 32, 16)
 X_POOL = uniform(4, 64, 64, 48)
 X_CONV3D, W_CONV3D, B_CONV3D = uniform(2, 8, 9, 10, 16), uniform(3, 3, 3, 16, 24), uniform(24)
-X_CONV3D_TR, W_CONV3D_TR = uniform(2, 6, 7, 5, 24), uniform(3, 3, 3, 16, 24)
+X_CONV3D_TR, W_CONV3D_TR = uniform(2, 8, 8, 8, 32), uniform(3, 3, 3, 16, 32)
 X_POOL3D = uniform(3, 24, 24, 24, 16)
 X_DEPTH, W_DEPTH, W_DEPTH2 = uniform(2, 56, 56, 64), uniform(3, 3, 64, 1), uniform(5, 5, 64, 2)
 X_LSTM, K_LSTM, R_LSTM, B_LSTM = uniform(16, 6, 40), uniform(40, 800, scale=0.3), uniform(200, 800, scale=0.3), \
