@@ -118,7 +118,9 @@ inline void require_shape(const py::array& a, const std::vector<index_t>& expect
 // standardize_tuple), each >= min_value; names the argument on error.
 inline std::vector<index_t> int_tuple(const py::object& obj, size_t n, const char* fn, const char* arg,
                                       index_t min_value) {
-  const std::string expected = n == 1 ? "an int or a 1-tuple of ints" : "an int or a pair of ints";
+  const std::string expected = n == 1   ? std::string("an int or a 1-tuple of ints")
+                                : n == 2 ? std::string("an int or a pair of ints")
+                                         : "an int or a tuple of " + std::to_string(n) + " ints";
   std::vector<index_t> v;
   try {  // floats, strings and ints beyond int64 are not sizes
     if (PyIndex_Check(obj.ptr()))  // int, numpy integers
@@ -142,6 +144,11 @@ inline std::vector<index_t> int_tuple(const py::object& obj, size_t n, const cha
 inline std::pair<index_t, index_t> int_pair(const py::object& obj, const char* fn, const char* arg, index_t min_value) {
   const auto v = int_tuple(obj, 2, fn, arg, min_value);
   return {v[0], v[1]};
+}
+
+inline Window3D::Axes int_triple(const py::object& obj, const char* fn, const char* arg, index_t min_value) {
+  const auto v = int_tuple(obj, 3, fn, arg, min_value);
+  return {v[0], v[1], v[2]};
 }
 
 inline index_t int_single(const py::object& obj, const char* fn, const char* arg, index_t min_value) {

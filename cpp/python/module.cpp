@@ -7,6 +7,7 @@ void register_config(py::module_& m);
 void register_dense(py::module_& m);
 void register_conv2d(py::module_& m);
 void register_conv2d_transpose(py::module_& m);
+void register_conv3d(py::module_& m);
 void register_depthwise_conv2d(py::module_& m);
 void register_pooling(py::module_& m);
 void register_lstm(py::module_& m);
@@ -19,6 +20,7 @@ PYBIND11_MODULE(_core, m) {
   register_dense(m);
   register_conv2d(m);
   register_conv2d_transpose(m);
+  register_conv3d(m);
   register_depthwise_conv2d(m);
   register_pooling(m);
   register_lstm(m);

@@ -1,5 +1,6 @@
-// _core.max_pool2d / avg_pool2d / max_pool1d / avg_pool1d: Keras pooling forward on channels_last
-// float32. 1-D pooling of (batch, steps, channels) runs the 2-D kernels with height 1 (same memory).
+// _core.max_pool2d / avg_pool2d / max_pool1d / avg_pool1d / max_pool3d / avg_pool3d: Keras pooling
+// forward on channels_last float32. 1-D pooling of (batch, steps, channels) runs the 2-D kernels with
+// height 1 (same memory).
 #include <string>
 #include <vector>
 
@@ -70,8 +71,36 @@ FloatArray pool1d_py(PoolKernel kernel, const char* fn, const py::object& x_in, 
   return run_pool(kernel, fn, x, s, {s.batch, s.out_w, s.channels}, out_in);
 }
 
+using Pool3DKernel = void (*)(const float*, float*, const Pool3DShape&);
+
+std::string axes_str(const Window3D::Axes& a) {
+  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
+}
+
+FloatArray pool3d_py(Pool3DKernel kernel, const char* fn, const py::object& x_in, const py::object& pool_in,
+                     const py::object& strides_in, const std::string& padding_name, const py::object& out_in) {
+  const Padding padding = naming(fn, [&] { return padding_from_name(padding_name); });
+  const auto pool = int_triple(pool_in, fn, "pool_size", 1);
+  const auto strides = strides_in.is_none() ? pool : int_triple(strides_in, fn, "strides", 1);
+  const py::array x = array_view(x_in, fn, "x");
+  require_ndim(x, 5, fn, "x", "(batch, depth, height, width, channels)");
+  const Window3D::Axes in{x.shape(1), x.shape(2), x.shape(3)};
+  require_window_fits(in[0] >= pool[0] && in[1] >= pool[1] && in[2] >= pool[2], padding, fn, axes_str(pool),
+                      "(depth, height, width) = " + axes_str(in), x);
+  const Pool3DShape s = naming(fn, [&] { return pool3d_shape(x.shape(0), in, x.shape(4), pool, padding, strides); });
+  const FloatArray xf = as_float32(x, fn, "x");
+  FloatArray y = output_array(out_in, {s.batch, s.out[0], s.out[1], s.out[2], s.channels}, fn, {{&xf, "x"}});
+  const float* xp = xf.data();
+  float* yp = y.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    kernel(xp, yp, s);
+  }
+  return y;
+}
+
 constexpr const char* kArgsDoc =
-    "pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'\n"
+    "pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'\n"
     "(padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous\n"
     "array of the output shape, written and returned.";
 
@@ -106,4 +135,18 @@ void register_pooling(py::module_& m) {
       py::arg("x"), py::arg("pool_size") = 2, py::arg("strides") = py::none(), py::arg("padding") = "valid",
       py::arg("out") = py::none(),
       (std::string("Keras AveragePooling1D forward on x (batch, steps, channels).\n") + kArgsDoc).c_str());
+  m.def(
+      "max_pool3d",
+      [](const py::object& x, const py::object& pool_size, const py::object& strides, const std::string& padding,
+         const py::object& out) { return pool3d_py(&max_pool3d_ndhwc, "max_pool3d", x, pool_size, strides, padding, out); },
+      py::arg("x"), py::arg("pool_size") = 2, py::arg("strides") = py::none(), py::arg("padding") = "valid",
+      py::arg("out") = py::none(),
+      (std::string("Keras MaxPooling3D forward on x (batch, depth, height, width, channels).\n") + kArgsDoc).c_str());
+  m.def(
+      "avg_pool3d",
+      [](const py::object& x, const py::object& pool_size, const py::object& strides, const std::string& padding,
+         const py::object& out) { return pool3d_py(&avg_pool3d_ndhwc, "avg_pool3d", x, pool_size, strides, padding, out); },
+      py::arg("x"), py::arg("pool_size") = 2, py::arg("strides") = py::none(), py::arg("padding") = "valid",
+      py::arg("out") = py::none(),
+      (std::string("Keras AveragePooling3D forward on x (batch, depth, height, width, channels).\n") + kArgsDoc).c_str());
 }

@@ -125,4 +125,29 @@ void validate(const Window2D& w, const char* fn) {
     checked_sum(checked_sum(padded, checked_mul(kernel - 1, dilation, fn), 1, fn), stride, 0, fn);
 }
 
+namespace {
+std::string axes_str(const Window3D::Axes& a) {
+  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
+}
+}  // namespace
+
+void validate(const Window3D& w, const char* fn) {
+  const auto fail = [fn](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
+  const auto any_below = [](const Window3D::Axes& a, index_t min) {
+    return a[0] < min || a[1] < min || a[2] < min;
+  };
+  if (w.batch < 0 || any_below(w.in, 0))
+    fail("sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + axes_str(w.in));
+  if (any_below(w.kernel, 1)) fail("kernel size must be >= 1, got " + axes_str(w.kernel));
+  if (any_below(w.stride, 1)) fail("strides must be >= 1, got " + axes_str(w.stride));
+  if (any_below(w.dilation, 1)) fail("dilation_rate must be >= 1, got " + axes_str(w.dilation));
+  if (any_below(w.pad_before, 0) || any_below(w.pad_after, 0))
+    fail("pads must be >= 0, got before " + axes_str(w.pad_before) + ", after " + axes_str(w.pad_after));
+  // As for Window2D: the padded input plus a dilated window plus a stride stays within int64.
+  for (int a = 0; a < 3; ++a) {
+    const index_t padded = checked_sum(w.in[a], w.pad_before[a], w.pad_after[a], fn);
+    checked_sum(checked_sum(padded, checked_mul(w.kernel[a] - 1, w.dilation[a], fn), 1, fn), w.stride[a], 0, fn);
+  }
+}
+
 }  // namespace nnkern

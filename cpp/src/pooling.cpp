@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "nnkern/threads.hpp"
 #include "parallel.hpp"
@@ -28,22 +29,46 @@ struct MeanReduce {
   static float finish(float acc, index_t count) { return acc / static_cast<float>(count); }
 };
 
-// Reduces `Width` channels over a window of rows x cols cells starting at `window` into `out`. The
-// fixed width keeps the accumulator in vector registers for the whole window (4 AVX registers for
-// 32 channels), so each cell is one load + one op per 8 channels.
+// The clipped window of one output pixel or voxel: planes x rows x cols cells from `start`, and the
+// steps between planes, rows and cells (2-D pooling: one plane).
+struct Window {
+  const float* start;
+  index_t planes, rows, cols;
+  index_t plane_step, row_step, cell_step;
+};
+
+// Reduces `Width` channels over a window into `out`. The fixed width keeps the accumulator in vector
+// registers for the whole window (4 AVX registers for 32 channels), so each cell is one load + one
+// op per 8 channels.
 template <class Reduce, int Width>
-inline void reduce_window(const float* window, index_t rows, index_t cols, index_t row_step, index_t cell_step,
-                          float* out) {
+inline void reduce_window(const Window& w, index_t channel, float* out) {
+  const float* first = w.start + channel;
   float acc[Width];
-  for (int c = 0; c < Width; ++c) acc[c] = window[c];
-  for (index_t i = 0; i < rows; ++i) {
-    const float* cell = window + i * row_step;
-    for (index_t j = (i == 0 ? 1 : 0); j < cols; ++j) {
-      const float* v = cell + j * cell_step;
-      for (int c = 0; c < Width; ++c) acc[c] = Reduce::combine(acc[c], v[c]);
+  for (int c = 0; c < Width; ++c) acc[c] = first[c];
+  for (index_t p = 0; p < w.planes; ++p) {
+    for (index_t i = 0; i < w.rows; ++i) {
+      const float* cell = first + p * w.plane_step + i * w.row_step;
+      for (index_t j = (p == 0 && i == 0 ? 1 : 0); j < w.cols; ++j) {
+        const float* v = cell + j * w.cell_step;
+        for (int c = 0; c < Width; ++c) acc[c] = Reduce::combine(acc[c], v[c]);
+      }
     }
   }
-  for (int c = 0; c < Width; ++c) out[c] = Reduce::finish(acc[c], rows * cols);
+  for (int c = 0; c < Width; ++c) out[c] = Reduce::finish(acc[c], w.planes * w.rows * w.cols);
+}
+
+// Every channel of one window.
+template <class Reduce>
+inline void reduce_channels(const Window& w, index_t C, float* out) {
+  index_t c = 0;
+  for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(w, c, out + c);
+  for (; c + 8 <= C; c += 8) reduce_window<Reduce, 8>(w, c, out + c);
+  for (; c < C; ++c) reduce_window<Reduce, 1>(w, c, out + c);
+}
+
+// The cells [lo, hi) of a window starting at `start` on an axis of `size` cells, clipped to it.
+inline std::pair<index_t, index_t> clip(index_t start, index_t window, index_t size) {
+  return {std::max<index_t>(start, 0), std::min(start + window, size)};
 }
 
 template <class Reduce>
@@ -60,24 +85,102 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
 #pragma omp for schedule(dynamic, 8)
     for (index_t row = 0; row < rows; ++row) {
       const index_t n = row / s.out_h, oh = row % s.out_h;
-      const index_t h_start = oh * s.stride_h - s.pad_top;
-      const index_t h0 = std::max<index_t>(h_start, 0), h1 = std::min(h_start + s.kernel_h, s.in_h);
+      const auto [h0, h1] = clip(oh * s.stride_h - s.pad_top, s.kernel_h, s.in_h);
       const float* image = x + n * image_size;
       float* out = y + row * out_row_size;
       for (index_t ow = 0; ow < s.out_w; ++ow, out += C) {
-        const index_t w_start = ow * s.stride_w - s.pad_left;
-        const index_t w0 = std::max<index_t>(w_start, 0), w1 = std::min(w_start + s.kernel_w, s.in_w);
-        const float* window = image + h0 * in_row_size + w0 * C;
-        index_t c = 0;
-        for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
-        for (; c + 8 <= C; c += 8) reduce_window<Reduce, 8>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
-        for (; c < C; ++c) reduce_window<Reduce, 1>(window + c, h1 - h0, w1 - w0, in_row_size, C, out + c);
+        const auto [w0, w1] = clip(ow * s.stride_w - s.pad_left, s.kernel_w, s.in_w);
+        reduce_channels<Reduce>({image + h0 * in_row_size + w0 * C, 1, h1 - h0, w1 - w0, 0, in_row_size, C}, C, out);
       }
     }
   });
 }
 
+// 3-D: output rows (image, od, oh), as pool2d_nhwc.
+template <class Reduce>
+void pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
+  const index_t C = s.channels;
+  const index_t rows = s.batch * s.out[0] * s.out[1];
+  if (rows == 0 || s.out[2] == 0 || C == 0) return;
+  const index_t cell_step = C, row_step = s.in[2] * C, plane_step = s.in[1] * row_step;
+  const index_t image_size = s.in[0] * plane_step, out_row_size = s.out[2] * C;
+  const int threads = threads_for_bytes(4.0 * s.window_ops());
+
+  detail::run_parallel(threads, [&] {
+    // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
+#pragma omp for schedule(dynamic, 8)
+    for (index_t row = 0; row < rows; ++row) {
+      const index_t n = row / (s.out[0] * s.out[1]), od = row / s.out[1] % s.out[0], oh = row % s.out[1];
+      const auto [d0, d1] = clip(od * s.stride[0] - s.pad_before[0], s.kernel[0], s.in[0]);
+      const auto [h0, h1] = clip(oh * s.stride[1] - s.pad_before[1], s.kernel[1], s.in[1]);
+      const float* planes = x + n * image_size + d0 * plane_step + h0 * row_step;
+      float* out = y + row * out_row_size;
+      for (index_t ow = 0; ow < s.out[2]; ++ow, out += C) {
+        const auto [w0, w1] = clip(ow * s.stride[2] - s.pad_before[2], s.kernel[2], s.in[2]);
+        reduce_channels<Reduce>({planes + w0 * cell_step, d1 - d0, h1 - h0, w1 - w0, plane_step, row_step, cell_step},
+                                C, out);
+      }
+    }
+  });
+}
+
+std::string axes_str(const Window3D::Axes& a) {
+  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
+}
+
 }  // namespace
+
+double Pool3DShape::window_ops() const {
+  return static_cast<double>(batch) * out[0] * out[1] * out[2] * channels * kernel[0] * kernel[1] * kernel[2];
+}
+
+Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channels, const Window3D::Axes& pool,
+                         Padding padding, const Window3D::Axes& strides) {
+  Pool3DShape s;
+  s.batch = batch;
+  s.in = in;
+  s.channels = channels;
+  s.kernel = pool;
+  for (int a = 0; a < 3; ++a) s.stride[a] = strides[a] == 0 ? pool[a] : strides[a];
+  s.padding = padding;
+  validate(static_cast<const Window3D&>(s), "pooling");  // before the length rules below compute with it
+  for (int a = 0; a < 3; ++a) {
+    s.out[a] = conv_output_length(in[a], s.kernel[a], s.stride[a], 1, padding);
+    s.pad_before[a] = conv_pad_before(in[a], s.kernel[a], s.stride[a], 1, padding);
+  }
+  validate(s);
+  return s;
+}
+
+void validate(const Pool3DShape& s) {
+  validate(static_cast<const Window3D&>(s), "pooling");
+  require(s.channels >= 0, "pooling: channels must be >= 0, got " + std::to_string(s.channels));
+  require(s.dilation == Window3D::Axes{1, 1, 1}, "pooling: dilation must be 1, got " + axes_str(s.dilation));
+  require(s.pad_after == Window3D::Axes{0, 0, 0}, "pooling: pad_after must be 0 (windows are clipped)");
+  for (int a = 0; a < 3; ++a) {
+    require(s.padding != Padding::Valid || s.in[a] >= s.kernel[a],
+            "pooling: window " + axes_str(s.kernel) + " is larger than the input " + axes_str(s.in) +
+                " with padding 'valid' (the output would be empty)");
+    const index_t out = conv_output_length(s.in[a], s.kernel[a], s.stride[a], 1, s.padding);
+    require(s.out[a] == out, "pooling: output size on axis " + std::to_string(a) + " must be " +
+                                 std::to_string(out) + ", got " + std::to_string(s.out[a]));
+    const index_t pad = conv_pad_before(s.in[a], s.kernel[a], s.stride[a], 1, s.padding);
+    require(s.pad_before[a] == pad, "pooling: padding before on axis " + std::to_string(a) + " must be " +
+                                        std::to_string(pad) + ", got " + std::to_string(s.pad_before[a]));
+  }
+  checked_product({s.batch, s.in[0], s.in[1], s.in[2], s.channels}, "pooling input");
+  checked_product({s.batch, s.out[0], s.out[1], s.out[2], s.channels}, "pooling output");
+}
+
+void max_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
+  detail::begin_call();
+  pool3d_ndhwc<MaxReduce>(x, y, s);
+}
+
+void avg_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
+  detail::begin_call();
+  pool3d_ndhwc<MeanReduce>(x, y, s);
+}
 
 double Pool2DShape::window_ops() const {
   return static_cast<double>(batch) * out_h * out_w * channels * kernel_h * kernel_w;

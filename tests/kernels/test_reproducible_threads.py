@@ -28,6 +28,9 @@ X_TR1, W_TR1 = uniform(1, 40, 36, 96), uniform(3, 3, 24, 96)
 X_TR_POINT, W_TR_POINT = uniform(4, 20, 20, 128), uniform(1, 1, 96, 128)
 X_TR_DIRECT, W_TR_DIRECT = uniform(2, 21, 19, 16), uniform(3, 3, 32, 16)
 X_POOL = uniform(4, 64, 64, 48)
+X_CONV3D, W_CONV3D, B_CONV3D = uniform(2, 8, 9, 10, 16), uniform(3, 3, 3, 16, 24), uniform(24)
+X_CONV3D_TR, W_CONV3D_TR = uniform(2, 8, 8, 8, 32), uniform(3, 3, 3, 16, 32)
+X_POOL3D = uniform(3, 24, 24, 24, 16)
 X_DEPTH, W_DEPTH, W_DEPTH2 = uniform(2, 56, 56, 64), uniform(3, 3, 64, 1), uniform(5, 5, 64, 2)
 X_LSTM, K_LSTM, R_LSTM, B_LSTM = uniform(16, 6, 40), uniform(40, 800, scale=0.3), uniform(200, 800, scale=0.3), \
     uniform(800)
@@ -56,6 +59,11 @@ CASES = {
     "conv2d_transpose_direct": lambda: _core.conv2d_transpose(X_TR_DIRECT, W_TR_DIRECT, strides=(2, 2)),
     "depthwise_conv2d": lambda: _core.depthwise_conv2d(X_DEPTH, W_DEPTH, padding="same", activation="relu6"),
     "depthwise_conv2d_multiplier": lambda: _core.depthwise_conv2d(X_DEPTH, W_DEPTH2, strides=2, padding="same"),
+    "conv3d": lambda: _core.conv3d(X_CONV3D, W_CONV3D, B_CONV3D, padding="same", activation="relu"),
+    "conv3d_groups": lambda: _core.conv3d(X_CONV3D, W_CONV3D[..., :8, :], strides=(1, 2, 1), padding="same", groups=2),
+    "conv3d_transpose": lambda: _core.conv3d_transpose(X_CONV3D_TR, W_CONV3D_TR, strides=2, padding="same"),
+    "max_pool3d": lambda: _core.max_pool3d(X_POOL3D, 3, 2, "same"),
+    "avg_pool3d": lambda: _core.avg_pool3d(X_POOL3D, 2),
     "max_pool2d": lambda: _core.max_pool2d(X_POOL, 3, 2, "same"),
     "avg_pool2d": lambda: _core.avg_pool2d(X_POOL, 3, 1, "same"),
     "lstm": lambda: _core.lstm(X_LSTM, K_LSTM, R_LSTM, B_LSTM, return_sequences=True, mask=MASK),

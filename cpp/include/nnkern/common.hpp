@@ -2,6 +2,7 @@
 // Every kernel and the Python layers take their shape arithmetic from here (exposed as nnkern._core
 // functions), so a size rule is written once.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
@@ -73,6 +74,27 @@ struct Window2D {
 // window sizes, strides and dilations >= 1, the pads >= 0, and the dilated window, the padded input
 // and their sum stay within int64 (so the size rules and the kernels' index arithmetic cannot overflow).
 void validate(const Window2D& w, const char* fn);
+
+// The 3-D window over an NDHWC batch (Conv3D, Conv3DTranspose, 3-D pooling): Window2D's fields with
+// a depth axis in front, held per axis (index 0 depth, 1 height, 2 width) so that the kernels loop
+// over the axes instead of spelling each one out.
+struct Window3D {
+  using Axes = std::array<index_t, 3>;
+  index_t batch = 0;
+  Axes in{0, 0, 0};
+  Axes kernel{1, 1, 1};
+  Axes stride{1, 1, 1};
+  Axes dilation{1, 1, 1};
+  // Zero padding before / after the input on each axis (conv3d, pooling: pad_after unused), or for
+  // conv3d_transpose the cells cropped from the start of its full result (pad_before only).
+  Axes pad_before{0, 0, 0};
+  Axes pad_after{0, 0, 0};
+
+  index_t dilated_kernel(int axis) const { return (kernel[axis] - 1) * dilation[axis] + 1; }
+};
+
+// validate(Window2D)'s checks on every axis of a Window3D.
+void validate(const Window3D& w, const char* fn);
 
 // Throws std::invalid_argument(message) when `ok` is false. Keeps argument checks one line each.
 inline void require(bool ok, const std::string& message) {

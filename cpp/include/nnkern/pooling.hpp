@@ -38,4 +38,26 @@ void validate(const Pool2DShape& s);
 void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // NaN in a window gives NaN
 void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // mean of the real cells
 
+// 3-D pooling (Keras MaxPooling3D, AveragePooling3D) over NDHWC: the same window rule on each of the
+// three axes of common.hpp's Window3D (pool size in `kernel`, dilation 1, pad_before from
+// conv_pad_before, pad_after unused: windows are clipped to the input).
+struct Pool3DShape : Window3D {
+  index_t channels = 0;
+  Padding padding = Padding::Valid;
+  Axes out{0, 0, 0};
+
+  double window_ops() const;  // as Pool2DShape's
+};
+
+// From Keras pooling arguments (strides[axis] == 0: the pool size, Keras's strides=None); validates.
+Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channels, const Window3D::Axes& pool,
+                         Padding padding, const Window3D::Axes& strides = {0, 0, 0});
+
+// validate(Pool2DShape)'s checks on three axes.
+void validate(const Pool3DShape& s);
+
+// x (batch, in_d, in_h, in_w, channels) NDHWC, y (batch, out_d, out_h, out_w, channels); no overlap.
+void max_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s);
+void avg_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s);
+
 }  // namespace nnkern

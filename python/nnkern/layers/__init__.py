@@ -9,9 +9,10 @@ from nnkern.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from nnkern.layers.applications_layers import CustomScaleLayer, LayerScale, StochasticDepth
 from nnkern.layers.attention import AdditiveAttention, Attention
 from nnkern.layers.bidirectional import Bidirectional
-from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Convolution1D,
-                                         Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
-                                         Deconvolution2D)
+from nnkern.layers.conv_lstm import ConvLSTM2D
+from nnkern.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
+                                         Convolution1D, Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
+                                         Convolution3D, Convolution3DTranspose, Deconvolution2D, Deconvolution3D)
 from nnkern.layers.convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                                                    SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
 from nnkern.layers.core import Activation, Dense, Embedding, Identity, Input, InputLayer, Lambda, Masking
@@ -28,8 +29,8 @@ from nnkern.layers.pooling_global import (GlobalAveragePooling1D, GlobalAverageP
                                           GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
                                           GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                           GlobalMaxPooling3D)
-from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D,
-                                   MaxPooling1D, MaxPooling2D)
+from nnkern.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                   AvgPool3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from nnkern.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from nnkern.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)
@@ -38,6 +39,8 @@ from nnkern.layers.reshaping import (Cropping1D, Cropping2D, Flatten, Permute, R
 from nnkern.layers.rnn import RNN, StackedRNNCells
 from nnkern.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 from nnkern.layers.tf_op_lambda import SlicingOpLambda, TFOpLambda
+from nnkern.layers.reshaping3d import Cropping3D, UpSampling3D, ZeroPadding3D
+
 from nnkern.layers.wrappers import TimeDistributed, Wrapper
 
 # deserialize() finds every Layer class exported here by its name (the namespace is read live).

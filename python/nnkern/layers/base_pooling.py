@@ -16,7 +16,7 @@ class BasePooling(Layer):
     """Keras's BasePooling: pool_size, strides (None: pool_size), padding 'valid' / 'same', channels_last.
 
     A pooling layer is a subclass naming its rank and compiled kernel (1-D kernels take scalar window
-    arguments, 2-D kernels tuples):
+    arguments, 2-D and 3-D kernels tuples):
 
         class MaxPooling2D(BasePooling):
             rank = 2
@@ -50,7 +50,7 @@ class BasePooling(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True  # nothing to build: as in Keras, no build_config is written for it
         # The kernel's arguments after x, fixed once.
-        object.__setattr__(self, "_kernel_args", (self.pool_size, self.strides, self.padding) if self.rank == 2
+        object.__setattr__(self, "_kernel_args", (self.pool_size, self.strides, self.padding) if self.rank > 1
                            else (self.pool_size[0], self.strides[0], self.padding))
 
     def compute_output_shape(self, input_shape):

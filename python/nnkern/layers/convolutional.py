@@ -1,12 +1,14 @@
-"""Convolution layers (channels_last): Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose, over the compiled
-kernels `_core.conv1d`, `_core.conv2d` and `_core.conv2d_transpose`. Keras 3 argument names, defaults,
+"""Convolution layers (channels_last): Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose,
+Conv3DTranspose, over the compiled kernels `_core.conv1d`, `_core.conv2d`, `_core.conv3d`,
+`_core.conv2d_transpose` and `_core.conv3d_transpose`. Keras 3 argument names, defaults,
 validation, weight names/shapes and output-shape rules (see base_conv.py).
 """
 from nnkern import _core
 from nnkern.layers.base_conv import BaseConv, BaseConvTranspose
 
-__all__ = ["Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1D", "Convolution2D",
-           "Convolution1DTranspose", "Convolution2DTranspose", "Deconvolution2D"]
+__all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1D",
+           "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+           "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D"]
 
 
 class Conv1D(BaseConv):
@@ -19,6 +21,12 @@ class Conv2D(BaseConv):
     """2-D convolution over (batch, height, width, channels)."""
     rank = 2
     kernel_fn = staticmethod(_core.conv2d)
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over (batch, depth, height, width, channels)."""
+    rank = 3
+    kernel_fn = staticmethod(_core.conv3d)
 
 
 class Conv1DTranspose(BaseConvTranspose):
@@ -42,9 +50,18 @@ class Conv2DTranspose(BaseConvTranspose):
     kernel_fn = staticmethod(_core.conv2d_transpose)
 
 
-# Keras's aliases.
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed 3-D convolution over (batch, depth, height, width, channels)."""
+    rank = 3
+    kernel_fn = staticmethod(_core.conv3d_transpose)
+
+
+# Keras's aliases (Deconvolution3D: Keras 2's).
 Convolution1D = Conv1D
 Convolution2D = Conv2D
+Convolution3D = Conv3D
 Convolution1DTranspose = Conv1DTranspose
 Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
 Deconvolution2D = Conv2DTranspose
+Deconvolution3D = Conv3DTranspose

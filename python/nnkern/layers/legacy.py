@@ -42,7 +42,7 @@ def translate_sequence_input_kwargs(kwargs):
 
 
 def translate_conv_kwargs(kwargs, layer, rank, values):
-    """Pop Keras 1 convolution keywords (`nb_filter`, `nb_row`/`nb_col`, `filter_length`, `subsample`,
+    """Pop Keras 1 convolution keywords (`nb_filter`, `nb_row`/`nb_col`, `kernel_dim1/2/3`, `filter_length`, `subsample`,
     `subsample_length`, `border_mode`, `init`, `bias`, `W_/b_regularizer`, `W_/b_constraint`,
     `dim_ordering`) from kwargs; return `values` (the Keras 3 arguments) updated with what they stand for."""
     values = dict(values)
@@ -52,6 +52,8 @@ def translate_conv_kwargs(kwargs, layer, rank, values):
         values["kernel_size"] = kwargs.pop("filter_length")
     if "nb_row" in kwargs or "nb_col" in kwargs:
         values["kernel_size"] = (kwargs.pop("nb_row", None), kwargs.pop("nb_col", None))
+    if "kernel_dim1" in kwargs:  # Keras 1's Convolution3D
+        values["kernel_size"] = tuple(kwargs.pop(f"kernel_dim{i}", None) for i in (1, 2, 3))
     for old in ("subsample", "subsample_length"):
         if old in kwargs:
             values["strides"] = kwargs.pop(old)

@@ -1,12 +1,12 @@
-"""Windowed pooling layers (channels_last): MaxPooling1D/2D, AveragePooling1D/2D and Keras's aliases
-MaxPool1D/2D, AvgPool1D/2D, over the compiled `_core.max_pool1d/2d`, `_core.avg_pool1d/2d` kernels.
+"""Windowed pooling layers (channels_last): MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and Keras's aliases
+MaxPool1D/2D/3D, AvgPool1D/2D/3D, over the compiled `_core.max_pool1d/2d/3d`, `_core.avg_pool1d/2d/3d` kernels.
 Average pooling's 'same' windows average over the in-bounds values only, as Keras does. Global pooling
 lives in pooling_global.py."""
 from nnkern import _core
 from nnkern.layers.base_pooling import BasePooling
 
-__all__ = ["MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "MaxPool1D", "MaxPool2D",
-           "AvgPool1D", "AvgPool2D"]
+__all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+           "AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D"]
 
 
 class MaxPooling1D(BasePooling):
@@ -41,8 +41,29 @@ class AveragePooling2D(BasePooling):
         super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
+class MaxPooling3D(BasePooling):
+    """Maximum over windows of the spatial axes of (batch, depth, height, width, channels)."""
+    rank = 3
+    kernel_fn = staticmethod(_core.max_pool3d)
+    keeps_integer_dtype = True
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+class AveragePooling3D(BasePooling):
+    """Mean over windows of the spatial axes of (batch, depth, height, width, channels)."""
+    rank = 3
+    kernel_fn = staticmethod(_core.avg_pool3d)
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
 # Keras's aliases.
 MaxPool1D = MaxPooling1D
 MaxPool2D = MaxPooling2D
 AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D

@@ -201,18 +201,23 @@ class UpSampling2D(Layer):
                 "interpolation": self.interpolation}
 
 
-def _pairs_2d(value, name):
+_ORDINALS = ("1st", "2nd", "3rd")
+
+
+def spatial_pairs(value, name, rank=2):
+    """Keras's (before, after) per spatial axis of ZeroPadding2D/3D and Cropping2D/3D: an int, `rank` ints
+    (symmetric) or `rank` pairs."""
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
-        return ((value, value), (value, value))
+        return ((value, value),) * rank
     if hasattr(value, "__len__"):
-        if len(value) != 2:
-            raise ValueError(f"`{name}` should have two elements. Received: {name}={value}.")
-        return (standardize_tuple(value[0], 2, f"1st entry of {name}", allow_zero=True),
-                standardize_tuple(value[1], 2, f"2nd entry of {name}", allow_zero=True))
-    raise ValueError(f"`{name}` should be either an int, a tuple of 2 ints, or a tuple of 2 tuples of 2 ints. "
-                     f"Received: {name}={value}.")
+        if len(value) != rank:
+            raise ValueError(f"`{name}` should have {('two', 'three')[rank - 2]} elements. Received: {name}={value}.")
+        return tuple(standardize_tuple(v, 2, f"{_ORDINALS[i]} entry of {name}", allow_zero=True)
+                     for i, v in enumerate(value))
+    raise ValueError(f"`{name}` should be either an int, a tuple of {rank} ints, or a tuple of {rank} tuples of 2 "
+                     f"ints. Received: {name}={value}.")
 
 
 class ZeroPadding1D(Layer):
@@ -248,7 +253,7 @@ class ZeroPadding2D(Layer):
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
-        self.padding = _pairs_2d(padding, "padding")
+        self.padding = spatial_pairs(padding, "padding")
         self.input_spec = InputSpec(ndim=4)
 
     def compute_output_shape(self, input_shape):
@@ -302,7 +307,7 @@ class Cropping2D(Layer):
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
-        self.cropping = _pairs_2d(cropping, "cropping")
+        self.cropping = spatial_pairs(cropping, "cropping")
         self.input_spec = InputSpec(ndim=4)
 
     def _spatial(self, shape):
