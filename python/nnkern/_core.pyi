@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -14,17 +14,28 @@ def activation_names() -> str:
     """
     Comma-separated names (and aliases) of the activations the kernels fuse.
     """
+def attention(query: typing.Any, key: typing.Any, value: typing.Any, mask: typing.Any = None, causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex = 1.0, masked: str = 'zeroed', return_scores: bool = False, out: typing.Any = None) -> typing.Any:
+    """
+    Scaled dot-product attention per batch and head: softmax(scale * query . key^T, masked) . value. query (batch, q_len, heads, key_dim), key (batch, kv_len, heads, key_dim), value (batch, kv_len, heads, value_dim); mask a bool array broadcastable to (batch, heads, q_len, kv_len) (True keeps a score); causal also masks key steps after the query step. masked: what a masked score becomes ('zeroed': Keras's Softmax layer, fully masked rows all 0; 'uniform': ops.dot_product_attention, fully masked rows uniform; 'shifted': keras.layers.Attention, score - 1e9). Returns the output (batch, q_len, heads, value_dim), written into `out` if given, and with return_scores also the weights (batch, heads, q_len, kv_len).
+    """
 def avg_pool1d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras AveragePooling1D forward on x (batch, steps, channels).
-    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
     """
 def avg_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras AveragePooling2D forward on x (batch, height, width, channels).
-    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def avg_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras AveragePooling3D forward on x (batch, depth, height, width, channels).
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
     """
@@ -45,6 +56,17 @@ def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None,
     Keras Conv2DTranspose forward: y = activation(conv_transpose(x, kernel) + bias).
     x (batch, h, w, in) NHWC; kernel (kh, kw, out, in) as Keras stores it; bias (out,) or None;
     strides / dilation_rate / output_padding: int or pair; padding 'valid' or 'same'; Keras's
+    output size. out: optional float32 C-contiguous array of the output shape, written and returned.
+    """
+def conv3d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Conv3D forward: x (batch, d, h, w, channels), kernel (kd, kh, kw, channels / groups, filters), bias (filters,); strides / dilation_rate an int or a 3-tuple; padding 'valid' or 'same'. Returns activation(conv + bias) of shape (batch, out_d, out_h, out_w, filters), written into `out` if given.
+    """
+def conv3d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', output_padding: typing.Any = None, dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Conv3DTranspose forward: y = activation(conv_transpose(x, kernel) + bias).
+    x (batch, d, h, w, in) NDHWC; kernel (kd, kh, kw, out, in) as Keras stores it; bias (out,) or None;
+    strides / dilation_rate / output_padding: int or 3-tuple; padding 'valid' or 'same'; Keras's
     output size. out: optional float32 C-contiguous array of the output shape, written and returned.
     """
 def conv_output_length(input: typing.SupportsInt | typing.SupportsIndex, kernel: typing.SupportsInt | typing.SupportsIndex, stride: typing.SupportsInt | typing.SupportsIndex = 1, dilation: typing.SupportsInt | typing.SupportsIndex = 1, padding: str = 'valid') -> int:
@@ -106,14 +128,21 @@ def lstm_step(x_t: typing.Any, h: typing.Any, c: typing.Any, kernel: typing.Any,
 def max_pool1d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras MaxPooling1D forward on x (batch, steps, channels).
-    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
     """
 def max_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras MaxPooling2D forward on x (batch, height, width, channels).
-    pool_size / strides: int or pair (1-D: int); strides=None means pool_size; padding 'valid' or 'same'
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
+    (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
+    array of the output shape, written and returned.
+    """
+def max_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras MaxPooling3D forward on x (batch, depth, height, width, channels).
+    pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
     """

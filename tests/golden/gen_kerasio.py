@@ -252,9 +252,9 @@ MODELS = {
     "vae_encoder": (vae_encoder, [((12, 12, 1), "float32", 0, 1), ((2,), "float32", -1, 1)], None),
     "timeseries_conv1d": (timeseries_conv1d, [((24, 1), "float32", -2, 2)], None),
     "denoising_autoencoder": (denoising_autoencoder, [((12, 12, 1), "float32", 0, 1)], None),
-    "gru_text": (gru_text, [((9,), "int32", 0, 40)], "GRU"),
-    "transformer_text": (transformer_text, [((10,), "float32", 0, 40)], "MultiHeadAttention"),
-    "video_conv3d": (video_conv3d, [((4, 8, 8, 1), "float32", 0, 1)], "Conv3D"),
+    "gru_text": (gru_text, [((9,), "int32", 0, 40)], None),
+    "transformer_text": (transformer_text, [((10,), "float32", 0, 40)], None),
+    "video_conv3d": (video_conv3d, [((4, 8, 8, 1), "float32", 0, 1)], None),
 }
 
 
