@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'set_load_aware', 'set_num_threads', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'avg_pool1d', 'avg_pool2d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'isa', 'isa_variants', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -30,7 +30,8 @@ def avg_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     """
 def build_info() -> dict:
     """
-    Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.
+    Build facts of the kernel variant in use: version, isa (variant name), march, eigen, compiler,
+    packet_floats (floats per Eigen SIMD packet), simd (instruction sets compiled in), openmp.
     """
 def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -73,6 +74,10 @@ def get_num_threads() -> int:
     """
     Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).
     """
+def isa_variants() -> list[str]:
+    """
+    Kernel variants compiled in (least capable first); nnkern._core.isa is the one in use.
+    """
 def last_call_threads() -> int:
     """
     Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).
@@ -108,6 +113,10 @@ def max_pool2d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
     """
+def runnable_isa_variants() -> list[str]:
+    """
+    The kernel variants this CPU can run (values NNKERN_ISA may take besides auto).
+    """
 def set_load_aware(on: bool) -> None:
     """
     Leave out cores other processes keep busy when choosing threads per call (default: off, or NNKERN_LOAD_AWARE=1 at start).
@@ -121,3 +130,4 @@ def threads_for_work(flops: typing.SupportsFloat | typing.SupportsIndex) -> int:
     Threads a kernel call doing about `flops` floating-point operations would use now.
     """
 __version__: str = '0.1.0'
+isa: str = 'avx512'
