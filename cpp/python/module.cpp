@@ -76,9 +76,11 @@ const Variant& choose_variant() {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "nnkern's compiled float32 forward kernels (Keras layouts, channels_last)";
   const Variant& chosen = choose_variant();
-  m.attr("isa") = chosen.name;
+  const std::string chosen_name = chosen.name;
+  m.def("isa", [chosen_name] { return chosen_name; },
+        "The kernel variant in use: the most capable one this CPU runs, or NNKERN_ISA's choice.");
   m.def("isa_variants", [] { return variant_names(false); },
-        "Kernel variants compiled in (least capable first); nnkern._core.isa is the one in use.");
+        "Kernel variants compiled in (least capable first); nnkern._core.isa() is the one in use.");
   m.def("runnable_isa_variants", [] { return variant_names(true); },
         "The kernel variants this CPU can run (values NNKERN_ISA may take besides auto).");
   chosen.register_kernels(m);

@@ -35,7 +35,7 @@ def show_config(print_fn=print):
         f"  kernel variants: {', '.join(_core.isa_variants())}",
         f"  eigen: {info['eigen']}",
         "kernel variant in use:",
-        f"  isa: {_core.isa} (NNKERN_ISA={os.environ.get('NNKERN_ISA') or 'auto'})",
+        f"  isa: {_core.isa()} (NNKERN_ISA={os.environ.get('NNKERN_ISA') or 'auto'})",
         f"  -march: {info['march'] or '(compiler default)'}",
         f"  simd: {info['simd']} ({info['packet_floats']} floats per packet)",
         f"  openmp: {info.get('openmp', 'no')}",

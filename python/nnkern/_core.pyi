@@ -74,9 +74,13 @@ def get_num_threads() -> int:
     """
     Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).
     """
+def isa() -> str:
+    """
+    The kernel variant in use: the most capable one this CPU runs, or NNKERN_ISA's choice.
+    """
 def isa_variants() -> list[str]:
     """
-    Kernel variants compiled in (least capable first); nnkern._core.isa is the one in use.
+    Kernel variants compiled in (least capable first); nnkern._core.isa() is the one in use.
     """
 def last_call_threads() -> int:
     """
@@ -130,4 +134,3 @@ def threads_for_work(flops: typing.SupportsFloat | typing.SupportsIndex) -> int:
     Threads a kernel call doing about `flops` floating-point operations would use now.
     """
 __version__: str = '0.1.0'
-isa: str = 'avx512'

@@ -42,8 +42,8 @@ def test_the_most_capable_runnable_variant_is_in_use():
     assert runnable == ["avx2", "avx512"] if AVX512 <= {n for n in _cpu.known_isa() if _cpu.cpu_supports(n)} \
         else runnable == ["avx2"]
     expected = os.environ.get("NNKERN_ISA") or runnable[-1]
-    assert _core.isa == expected
-    assert _core.build_info()["isa"] == _core.isa
+    assert _core.isa() == expected
+    assert _core.build_info()["isa"] == _core.isa()
 
 
 @pytest.mark.parametrize("isa", ["avx2", "avx512"])
@@ -51,7 +51,7 @@ def test_each_variant_is_what_it_says(isa):
     if isa not in _core.runnable_isa_variants():
         pytest.skip(f"this CPU cannot run {isa}")
     result = run_python("import nnkern; from nnkern import _core; i = _core.build_info(); "
-                        "print(_core.isa, i['isa'], i['march'], i['packet_floats'])", isa=isa)
+                        "print(_core.isa(), i['isa'], i['march'], i['packet_floats'])", isa=isa)
     assert result.returncode == 0, result.stderr
     march, floats = {"avx2": ("x86-64-v3", 8), "avx512": ("x86-64-v4", 16)}[isa]
     assert result.stdout.split() == [isa, isa, march, str(floats)]
@@ -63,7 +63,7 @@ def test_show_config_names_the_variant():
     lines = []
     nnkern.show_config(print_fn=lines.append)
     text = "\n".join(lines)
-    assert f"isa: {_core.isa} (NNKERN_ISA=" in text
+    assert f"isa: {_core.isa()} (NNKERN_ISA=" in text
     assert f"kernel variants: {', '.join(_core.isa_variants())}" in text
     assert f"({_core.build_info()['packet_floats']} floats per packet)" in text
 
@@ -78,7 +78,7 @@ def test_unknown_isa_raises_import_error():
 
 @pytest.mark.parametrize("value", ["", "auto"])
 def test_empty_or_auto_isa_chooses(value):
-    result = run_python("import nnkern; print(nnkern._core.isa)", isa=value)
+    result = run_python("import nnkern; print(nnkern._core.isa())", isa=value)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == _core.runnable_isa_variants()[-1]
 
@@ -87,7 +87,7 @@ def test_empty_or_auto_isa_chooses(value):
 def test_each_variant_passes_the_kernel_tests(isa):
     if isa not in _core.runnable_isa_variants():
         pytest.skip(f"this CPU cannot run {isa}")
-    if isa == _core.isa:
+    if isa == _core.isa():
         pytest.skip(f"{isa} is in use in this run: the suite itself tests it")
     env = dict(os.environ, PYTHONPATH=PACKAGE_ROOT, NNKERN_ISA=isa)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
@@ -99,7 +99,7 @@ def test_each_variant_passes_the_kernel_tests(isa):
 
 @pytest.mark.skipif(QEMU is None, reason="qemu-x86_64 not installed (.ci/run installs qemu-user)")
 def test_avx2_cpu_runs_the_avx2_variant():
-    result = run_python("import nnkern, numpy as np; print(nnkern._core.isa); "
+    result = run_python("import nnkern, numpy as np; print(nnkern._core.isa()); "
                         "print(nnkern._core.dense(np.ones((20, 30)), np.ones((30, 40))).sum()); "
                         "print(nnkern._core.conv2d(np.ones((1, 9, 9, 8)), np.ones((3, 3, 8, 16))).sum()); "
                         "nnkern.show_config()", qemu_cpu="Haswell")
