@@ -44,7 +44,10 @@ void register_config(py::module_& m) {
     d["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                  std::to_string(EIGEN_MINOR_VERSION);
     d["compiler"] = compiler_string();
+    d["isa"] = NNKERN_ISA_VARIANT;
     d["march"] = NNKERN_ARCH_FLAG;
+    // Floats per Eigen SIMD packet: 16 when Eigen really uses AVX-512 registers, 8 with AVX2.
+    d["packet_floats"] = static_cast<int>(Eigen::internal::packet_traits<float>::size);
     // Eigen 3.4 names an AVX2 + FMA build just "AVX SSE, ...": say what the compiler was allowed to use.
     std::string simd = Eigen::SimdInstructionSetsInUse();
 #if defined(__FMA__) && !defined(__AVX512F__)
@@ -58,7 +61,8 @@ void register_config(py::module_& m) {
     d["openmp"] = _OPENMP;
 #endif
     return d;
-  }, "Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.");
+  }, "Build facts of the kernel variant in use: version, isa (variant name), march, eigen, compiler,\n"
+     "packet_floats (floats per Eigen SIMD packet), simd (instruction sets compiled in), openmp.");
 
   m.def("conv_output_length", [](index_t input, index_t kernel, index_t stride, index_t dilation,
                                  const std::string& padding) {

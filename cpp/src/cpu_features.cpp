@@ -57,11 +57,14 @@ std::vector<std::string> required_isa() {
   return names;
 }
 
-std::vector<std::string> missing_isa() {
+std::vector<std::string> missing_isa(const std::string& required) {
   std::vector<std::string> missing;
-  for (const std::string& name : required_isa())
-    if (!cpu_supports(name)) missing.push_back(name);
+  std::istringstream list(required);
+  for (std::string name; std::getline(list, name, ',');)
+    if (!name.empty() && !cpu_supports(name)) missing.push_back(name);
   return missing;
 }
+
+std::vector<std::string> missing_isa() { return missing_isa(NNKERN_REQUIRED_ISA); }
 
 }  // namespace nnkern

@@ -1,4 +1,5 @@
 """Threads and build facts of the compiled core."""
+import os
 import platform
 import sys
 
@@ -22,7 +23,7 @@ def get_num_threads():
 
 
 def show_config(print_fn=print):
-    """Print nnkern's version, Eigen and compiler versions, SIMD in use and threads,
+    """Print nnkern's version, Eigen and compiler versions, the kernel variant (ISA) and SIMD in use and threads,
     in the manner of ``numpy.show_config()``."""
     info = _core.build_info()
     lines = [
@@ -31,9 +32,12 @@ def show_config(print_fn=print):
         f"  python: {sys.version.split()[0]} ({platform.machine()})",
         "build:",
         f"  compiler: {info['compiler']}",
-        f"  -march: {info['march'] or '(compiler default)'}",
+        f"  kernel variants: {', '.join(_core.isa_variants())}",
         f"  eigen: {info['eigen']}",
-        f"  simd: {info['simd']}",
+        "kernel variant in use:",
+        f"  isa: {_core.isa()} (NNKERN_ISA={os.environ.get('NNKERN_ISA') or 'auto'})",
+        f"  -march: {info['march'] or '(compiler default)'}",
+        f"  simd: {info['simd']} ({info['packet_floats']} floats per packet)",
         f"  openmp: {info.get('openmp', 'no')}",
         "runtime:",
         f"  threads: {get_num_threads()}",

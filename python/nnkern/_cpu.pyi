@@ -13,7 +13,7 @@ def known_isa() -> list[str]:
     """
 def march() -> str:
     """
-    The -march value nnkern._core was compiled with (empty: the compiler's default).
+    The -march value of nnkern._core's least capable kernel variant (empty: the compiler's default).
     """
 def missing_isa() -> list[str]:
     """
@@ -21,5 +21,5 @@ def missing_isa() -> list[str]:
     """
 def required_isa() -> list[str]:
     """
-    Instruction sets nnkern._core was compiled to use.
+    Instruction sets nnkern._core's least capable kernel variant was compiled to use.
     """

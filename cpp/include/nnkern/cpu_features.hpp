@@ -15,11 +15,14 @@ const std::vector<std::string>& known_isa();
 // Whether this CPU (and OS) supports `name`, one of known_isa(); false for an unknown name.
 bool cpu_supports(const std::string& name);
 
-// The instruction sets the kernels were compiled to use (from the compiler's predefined macros for
-// -march=NNKERN_ARCH, found at configure time), in known_isa() order.
+// The instruction sets the least capable kernel variant was compiled to use (from the compiler's
+// predefined macros for its -march, found at configure time), in known_isa() order.
 std::vector<std::string> required_isa();
 
 // required_isa() less what this CPU supports: empty when the kernels can run here.
 std::vector<std::string> missing_isa();
+
+// The names in `required` (comma-separated) this CPU does not support, in their given order.
+std::vector<std::string> missing_isa(const std::string& required);
 
 }  // namespace nnkern
