@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -41,7 +41,8 @@ def avg_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     """
 def build_info() -> dict:
     """
-    Build facts: version, eigen, compiler, march, simd (instruction sets compiled in), openmp.
+    Build facts of the kernel variant in use: version, isa (variant name), march, eigen, compiler,
+    packet_floats (floats per Eigen SIMD packet), simd (instruction sets compiled in), openmp.
     """
 def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -104,6 +105,14 @@ def gru(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: t
     (batch, timesteps), any bool/int array: at a False step a sample keeps h and outputs it again.
     initial_h defaults to zeros.
     """
+def isa() -> str:
+    """
+    The kernel variant in use: the most capable one this CPU runs, or NNKERN_ISA's choice.
+    """
+def isa_variants() -> list[str]:
+    """
+    Kernel variants compiled in (least capable first); nnkern._core.isa() is the one in use.
+    """
 def last_call_threads() -> int:
     """
     Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).
@@ -145,6 +154,10 @@ def max_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
+    """
+def runnable_isa_variants() -> list[str]:
+    """
+    The kernel variants this CPU can run (values NNKERN_ISA may take besides auto).
     """
 def set_load_aware(on: bool) -> None:
     """
