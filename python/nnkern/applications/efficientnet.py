@@ -3,8 +3,8 @@ import copy
 import math
 
 from nnkern import layers
-from nnkern.applications.input_shapes import check_weights, correct_pad, image_input, obtain_input_shape
-from nnkern.models import Model
+from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
+                                              obtain_input_shape, pooled)
 
 __all__ = ["EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
            "EfficientNetB5", "EfficientNetB6", "EfficientNetB7"]
@@ -62,14 +62,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
         x = layers.Dense(classes, activation=classifier_activation,
                          kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(img_input, x, name=name)
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    else:
+        x = pooled(x, pooling)
+    return finished_model(img_input, x, name, weights)
 
 
 def _block(inputs, activation, drop_rate, name, filters_in, filters_out, kernel_size, strides, expand_ratio,

@@ -4,8 +4,9 @@ import os
 
 from nnkern import layers
 from nnkern.engine.keras_tensor import KerasTensor
+from nnkern.models import Model
 
-__all__ = ["obtain_input_shape", "correct_pad", "check_weights", "image_input"]
+__all__ = ["obtain_input_shape", "correct_pad", "check_weights", "image_input", "pooled", "finished_model"]
 
 
 def image_input(input_shape, input_tensor):
@@ -47,3 +48,20 @@ def correct_pad(inputs, kernel_size):
     adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
     half = (kernel_size // 2, kernel_size // 2)
     return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
+
+
+def pooled(x, pooling, avg_name="avg_pool", max_name="max_pool"):
+    """The headless builder's `pooling` ('avg', 'max' or None), under the layer names the family uses."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+
+
+def finished_model(img_input, x, name, weights):
+    """The builder's Model from its input to x, with the weights file loaded when one is given."""
+    model = Model(img_input, x, name=name)
+    if weights is not None:
+        model.load_weights(weights)
+    return model

@@ -1,7 +1,7 @@
 """keras.applications.MobileNetV2 (Sandler et al., 2018), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import check_weights, correct_pad, image_input, obtain_input_shape
-from nnkern.models import Model
+from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
+                                              obtain_input_shape, pooled)
 
 __all__ = ["MobileNetV2"]
 
@@ -39,14 +39,9 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    model = Model(img_input, x, name=name if name is not None else f"mobilenetv2_{alpha:0.2f}_{rows}")
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    else:
+        x = pooled(x, pooling, avg_name=None, max_name=None)
+    return finished_model(img_input, x, name if name is not None else f"mobilenetv2_{alpha:0.2f}_{rows}", weights)
 
 
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):

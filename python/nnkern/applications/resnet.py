@@ -1,7 +1,6 @@
 """keras.applications.ResNet50 (He et al., 2015), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import check_weights, image_input, obtain_input_shape
-from nnkern.models import Model
+from nnkern.applications.input_shapes import check_weights, finished_model, image_input, obtain_input_shape, pooled
 
 __all__ = ["ResNet50"]
 
@@ -25,14 +24,9 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = Model(img_input, x, name=name)
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    else:
+        x = pooled(x, pooling)
+    return finished_model(img_input, x, name, weights)
 
 
 def _block(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
