@@ -17,6 +17,9 @@ import warnings
 import numpy as np
 
 from nnkern import ops
+from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
+from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
+from nnkern.engine.identifiers import get_object as _get_object
 from nnkern.engine.naming import to_snake_case as _snake_case  # 'KLDivergence' -> 'kl_divergence'
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
@@ -278,7 +281,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
 # ---- classes ---------------------------------------------------------------------------------------
 
-class Loss:
+class Loss(_NamedFromConfig):
     """Base class of the loss classes: ``__call__(y_true, y_pred, sample_weight=None)`` converts both
     to ``dtype`` (floatx()), computes ``call`` per sample and reduces it by ``reduction``."""
 
@@ -302,13 +305,6 @@ class Loss:
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
 
 
 class LossFunctionWrapper(Loss):
@@ -434,36 +430,13 @@ def serialize(loss):
 
 def deserialize(name, custom_objects=None):
     """The loss a ``serialize`` dict (or a name) describes; ``custom_objects`` maps extra names."""
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if isinstance(name, str):
-        if name not in objects:
-            raise ValueError(f"Could not interpret loss identifier: {name}")
-        return objects[name]
-    if isinstance(name, dict) and "class_name" in name:
-        class_name, config = name["class_name"], name.get("config")
-        if class_name == "function":
-            return deserialize(config, custom_objects)
-        if class_name not in objects or not inspect.isclass(objects[class_name]):
-            raise ValueError(f"Could not interpret loss identifier: {name}")
-        cls = objects[class_name]
-        return cls.from_config(config or {}) if hasattr(cls, "from_config") else cls(**(config or {}))
-    raise ValueError(f"Could not interpret loss identifier: {name}")
+    return _deserialize_function_or_object(name, "loss", ALL_OBJECTS_DICT, custom_objects)
 
 
 def get(identifier):
     """A loss from a name, a serialized dict, a Loss class (instantiated) or instance, or a callable.
     None gives None; anything else is a ValueError."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return _get_object(identifier, "loss", ALL_OBJECTS_DICT, deserialize)
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):

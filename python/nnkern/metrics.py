@@ -15,6 +15,9 @@ import numpy as np
 
 from nnkern import losses as _losses
 from nnkern import ops
+from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
+from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
+from nnkern.engine.identifiers import get_object as _get_object
 from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
                            hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
                            mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
@@ -143,7 +146,7 @@ def _reduce_to_samplewise(values, sample_weight, dtype):
     return values, sample_weight
 
 
-class Metric:
+class Metric(_NamedFromConfig):
     """Base class: ``update_state(...)`` accumulates, ``result()`` reads, ``reset_state()`` clears;
     calling the metric updates it and returns the result."""
 
@@ -166,13 +169,6 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
 
 
 class Mean(Metric):
@@ -330,37 +326,14 @@ def serialize(metric):
 
 
 def deserialize(config, custom_objects=None):
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if isinstance(config, str):
-        if config not in objects:
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return objects[config]
-    if isinstance(config, dict) and "class_name" in config:
-        class_name, cfg = config["class_name"], config.get("config")
-        if class_name == "function":
-            return deserialize(cfg, custom_objects)
-        cls = objects.get(class_name)
-        if not inspect.isclass(cls):
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return cls.from_config(cfg or {})
-    raise ValueError(f"Could not interpret metric identifier: {config}")
+    return _deserialize_function_or_object(config, "metric", ALL_OBJECTS_DICT, custom_objects)
 
 
 def get(identifier):
     """As ``keras.metrics.get``: a Metric instance for a class name or its snake_case spelling
     ('mse' -> MeanSquaredError(), 'accuracy' -> Accuracy(), the exact-match accuracy), a serialized
     dict, a class (instantiated), or a callable as it is. None gives None."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return _get_object(identifier, "metric", ALL_OBJECTS_DICT, deserialize)
 
 
 def resolve_accuracy(y_true, y_pred, name="accuracy"):

@@ -33,9 +33,8 @@ def _activation(name, act_fn, keep_int=False):
                 return np.maximum(x, np.zeros((), x.dtype))
         x, out = _as_float(x)
         return _finish(act_fn(x), out)
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}` (float32 through nnkern.activation_kernels; ints give floatx())."
-    return keras_op(f)
+    return keras_op(f, name=name,
+                    doc=f"Keras `ops.{name}` (float32 through nnkern.activation_kernels; ints give floatx()).")
 
 
 relu = _activation("relu", _act.relu, keep_int=True)
