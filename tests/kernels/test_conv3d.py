@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _kernel_checks import random_conv_arrays
 from nnkern import _core
 from numpy_ref.activations import ACTIVATIONS
 from numpy_ref.conv3d import conv3d as conv3d_ref
@@ -35,10 +36,7 @@ def conv_problems(draw):
 @settings(max_examples=60, deadline=None)
 @given(p=conv_problems(), seed=st.integers(0, 2**31))
 def test_conv3d_matches_numpy_reference(p, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, p["shape"]).astype(np.float32)
-    kernel = rng.uniform(-1, 1, p["kernel"]).astype(np.float32)
-    bias = rng.uniform(-1, 1, p["kernel"][-1]).astype(np.float32) if p["use_bias"] else None
+    x, kernel, bias = random_conv_arrays(seed, p["shape"], p["kernel"], p["kernel"][-1], p["use_bias"], x_range=1.0)
     y = _core.conv3d(x, kernel, bias, p["strides"], p["padding"], p["dilation"], p["groups"], p["activation"])
     expected = conv3d_ref(x, kernel, bias, p["strides"], p["padding"], p["dilation"], p["groups"], p["activation"])
     assert y.shape == expected.shape
@@ -61,10 +59,8 @@ def transpose_problems(draw):
 @settings(max_examples=60, deadline=None)
 @given(p=transpose_problems(), seed=st.integers(0, 2**31))
 def test_conv3d_transpose_matches_numpy_reference(p, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, p["shape"]).astype(np.float32)
-    kernel = rng.uniform(-1, 1, p["kernel_size"] + (p["filters"], p["shape"][-1])).astype(np.float32)
-    bias = rng.uniform(-1, 1, p["filters"]).astype(np.float32) if p["use_bias"] else None
+    x, kernel, bias = random_conv_arrays(seed, p["shape"], p["kernel_size"] + (p["filters"], p["shape"][-1]),
+                                         p["filters"], p["use_bias"], x_range=1.0)
     expected = conv3d_transpose_ref(x, kernel, bias, p["strides"], p["padding"], p["output_padding"], p["dilation"],
                                     p["activation"])
     if 0 in expected.shape[1:4]:

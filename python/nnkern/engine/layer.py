@@ -278,6 +278,14 @@ class Layer:
 
     add_variable = add_weight
 
+    def _set_weight_arguments(self, weight, initializer, regularizer, constraint):
+        """Keep a weight's constructor arguments as Keras does: `<weight>_initializer`,
+        `<weight>_regularizer` and `<weight>_constraint`, each through its family's get()."""
+        from nnkern import constraints, initializers, regularizers
+        setattr(self, f"{weight}_initializer", initializers.get(initializer))
+        setattr(self, f"{weight}_regularizer", regularizers.get(regularizer))
+        setattr(self, f"{weight}_constraint", constraints.get(constraint))
+
     @property
     def trainable(self):
         return self._trainable

@@ -77,12 +77,8 @@ class BaseConv(Layer):
         self.data_format = channels_last_only(data_format, cls)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_weight_arguments("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._set_weight_arguments("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha
         self.input_spec = InputSpec(ndim=self.rank + 2)

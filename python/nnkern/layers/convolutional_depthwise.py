@@ -58,12 +58,8 @@ class _DepthwiseBase(Layer):
         self.data_format = channels_last_only(data_format, cls)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_weight_arguments("depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        self._set_weight_arguments("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _input_channels(self, input_shape):
@@ -203,9 +199,7 @@ class _SeparableConv(_DepthwiseBase):
                          use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
                          activity_regularizer, depthwise_constraint, bias_constraint, kwargs)
         self.filters = _strictly_positive(filters, "filters", self.__class__.__name__)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self._set_weight_arguments("pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint)
 
     def _output_channels(self, channels):
         return self.filters

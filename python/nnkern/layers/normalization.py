@@ -76,12 +76,8 @@ class _AffineNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_weight_arguments("beta", beta_initializer, beta_regularizer, beta_constraint)
+        self._set_weight_arguments("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.gamma = None
         self.beta = None
         self.supports_masking = True
