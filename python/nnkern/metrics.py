@@ -9,7 +9,6 @@ CategoricalAccuracy. (Keras 2 chose by the loss; Keras 3, and nnkern, by the sha
 identifier goes through ``get``; functions are wrapped in ``MeanMetricWrapper``, whose result is the
 mean of the per-sample values over all samples seen.
 """
-import inspect
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from nnkern import losses as _losses
 from nnkern import ops
 from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
 from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
+from nnkern.engine.identifiers import function_wrapper_class as _function_wrapper_class
 from nnkern.engine.identifiers import get_object as _get_object
 from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
                            hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
@@ -211,30 +211,10 @@ class MeanMetricWrapper(Mean):
 
 def _mean_wrapper_class(class_name, fn, default_name, params=()):
     """A Keras metric class over ``fn``: constructor (name, dtype, then ``params``), as Keras orders them."""
-    def __init__(self, *args, **kwargs):
-        names = ["name", "dtype"] + [p for p, _ in params]
-        values = dict(params, name=default_name, dtype=None)
-        if len(args) > len(names):
-            raise TypeError(f"{class_name}() takes at most {len(names)} positional arguments")
-        for key, value in zip(names, args):
-            values[key] = value
-        for key, value in kwargs.items():
-            if key not in values:
-                raise TypeError(f"{class_name}() got an unexpected keyword argument {key!r}")
-            values[key] = value
-        fn_kwargs = {p: values[p] for p, _ in params}
-        MeanMetricWrapper.__init__(self, fn, name=values["name"], dtype=values["dtype"], **fn_kwargs)
-        for key, value in fn_kwargs.items():
-            setattr(self, key, value)
-
-    sig = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-           inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_name),
-           inspect.Parameter("dtype", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
-    sig += [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in params]
-    __init__.__signature__ = inspect.Signature(sig)
-    return type(class_name, (MeanMetricWrapper,), {
-        "__init__": __init__, "__module__": __name__,
-        "__doc__": f"Keras `metrics.{class_name}`: the mean of `{fn.__name__}` over all samples seen."})
+    parameters = [("name", default_name), ("dtype", None), *params]
+    return _function_wrapper_class(
+        class_name, MeanMetricWrapper, fn, parameters, [p for p, _ in params], __name__,
+        f"Keras `metrics.{class_name}`: the mean of `{fn.__name__}` over all samples seen.")
 
 
 Accuracy = _mean_wrapper_class("Accuracy", accuracy, "accuracy")

@@ -1,6 +1,7 @@
-"""Keras's `get` / `serialize` / `deserialize` by name, as keras.losses, metrics, constraints,
-regularizers and initializers share it. `kind` ('loss', 'constraint', ...) names the family in the
-error: "Could not interpret <kind> identifier: ...", Keras's words."""
+"""What keras.losses, metrics, constraints, regularizers and initializers share: `get` / `serialize` /
+`deserialize` by name, `from_config`, and the classes made over a function (MeanSquaredError over
+mean_squared_error). `kind` ('loss', 'constraint', ...) names the family in the error: "Could not
+interpret <kind> identifier: ...", Keras's words."""
 import inspect
 
 
@@ -85,3 +86,30 @@ def deserialize_function_or_object(config, kind, objects, custom_objects=None):
             raise _not_understood(kind, config)
         return _from_config(objects[class_name], inner or {})
     raise _not_understood(kind, config)
+
+
+def function_wrapper_class(class_name, base, fn, parameters, fn_parameters, module, doc):
+    """A class `class_name(base)` whose constructor takes `parameters` ((name, default) pairs, in
+    Keras's order) positionally or by keyword, as Keras's class of that name does, and calls
+    `base.__init__(self, fn, **values)`; those named in `fn_parameters` go to fn as keyword
+    arguments and are also kept as attributes."""
+    names = [p for p, _ in parameters]
+
+    def __init__(self, *args, **kwargs):
+        if len(args) > len(names):
+            raise TypeError(f"{class_name}() takes at most {len(names)} positional arguments")
+        values = dict(parameters)
+        for key, value in zip(names, args):
+            values[key] = value
+        for key, value in kwargs.items():
+            if key not in values:
+                raise TypeError(f"{class_name}() got an unexpected keyword argument {key!r}")
+            values[key] = value
+        base.__init__(self, fn, **values)
+        for key in fn_parameters:
+            setattr(self, key, values[key])
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", kind)] + [inspect.Parameter(p, kind, default=d) for p, d in parameters])
+    return type(class_name, (base,), {"__init__": __init__, "__module__": module, "__doc__": doc})
