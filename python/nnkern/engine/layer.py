@@ -286,6 +286,13 @@ class Layer:
         setattr(self, f"{weight}_regularizer", regularizers.get(regularizer))
         setattr(self, f"{weight}_constraint", constraints.get(constraint))
 
+    def _add_weight_from_arguments(self, weight, shape, name=None):
+        """add_weight of `shape` with the arguments _set_weight_arguments kept for `weight`, named
+        `name` (default: `weight`)."""
+        return self.add_weight(name=name or weight, shape=shape, initializer=getattr(self, f"{weight}_initializer"),
+                               regularizer=getattr(self, f"{weight}_regularizer"),
+                               constraint=getattr(self, f"{weight}_constraint"))
+
     @property
     def trainable(self):
         return self._trainable

@@ -171,8 +171,7 @@ class PReLU(Layer):
         if any(d is None for d in param_shape):
             raise ValueError(f"PReLU layer '{self.name}': every non-shared axis must have a known size, got input "
                              f"shape {tuple(input_shape)} with shared_axes={self.shared_axes}")
-        self.alpha = self.add_weight(shape=param_shape, name="alpha", initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        self.alpha = self._add_weight_from_arguments("alpha", param_shape)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={i: input_shape[i] for i in range(1, len(input_shape))
                                                                  if i not in (self.shared_axes or ())})
 

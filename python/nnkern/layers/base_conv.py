@@ -97,13 +97,8 @@ class BaseConv(Layer):
             raise ValueError(f"{cls} layer '{self.name}': the number of input channels must be evenly divisible "
                              f"by the number of groups. Received groups={self.groups}, but the input has "
                              f"{channels} channels (full input shape is {tuple(input_shape)}).")
-        self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = self._add_weight_from_arguments("kernel", self._kernel_shape(channels))
+        self.bias = self._add_weight_from_arguments("bias", (self.filters,)) if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         # Live buffers and the kernel's activation name, looked up once for call().
         object.__setattr__(self, "_w", self.kernel.value)

@@ -70,15 +70,12 @@ class _DepthwiseBase(Layer):
         return channels
 
     def _add_depthwise_kernel(self, name, channels):
-        return self.add_weight(name=name, shape=self.kernel_size + (channels, self.depth_multiplier),
-                               initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-                               constraint=self.depthwise_constraint)
+        return self._add_weight_from_arguments("depthwise", self.kernel_size + (channels, self.depth_multiplier), name)
 
     def _add_bias(self, size):
         if not self.use_bias:
             return None
-        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
-                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        return self._add_weight_from_arguments("bias", (size,))
 
     def _output_channels(self, channels):
         raise NotImplementedError
@@ -208,10 +205,8 @@ class _SeparableConv(_DepthwiseBase):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self._add_depthwise_kernel("depthwise_kernel", channels)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
+        self.pointwise_kernel = self._add_weight_from_arguments(
+            "pointwise", (1,) * self.rank + (channels * self.depth_multiplier, self.filters), "pointwise_kernel")
         self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 

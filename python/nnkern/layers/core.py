@@ -59,13 +59,8 @@ class Dense(Layer):
         if input_dim is None:
             raise ValueError(f"Dense layer '{self.name}': the last axis of the input must be known, got input "
                              f"shape {tuple(input_shape)}")
-        self._kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                       constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self._kernel = self._add_weight_from_arguments("kernel", (input_dim, self.units))
+        self.bias = self._add_weight_from_arguments("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         # The live buffers and the kernel's activation name, looked up once for call().
         object.__setattr__(self, "_w", self._kernel.value)
@@ -312,10 +307,7 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self._embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
-                                           initializer=self.embeddings_initializer, name="embeddings",
-                                           regularizer=self.embeddings_regularizer,
-                                           constraint=self.embeddings_constraint, trainable=True)
+        self._embeddings = self._add_weight_from_arguments("embeddings", (self.input_dim, self.output_dim))
         object.__setattr__(self, "_table", self._embeddings.value)
         self.built = True
 

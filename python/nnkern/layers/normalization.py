@@ -84,11 +84,9 @@ class _AffineNormalization(Layer):
 
     def _add_gamma_beta(self, shape, with_gamma, with_beta):
         if with_gamma:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self._add_weight_from_arguments("gamma", shape)
         if with_beta:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.beta = self._add_weight_from_arguments("beta", shape)
 
     def _gamma_beta(self, shape):
         return (None if self.gamma is None else self.gamma.value.reshape(shape),
