@@ -1,5 +1,7 @@
-"""What several kernel tests share: random convolution operands and the text of show_config."""
+"""What several kernel tests share: random convolution operands, the refusal of bad arguments, and
+the text of show_config."""
 import numpy as np
+import pytest
 
 import nnkern
 
@@ -12,6 +14,12 @@ def random_conv_arrays(seed, x_shape, kernel_shape, bias_size, use_bias=True, x_
     kernel = rng.uniform(-1, 1, kernel_shape).astype(np.float32)
     bias = rng.uniform(-1, 1, bias_size).astype(np.float32) if use_bias else None
     return x, kernel, bias
+
+
+def assert_refuses(kernel_fn, x_shape, kernel_shape, kwargs, match):
+    """kernel_fn(zeros of x_shape, zeros of kernel_shape, **kwargs) raises a ValueError matching `match`."""
+    with pytest.raises(ValueError, match=match):
+        kernel_fn(np.zeros(x_shape, np.float32), np.zeros(kernel_shape, np.float32), **kwargs)
 
 
 def show_config_text():

@@ -17,12 +17,15 @@ def triples(draw, low, high):
     return tuple(draw(st.integers(low, high)) for _ in range(3))
 
 
+def kernel_strides_dilation(draw):
+    """A kernel size, and strides or dilation (never both above 1: Keras refuses that)."""
+    kernel, strides, dilation = kernel_strides_dilation(draw)
+    return kernel, strides, dilation
+
+
 @st.composite
 def conv_problems(draw):
-    kernel = triples(draw, 1, 3)
-    strides, dilation = triples(draw, 1, 3), (1, 1, 1)
-    if draw(st.booleans()):
-        strides, dilation = (1, 1, 1), triples(draw, 1, 2)
+    kernel, strides, dilation = kernel_strides_dilation(draw)
     padding = draw(st.sampled_from(["valid", "same"]))
     spatial = tuple(draw(st.integers((k - 1) * d + 1 if padding == "valid" else 1, 6))
                     for k, d in zip(kernel, dilation))
@@ -45,10 +48,7 @@ def test_conv3d_matches_numpy_reference(p, seed):
 
 @st.composite
 def transpose_problems(draw):
-    kernel = triples(draw, 1, 3)
-    strides, dilation = triples(draw, 1, 3), (1, 1, 1)
-    if draw(st.booleans()):
-        strides, dilation = (1, 1, 1), triples(draw, 1, 2)
+    kernel, strides, dilation = kernel_strides_dilation(draw)
     output_padding = draw(st.one_of(st.none(), st.tuples(*(st.integers(0, s - 1) for s in strides))))
     return dict(shape=(draw(st.integers(0, 2)),) + triples(draw, 1, 4) + (draw(st.integers(1, 4)),),
                 kernel_size=kernel, filters=draw(st.integers(1, 4)), strides=strides, dilation=dilation,
