@@ -19,7 +19,10 @@ def triples(draw, low, high):
 
 def kernel_strides_dilation(draw):
     """A kernel size, and strides or dilation (never both above 1: Keras refuses that)."""
-    kernel, strides, dilation = kernel_strides_dilation(draw)
+    kernel = triples(draw, 1, 3)
+    strides, dilation = triples(draw, 1, 3), (1, 1, 1)
+    if draw(st.booleans()):
+        strides, dilation = (1, 1, 1), triples(draw, 1, 2)
     return kernel, strides, dilation
 
 
