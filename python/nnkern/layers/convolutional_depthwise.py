@@ -12,8 +12,8 @@ weight names/order/shapes and output-shape rules:
 import numpy as np
 
 from nnkern import _core, activations, constraints, initializers, regularizers
-from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
-                                               standardize_tuple)
+from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, positive_int,
+                                               standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, run_kernel
@@ -24,10 +24,8 @@ __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableCo
 
 
 def _strictly_positive(value, name, layer):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{layer}: invalid value for argument `{name}`. Expected a strictly positive value. "
-                         f"Received {name}={value}.")
-    return int(value)
+    return positive_int(value, f"{layer}: invalid value for argument `{name}`. Expected a strictly positive value. "
+                               f"Received {name}={value}.")
 
 
 class _DepthwiseBase(Layer):

@@ -9,6 +9,7 @@ import numpy as np
 
 from nnkern import _core, activations, constraints, initializers, regularizers
 from nnkern.engine import symbolic_ops, tree
+from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.input_layer import Input, InputLayer
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
@@ -23,10 +24,8 @@ __all__ = ["Input", "InputLayer", "Dense", "Activation", "Lambda", "Embedding", 
 
 
 def _positive_int(value, arg, layer):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"Received an invalid value for `{arg}` of {layer}, expected a positive integer. "
-                         f"Received: {arg}={value}")
-    return int(value)
+    return positive_int(value, f"Received an invalid value for `{arg}` of {layer}, expected a positive integer. "
+                               f"Received: {arg}={value}")
 
 
 class Dense(Layer):
