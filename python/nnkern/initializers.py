@@ -98,17 +98,21 @@ class RandomInitializer(Initializer):
         return {"seed": self._init_seed}
 
 
-class RandomNormal(RandomInitializer):
+class _NormalInitializer(RandomInitializer):
+    """What RandomNormal and TruncatedNormal share: mean, stddev and seed."""
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean = mean
         self.stddev = stddev
         super().__init__(seed)
 
-    def __call__(self, shape, dtype=None):
-        return self._rng().normal(self.mean, self.stddev, size=shape).astype(numpy_dtype(dtype))
-
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class RandomNormal(_NormalInitializer):
+    def __call__(self, shape, dtype=None):
+        return self._rng().normal(self.mean, self.stddev, size=shape).astype(numpy_dtype(dtype))
 
 
 def _truncated_normal(rng, shape, mean, stddev):
@@ -122,17 +126,9 @@ def _truncated_normal(rng, shape, mean, stddev):
     return (mean + stddev * out).reshape(shape)
 
 
-class TruncatedNormal(RandomInitializer):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = mean
-        self.stddev = stddev
-        super().__init__(seed)
-
+class TruncatedNormal(_NormalInitializer):
     def __call__(self, shape, dtype=None):
         return _truncated_normal(self._rng(), shape, self.mean, self.stddev).astype(numpy_dtype(dtype))
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
 class RandomUniform(RandomInitializer):
