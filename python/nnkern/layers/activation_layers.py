@@ -2,7 +2,7 @@
 Keras 3; old files hold it)."""
 import numpy as np
 
-from nnkern import activations, constraints, initializers, regularizers
+from nnkern import activations
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -186,7 +186,4 @@ class PReLU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": constraints.serialize(self.alpha_constraint),
-                "shared_axes": self.shared_axes}
+        return {**super().get_config(), **self._weight_arguments_config("alpha"), "shared_axes": self.shared_axes}

@@ -2,7 +2,7 @@
 compiled kernels; channels_last only."""
 import numpy as np
 
-from nnkern import activations, constraints, initializers, regularizers
+from nnkern import activations
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, conv_transpose_output_length,
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
@@ -178,13 +178,7 @@ class BaseConv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("kernel", "bias", activity_regularizer=True),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank

@@ -11,7 +11,7 @@ weight names/order/shapes and output-shape rules:
 """
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
+from nnkern import _core, activations
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, positive_int,
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
@@ -124,13 +124,7 @@ class _DepthwiseBase(Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("depthwise", "bias", activity_regularizer=True),
         })
         return config
 
@@ -221,9 +215,7 @@ class _SeparableConv(_DepthwiseBase):
         config = super().get_config()
         config.update({
             "filters": self.filters,
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+            **self._weight_arguments_config("pointwise"),
         })
         return config
 

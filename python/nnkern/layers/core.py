@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
+from nnkern import _core, activations
 from nnkern.engine import symbolic_ops, tree
 from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.input_layer import Input, InputLayer
@@ -109,12 +109,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("kernel", "bias"),
             "quantization_config": None,
         })
         if self.lora_rank:
@@ -349,10 +344,7 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "embeddings_constraint": constraints.serialize(self.embeddings_constraint), "mask_zero": self.mask_zero,
+                **self._weight_arguments_config("embeddings", activity_regularizer=True), "mask_zero": self.mask_zero,
                 "quantization_config": None}
 
 

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from nnkern import constraints, initializers, regularizers
+from nnkern import initializers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -98,12 +98,7 @@ class _AffineNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+                **self._weight_arguments_config("beta", "gamma")}
 
 
 class BatchNormalization(_AffineNormalization):
