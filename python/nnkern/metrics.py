@@ -18,23 +18,18 @@ from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
 from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
 from nnkern.engine.identifiers import function_wrapper_class as _function_wrapper_class
 from nnkern.engine.identifiers import get_object as _get_object
-from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
-                           hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
-                           mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
-                           poisson, sparse_categorical_crossentropy, squared_hinge)
+# The Keras 2 aliases (mse, MSE, logcosh, ...) are metrics too: the same functions.
+from nnkern.losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
+                           categorical_hinge, hinge, huber, kl_divergence, kld, kullback_leibler_divergence,
+                           log_cosh, logcosh, mae, mape, mean_absolute_error, mean_absolute_percentage_error,
+                           mean_squared_error, mean_squared_logarithmic_error, mse, msle, poisson,
+                           sparse_categorical_crossentropy, squared_hinge)
 from nnkern.losses import cosine_similarity as _cosine_similarity_loss
 from nnkern.losses import squeeze_or_expand_to_same_rank as _same_rank
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
 from nnkern.ops._settings import floatx as _floatx
 from nnkern.ops._wrap import keras_op as _keras_op
-
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence = kl_divergence
-logcosh = log_cosh
 
 
 def _metric_fn(fn):
