@@ -18,6 +18,24 @@ def _positive_filters(filters, layer):
     return int(filters)
 
 
+def check_window_output(layer, input_shape, spatial, smallest=1):
+    """Keras's refusal of a convolution window that leaves a spatial output size below `smallest`;
+    `layer` has kernel_size, strides, dilation_rate and padding."""
+    if any(d is not None and d < smallest for d in spatial):
+        raise ValueError(f"{layer.__class__.__name__} layer '{layer.name}': computed output size would be zero "
+                         f"or negative. Received input shape {tuple(input_shape)}, "
+                         f"kernel_size={layer.kernel_size}, strides={layer.strides}, "
+                         f"dilation_rate={layer.dilation_rate}, padding={layer.padding!r}.")
+
+
+def window_output_spatial(layer, input_shape):
+    """The spatial output sizes of `layer`'s forward convolution window over input_shape[1:-1] (checked)."""
+    spatial = tuple(conv_output_length(n, k, s, layer.padding, d) for n, k, s, d in
+                    zip(input_shape[1:-1], layer.kernel_size, layer.strides, layer.dilation_rate))
+    check_window_output(layer, input_shape, spatial)
+    return spatial
+
+
 class BaseConv(Layer):
     """Keras's BaseConv: a convolution over (batch, *spatial, channels), channels_last; arguments, weights
     (kernel `kernel_size + (in / groups, filters)`, bias `(filters,)`), output shape and config. A
@@ -144,18 +162,11 @@ class BaseConv(Layer):
     def _check_output_shape(self, input_shape, output_shape):
         # Keras refuses a forward window that does not fit (an empty spatial output); a transposed
         # convolution of an empty input is empty.
-        smallest = 0 if self._transpose else 1
-        if any(d is not None and d < smallest for d in output_shape[1:-1]):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
-                             f"or negative. Received input shape {tuple(input_shape)}, "
-                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
-                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
+        check_window_output(self, input_shape, output_shape[1:-1], smallest=0 if self._transpose else 1)
         return output_shape
 
     def compute_output_shape(self, input_shape):
-        spatial = tuple(conv_output_length(n, k, s, self.padding, d) for n, k, s, d in
-                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
-        return self._check_output_shape(input_shape, (input_shape[0],) + spatial + (self.filters,))
+        return (input_shape[0],) + window_output_spatial(self, input_shape) + (self.filters,)
 
     def _kernel_arguments(self):
         return self._w, self._b, self.strides, self.padding, self.dilation_rate, self.groups, self._fused or "linear"

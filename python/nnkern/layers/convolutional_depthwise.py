@@ -12,10 +12,10 @@ weight names/order/shapes and output-shape rules:
 import numpy as np
 
 from nnkern import _core, activations
-from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, positive_int,
-                                               standardize_padding, standardize_tuple)
+from nnkern.engine.argument_validation import channels_last_only, positive_int, standardize_padding, standardize_tuple
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers.base_conv import window_output_spatial
 from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
@@ -80,14 +80,7 @@ class _DepthwiseBase(Layer):
 
     def compute_output_shape(self, input_shape):
         channels = self._input_channels(input_shape)
-        spatial = tuple(conv_output_length(n, k, s, self.padding, d) for n, k, s, d in
-                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
-        if any(d is not None and d <= 0 for d in spatial):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
-                             f"or negative. Received input shape {tuple(input_shape)}, "
-                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
-                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
-        return (input_shape[0],) + spatial + (self._output_channels(channels),)
+        return (input_shape[0],) + window_output_spatial(self, input_shape) + (self._output_channels(channels),)
 
     def _depthwise(self, x, kernel, bias, activation):
         """The depthwise step on x (rank 1: on (N, 1, steps, C), a view)."""
