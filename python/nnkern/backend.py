@@ -506,18 +506,9 @@ def _same_name(name):
     return _k(f, name=name, doc=f"Keras 2 `K.{name}`: elementwise, as ``nnkern.ops.{name}``.")
 
 
-abs = _same_name("abs")
-square = _same_name("square")
-exp = _same_name("exp")
-log = _same_name("log")
-round = _same_name("round")
-sign = _same_name("sign")
-sin = _same_name("sin")
-cos = _same_name("cos")
-tanh = _same_name("tanh")
-sigmoid = _same_name("sigmoid")
-softplus = _same_name("softplus")
-softsign = _same_name("softsign")
+# Module globals abs, square, ...: inside this module abs and round are these (builtins.abs for the builtin).
+globals().update({name: _same_name(name) for name in (
+    "abs", "square", "exp", "log", "round", "sign", "sin", "cos", "tanh", "sigmoid", "softplus", "softsign")})
 
 
 @_k
@@ -540,14 +531,8 @@ def _pair(name):
     return _k(f, name=name, doc=f"Keras 2 `K.{name}`, as ``nnkern.ops.{name}``.")
 
 
-equal = _pair("equal")
-not_equal = _pair("not_equal")
-greater = _pair("greater")
-greater_equal = _pair("greater_equal")
-less = _pair("less")
-less_equal = _pair("less_equal")
-maximum = _pair("maximum")
-minimum = _pair("minimum")
+globals().update({name: _pair(name) for name in (
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "maximum", "minimum")})
 
 
 def _reduction(name, bool_to_float=False):
