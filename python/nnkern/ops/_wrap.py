@@ -68,9 +68,9 @@ def _named_error(exc, name, fn=None, args=(), kwargs=None):
 def keras_op(fn=None, *, name=None, prefix="ops", doc=None):
     """Give ``fn`` its Keras name (``name``, else its own) and docstring (``doc``, else its own) and
     turn numpy's errors into ValueError / TypeError / IndexError whose message starts with
-    ``ops.<name>:``. numpy floating-point warnings (log(0), 0/0) are
-    silenced: Keras returns inf / nan quietly. An ``ops`` function given a symbolic tensor records a graph
-    node instead (see SYMBOLIC_OP_METHOD)."""
+    ``ops.<name>:``. numpy floating-point warnings (log(0), 0/0) are silenced: Keras returns inf / nan
+    quietly. An ``ops`` function given a symbolic tensor records a graph node instead (see
+    SYMBOLIC_OP_METHOD)."""
     def decorate(f):
         public = name or f.__name__
         full = f"{prefix}.{public}"
