@@ -27,6 +27,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import model_files  # noqa: E402
 from environment import REPO, child_environ  # noqa: E402
+from workloads import select_specs  # noqa: E402
 
 BENCH_PYTHON = "/tmp/benchenv/bin/python"
 
@@ -60,12 +61,7 @@ WORKLOADS = sorted({s.workload for s in SPECS})
 
 
 def select(workloads):
-    if not workloads:
-        return list(SPECS)
-    unknown = sorted(set(workloads) - set(WORKLOADS))
-    if unknown:
-        raise ValueError(f"unknown workload(s) {unknown}; known: {WORKLOADS}")
-    return [s for s in SPECS if s.workload in workloads]
+    return select_specs(SPECS, WORKLOADS, workloads)
 
 
 def make_input(spec, rng):

@@ -68,14 +68,20 @@ SPECS = _specs()
 WORKLOADS = sorted({s.workload for s in SPECS}, key=lambda w: int(w[1:]))
 
 
+def select_specs(specs, known, workloads):
+    """The specs (of workload ids `known`) of the given workload ids, all when none are given; ValueError
+    naming unknown ids. Also bench/models.py's selection of M1-M6."""
+    if not workloads:
+        return list(specs)
+    unknown = sorted(set(workloads) - set(known))
+    if unknown:
+        raise ValueError(f"unknown workload(s) {unknown}; known: {known}")
+    return [s for s in specs if s.workload in workloads]
+
+
 def select(workloads=None):
     """The specs of the given workload ids ("W1", ...; all when None); ValueError naming unknown ids."""
-    if not workloads:
-        return list(SPECS)
-    unknown = sorted(set(workloads) - set(WORKLOADS))
-    if unknown:
-        raise ValueError(f"unknown workload(s) {unknown}; known: {WORKLOADS}")
-    return [s for s in SPECS if s.workload in workloads]
+    return select_specs(SPECS, WORKLOADS, workloads)
 
 
 def make_input(spec, rng):

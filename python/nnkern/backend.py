@@ -26,8 +26,9 @@ from nnkern.ops._settings import (epsilon, floatx, image_data_format, set_epsilo
 from nnkern.ops._wrap import keras_op
 
 
-def _k(fn):
-    return keras_op(fn, prefix="backend")
+def _k(fn, **naming):
+    """keras_op under the ``backend.`` prefix; ``naming``: its name= and doc=."""
+    return keras_op(fn, prefix="backend", **naming)
 
 
 # ---- configuration (Keras 3 keras.backend / keras.config) ------------------------------------------
@@ -349,18 +350,18 @@ def one_hot(indices, num_classes):
 
 @_k
 def reshape(x, shape):
-    return np.reshape(_t(x), shape)
+    return _ops.reshape(x, shape)
 
 
 @_k
 def transpose(x):
     """Reverse all axes (tf.transpose)."""
-    return np.transpose(_t(x))
+    return _ops.transpose(x)
 
 
 @_k
 def flatten(x):
-    return np.reshape(_t(x), -1)
+    return _ops.ravel(x)
 
 
 @_k
@@ -495,26 +496,19 @@ def switch(condition, then_expression, else_expression):
 
 # ---- elementwise and reductions ----------------------------------------------------------------------
 
-def _same_name(name, fn):
+# Keras 2 backend functions that are the keras.ops function of the same name (as backend.<name> in errors).
+
+def _same_name(name):
+    fn = getattr(_ops, name)
+
     def f(x):
         return fn(x)
-    f.__name__ = name
-    f.__doc__ = f"Keras 2 `K.{name}`: elementwise, as ``nnkern.ops.{fn.__name__}``."
-    return _k(f)
+    return _k(f, name=name, doc=f"Keras 2 `K.{name}`: elementwise, as ``nnkern.ops.{name}``.")
 
 
-abs = _same_name("abs", _ops.abs)
-square = _same_name("square", _ops.square)
-exp = _same_name("exp", _ops.exp)
-log = _same_name("log", _ops.log)
-round = _same_name("round", _ops.round)
-sign = _same_name("sign", _ops.sign)
-sin = _same_name("sin", _ops.sin)
-cos = _same_name("cos", _ops.cos)
-tanh = _same_name("tanh", _ops.tanh)
-sigmoid = _same_name("sigmoid", _ops.sigmoid)
-softplus = _same_name("softplus", _ops.softplus)
-softsign = _same_name("softsign", _ops.softsign)
+# Module globals abs, square, ...: inside this module abs and round are these (builtins.abs for the builtin).
+globals().update({name: _same_name(name) for name in (
+    "abs", "square", "exp", "log", "round", "sign", "sin", "cos", "tanh", "sigmoid", "softplus", "softsign")})
 
 
 @_k
@@ -529,42 +523,36 @@ def pow(x, a):
     return _ops.power(x, a)
 
 
-def _pair(name, fn):
+def _pair(name):
+    fn = getattr(_ops, name)
+
     def f(x, y):
         return fn(x, y)
-    f.__name__ = name
-    f.__doc__ = f"Keras 2 `K.{name}`, as ``nnkern.ops.{fn.__name__}``."
-    return _k(f)
+    return _k(f, name=name, doc=f"Keras 2 `K.{name}`, as ``nnkern.ops.{name}``.")
 
 
-equal = _pair("equal", _ops.equal)
-not_equal = _pair("not_equal", _ops.not_equal)
-greater = _pair("greater", _ops.greater)
-greater_equal = _pair("greater_equal", _ops.greater_equal)
-less = _pair("less", _ops.less)
-less_equal = _pair("less_equal", _ops.less_equal)
-maximum = _pair("maximum", _ops.maximum)
-minimum = _pair("minimum", _ops.minimum)
+globals().update({name: _pair(name) for name in (
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "maximum", "minimum")})
 
 
-def _reduction(name, fn, bool_to_float=False):
+def _reduction(name, bool_to_float=False):
+    fn = getattr(_ops, name)
+
     def f(x, axis=None, keepdims=False):
         x = _t(x)
         if bool_to_float and x.dtype == np.bool_:
             x = x.astype(floatx())
         return fn(x, axis=axis, keepdims=keepdims)
-    f.__name__ = name
-    f.__doc__ = f"Keras 2 `K.{name}(x, axis=None, keepdims=False)`, as ``nnkern.ops.{fn.__name__}``."
-    return _k(f)
+    return _k(f, name=name, doc=f"Keras 2 `K.{name}(x, axis=None, keepdims=False)`, as ``nnkern.ops.{name}``.")
 
 
-sum = _reduction("sum", _ops.sum)
-prod = _reduction("prod", _ops.prod)
-max = _reduction("max", _ops.max)
-min = _reduction("min", _ops.min)
-mean = _reduction("mean", _ops.mean, bool_to_float=True)
-std = _reduction("std", _ops.std, bool_to_float=True)
-var = _reduction("var", _ops.var, bool_to_float=True)
+sum = _reduction("sum")
+prod = _reduction("prod")
+max = _reduction("max")
+min = _reduction("min")
+mean = _reduction("mean", bool_to_float=True)
+std = _reduction("std", bool_to_float=True)
+var = _reduction("var", bool_to_float=True)
 
 
 @_k

@@ -3,17 +3,19 @@
 Layers accept them (`kernel_constraint=MaxNorm(3)`, `"non_neg"`, a config dict) and write them into
 get_config as Keras does. A constraint acts only after a training step, so it has no effect in nnkern's
 inference; calling one on an array gives Keras's projected weight."""
-import inspect
-
 import numpy as np
 
+from nnkern.engine.identifiers import FromConfig as _FromConfig
+from nnkern.engine.identifiers import deserialize_object as _deserialize_object
+from nnkern.engine.identifiers import get_object as _get_object
+from nnkern.engine.identifiers import serialize_object as _serialize_object
 from nnkern.engine.naming import to_snake_case
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm", "non_neg",
            "unit_norm", "get", "serialize", "deserialize"]
 
 
-class Constraint:
+class Constraint(_FromConfig):
     """Base class: `__call__(w)` returns the projected weight."""
 
     def __call__(self, w):
@@ -21,10 +23,6 @@ class Constraint:
 
     def get_config(self):
         return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 def _norms(w, axis):
@@ -102,39 +100,14 @@ _BY_NAME.update({"maxnorm": MaxNorm, "nonneg": NonNeg, "unitnorm": UnitNorm})  #
 
 
 def serialize(constraint):
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint) and type(constraint) in _ALL:
-        return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-                "config": constraint.get_config(), "registered_name": None}
-    if isinstance(constraint, Constraint):
-        return {"module": type(constraint).__module__, "class_name": type(constraint).__name__,
-                "config": constraint.get_config(), "registered_name": type(constraint).__name__}
-    return getattr(constraint, "__name__", constraint)
+    return _serialize_object(constraint, Constraint, _ALL, "keras.constraints")
 
 
 def deserialize(config, custom_objects=None):
     """A constraint from serialize()'s dict (Keras 2's {'class_name', 'config'} too) or a name."""
-    if isinstance(config, str):
-        return get(config) if not (custom_objects and config in custom_objects) else custom_objects[config]
-    name = config.get("class_name") if isinstance(config, dict) else None
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret constraint identifier: {config}")
-    inner = config.get("config") or {}
-    return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+    return _deserialize_object(config, "constraint", _BY_NAME, get, custom_objects)
 
 
 def get(identifier):
     """A constraint for `identifier`: None, a name ('max_norm'), a config dict, a class or any callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _BY_NAME.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+    return _get_object(identifier, "constraint", _BY_NAME, deserialize)

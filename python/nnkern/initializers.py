@@ -12,6 +12,8 @@ import math
 import numpy as np
 
 from nnkern.engine.dtypes import numpy_dtype, standardize_dtype
+from nnkern.engine.identifiers import FromConfig as _FromConfig
+from nnkern.engine.identifiers import deserialize_object as _deserialize_object
 from nnkern.engine.naming import to_snake_case
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal", "RandomUniform",
@@ -34,7 +36,7 @@ def _make_seed():
     return int(_seed_source.integers(0, 2**31 - 1))
 
 
-class Initializer:
+class Initializer(_FromConfig):
     """Base class: `__call__(shape, dtype=None)` returns a numpy array of that shape."""
 
     def __call__(self, shape, dtype=None):
@@ -42,10 +44,6 @@ class Initializer:
 
     def get_config(self):
         return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def clone(self):
         return self.__class__.from_config(self.get_config())
@@ -100,17 +98,21 @@ class RandomInitializer(Initializer):
         return {"seed": self._init_seed}
 
 
-class RandomNormal(RandomInitializer):
+class _NormalInitializer(RandomInitializer):
+    """What RandomNormal and TruncatedNormal share: mean, stddev and seed."""
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean = mean
         self.stddev = stddev
         super().__init__(seed)
 
-    def __call__(self, shape, dtype=None):
-        return self._rng().normal(self.mean, self.stddev, size=shape).astype(numpy_dtype(dtype))
-
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class RandomNormal(_NormalInitializer):
+    def __call__(self, shape, dtype=None):
+        return self._rng().normal(self.mean, self.stddev, size=shape).astype(numpy_dtype(dtype))
 
 
 def _truncated_normal(rng, shape, mean, stddev):
@@ -124,17 +126,9 @@ def _truncated_normal(rng, shape, mean, stddev):
     return (mean + stddev * out).reshape(shape)
 
 
-class TruncatedNormal(RandomInitializer):
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean = mean
-        self.stddev = stddev
-        super().__init__(seed)
-
+class TruncatedNormal(_NormalInitializer):
     def __call__(self, shape, dtype=None):
         return _truncated_normal(self._rng(), shape, self.mean, self.stddev).astype(numpy_dtype(dtype))
-
-    def get_config(self):
-        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
 class RandomUniform(RandomInitializer):
@@ -275,13 +269,7 @@ def serialize(initializer):
 
 
 def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        return get(config) if not (custom_objects and config in custom_objects) else custom_objects[config]
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret initializer identifier: {config}")
-    return cls(**config.get("config", {}))
+    return _deserialize_object(config, "initializer", _BY_NAME, get, custom_objects)
 
 
 def get(identifier):

@@ -11,12 +11,15 @@ reduce that to one number (``reduction='sum_over_batch_size'``: the mean) with o
 'MeanSquaredError', ...), the Keras 2 names ('logcosh', 'kullback_leibler_divergence', ...),
 serialized dicts, Loss classes and instances, and any callable.
 """
-import inspect
 import warnings
 
 import numpy as np
 
 from nnkern import ops
+from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
+from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
+from nnkern.engine.identifiers import function_wrapper_class as _function_wrapper_class
+from nnkern.engine.identifiers import get_object as _get_object
 from nnkern.engine.naming import to_snake_case as _snake_case  # 'KLDivergence' -> 'kl_divergence'
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
@@ -278,7 +281,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
 # ---- classes ---------------------------------------------------------------------------------------
 
-class Loss:
+class Loss(_NamedFromConfig):
     """Base class of the loss classes: ``__call__(y_true, y_pred, sample_weight=None)`` converts both
     to ``dtype`` (floatx()), computes ``call`` per sample and reduces it by ``reduction``."""
 
@@ -303,13 +306,6 @@ class Loss:
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
-
 
 class LossFunctionWrapper(Loss):
     """A Loss from a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
@@ -333,35 +329,10 @@ class LossFunctionWrapper(Loss):
 def _wrapper_class(class_name, fn, default_name, params=()):
     """A Keras loss class over ``fn``: constructor arguments ``params`` (name, default) in Keras's
     order, then reduction, name and dtype."""
-    def __init__(self, *args, **kwargs):
-        names = [p for p, _ in params] + ["reduction", "name", "dtype"]
-        if len(args) > len(names):
-            raise TypeError(f"{class_name}() takes at most {len(names)} positional arguments")
-        values = dict(params, reduction="sum_over_batch_size", name=default_name, dtype=None)
-        for key, value in zip(names, args):
-            values[key] = value
-        for key, value in kwargs.items():
-            if key not in values:
-                raise TypeError(f"{class_name}() got an unexpected keyword argument {key!r}")
-            values[key] = value
-        fn_kwargs = {p: values[p] for p, _ in params}
-        LossFunctionWrapper.__init__(self, fn, reduction=values["reduction"], name=values["name"],
-                                     dtype=values["dtype"], **fn_kwargs)
-        for key, value in fn_kwargs.items():
-            setattr(self, key, value)
-
-    sig_params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    sig_params += [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in params]
-    sig_params += [inspect.Parameter("reduction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                     default="sum_over_batch_size"),
-                   inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_name),
-                   inspect.Parameter("dtype", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
-    __init__.__signature__ = inspect.Signature(sig_params)
-    cls = type(class_name, (LossFunctionWrapper,), {
-        "__init__": __init__, "__module__": __name__,
-        "__doc__": f"Keras `losses.{class_name}`: the mean (by default) of `{fn.__name__}` over samples.",
-    })
-    return cls
+    parameters = [*params, ("reduction", "sum_over_batch_size"), ("name", default_name), ("dtype", None)]
+    return _function_wrapper_class(
+        class_name, LossFunctionWrapper, fn, parameters, [p for p, _ in params], __name__,
+        f"Keras `losses.{class_name}`: the mean (by default) of `{fn.__name__}` over samples.")
 
 
 MeanSquaredError = _wrapper_class("MeanSquaredError", mean_squared_error, "mean_squared_error")
@@ -434,36 +405,13 @@ def serialize(loss):
 
 def deserialize(name, custom_objects=None):
     """The loss a ``serialize`` dict (or a name) describes; ``custom_objects`` maps extra names."""
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if isinstance(name, str):
-        if name not in objects:
-            raise ValueError(f"Could not interpret loss identifier: {name}")
-        return objects[name]
-    if isinstance(name, dict) and "class_name" in name:
-        class_name, config = name["class_name"], name.get("config")
-        if class_name == "function":
-            return deserialize(config, custom_objects)
-        if class_name not in objects or not inspect.isclass(objects[class_name]):
-            raise ValueError(f"Could not interpret loss identifier: {name}")
-        cls = objects[class_name]
-        return cls.from_config(config or {}) if hasattr(cls, "from_config") else cls(**(config or {}))
-    raise ValueError(f"Could not interpret loss identifier: {name}")
+    return _deserialize_function_or_object(name, "loss", ALL_OBJECTS_DICT, custom_objects)
 
 
 def get(identifier):
     """A loss from a name, a serialized dict, a Loss class (instantiated) or instance, or a callable.
     None gives None; anything else is a ValueError."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    return _get_object(identifier, "loss", ALL_OBJECTS_DICT, deserialize)
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):

@@ -9,29 +9,27 @@ CategoricalAccuracy. (Keras 2 chose by the loss; Keras 3, and nnkern, by the sha
 identifier goes through ``get``; functions are wrapped in ``MeanMetricWrapper``, whose result is the
 mean of the per-sample values over all samples seen.
 """
-import inspect
 
 import numpy as np
 
 from nnkern import losses as _losses
 from nnkern import ops
-from nnkern.losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge,
-                           hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
-                           mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error,
-                           poisson, sparse_categorical_crossentropy, squared_hinge)
+from nnkern.engine.identifiers import NamedFromConfig as _NamedFromConfig
+from nnkern.engine.identifiers import deserialize_function_or_object as _deserialize_function_or_object
+from nnkern.engine.identifiers import function_wrapper_class as _function_wrapper_class
+from nnkern.engine.identifiers import get_object as _get_object
+# The Keras 2 aliases (mse, MSE, logcosh, ...) are metrics too: the same functions.
+from nnkern.losses import (KLD, MAE, MAPE, MSE, MSLE, binary_crossentropy, categorical_crossentropy,
+                           categorical_hinge, hinge, huber, kl_divergence, kld, kullback_leibler_divergence,
+                           log_cosh, logcosh, mae, mape, mean_absolute_error, mean_absolute_percentage_error,
+                           mean_squared_error, mean_squared_logarithmic_error, mse, msle, poisson,
+                           sparse_categorical_crossentropy, squared_hinge)
 from nnkern.losses import cosine_similarity as _cosine_similarity_loss
 from nnkern.losses import squeeze_or_expand_to_same_rank as _same_rank
 from nnkern.ops._dtypes import convert_to_tensor as _t
 from nnkern.ops._dtypes import standardize_dtype as _standardize_dtype
 from nnkern.ops._settings import floatx as _floatx
 from nnkern.ops._wrap import keras_op as _keras_op
-
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence = kl_divergence
-logcosh = log_cosh
 
 
 def _metric_fn(fn):
@@ -143,7 +141,7 @@ def _reduce_to_samplewise(values, sample_weight, dtype):
     return values, sample_weight
 
 
-class Metric:
+class Metric(_NamedFromConfig):
     """Base class: ``update_state(...)`` accumulates, ``result()`` reads, ``reset_state()`` clears;
     calling the metric updates it and returns the result."""
 
@@ -166,13 +164,6 @@ class Metric:
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}>"
 
 
 class Mean(Metric):
@@ -215,30 +206,10 @@ class MeanMetricWrapper(Mean):
 
 def _mean_wrapper_class(class_name, fn, default_name, params=()):
     """A Keras metric class over ``fn``: constructor (name, dtype, then ``params``), as Keras orders them."""
-    def __init__(self, *args, **kwargs):
-        names = ["name", "dtype"] + [p for p, _ in params]
-        values = dict(params, name=default_name, dtype=None)
-        if len(args) > len(names):
-            raise TypeError(f"{class_name}() takes at most {len(names)} positional arguments")
-        for key, value in zip(names, args):
-            values[key] = value
-        for key, value in kwargs.items():
-            if key not in values:
-                raise TypeError(f"{class_name}() got an unexpected keyword argument {key!r}")
-            values[key] = value
-        fn_kwargs = {p: values[p] for p, _ in params}
-        MeanMetricWrapper.__init__(self, fn, name=values["name"], dtype=values["dtype"], **fn_kwargs)
-        for key, value in fn_kwargs.items():
-            setattr(self, key, value)
-
-    sig = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-           inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_name),
-           inspect.Parameter("dtype", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
-    sig += [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for p, d in params]
-    __init__.__signature__ = inspect.Signature(sig)
-    return type(class_name, (MeanMetricWrapper,), {
-        "__init__": __init__, "__module__": __name__,
-        "__doc__": f"Keras `metrics.{class_name}`: the mean of `{fn.__name__}` over all samples seen."})
+    parameters = [("name", default_name), ("dtype", None), *params]
+    return _function_wrapper_class(
+        class_name, MeanMetricWrapper, fn, parameters, [p for p, _ in params], __name__,
+        f"Keras `metrics.{class_name}`: the mean of `{fn.__name__}` over all samples seen.")
 
 
 Accuracy = _mean_wrapper_class("Accuracy", accuracy, "accuracy")
@@ -330,37 +301,14 @@ def serialize(metric):
 
 
 def deserialize(config, custom_objects=None):
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    if isinstance(config, str):
-        if config not in objects:
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return objects[config]
-    if isinstance(config, dict) and "class_name" in config:
-        class_name, cfg = config["class_name"], config.get("config")
-        if class_name == "function":
-            return deserialize(cfg, custom_objects)
-        cls = objects.get(class_name)
-        if not inspect.isclass(cls):
-            raise ValueError(f"Could not interpret metric identifier: {config}")
-        return cls.from_config(cfg or {})
-    raise ValueError(f"Could not interpret metric identifier: {config}")
+    return _deserialize_function_or_object(config, "metric", ALL_OBJECTS_DICT, custom_objects)
 
 
 def get(identifier):
     """As ``keras.metrics.get``: a Metric instance for a class name or its snake_case spelling
     ('mse' -> MeanSquaredError(), 'accuracy' -> Accuracy(), the exact-match accuracy), a serialized
     dict, a class (instantiated), or a callable as it is. None gives None."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return _get_object(identifier, "metric", ALL_OBJECTS_DICT, deserialize)
 
 
 def resolve_accuracy(y_true, y_pred, name="accuracy"):

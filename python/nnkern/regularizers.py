@@ -3,11 +3,14 @@
 Layers accept them (`kernel_regularizer=L2(1e-4)`, `"l2"`, a config dict) and write them into get_config
 as Keras does. nnkern does not train, so a regularizer has no effect on a layer's outputs; calling one on
 an array gives Keras's penalty value."""
-import inspect
 import math
 
 import numpy as np
 
+from nnkern.engine.identifiers import FromConfig as _FromConfig
+from nnkern.engine.identifiers import deserialize_object as _deserialize_object
+from nnkern.engine.identifiers import get_object as _get_object
+from nnkern.engine.identifiers import serialize_object as _serialize_object
 from nnkern.engine.naming import to_snake_case
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
@@ -22,15 +25,11 @@ def validate_float_arg(value, name):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(_FromConfig):
     """Base class: `__call__(x)` returns the penalty for weight x (a scalar)."""
 
     def __call__(self, x):
         return 0.0
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
     def get_config(self):
         raise NotImplementedError(f"{self} does not implement get_config()")
@@ -113,41 +112,16 @@ _BY_NAME.update({to_snake_case(cls.__name__): cls for cls in _ALL})
 
 
 def serialize(regularizer):
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer) and type(regularizer) in _ALL:
-        return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-                "config": regularizer.get_config(), "registered_name": None}
-    if isinstance(regularizer, Regularizer):  # a user subclass, as Keras names one
-        return {"module": type(regularizer).__module__, "class_name": type(regularizer).__name__,
-                "config": regularizer.get_config(), "registered_name": type(regularizer).__name__}
-    return getattr(regularizer, "__name__", regularizer)
+    return _serialize_object(regularizer, Regularizer, _ALL, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
     """A regularizer from serialize()'s dict (Keras 2's {'class_name', 'config'} too) or a name."""
-    if isinstance(config, str):
-        return get(config) if not (custom_objects and config in custom_objects) else custom_objects[config]
     if isinstance(config, dict) and "class_name" not in config and config.get("name") == "L1L2Regularizer":
         return L1L2(l1=config.get("l1", 0.0), l2=config.get("l2", 0.0))  # Keras 1's W_regularizer entry
-    name = config.get("class_name") if isinstance(config, dict) else None
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret regularizer identifier: {config}")
-    inner = config.get("config") or {}
-    return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
+    return _deserialize_object(config, "regularizer", _BY_NAME, get, custom_objects)
 
 
 def get(identifier):
     """A regularizer for `identifier`: None, a name ('l2'), a config dict, a class or any callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = _BY_NAME.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return _get_object(identifier, "regularizer", _BY_NAME, deserialize)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _golden_io import load_cases
+from _kernel_checks import random_conv_arrays
 from nnkern import _core
 from numpy_ref.activations import ACTIVATIONS
 from numpy_ref.conv2d_transpose import conv2d_transpose as conv2d_transpose_ref
@@ -71,10 +72,8 @@ def _problems(draw):
 @settings(max_examples=80, deadline=None)
 @given(p=_problems(), seed=st.integers(0, 2**31))
 def test_conv2d_transpose_matches_numpy_reference(p, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, p["shape"]).astype(np.float32)
-    kernel = rng.uniform(-1, 1, p["kernel_size"] + (p["filters"], p["shape"][3])).astype(np.float32)
-    bias = rng.uniform(-1, 1, p["filters"]).astype(np.float32) if p["use_bias"] else None
+    x, kernel, bias = random_conv_arrays(seed, p["shape"], p["kernel_size"] + (p["filters"], p["shape"][3]),
+                                         p["filters"], p["use_bias"])
     args = dict(strides=p["strides"], padding=p["padding"], output_padding=p["output_padding"],
                 dilation_rate=p["dilation_rate"])
     expected = conv2d_transpose_ref(x, kernel, bias, act=p["activation"], **args)
@@ -96,10 +95,7 @@ def test_conv2d_transpose_matches_numpy_reference(p, seed):
 ])
 def test_big_work_matches_reference_bitwise_on_1_2_3_threads(shape, kernel_size, strides, padding, on_threads):
     # Large enough for threads_for_work to use every thread, with tiles that end mid-row.
-    rng = np.random.default_rng(7)
-    x = rng.uniform(-1, 1, shape).astype(np.float32)
-    kernel = rng.uniform(-1, 1, kernel_size + (20, shape[3])).astype(np.float32)
-    bias = rng.uniform(-1, 1, 20).astype(np.float32)
+    x, kernel, bias = random_conv_arrays(7, shape, kernel_size + (20, shape[3]), 20, x_range=1.0)
     expected = conv2d_transpose_ref(x, kernel, bias, strides, padding, act="relu")
     y = on_threads(lambda: _core.conv2d_transpose(x, kernel, bias, strides, padding, activation="relu"))
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=2e-5)

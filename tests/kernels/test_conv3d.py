@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _kernel_checks import random_conv_arrays
 from nnkern import _core
 from numpy_ref.activations import ACTIVATIONS
 from numpy_ref.conv3d import conv3d as conv3d_ref
@@ -16,12 +17,18 @@ def triples(draw, low, high):
     return tuple(draw(st.integers(low, high)) for _ in range(3))
 
 
-@st.composite
-def conv_problems(draw):
+def kernel_strides_dilation(draw):
+    """A kernel size, and strides or dilation (never both above 1: Keras refuses that)."""
     kernel = triples(draw, 1, 3)
     strides, dilation = triples(draw, 1, 3), (1, 1, 1)
     if draw(st.booleans()):
         strides, dilation = (1, 1, 1), triples(draw, 1, 2)
+    return kernel, strides, dilation
+
+
+@st.composite
+def conv_problems(draw):
+    kernel, strides, dilation = kernel_strides_dilation(draw)
     padding = draw(st.sampled_from(["valid", "same"]))
     spatial = tuple(draw(st.integers((k - 1) * d + 1 if padding == "valid" else 1, 6))
                     for k, d in zip(kernel, dilation))
@@ -35,10 +42,7 @@ def conv_problems(draw):
 @settings(max_examples=60, deadline=None)
 @given(p=conv_problems(), seed=st.integers(0, 2**31))
 def test_conv3d_matches_numpy_reference(p, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, p["shape"]).astype(np.float32)
-    kernel = rng.uniform(-1, 1, p["kernel"]).astype(np.float32)
-    bias = rng.uniform(-1, 1, p["kernel"][-1]).astype(np.float32) if p["use_bias"] else None
+    x, kernel, bias = random_conv_arrays(seed, p["shape"], p["kernel"], p["kernel"][-1], p["use_bias"], x_range=1.0)
     y = _core.conv3d(x, kernel, bias, p["strides"], p["padding"], p["dilation"], p["groups"], p["activation"])
     expected = conv3d_ref(x, kernel, bias, p["strides"], p["padding"], p["dilation"], p["groups"], p["activation"])
     assert y.shape == expected.shape
@@ -47,10 +51,7 @@ def test_conv3d_matches_numpy_reference(p, seed):
 
 @st.composite
 def transpose_problems(draw):
-    kernel = triples(draw, 1, 3)
-    strides, dilation = triples(draw, 1, 3), (1, 1, 1)
-    if draw(st.booleans()):
-        strides, dilation = (1, 1, 1), triples(draw, 1, 2)
+    kernel, strides, dilation = kernel_strides_dilation(draw)
     output_padding = draw(st.one_of(st.none(), st.tuples(*(st.integers(0, s - 1) for s in strides))))
     return dict(shape=(draw(st.integers(0, 2)),) + triples(draw, 1, 4) + (draw(st.integers(1, 4)),),
                 kernel_size=kernel, filters=draw(st.integers(1, 4)), strides=strides, dilation=dilation,
@@ -61,10 +62,8 @@ def transpose_problems(draw):
 @settings(max_examples=60, deadline=None)
 @given(p=transpose_problems(), seed=st.integers(0, 2**31))
 def test_conv3d_transpose_matches_numpy_reference(p, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, p["shape"]).astype(np.float32)
-    kernel = rng.uniform(-1, 1, p["kernel_size"] + (p["filters"], p["shape"][-1])).astype(np.float32)
-    bias = rng.uniform(-1, 1, p["filters"]).astype(np.float32) if p["use_bias"] else None
+    x, kernel, bias = random_conv_arrays(seed, p["shape"], p["kernel_size"] + (p["filters"], p["shape"][-1]),
+                                         p["filters"], p["use_bias"], x_range=1.0)
     expected = conv3d_transpose_ref(x, kernel, bias, p["strides"], p["padding"], p["output_padding"], p["dilation"],
                                     p["activation"])
     if 0 in expected.shape[1:4]:

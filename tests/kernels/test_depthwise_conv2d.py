@@ -5,6 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from _golden_io import load_cases
+from _kernel_checks import assert_refuses, random_conv_arrays
 from nnkern import _core
 from numpy_ref.activations import ACTIVATIONS
 from numpy_ref.depthwise_conv2d import depthwise_conv2d as depthwise_ref
@@ -46,10 +47,8 @@ def test_matches_numpy_reference(batch, h, w, channels, multiplier, kernel, stri
                                  use_bias, seed):
     if padding == "valid":
         assume((kernel[0] - 1) * dilation[0] < h and (kernel[1] - 1) * dilation[1] < w)
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, (batch, h, w, channels)).astype(np.float32)
-    k = rng.uniform(-1, 1, kernel + (channels, multiplier)).astype(np.float32)
-    b = rng.uniform(-1, 1, channels * multiplier).astype(np.float32) if use_bias else None
+    x, k, b = random_conv_arrays(seed, (batch, h, w, channels), kernel + (channels, multiplier),
+                                 channels * multiplier, use_bias)
     y = _core.depthwise_conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation, activation=act)
     expected = depthwise_ref(x, k, b, strides, padding, dilation, act)
     assert y.shape == expected.shape
@@ -66,10 +65,7 @@ def test_matches_numpy_reference(batch, h, w, channels, multiplier, kernel, stri
     ((2, 3, 3, 16), (7, 7, 16, 1), dict(padding="same")),                  # kernel larger than the input
 ])
 def test_large_and_threaded_paths_match_numpy_reference(threads, shape, kernel, kw):
-    rng = np.random.default_rng(7)
-    x = rng.uniform(-1, 1, shape).astype(np.float32)
-    k = rng.uniform(-1, 1, kernel).astype(np.float32)
-    b = rng.uniform(-1, 1, kernel[2] * kernel[3]).astype(np.float32)
+    x, k, b = random_conv_arrays(7, shape, kernel, kernel[2] * kernel[3], x_range=1.0)
     y = _core.depthwise_conv2d(x, k, b, **kw)
     args = {"strides": 1, "padding": "valid", "dilation_rate": 1, "activation": "linear", **kw}
     expected = depthwise_ref(x, k, b, args["strides"], args["padding"], args["dilation_rate"], args["activation"])
@@ -160,8 +156,7 @@ _X = (2, 9, 11, 3)
     (_X, (3, 3, 3, 1), {"dilation_rate": 2**62, "padding": "same"}, r"depthwise_conv2d.*too large"),
 ])
 def test_bad_arguments_raise_value_error(x_shape, k_shape, kw, match):
-    with pytest.raises(ValueError, match=match):
-        _core.depthwise_conv2d(np.zeros(x_shape, np.float32), np.zeros(k_shape, np.float32), **kw)
+    assert_refuses(_core.depthwise_conv2d, x_shape, k_shape, kw, match)
 
 
 def test_bad_types():

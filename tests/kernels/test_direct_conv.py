@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from _kernel_checks import random_conv_arrays
 from nnkern import _core
 from numpy_ref.conv2d import conv2d as conv2d_ref
 from numpy_ref.conv2d_transpose import conv2d_transpose as conv2d_transpose_ref
@@ -23,10 +24,7 @@ def test_conv2d_direct_matches_reference(batch, h, w, cin, filters, kernel, stri
                                          use_bias, seed):
     if padding == "valid":
         assume((kernel[0] - 1) * dilation[0] < h and (kernel[1] - 1) * dilation[1] < w)
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, (batch, h, w, cin)).astype(np.float32)
-    k = rng.uniform(-1, 1, kernel + (cin, filters)).astype(np.float32)
-    b = rng.uniform(-1, 1, filters).astype(np.float32) if use_bias else None
+    x, k, b = random_conv_arrays(seed, (batch, h, w, cin), kernel + (cin, filters), filters, use_bias)
     y = _core.conv2d(x, k, b, strides=strides, padding=padding, dilation_rate=dilation, activation=act)
     expected = conv2d_ref(x, k, b, strides, padding, dilation, 1, act)
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=2e-5)
@@ -39,10 +37,7 @@ def test_conv2d_direct_matches_reference(batch, h, w, cin, filters, kernel, stri
        use_bias=st.booleans(), seed=st.integers(0, 2**31))
 def test_conv2d_transpose_direct_matches_reference(batch, h, w, cin, filters, kernel, strides, dilation, padding,
                                                    act, use_bias, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, (batch, h, w, cin)).astype(np.float32)
-    k = rng.uniform(-1, 1, kernel + (filters, cin)).astype(np.float32)
-    b = rng.uniform(-1, 1, filters).astype(np.float32) if use_bias else None
+    x, k, b = random_conv_arrays(seed, (batch, h, w, cin), kernel + (filters, cin), filters, use_bias)
     args = dict(strides=strides, padding=padding, dilation_rate=dilation)
     expected = conv2d_transpose_ref(x, k, b, act=act, **args)
     assume(expected.shape[1] >= 1 and expected.shape[2] >= 1)
@@ -53,10 +48,7 @@ def test_conv2d_transpose_direct_matches_reference(batch, h, w, cin, filters, ke
 @pytest.mark.parametrize("shape,filters", [((1, 64, 64, 3), 32), ((2, 60, 33, 4), 16), ((2, 20, 27, 64), 48)])
 def test_conv_direct_big_work(shape, filters, threads):
     # Enough work for threads_for_work to split the rows across threads.
-    rng = np.random.default_rng(3)
-    x = rng.uniform(-1, 1, shape).astype(np.float32)
-    k = rng.uniform(-1, 1, (3, 3, shape[3], filters)).astype(np.float32)
-    b = rng.uniform(-1, 1, filters).astype(np.float32)
+    x, k, b = random_conv_arrays(3, shape, (3, 3, shape[3], filters), filters, x_range=1.0)
     np.testing.assert_allclose(_core.conv2d(x, k, b, padding="same", activation="relu"),
                                conv2d_ref(x, k, b, 1, "same", 1, 1, "relu"), rtol=2e-4, atol=2e-5)
     kt = np.ascontiguousarray(k.transpose(0, 1, 3, 2))
@@ -68,9 +60,6 @@ def test_conv_direct_big_work(shape, filters, threads):
 def test_im2col_tiles_still_used_outside_the_direct_range(shape, filters, threads):
     # 72 input channels, or output channels not a multiple of 8: the tiled im2col + GEMM path,
     # with enough work (> 4 MFLOP) for two threads.
-    rng = np.random.default_rng(4)
-    x = rng.uniform(-1, 1, shape).astype(np.float32)
-    k = rng.uniform(-1, 1, (3, 3, shape[3], filters)).astype(np.float32)
-    b = rng.uniform(-1, 1, filters).astype(np.float32)
+    x, k, b = random_conv_arrays(4, shape, (3, 3, shape[3], filters), filters, x_range=1.0)
     np.testing.assert_allclose(_core.conv2d(x, k, b, padding="same", activation="relu"),
                                conv2d_ref(x, k, b, 1, "same", 1, 1, "relu"), rtol=2e-4, atol=5e-5)

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import nnkern
+from _kernel_checks import show_config_text
 from nnkern import _core, _cpu
 
 QEMU = shutil.which("qemu-x86_64")
@@ -60,9 +61,7 @@ def test_each_variant_is_what_it_says(isa):
 
 
 def test_show_config_names_the_variant():
-    lines = []
-    nnkern.show_config(print_fn=lines.append)
-    text = "\n".join(lines)
+    text = show_config_text()
     assert f"isa: {_core.isa()} (NNKERN_ISA=" in text
     assert f"kernel variants: {', '.join(_core.isa_variants())}" in text
     assert f"({_core.build_info()['packet_floats']} floats per packet)" in text

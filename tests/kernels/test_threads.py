@@ -11,6 +11,7 @@ import pytest
 
 import nnkern
 
+from _kernel_checks import show_config_text
 from nnkern import _core
 from numpy_ref.dense import dense as dense_ref
 
@@ -135,8 +136,6 @@ def test_load_awareness_from_the_environment(value, expected):
 
 
 def test_show_config_reports_threads_and_load_awareness():
-    lines = []
-    nnkern.show_config(print_fn=lines.append)
-    text = "\n".join(lines)
+    text = show_config_text()
     assert f"threads: {_core.get_num_threads()}" in text
     assert f"load aware: {_core.load_aware()}" in text

@@ -17,6 +17,20 @@ def cases_of(*class_names, kinds=("single",)):
             if case["kind"] in kinds and (case["kind"] != "single" or case["class_name"] in class_names)]
 
 
+def params_of_kind(cases, kind):
+    """pytest params (id, (case, arrays)) of the cases of one kind ('single', 'model', ...)."""
+    import pytest
+    return [pytest.param(case, arrays, id=case["id"]) for case, arrays in cases if case["kind"] == kind]
+
+
+def summary_at_golden_width(model, monkeypatch):
+    """model.summary() as one string, at the 200 columns the goldens were made with (Keras's widths)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    lines = []
+    model.summary(print_fn=lines.append)
+    return "".join(lines)
+
+
 def close(actual, expected):
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
 

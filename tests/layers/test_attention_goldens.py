@@ -11,7 +11,7 @@ import nnkern
 from _golden_io import DATA_DIR, load_cases
 from _transformer_layers import transformer_classes
 
-from ._golden_layers import jsonable
+from ._golden_layers import jsonable, summary_at_golden_width
 
 CASES = load_cases("attention")
 PARAMS = [pytest.param(case, arrays, id=case["id"]) for case, arrays in CASES]
@@ -52,10 +52,7 @@ def test_model_file_predicts_as_keras(case, arrays, monkeypatch):
     assert [list(t.shape) for t in model.outputs] == case["output_shapes"]
     for got, want in zip(model.get_weights(), [arrays[f"w{i}"] for i in range(case["n_weights"])]):
         np.testing.assert_array_equal(got, want)
-    monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made: Keras's default widths
-    lines = []
-    model.summary(print_fn=lines.append)
-    assert "".join(lines) == case["summary"]
+    assert summary_at_golden_width(model, monkeypatch) == case["summary"]
 
 
 @pytest.mark.parametrize("case,arrays", LAYER_PARAMS)

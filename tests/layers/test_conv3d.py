@@ -10,12 +10,12 @@ from nnkern import layers
 from nnkern.models import Model, Sequential
 from numpy_ref.conv2d import conv2d as conv2d_ref
 
-from ._golden_layers import check_single, close
+from ._golden_layers import check_single, close, params_of_kind, summary_at_golden_width
 
 CASES = load_cases("conv3d")
-SINGLE = [pytest.param(c, a, id=c["id"]) for c, a in CASES if c["kind"] == "single"]
-CALLS = [pytest.param(c, a, id=c["id"]) for c, a in CASES if c["kind"] == "call"]
-MODELS = [pytest.param(c, a, id=c["id"]) for c, a in CASES if c["kind"] == "model"]
+SINGLE = params_of_kind(CASES, "single")
+CALLS = params_of_kind(CASES, "call")
+MODELS = params_of_kind(CASES, "model")
 
 
 @pytest.mark.parametrize("case,arrays", SINGLE)
@@ -71,10 +71,7 @@ def test_model_file_loads_and_predicts_as_keras(case, arrays, fmt, monkeypatch):
     assert [list(w.shape) for w in model.weights] == case["weight_shapes"]
     if fmt == "keras":
         assert [type(layer).__name__ for layer in model.layers] == case["layer_classes"]
-        monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made
-        lines = []
-        model.summary(print_fn=lines.append)
-        assert "".join(lines) == case["summary"]
+        assert summary_at_golden_width(model, monkeypatch) == case["summary"]
 
 
 @pytest.mark.parametrize("case,arrays", MODELS)

@@ -12,11 +12,11 @@ from numpy_ref.conv2d import conv2d as conv2d_ref
 from numpy_ref.depthwise_conv2d import depthwise_conv1d as depthwise_conv1d_ref
 from numpy_ref.depthwise_conv2d import depthwise_conv2d as depthwise_conv2d_ref
 
-from ._golden_layers import check_single, close
+from ._golden_layers import check_single, close, params_of_kind, summary_at_golden_width
 
 CASES = load_cases("depthwise")
-SINGLE = [pytest.param(c, a, id=c["id"]) for c, a in CASES if c["kind"] == "single"]
-MODELS = [pytest.param(c, a, id=c["id"]) for c, a in CASES if c["kind"] == "model"]
+SINGLE = params_of_kind(CASES, "single")
+MODELS = params_of_kind(CASES, "model")
 
 
 @pytest.mark.parametrize("case,arrays", SINGLE)
@@ -53,10 +53,7 @@ def test_model_file_loads_and_predicts_as_keras(case, arrays, fmt, monkeypatch):
     assert model.count_params() == case["params"]
     assert [type(layer).__name__ for layer in model.layers] == case["layer_classes"]
     assert [list(w.shape) for w in model.weights] == case["weight_shapes"]
-    monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made
-    lines = []
-    model.summary(print_fn=lines.append)
-    assert "".join(lines) == case["summary"]
+    assert summary_at_golden_width(model, monkeypatch) == case["summary"]
 
 
 def test_model_saved_by_nnkern_loads_back(tmp_path):

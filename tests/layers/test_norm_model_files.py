@@ -9,6 +9,7 @@ import pytest
 import nnkern
 from _golden_io import DATA_DIR
 
+from ._golden_layers import summary_at_golden_width
 from ._norm_helpers import CASES
 
 FILE_CASES = [pytest.param(case, arrays, id=case["id"]) for case, arrays in CASES if "keras_file" in case]
@@ -32,10 +33,7 @@ def test_model_file_predicts_as_keras(case, arrays, monkeypatch):
     assert [list(t.shape) for t in model.outputs] == case["output_shapes"]
     if case["kind"] == "model":
         assert sum(w.size for w in model.non_trainable_weights) == case["non_trainable_params"]
-        monkeypatch.setenv("COLUMNS", "200")  # as when the goldens were made: Keras's default widths
-        lines = []
-        model.summary(print_fn=lines.append)
-        assert "".join(lines) == case["summary"]
+        assert summary_at_golden_width(model, monkeypatch) == case["summary"]
 
 
 def test_every_model_file_has_a_case_and_the_files_stay_small():

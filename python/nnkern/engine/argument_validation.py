@@ -70,6 +70,14 @@ def standardize_padding(value, layer, allow_causal=False):
     return padding
 
 
+def positive_int(value, message):
+    """int(value) for a positive integer (a Python or numpy int, not a bool); else ValueError(message),
+    Keras's words for that argument."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(message)
+    return int(value)
+
+
 def channels_last_only(data_format, layer):
     data_format = standardize_data_format(data_format)
     if data_format != "channels_last":

@@ -278,6 +278,32 @@ class Layer:
 
     add_variable = add_weight
 
+    def _set_weight_arguments(self, weight, initializer, regularizer, constraint):
+        """Keep a weight's constructor arguments as Keras does: `<weight>_initializer`,
+        `<weight>_regularizer` and `<weight>_constraint`, each through its family's get()."""
+        from nnkern import constraints, initializers, regularizers
+        setattr(self, f"{weight}_initializer", initializers.get(initializer))
+        setattr(self, f"{weight}_regularizer", regularizers.get(regularizer))
+        setattr(self, f"{weight}_constraint", constraints.get(constraint))
+
+    def _weight_arguments_config(self, *weights, activity_regularizer=False):
+        """The config entries of the weights' arguments, serialized, in Keras's order: the initializers,
+        the regularizers (then activity_regularizer, if asked), the constraints."""
+        from nnkern import constraints, initializers, regularizers
+        config = {f"{w}_initializer": initializers.serialize(getattr(self, f"{w}_initializer")) for w in weights}
+        config.update({f"{w}_regularizer": regularizers.serialize(getattr(self, f"{w}_regularizer")) for w in weights})
+        if activity_regularizer:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config.update({f"{w}_constraint": constraints.serialize(getattr(self, f"{w}_constraint")) for w in weights})
+        return config
+
+    def _add_weight_from_arguments(self, weight, shape, name=None):
+        """add_weight of `shape` with the arguments _set_weight_arguments kept for `weight`, named
+        `name` (default: `weight`)."""
+        return self.add_weight(name=name or weight, shape=shape, initializer=getattr(self, f"{weight}_initializer"),
+                               regularizer=getattr(self, f"{weight}_regularizer"),
+                               constraint=getattr(self, f"{weight}_constraint"))
+
     @property
     def trainable(self):
         return self._trainable

@@ -2,7 +2,7 @@
 Keras 3; old files hold it)."""
 import numpy as np
 
-from nnkern import activations, constraints, initializers, regularizers
+from nnkern import activations
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -153,9 +153,7 @@ class PReLU(Layer):
                  **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        self._set_weight_arguments("alpha", alpha_initializer, alpha_regularizer, alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         elif not isinstance(shared_axes, (list, tuple)):
@@ -173,8 +171,7 @@ class PReLU(Layer):
         if any(d is None for d in param_shape):
             raise ValueError(f"PReLU layer '{self.name}': every non-shared axis must have a known size, got input "
                              f"shape {tuple(input_shape)} with shared_axes={self.shared_axes}")
-        self.alpha = self.add_weight(shape=param_shape, name="alpha", initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        self.alpha = self._add_weight_from_arguments("alpha", param_shape)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={i: input_shape[i] for i in range(1, len(input_shape))
                                                                  if i not in (self.shared_axes or ())})
 
@@ -189,7 +186,4 @@ class PReLU(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": constraints.serialize(self.alpha_constraint),
-                "shared_axes": self.shared_axes}
+        return {**super().get_config(), **self._weight_arguments_config("alpha"), "shared_axes": self.shared_axes}

@@ -2,7 +2,7 @@
 compiled kernels; channels_last only."""
 import numpy as np
 
-from nnkern import activations, constraints, initializers, regularizers
+from nnkern import activations
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, conv_transpose_output_length,
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
@@ -16,6 +16,24 @@ def _positive_filters(filters, layer):
         raise ValueError(f"{layer}: invalid value for argument `filters`. Expected a strictly positive integer. "
                          f"Received filters={filters}")
     return int(filters)
+
+
+def check_window_output(layer, input_shape, spatial, smallest=1):
+    """Keras's refusal of a convolution window that leaves a spatial output size below `smallest`;
+    `layer` has kernel_size, strides, dilation_rate and padding."""
+    if any(d is not None and d < smallest for d in spatial):
+        raise ValueError(f"{layer.__class__.__name__} layer '{layer.name}': computed output size would be zero "
+                         f"or negative. Received input shape {tuple(input_shape)}, "
+                         f"kernel_size={layer.kernel_size}, strides={layer.strides}, "
+                         f"dilation_rate={layer.dilation_rate}, padding={layer.padding!r}.")
+
+
+def window_output_spatial(layer, input_shape):
+    """The spatial output sizes of `layer`'s forward convolution window over input_shape[1:-1] (checked)."""
+    spatial = tuple(conv_output_length(n, k, s, layer.padding, d) for n, k, s, d in
+                    zip(input_shape[1:-1], layer.kernel_size, layer.strides, layer.dilation_rate))
+    check_window_output(layer, input_shape, spatial)
+    return spatial
 
 
 class BaseConv(Layer):
@@ -77,12 +95,8 @@ class BaseConv(Layer):
         self.data_format = channels_last_only(data_format, cls)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_weight_arguments("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._set_weight_arguments("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.lora_rank = lora_rank
         self.lora_alpha = lora_alpha
         self.input_spec = InputSpec(ndim=self.rank + 2)
@@ -101,13 +115,8 @@ class BaseConv(Layer):
             raise ValueError(f"{cls} layer '{self.name}': the number of input channels must be evenly divisible "
                              f"by the number of groups. Received groups={self.groups}, but the input has "
                              f"{channels} channels (full input shape is {tuple(input_shape)}).")
-        self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(channels),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = self._add_weight_from_arguments("kernel", self._kernel_shape(channels))
+        self.bias = self._add_weight_from_arguments("bias", (self.filters,)) if self.use_bias else None
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         # Live buffers and the kernel's activation name, looked up once for call().
         object.__setattr__(self, "_w", self.kernel.value)
@@ -153,18 +162,11 @@ class BaseConv(Layer):
     def _check_output_shape(self, input_shape, output_shape):
         # Keras refuses a forward window that does not fit (an empty spatial output); a transposed
         # convolution of an empty input is empty.
-        smallest = 0 if self._transpose else 1
-        if any(d is not None and d < smallest for d in output_shape[1:-1]):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
-                             f"or negative. Received input shape {tuple(input_shape)}, "
-                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
-                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
+        check_window_output(self, input_shape, output_shape[1:-1], smallest=0 if self._transpose else 1)
         return output_shape
 
     def compute_output_shape(self, input_shape):
-        spatial = tuple(conv_output_length(n, k, s, self.padding, d) for n, k, s, d in
-                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
-        return self._check_output_shape(input_shape, (input_shape[0],) + spatial + (self.filters,))
+        return (input_shape[0],) + window_output_spatial(self, input_shape) + (self.filters,)
 
     def _kernel_arguments(self):
         return self._w, self._b, self.strides, self.padding, self.dilation_rate, self.groups, self._fused or "linear"
@@ -187,13 +189,7 @@ class BaseConv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("kernel", "bias", activity_regularizer=True),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank

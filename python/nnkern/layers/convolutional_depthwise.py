@@ -11,11 +11,11 @@ weight names/order/shapes and output-shape rules:
 """
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
-from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
-                                               standardize_tuple)
+from nnkern import _core, activations
+from nnkern.engine.argument_validation import channels_last_only, positive_int, standardize_padding, standardize_tuple
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers.base_conv import window_output_spatial
 from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
@@ -24,10 +24,8 @@ __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableCo
 
 
 def _strictly_positive(value, name, layer):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{layer}: invalid value for argument `{name}`. Expected a strictly positive value. "
-                         f"Received {name}={value}.")
-    return int(value)
+    return positive_int(value, f"{layer}: invalid value for argument `{name}`. Expected a strictly positive value. "
+                               f"Received {name}={value}.")
 
 
 class _DepthwiseBase(Layer):
@@ -58,12 +56,8 @@ class _DepthwiseBase(Layer):
         self.data_format = channels_last_only(data_format, cls)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_weight_arguments("depthwise", depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        self._set_weight_arguments("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _input_channels(self, input_shape):
@@ -74,29 +68,19 @@ class _DepthwiseBase(Layer):
         return channels
 
     def _add_depthwise_kernel(self, name, channels):
-        return self.add_weight(name=name, shape=self.kernel_size + (channels, self.depth_multiplier),
-                               initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-                               constraint=self.depthwise_constraint)
+        return self._add_weight_from_arguments("depthwise", self.kernel_size + (channels, self.depth_multiplier), name)
 
     def _add_bias(self, size):
         if not self.use_bias:
             return None
-        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
-                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        return self._add_weight_from_arguments("bias", (size,))
 
     def _output_channels(self, channels):
         raise NotImplementedError
 
     def compute_output_shape(self, input_shape):
         channels = self._input_channels(input_shape)
-        spatial = tuple(conv_output_length(n, k, s, self.padding, d) for n, k, s, d in
-                        zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate))
-        if any(d is not None and d <= 0 for d in spatial):
-            raise ValueError(f"{self.__class__.__name__} layer '{self.name}': computed output size would be zero "
-                             f"or negative. Received input shape {tuple(input_shape)}, "
-                             f"kernel_size={self.kernel_size}, strides={self.strides}, "
-                             f"dilation_rate={self.dilation_rate}, padding={self.padding!r}.")
-        return (input_shape[0],) + spatial + (self._output_channels(channels),)
+        return (input_shape[0],) + window_output_spatial(self, input_shape) + (self._output_channels(channels),)
 
     def _depthwise(self, x, kernel, bias, activation):
         """The depthwise step on x (rank 1: on (N, 1, steps, C), a view)."""
@@ -133,13 +117,7 @@ class _DepthwiseBase(Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("depthwise", "bias", activity_regularizer=True),
         })
         return config
 
@@ -203,9 +181,7 @@ class _SeparableConv(_DepthwiseBase):
                          use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
                          activity_regularizer, depthwise_constraint, bias_constraint, kwargs)
         self.filters = _strictly_positive(filters, "filters", self.__class__.__name__)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self._set_weight_arguments("pointwise", pointwise_initializer, pointwise_regularizer, pointwise_constraint)
 
     def _output_channels(self, channels):
         return self.filters
@@ -214,10 +190,8 @@ class _SeparableConv(_DepthwiseBase):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self._add_depthwise_kernel("depthwise_kernel", channels)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
+        self.pointwise_kernel = self._add_weight_from_arguments(
+            "pointwise", (1,) * self.rank + (channels * self.depth_multiplier, self.filters), "pointwise_kernel")
         self.bias = self._add_bias(self.filters)
         self._finish_build(channels)
 
@@ -234,9 +208,7 @@ class _SeparableConv(_DepthwiseBase):
         config = super().get_config()
         config.update({
             "filters": self.filters,
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+            **self._weight_arguments_config("pointwise"),
         })
         return config
 

@@ -7,8 +7,9 @@ import warnings
 
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
+from nnkern import _core, activations
 from nnkern.engine import symbolic_ops, tree
+from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.input_layer import Input, InputLayer
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
@@ -23,10 +24,8 @@ __all__ = ["Input", "InputLayer", "Dense", "Activation", "Lambda", "Embedding", 
 
 
 def _positive_int(value, arg, layer):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"Received an invalid value for `{arg}` of {layer}, expected a positive integer. "
-                         f"Received: {arg}={value}")
-    return int(value)
+    return positive_int(value, f"Received an invalid value for `{arg}` of {layer}, expected a positive integer. "
+                               f"Received: {arg}={value}")
 
 
 class Dense(Layer):
@@ -48,12 +47,8 @@ class Dense(Layer):
         self.units = _positive_int(units, "units", "Dense")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_weight_arguments("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._set_weight_arguments("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.lora_rank = lora_rank
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
@@ -63,13 +58,8 @@ class Dense(Layer):
         if input_dim is None:
             raise ValueError(f"Dense layer '{self.name}': the last axis of the input must be known, got input "
                              f"shape {tuple(input_shape)}")
-        self._kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                       constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self._kernel = self._add_weight_from_arguments("kernel", (input_dim, self.units))
+        self.bias = self._add_weight_from_arguments("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         # The live buffers and the kernel's activation name, looked up once for call().
         object.__setattr__(self, "_w", self._kernel.value)
@@ -119,12 +109,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._weight_arguments_config("kernel", "bias"),
             "quantization_config": None,
         })
         if self.lora_rank:
@@ -303,9 +288,7 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self._set_weight_arguments("embeddings", embeddings_initializer, embeddings_regularizer, embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
         self.autocast = False
@@ -318,10 +301,7 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if self.built:
             return
-        self._embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
-                                           initializer=self.embeddings_initializer, name="embeddings",
-                                           regularizer=self.embeddings_regularizer,
-                                           constraint=self.embeddings_constraint, trainable=True)
+        self._embeddings = self._add_weight_from_arguments("embeddings", (self.input_dim, self.output_dim))
         object.__setattr__(self, "_table", self._embeddings.value)
         self.built = True
 
@@ -364,10 +344,7 @@ class Embedding(Layer):
 
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "embeddings_constraint": constraints.serialize(self.embeddings_constraint), "mask_zero": self.mask_zero,
+                **self._weight_arguments_config("embeddings", activity_regularizer=True), "mask_zero": self.mask_zero,
                 "quantization_config": None}
 
 

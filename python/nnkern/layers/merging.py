@@ -13,6 +13,15 @@ def _result_dtype(inputs):
     return np.result_type(*[x.dtype for x in inputs])
 
 
+def _check_mask_list(inputs, mask, received):
+    """A merge layer's masks: a list of one per input (ValueError otherwise, Keras's words)."""
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. {received}={mask}")
+    if len(mask) != len(inputs):
+        raise ValueError("The lists `inputs` and `mask` should have the same length. Received: "
+                         f"{len(inputs)} inputs and {len(mask)} masks")
+
+
 class Merge(Layer):
     """Element-wise merge of a list of same-shaped (broadcastable) tensors."""
 
@@ -91,11 +100,7 @@ class Merge(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)):
-            raise ValueError(f"`mask` should be a list. Received: mask={mask}")
-        if len(mask) != len(inputs):
-            raise ValueError("The lists `inputs` and `mask` should have the same length. Received: "
-                             f"{len(inputs)} inputs and {len(mask)} masks")
+        _check_mask_list(inputs, mask, "Received: mask")
         if any(m is None for m in mask):
             return None
         out = np.asarray(mask[0], dtype=bool)
@@ -242,11 +247,7 @@ class Concatenate(Merge):
     def compute_mask(self, inputs, mask=None):
         if mask is None:
             return None
-        if not isinstance(mask, (list, tuple)):
-            raise ValueError(f"`mask` should be a list. Received mask={mask}")
-        if len(mask) != len(inputs):
-            raise ValueError("The lists `inputs` and `mask` should have the same length. Received: "
-                             f"{len(inputs)} inputs and {len(mask)} masks")
+        _check_mask_list(inputs, mask, "Received mask")  # Keras's Concatenate words it so
         if all(m is None for m in mask):
             return None
         masks = []

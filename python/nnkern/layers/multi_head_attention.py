@@ -14,6 +14,7 @@ import string
 import numpy as np
 
 from nnkern import _core, initializers
+from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.dtypes import check_data_dtype
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
@@ -31,11 +32,9 @@ _KERAS2_BUILD_KEYS = ("query_shape", "key_shape", "value_shape")
 def _positive_int(value, arg, allow_none=False):
     if allow_none and value is None:
         return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        expected = "a positive integer or `None`" if allow_none else "a positive integer"
-        raise ValueError(f"Received an invalid value for argument `{arg}`, expected {expected}. "
-                         f"Received: {arg}={value}")
-    return int(value)
+    expected = "a positive integer or `None`" if allow_none else "a positive integer"
+    return positive_int(value, f"Received an invalid value for argument `{arg}`, expected {expected}. "
+                               f"Received: {arg}={value}")
 
 
 def _clone(initializer):

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from nnkern import constraints, initializers, regularizers
+from nnkern import initializers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 
@@ -76,23 +76,17 @@ class _AffineNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_weight_arguments("beta", beta_initializer, beta_regularizer, beta_constraint)
+        self._set_weight_arguments("gamma", gamma_initializer, gamma_regularizer, gamma_constraint)
         self.gamma = None
         self.beta = None
         self.supports_masking = True
 
     def _add_gamma_beta(self, shape, with_gamma, with_beta):
         if with_gamma:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self._add_weight_from_arguments("gamma", shape)
         if with_beta:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.beta = self._add_weight_from_arguments("beta", shape)
 
     def _gamma_beta(self, shape):
         return (None if self.gamma is None else self.gamma.value.reshape(shape),
@@ -104,12 +98,7 @@ class _AffineNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+                **self._weight_arguments_config("beta", "gamma")}
 
 
 class BatchNormalization(_AffineNormalization):

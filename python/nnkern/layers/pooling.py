@@ -9,21 +9,27 @@ __all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "
            "AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D"]
 
 
+class _Pooling2D(BasePooling):
+    """The 2-D pooling layers' constructor, with Keras's default pool_size (2, 2)."""
+    rank = 2
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
+class _Pooling3D(BasePooling):
+    """The 3-D pooling layers' constructor, with Keras's default pool_size (2, 2, 2)."""
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
+
+
 class MaxPooling1D(BasePooling):
     """Maximum over windows of the steps axis of (batch, steps, channels)."""
     rank = 1
     kernel_fn = staticmethod(_core.max_pool1d)
     keeps_integer_dtype = True
-
-
-class MaxPooling2D(BasePooling):
-    """Maximum over windows of the spatial axes of (batch, height, width, channels)."""
-    rank = 2
-    kernel_fn = staticmethod(_core.max_pool2d)
-    keeps_integer_dtype = True
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 class AveragePooling1D(BasePooling):
@@ -32,32 +38,26 @@ class AveragePooling1D(BasePooling):
     kernel_fn = staticmethod(_core.avg_pool1d)
 
 
-class AveragePooling2D(BasePooling):
+class MaxPooling2D(_Pooling2D):
+    """Maximum over windows of the spatial axes of (batch, height, width, channels)."""
+    kernel_fn = staticmethod(_core.max_pool2d)
+    keeps_integer_dtype = True
+
+
+class AveragePooling2D(_Pooling2D):
     """Mean over windows of the spatial axes of (batch, height, width, channels)."""
-    rank = 2
     kernel_fn = staticmethod(_core.avg_pool2d)
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
-
-class MaxPooling3D(BasePooling):
+class MaxPooling3D(_Pooling3D):
     """Maximum over windows of the spatial axes of (batch, depth, height, width, channels)."""
-    rank = 3
     kernel_fn = staticmethod(_core.max_pool3d)
     keeps_integer_dtype = True
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
-
-class AveragePooling3D(BasePooling):
+class AveragePooling3D(_Pooling3D):
     """Mean over windows of the spatial axes of (batch, depth, height, width, channels)."""
-    rank = 3
     kernel_fn = staticmethod(_core.avg_pool3d)
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, name=name, **kwargs)
 
 
 # Keras's aliases.

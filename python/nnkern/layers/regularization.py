@@ -78,38 +78,32 @@ class SpatialDropout1D(_SpatialDropout):
         return (shape[0], 1, shape[2])
 
 
-class SpatialDropout2D(_SpatialDropout):
+class _SpatialDropoutWithFormat(_SpatialDropout):
+    """SpatialDropout2D / 3D: whole feature maps of `rank` spatial axes, channels last or first."""
+    rank = 2
+
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _spatial_noise_shape(self, shape):
+        if self.data_format == "channels_first":
+            return (shape[0], shape[1]) + (1,) * self.rank
+        return (shape[0],) + (1,) * self.rank + (shape[-1],)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout2D(_SpatialDropoutWithFormat):
     """Drops whole feature maps of 4-D inputs."""
-
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
-        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
-        self.data_format = standardize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=4)
-
-    def _spatial_noise_shape(self, shape):
-        if self.data_format == "channels_first":
-            return (shape[0], shape[1], 1, 1)
-        return (shape[0], 1, 1, shape[3])
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+    rank = 2
 
 
-class SpatialDropout3D(_SpatialDropout):
+class SpatialDropout3D(_SpatialDropoutWithFormat):
     """Drops whole feature volumes of 5-D inputs."""
-
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None, **kwargs):
-        super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
-        self.data_format = standardize_data_format(data_format)
-        self.input_spec = InputSpec(ndim=5)
-
-    def _spatial_noise_shape(self, shape):
-        if self.data_format == "channels_first":
-            return (shape[0], shape[1], 1, 1, 1)
-        return (shape[0], 1, 1, 1, shape[4])
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
+    rank = 3
 
 
 class ActivityRegularization(Layer):

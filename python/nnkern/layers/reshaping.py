@@ -116,17 +116,22 @@ class Permute(_ShapeLayer):
         return {**super().get_config(), "dims": self.dims}
 
 
+def _positive_int_argument(value, name):
+    """RepeatVector's and UpSampling1D's check: a Python int (TypeError otherwise), above 0 (ValueError)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"Expected an integer value for `{name}`, got {type(value)}.")
+    if value <= 0:
+        raise ValueError(f"Argument `{name}` should be a positive integer. Received: {name}={value}")
+    return value
+
+
 class RepeatVector(Layer):
     """(batch, features) -> (batch, n, features)."""
     _plan_trusted = True
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
-        if n <= 0:
-            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
-        self.n = n
+        self.n = _positive_int_argument(n, "n")
         self.input_spec = InputSpec(ndim=2)
 
     def compute_output_shape(self, input_shape):
@@ -147,11 +152,7 @@ class UpSampling1D(Layer):
         if "length" in kwargs:  # Keras 1
             size = kwargs.pop("length")
         super().__init__(**kwargs)
-        if not isinstance(size, int) or isinstance(size, bool):
-            raise TypeError(f"Expected an integer value for `size`, got {type(size)}.")
-        if size <= 0:
-            raise ValueError(f"Argument `size` should be a positive integer. Received: size={size}")
-        self.size = size
+        self.size = _positive_int_argument(size, "size")
         self.input_spec = InputSpec(ndim=3)
 
     def compute_output_shape(self, input_shape):

@@ -33,9 +33,8 @@ def _activation(name, act_fn, keep_int=False):
                 return np.maximum(x, np.zeros((), x.dtype))
         x, out = _as_float(x)
         return _finish(act_fn(x), out)
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}` (float32 through nnkern.activation_kernels; ints give floatx())."
-    return keras_op(f)
+    return keras_op(f, name=name,
+                    doc=f"Keras `ops.{name}` (float32 through nnkern.activation_kernels; ints give floatx()).")
 
 
 relu = _activation("relu", _act.relu, keep_int=True)
@@ -285,6 +284,12 @@ def _padding(padding):
     return p
 
 
+def _conv_operands(inputs, kernel, padding, data_format, op):
+    """What the convolution ops start from: (x channels-last, moved, rank, kernel array, padding)."""
+    x, moved, rank = _to_channels_last(inputs, data_format, op)
+    return x, moved, rank, _t(kernel), _padding(padding)
+
+
 def _check_kernel(x, kernel, rank, channels_axis, name):
     if kernel.ndim != rank + 2:
         raise ValueError(f"kernel must be {rank + 2}-D for {rank}-D inputs, got kernel.shape={kernel.shape}")
@@ -300,9 +305,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     layers store it (the group count is channels / kernel in-channels, as Keras infers it)."""
     from nnkern import _core
 
-    x, moved, rank = _to_channels_last(inputs, data_format, "convolution")
-    kernel = _t(kernel)
-    padding = _padding(padding)
+    x, moved, rank, kernel, padding = _conv_operands(inputs, kernel, padding, data_format, "convolution")
     _check_kernel(x, kernel, rank, -2, "input channels")
     groups = x.shape[-1] // kernel.shape[-2]
     fn = _core.conv1d if rank == 1 else _core.conv2d
@@ -316,9 +319,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     c * multiplier + m is input channel c under kernel[..., c, m], as Keras."""
     from nnkern import _core
 
-    x, moved, rank = _to_channels_last(inputs, data_format, "convolution")
-    kernel = _t(kernel)
-    padding = _padding(padding)
+    x, moved, rank, kernel, padding = _conv_operands(inputs, kernel, padding, data_format, "convolution")
     if kernel.ndim != rank + 2 or kernel.shape[-2] != x.shape[-1]:
         raise ValueError(f"kernel must have shape (spatial..., {x.shape[-1]}, multiplier) for inputs of shape "
                          f"{x.shape}, got kernel.shape={kernel.shape}")
@@ -346,9 +347,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     ConvTranspose layers store it; Keras's output size."""
     from nnkern import _core
 
-    x, moved, rank = _to_channels_last(inputs, data_format, "transposed convolution")
-    kernel = _t(kernel)
-    padding = _padding(padding)
+    x, moved, rank, kernel, padding = _conv_operands(inputs, kernel, padding, data_format, "transposed convolution")
     if kernel.ndim != rank + 2 or kernel.shape[-1] != x.shape[-1]:
         raise ValueError(f"kernel must have shape (spatial..., out_channels, {x.shape[-1]}) for inputs of shape "
                          f"{x.shape}, got kernel.shape={kernel.shape}")

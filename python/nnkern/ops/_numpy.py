@@ -33,9 +33,8 @@ def _same(name, np_fn, bool_as=None):
         if bool_as and x.dtype == np.bool_:
             x = x.astype(bool_as)
         return np.asarray(np_fn(x))
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}`: elementwise numpy `{np_fn.__name__}`, same dtype as x."
-    return keras_op(f)
+    return keras_op(f, name=name,
+                    doc=f"Keras `ops.{name}`: elementwise numpy `{np_fn.__name__}`, same dtype as x.")
 
 
 def _floating(name, np_fn):
@@ -43,9 +42,8 @@ def _floating(name, np_fn):
         x = _t(x)
         out = float_result(x.dtype)
         return np.asarray(np_fn(x.astype(_compute_dtype(out), copy=False)), dtype=out)
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}`: elementwise numpy `{np_fn.__name__}`; ints and bools give floatx()."
-    return keras_op(f)
+    return keras_op(f, name=name,
+                    doc=f"Keras `ops.{name}`: elementwise numpy `{np_fn.__name__}`; ints and bools give floatx().")
 
 
 abs = _same("abs", np.absolute)
@@ -113,17 +111,13 @@ def _binary(name, np_fn, *extra, arithmetic=False):
         if arithmetic and a.dtype == np.bool_:  # Keras computes bool // bool (and %, **) in int32
             a, b = a.astype("int32"), b.astype("int32")
         return np.asarray(np_fn(a, b))
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}`: numpy `{np_fn.__name__}` after Keras type promotion."
-    return keras_op(f)
+    return keras_op(f, name=name, doc=f"Keras `ops.{name}`: numpy `{np_fn.__name__}` after Keras type promotion.")
 
 
 def _logical(name, np_fn):
     def f(x1, x2):
         return np.asarray(np_fn(_t(x1), _t(x2)))
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}`: boolean result."
-    return keras_op(f)
+    return keras_op(f, name=name, doc=f"Keras `ops.{name}`: boolean result.")
 
 
 add = _binary("add", np.add)
@@ -220,9 +214,7 @@ def _statistic(name, np_fn):
         out = float_result(x.dtype)
         return np.asarray(np_fn(x.astype(_compute_dtype(out), copy=False), axis=_axis(axis),
                                 keepdims=keepdims), dtype=out)
-    f.__name__ = name
-    f.__doc__ = f"Keras `ops.{name}` over ``axis``; ints and bools give floatx()."
-    return keras_op(f)
+    return keras_op(f, name=name, doc=f"Keras `ops.{name}` over ``axis``; ints and bools give floatx().")
 
 
 std = _statistic("std", np.std)

@@ -65,11 +65,12 @@ def _named_error(exc, name, fn=None, args=(), kwargs=None):
     return cls(f"{name}: {msg}")
 
 
-def keras_op(fn=None, *, name=None, prefix="ops"):
-    """Give ``fn`` its Keras name and turn numpy's errors into ValueError / TypeError / IndexError
-    whose message starts with ``ops.<name>:``. numpy floating-point warnings (log(0), 0/0) are
-    silenced: Keras returns inf / nan quietly. An ``ops`` function given a symbolic tensor records a graph
-    node instead (see SYMBOLIC_OP_METHOD)."""
+def keras_op(fn=None, *, name=None, prefix="ops", doc=None):
+    """Give ``fn`` its Keras name (``name``, else its own) and docstring (``doc``, else its own) and
+    turn numpy's errors into ValueError / TypeError / IndexError whose message starts with
+    ``ops.<name>:``. numpy floating-point warnings (log(0), 0/0) are silenced: Keras returns inf / nan
+    quietly. An ``ops`` function given a symbolic tensor records a graph node instead (see
+    SYMBOLIC_OP_METHOD)."""
     def decorate(f):
         public = name or f.__name__
         full = f"{prefix}.{public}"
@@ -91,6 +92,8 @@ def keras_op(fn=None, *, name=None, prefix="ops"):
                 raise named from exc
 
         op.__name__ = op.__qualname__ = public
+        if doc is not None:
+            op.__doc__ = doc
         return op
 
     return decorate(fn) if fn is not None else decorate
