@@ -1,7 +1,7 @@
 """Load time of whole-model `.keras` files: nnkern's load_model against h5py reading the same weights and
 against Keras 3's load_model.
 
-    python bench/load_time.py                                   # IMDB BiLSTM, MobileNetV2, ResNet50
+    python bench/load_time.py                                   # every model of bench/models.py
     python bench/load_time.py --models resnet50 --repeats 11
 
 The files are saved by Keras (bench/model_files.py, cached in --cache, not committed). Per model and
@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 import model_files  # noqa: E402
 from environment import child_environ, import_nnkern  # noqa: E402
 
-DEFAULT_MODELS = ("imdb_bilstm", "mobilenet_v2", "resnet50")
+DEFAULT_MODELS = tuple(sorted(model_files.MODELS))  # every model of bench/models.py
 
 KERAS_SCRIPT = """
 import json, statistics, sys, time
@@ -83,6 +83,19 @@ def measure(name, args, nnkern):
     return {"model": name, "bytes": size, **{n: statistics.median(t) for n, t in times.items()}}
 
 
+def table(rows, repeats):
+    """Markdown lines: per model the medians of nnkern, the h5py read and Keras, and the two ratios."""
+    lines = [f"median of {repeats} loads, seconds (load average {os.getloadavg()[0]:.1f})", "",
+             "| model | file MB | nnkern | h5py read | nnkern / h5py | Keras | Keras / nnkern |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        keras = r.get("keras")
+        lines.append(f"| {r['model']} | {r['bytes'] / 1e6:.1f} | {r['nnkern']:.3f} | {r['h5py']:.3f} | "
+                     f"{r['nnkern'] / r['h5py']:.2f} | " +
+                     (f"{keras:.3f} | {keras / r['nnkern']:.1f} |" if keras else "- | - |"))
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS),
@@ -98,13 +111,7 @@ def main(argv=None):
         ap.error(f"unknown model(s) {unknown}; known: {sorted(model_files.MODELS)}")
     nnkern = import_nnkern()
     rows = [measure(m, args, nnkern) for m in models]
-    print(f"median of {args.repeats} loads, seconds (load average {os.getloadavg()[0]:.1f})")
-    print("| model | file MB | nnkern | h5py read | nnkern / h5py | Keras | Keras / nnkern |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        keras = r.get("keras")
-        print(f"| {r['model']} | {r['bytes'] / 1e6:.1f} | {r['nnkern']:.3f} | {r['h5py']:.3f} | "
-              f"{r['nnkern'] / r['h5py']:.2f} | " + (f"{keras:.3f} | {keras / r['nnkern']:.1f} |" if keras else "- | - |"))
+    print("\n".join(table(rows, args.repeats)))
     return 0
 
 

@@ -18,14 +18,15 @@ HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_CACHE = pathlib.Path(os.environ.get("NNKERN_BENCH_CACHE", "/tmp/nnkern-bench-models"))
 KERAS_PYTHONS = ("/tmp/benchenv/bin/python", "/tmp/keras/bin/python")
 
-# name: (input shape without batch, input dtype)
+# name: (input shape without batch, input dtype, vocabulary size of a token-id input)
 MODELS = {
-    "imdb_bilstm": ((None,), "int32"),
-    "mobilenet_v2": ((224, 224, 3), "float32"),
-    "resnet50": ((224, 224, 3), "float32"),
-    "efficientnet_b0": ((224, 224, 3), "float32"),
-    "transformer": ((200,), "int32"),
-    "gru": ((200,), "int32"),
+    "imdb_bilstm": ((None,), "int32", 20000),
+    "mobilenet_v2": ((224, 224, 3), "float32", None),
+    "resnet50": ((224, 224, 3), "float32", None),
+    "efficientnet_b0": ((224, 224, 3), "float32", None),
+    "transformer": ((200,), "int32", 20000),
+    "bert_mini": ((128,), "int32", 30522),
+    "gru_classifier": ((100,), "int32", 10000),
 }
 
 
@@ -74,10 +75,19 @@ def build_keras_model(keras, name):
         x = L.LayerNormalization(epsilon=1e-6)(L.Add()([x, ffn]))
         x = L.Dense(20, activation="relu")(L.GlobalAveragePooling1D()(x))
         return keras.Model(inputs, L.Dense(2, activation="softmax")(x))
-    if name == "gru":
-        inputs = keras.Input(shape=(200,), dtype="int32")
-        x = L.GRU(64)(L.Embedding(20000, 128)(inputs))
-        return keras.Model(inputs, L.Dense(1, activation="sigmoid")(x))
+    if name == "bert_mini":  # a BERT-mini-like encoder (4 blocks, d 256, 4 heads, FFN 1024); positions left out
+        inputs = keras.Input(shape=(128,), dtype="int32")
+        x = L.LayerNormalization(epsilon=1e-12)(L.Embedding(30522, 256)(inputs))
+        for _ in range(4):
+            attention = L.MultiHeadAttention(num_heads=4, key_dim=64)(x, x)
+            x = L.LayerNormalization(epsilon=1e-12)(L.Add()([x, attention]))
+            ffn = L.Dense(256)(L.Dense(1024, activation="gelu")(x))
+            x = L.LayerNormalization(epsilon=1e-12)(L.Add()([x, ffn]))
+        return keras.Model(inputs, x)
+    if name == "gru_classifier":  # issue 11's M6: Embedding(10000, 64) -> GRU(128) -> Dense(10)
+        inputs = keras.Input(shape=(100,), dtype="int32")
+        x = L.GRU(128)(L.Embedding(10000, 64)(inputs))
+        return keras.Model(inputs, L.Dense(10)(x))
     apps = keras.applications
     make = {"mobilenet_v2": lambda: apps.MobileNetV2(alpha=1.0, input_shape=(224, 224, 3), weights=None,
                                                      classifier_activation=None),

@@ -201,6 +201,135 @@ def torch_bilstm(torch, model):
     return BiLSTM().eval()
 
 
+def _tensor(torch, a):
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+
+def torch_gru(torch, model):
+    """Embedding -> GRU (reset_after, Keras 3's default) -> Dense as a torch module with the model's weights.
+    torch's GRU is Keras's reset_after GRU with the gates in another order: torch (r, z, n), Keras (z, r, h)."""
+    nn = torch.nn
+    emb_layer, gru, dense = [l for l in model.layers if l.weights]
+    if not gru.cell.reset_after:
+        raise NotImplementedError("GRU with reset_after=False")
+    kernel, recurrent, bias = gru.get_weights()
+    units = recurrent.shape[0]
+
+    def torch_order(w):  # the last axis holds Keras's (z, r, h) blocks
+        z, r, h = np.split(w, 3, axis=-1)
+        return np.concatenate([r, z, h], axis=-1)
+
+    class GRUClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            table = emb_layer.get_weights()[0]
+            self.embedding = nn.Embedding(*table.shape)
+            self.embedding.weight.data.copy_(_tensor(torch, table))
+            self.gru = nn.GRU(kernel.shape[0], units, batch_first=True)
+            self.gru.weight_ih_l0.data.copy_(_tensor(torch, torch_order(kernel).T))
+            self.gru.weight_hh_l0.data.copy_(_tensor(torch, torch_order(recurrent).T))
+            self.gru.bias_ih_l0.data.copy_(_tensor(torch, torch_order(bias[0])))
+            self.gru.bias_hh_l0.data.copy_(_tensor(torch, torch_order(bias[1])))
+            w, b = dense.get_weights()
+            self.dense = nn.Linear(*w.shape)
+            self.dense.weight.data.copy_(_tensor(torch, w.T))
+            self.dense.bias.data.copy_(_tensor(torch, b))
+            self.act = _torch_activation(torch, getattr(dense.activation, "__name__", "?"))
+
+        def forward(self, ids):
+            y = self.dense(self.gru(self.embedding(ids))[1][0])
+            return y if self.act is None else self.act(y)
+    return GRUClassifier().eval()
+
+
+def torch_encoder(torch, model):
+    """A post-norm Transformer encoder as Keras builds it here (Embedding, an optional LayerNormalization,
+    blocks of MultiHeadAttention -> Add -> LayerNormalization -> Dense -> Dense -> Add -> LayerNormalization,
+    then an optional GlobalAveragePooling1D and Dense head) as a torch module with the model's weights; the
+    attention through F.scaled_dot_product_attention (Keras's scale 1/sqrt(key_dim))."""
+    nn, F = torch.nn, torch.nn.functional
+    weighted = [l for l in model.layers if l.weights]
+    kinds = [type(l).__name__ for l in weighted]
+    pooled = any(type(l).__name__ == "GlobalAveragePooling1D" for l in model.layers)
+    if kinds[0] != "Embedding":
+        raise NotImplementedError(f"encoder starting with {kinds[0]}")
+    params = nn.ParameterList()
+
+    def param(a):
+        p = nn.Parameter(_tensor(torch, a), requires_grad=False)
+        params.append(p)
+        return p
+
+    def layer_norm(layer):
+        gamma, beta = (param(w) for w in layer.get_weights())
+        return lambda x: F.layer_norm(x, gamma.shape, gamma, beta, layer.epsilon)
+
+    def dense(layer):
+        w, b = layer.get_weights()
+        weight, bias = param(w.T), param(b)
+        act = _torch_activation(torch, getattr(layer.activation, "__name__", "?"))
+        return lambda x: F.linear(x, weight, bias) if act is None else act(F.linear(x, weight, bias))
+
+    def attention(layer):
+        qk, qb, kk, kb, vk, vb, ok, ob = layer.get_weights()
+        d, heads, key_dim = qk.shape
+        value_dim = vk.shape[2]
+        wq, wk, wv = (param(k.reshape(d, -1).T) for k in (qk, kk, vk))
+        bq, bk, bv = (param(b.reshape(-1)) for b in (qb, kb, vb))
+        wo, bo = param(ok.reshape(heads * value_dim, -1).T), param(ob)
+
+        def run(x):
+            n, t, _ = x.shape
+            q, k, v = (F.linear(x, w, b).reshape(n, t, heads, -1).transpose(1, 2)
+                       for w, b in ((wq, bq), (wk, bk), (wv, bv)))
+            y = F.scaled_dot_product_attention(q, k, v)  # scale 1/sqrt(key_dim), as Keras
+            return F.linear(y.transpose(1, 2).reshape(n, t, heads * value_dim), wo, bo)
+        return run
+
+    table = weighted[0].get_weights()[0]
+    steps, i = [], 1
+    if kinds[i] == "LayerNormalization":
+        steps.append(("norm", layer_norm(weighted[i])))
+        i += 1
+    while i < len(kinds) and kinds[i] == "MultiHeadAttention":
+        if kinds[i:i + 5] != ["MultiHeadAttention", "LayerNormalization", "Dense", "Dense", "LayerNormalization"]:
+            raise NotImplementedError(f"encoder block {kinds[i:i + 5]}")
+        mha, ln1, d1, d2, ln2 = (f(l) for f, l in zip((attention, layer_norm, dense, dense, layer_norm),
+                                                        weighted[i:i + 5]))
+        steps.append(("block", (mha, ln1, d1, d2, ln2)))
+        i += 5
+    head = [dense(l) for l in weighted[i:]]
+    if any(k != "Dense" for k in kinds[i:]):
+        raise NotImplementedError(f"encoder head {kinds[i:]}")
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(*table.shape)
+            self.embedding.weight.data.copy_(_tensor(torch, table))
+            self.params = params
+
+        def forward(self, ids):
+            x = self.embedding(ids)
+            for kind, step in steps:
+                if kind == "norm":
+                    x = step(x)
+                else:
+                    mha, ln1, d1, d2, ln2 = step
+                    x = ln1(x + mha(x))
+                    x = ln2(x + d2(d1(x)))
+            if pooled:
+                x = x.mean(1)
+            for f in head:
+                x = f(x)
+            return x
+    return Encoder().eval()
+
+
+SEQUENCE_MODULES = {"imdb_bilstm": torch_bilstm, "gru_classifier": torch_gru, "transformer": torch_encoder,
+                    "bert_mini": torch_encoder}
+
+
 def torch_candidates(env, spec, model, x):
     """{name: (fn, output -> Keras layout)}, {name: why missing} for torch eager and torch.jit, plus the module
     and its input for the ONNX export."""
@@ -211,7 +340,9 @@ def torch_candidates(env, spec, model, x):
         xin = torch.from_numpy(x).permute(0, 3, 1, 2)  # NHWC memory = a channels_last NCHW view
         to_keras = lambda y: y.numpy() if y.ndim == 2 else y.permute(0, 2, 3, 1).numpy()  # noqa: E731
     else:
-        module = torch_bilstm(torch, model)
+        if spec.model not in SEQUENCE_MODULES:
+            raise NotImplementedError(f"no torch module for {spec.model}")
+        module = SEQUENCE_MODULES[spec.model](torch, model)
         xin = torch.from_numpy(x.astype(np.int64))
         to_keras = lambda y: y.numpy()  # noqa: E731
 
@@ -269,3 +400,14 @@ def keras_candidates(env, path, x):
     as_array = np.asarray
     return {"keras jit": ((lambda: jax.block_until_ready(forward(tv, ntv, xj))), as_array),
             "keras predict": ((lambda: model.predict(x, batch_size=len(x), verbose=0)), as_array)}
+
+
+def tensorflow_candidates(env, path, x):
+    """Keras 3 on TensorFlow (a process of its own: Keras's backend is fixed per process): the model under
+    tf.function (graph mode, no XLA), called on a tf.constant input."""
+    import tensorflow as tf
+    model = env.keras.saving.load_model(path)
+    forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    xt = tf.constant(x)
+    forward(xt)
+    return {"tensorflow": ((lambda: forward(xt).numpy()), np.asarray)}

@@ -1,18 +1,18 @@
 """Whole-model workloads M1-M6 (issue 11 §3): nnkern against its peers on models saved by Keras.
 
-    python bench/models.py                                # M1-M6, 1 and 2 threads
+    python bench/models.py                                # M1-M6 (and M5b), 1 and 2 threads
     python bench/models.py --models M1,M4 --threads 1 --quick
 
 Each model is a `.keras` file saved by Keras 3 (bench/model_files.py; generated once into --cache, not
 committed). nnkern runs `nnkern.models.load_model(path).predict(x, batch_size=len(x), verbose=0)`. The peers
 (bench/model_peers.py) are built from the same file: PyTorch eager (inference_mode, channels_last) and traced +
-frozen, ONNX Runtime on the ONNX export of that module, Keras 3 on JAX (the forward jitted, and predict).
-Every peer's output is checked against nnkern's (max abs diff, printed) before timing; a peer that disagrees
-is reported and not timed. Timing reuses compare.py's method (timing.time_interleaved: interleaved rounds,
-medians). Each thread count runs in its own child process, by default in the Python of /tmp/benchenv (which
-has the peers), with nnkern taken from this source tree (PYTHONPATH). TensorFlow is not a peer here: Keras's
-backend is fixed per process, and this one runs JAX.
-M5 (Transformer) and M6 (GRU) need layers nnkern may not have yet: without them they are reported as skipped.
+frozen, ONNX Runtime on the ONNX export of that module, Keras 3 on JAX (the forward jitted, and predict), and
+Keras 3 on TensorFlow (the model under tf.function) in a child process of its own, since Keras's backend is
+fixed per process. Every peer's output is checked against nnkern's (max abs diff, printed) before timing; a
+peer that disagrees is reported and not timed. Timing reuses compare.py's method (timing.time_interleaved:
+interleaved rounds, medians). Each thread count runs in its own child process, by default in the Python of
+/tmp/benchenv (which has the peers), with nnkern taken from this source tree (PYTHONPATH).
+bench/compare.py runs this as part of its full run and puts the tables into RESULTS.md.
 """
 import argparse
 import json
@@ -51,8 +51,10 @@ def _specs():
                       "imdb_bilstm", b, "sequence") for b in (1, 32)]
     out += [ModelSpec(f"M5/b{b}", "M5", "Transformer block (Embedding 20000x32, MHA 2x32, FFN 32), 200 steps",
                       "transformer", b, "sequence") for b in (1, 32)]
-    out += [ModelSpec(f"M6/b{b}", "M6", "GRU (Embedding 20000x128, GRU 64), 200 steps", "gru", b, "sequence")
-            for b in (1, 32)]
+    out.append(ModelSpec("M5b/b8", "M5b", "BERT-mini-like encoder (4 blocks, d 256, 4 heads, FFN 1024), 128 steps",
+                         "bert_mini", 8, "sequence", steps=128))
+    out += [ModelSpec(f"M6/b{b}", "M6", "GRU classifier (Embedding 10000x64, GRU 128, Dense 10), 100 steps",
+                      "gru_classifier", b, "sequence", steps=100) for b in (1, 32)]
     return out
 
 
@@ -68,7 +70,8 @@ def make_input(spec, rng):
     import numpy as np
     if spec.kind == "cnn":
         return rng.uniform(-1, 1, size=(spec.batch, 224, 224, 3)).astype(np.float32)
-    return rng.integers(1, 20000, size=(spec.batch, spec.steps)).astype(np.int32)
+    vocab = model_files.MODELS[spec.model][2]
+    return rng.integers(1, vocab, size=(spec.batch, spec.steps)).astype(np.int32)
 
 
 # ---------------------------------------------------------------------- child
@@ -81,9 +84,10 @@ def run_child(args):
     import model_peers
 
     threads = args.threads[0]
-    prepare_thread_env(threads, "jax")
     peers = set(args.peers)
-    env = Env(threads, peers)
+    backend = "tensorflow" if peers == {"tensorflow"} else "jax"  # the TensorFlow peer runs in a child of its own
+    prepare_thread_env(threads, backend)
+    env = Env(threads, {"keras"} if backend == "tensorflow" else peers)
     result = {"threads": threads, "versions": env.versions, "missing": env.missing, "cases": [],
               "load": [os.getloadavg()[0]]}
     budget, min_rounds = (0.5, 3) if args.quick else (8.0, 7)
@@ -101,6 +105,11 @@ def run_child(args):
             print(f"  [{threads}] {spec.case}: skipped ({case['skipped']})", file=sys.stderr, flush=True)
             continue
         fns = {"nnkern": ((lambda: model.predict(x, batch_size=len(x), verbose=0)), np.asarray)}
+        if backend == "tensorflow" and env.keras is not None:
+            try:
+                fns.update(model_peers.tensorflow_candidates(env, path, x))
+            except Exception as e:  # noqa: BLE001
+                case["missing"]["tensorflow"] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
         if env.torch is not None:
             try:
                 tfns, missing, module, xin, to_keras = model_peers.torch_candidates(env, spec, model, x)
@@ -145,7 +154,7 @@ def run_child(args):
 
 # ---------------------------------------------------------------------- parent
 
-PEER_ORDER = ("torch", "torch.jit", "onnxruntime", "keras jit", "keras predict")
+PEER_ORDER = ("torch", "torch.jit", "onnxruntime", "tensorflow", "keras jit", "keras predict")
 
 
 def report(results):
@@ -176,11 +185,58 @@ def report(results):
     return "\n".join(lines)
 
 
+def run(args):
+    """The parent's work: make the model files, then one child per thread count (JAX, torch and ONNX Runtime
+    peers) and, when asked for, one more with Keras on TensorFlow, whose times join the first's; the results."""
+    specs = select(args.workloads)
+    for name in sorted({s.model for s in specs}):
+        model_files.ensure(name, args.cache, args.keras_python or args.python)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def child(threads, peers, backend):
+            result_path = pathlib.Path(tmp) / f"models{threads}{backend}.json"
+            cmd = [args.python, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
+                   "--peers", ",".join(peers), "--cache", str(args.cache), "--result", str(result_path)]
+            if args.workloads:
+                cmd += ["--models", ",".join(args.workloads)]
+            if args.quick:
+                cmd.append("--quick")
+            env = child_environ(backend)
+            env["PYTHONPATH"] = os.pathsep.join([str(REPO / "python")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+            env["CUDA_VISIBLE_DEVICES"] = ""
+            subprocess.run(cmd, check=True, env=env)
+            return json.loads(result_path.read_text())
+
+        for threads in args.threads:
+            print(f"whole models: {threads} thread(s) ...", file=sys.stderr, flush=True)
+            result = child(threads, [p for p in args.peers if p != "tensorflow"], "jax")
+            if "tensorflow" in args.peers:
+                print(f"whole models: Keras on TensorFlow, {threads} thread(s) ...", file=sys.stderr, flush=True)
+                merge_tensorflow(result, child(threads, ["tensorflow"], "tensorflow"))
+            results.append(result)
+    return results
+
+
+def merge_tensorflow(result, tf_result):
+    """The TensorFlow child's figures for its peer, into the main child's cases (nnkern's own times stay the
+    main child's)."""
+    result["versions"].update({k: v for k, v in tf_result["versions"].items() if k not in result["versions"]})
+    result["missing"].update(tf_result["missing"])
+    theirs = {c["case"]: c for c in tf_result["cases"]}
+    for case in result["cases"]:
+        other = theirs.get(case["case"])
+        if not other or other.get("skipped"):
+            continue
+        for key in ("times", "cpu_times", "diffs", "mismatch", "missing"):
+            case.setdefault(key, {}).update({n: v for n, v in other.get(key, {}).items() if n == "tensorflow"})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default="", help=f"workloads, e.g. M1,M4 (default: all of {WORKLOADS})")
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--peers", default="torch,onnxruntime,keras", help="of torch,onnxruntime,keras")
+    ap.add_argument("--peers", default="torch,onnxruntime,keras,tensorflow",
+                    help="of torch,onnxruntime,keras (on JAX),tensorflow (Keras on TensorFlow, tf.function)")
     ap.add_argument("--quick", action="store_true", help="few repeats: a smoke run, not a measurement")
     ap.add_argument("--cache", default=str(model_files.DEFAULT_CACHE), help="directory of the generated files")
     ap.add_argument("--python", default=BENCH_PYTHON if os.path.exists(BENCH_PYTHON) else sys.executable,
@@ -193,28 +249,11 @@ def main(argv=None):
     args.threads = [int(t) for t in str(args.threads).split(",") if t]
     args.workloads = [w.strip().upper() for w in args.models.split(",") if w.strip()]
     args.peers = [p.strip() for p in args.peers.split(",") if p.strip()]
-    specs = select(args.workloads)
+    select(args.workloads)  # unknown ids fail here, before any child starts
     if args.child:
         run_child(args)
         return 0
-    for name in sorted({s.model for s in specs}):
-        model_files.ensure(name, args.cache, args.keras_python or args.python)
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for threads in args.threads:
-            print(f"running {threads} thread(s) ...", file=sys.stderr, flush=True)
-            result_path = pathlib.Path(tmp) / f"models{threads}.json"
-            cmd = [args.python, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
-                   "--peers", ",".join(args.peers), "--cache", str(args.cache), "--result", str(result_path)]
-            if args.workloads:
-                cmd += ["--models", ",".join(args.workloads)]
-            if args.quick:
-                cmd.append("--quick")
-            env = child_environ("jax")
-            env["PYTHONPATH"] = os.pathsep.join([str(REPO / "python")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-            env["CUDA_VISIBLE_DEVICES"] = ""
-            subprocess.run(cmd, check=True, env=env)
-            results.append(json.loads(result_path.read_text()))
+    results = run(args)
     text = "median wall-clock time per predict call\n" + report(results)
     print(text)
     if args.out:

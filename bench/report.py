@@ -87,7 +87,7 @@ def text_table(head, rows):
     return "\n".join([fmt.format(*head), fmt.format(*["-" * w for w in widths])] + [fmt.format(*r) for r in rows])
 
 
-def targets(results, startup, alone=None):
+def targets(results, startup, alone=None, model_results=None, load_rows=None):
     """[(target, measured, met, CPU-time figure or "", met on CPU time or None)] for the issue's targets
     this run measured. "met" is judged on the wall-clock medians, as the issue asks; at one thread the same
     check on process CPU time is given beside it, as it is not inflated when the shared machine is loaded."""
@@ -143,6 +143,13 @@ def targets(results, startup, alone=None):
         tk = one["W10"]["times"].get("keras predict")
         if tk:  # wall clock only: Keras predict spends much of its time waiting, off the CPU
             out.append(("W10 predict >= 800x faster than Keras predict", f"{tk / t:.0f}x", tk / t >= 800, "", None))
+    out += model_targets(model_results or [])
+    for r in load_rows or []:
+        out.append((f"load_model {r['model']} <= 2x the h5py read", f"{r['nnkern']:.3f} s vs {r['h5py']:.3f} s "
+                    f"({r['nnkern'] / r['h5py']:.2f}x)", r["nnkern"] <= 2 * r["h5py"], "", None))
+        if r.get("keras"):
+            out.append((f"load_model {r['model']} faster than Keras's", f"{r['nnkern']:.3f} s vs {r['keras']:.3f} s",
+                        r["nnkern"] < r["keras"], "", None))
     if startup:
         if "import nnkern" in startup:
             t = startup["import nnkern"]
@@ -152,6 +159,33 @@ def targets(results, startup, alone=None):
             a, b = startup["rss nnkern W10"], startup["rss keras W10"]
             out.append(("peak RSS import + W10 <= 1/5 of Keras's",
                         f"{a / 2**20:.0f} MiB vs {b / 2**20:.0f} MiB (1/{b / a:.1f})", a * 5 <= b, "", None))
+    return out
+
+
+def model_targets(model_results):
+    """Issue 11 §3: every M-row at or below the fastest peer at 1 thread (CPU time beside it), and >= 1.7x on
+    2 threads for the rows of batch >= 8."""
+    out = []
+    by = {r["threads"]: {c["case"]: c for c in r["cases"] if not c.get("skipped")} for r in model_results}
+    for name, c in by.get(1, {}).items():
+        peers = {n: t for n, t in c["times"].items() if n != "nnkern"}
+        tn = c["times"].get("nnkern")
+        if not peers or tn is None:
+            continue
+        peer = min(peers, key=peers.get)
+        cpeers = {n: t for n, t in c["cpu_times"].items() if n != "nnkern"}
+        cpeer = min(cpeers, key=cpeers.get)
+        ctn = c["cpu_times"]["nnkern"]
+        out.append((f"{name} 1 thread: nnkern <= fastest peer",
+                    f"{fmt_time(tn)} vs {fmt_time(peers[peer])} {peer} (ratio {tn / peers[peer]:.2f})",
+                    tn <= peers[peer], f"{fmt_time(ctn)} vs {fmt_time(cpeers[cpeer])} {cpeer} "
+                    f"(ratio {ctn / cpeers[cpeer]:.2f})", ctn <= cpeers[cpeer]))
+    for name, c1 in by.get(1, {}).items():
+        c2 = by.get(2, {}).get(name)
+        batch = int(name.split("/b")[-1])
+        if c2 and batch >= 8 and "nnkern" in c1["times"] and "nnkern" in c2["times"]:
+            speedup = c1["times"]["nnkern"] / c2["times"]["nnkern"]
+            out.append((f"{name}: 2 threads >= 1.7x 1 thread", f"{speedup:.2f}x", speedup >= 1.7, "", None))
     return out
 
 
@@ -167,7 +201,7 @@ def machine():
     return f"{name}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
-def write_chart(results, path):
+def write_chart(results, path, model_results=None):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -175,9 +209,12 @@ def write_chart(results, path):
     except ImportError:
         return False
     fig, axes = plt.subplots(len(results), 1, figsize=(14, 4.2 * len(results)), squeeze=False)
+    whole = {m["threads"]: m for m in model_results or []}
     for ax, r in zip(axes[:, 0], results):
         cases = [c for c in r["cases"] if "nnkern" in c["times"]]
-        peers = [p for p in PEERS if any(p in c["times"] for c in cases)]
+        cases += [c for c in whole.get(r["threads"], {"cases": []})["cases"] if "nnkern" in c.get("times", {})]
+        names = {n for c in cases for n in c["times"]} - set(NNKERN)
+        peers = [p for p in PEERS if p in names] + sorted(names - set(PEERS))
         width = 0.8 / max(1, len(peers))
         for i, peer in enumerate(peers):
             xs, ys = [], []
@@ -237,7 +274,8 @@ def inherited_section(results, inherited):
     return lines + [""] + notes + [""]
 
 
-def write_results(results, startup, out_dir, elapsed, chart, alone=None, inherited=None):
+def write_results(results, startup, out_dir, elapsed, chart, alone=None, inherited=None, model_results=None,
+                  load_rows=None, load_repeats=None):
     path = out_dir / "RESULTS.md"
     notes = ""
     if path.exists():
@@ -253,7 +291,7 @@ def write_results(results, startup, out_dir, elapsed, chart, alone=None, inherit
     for r in results:
         missing.update(r["missing"])
     lines = [
-        "# nnkern vs peers on the CPU (issue 5)",
+        "# nnkern vs peers on the CPU (issues 5 and 11)",
         "",
         f"Written by `{' '.join(['python bench/compare.py'] + sys.argv[1:])}` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
@@ -342,7 +380,23 @@ def write_results(results, startup, out_dir, elapsed, chart, alone=None, inherit
         if startup["errors"]:
             lines.append(f"- Start-up measurements that failed: {startup['errors']}.")
     lines.append("")
-    tg = targets(results, startup, alone)
+    if model_results:
+        import models
+        lines += ["## Whole models (issue 11 §3)", "",
+                  "`nnkern.models.load_model(path).predict(x, batch_size=len(x), verbose=0)` on `.keras` files saved by "
+                  "Keras 3 (bench/model_files.py), against peers built from the same file (bench/model_peers.py): "
+                  "PyTorch eager (inference_mode, channels_last) and traced + frozen, ONNX Runtime on the ONNX export "
+                  "of that torch module, Keras 3 on JAX (the forward under jax.jit, and predict) and Keras 3 on "
+                  "TensorFlow (the model under tf.function, in a process of its own). Outputs agree before timing "
+                  "(max abs diffs below). Median wall-clock time per call over interleaved rounds.",
+                  models.report(model_results), ""]
+    if load_rows:
+        import load_time
+        lines += ["## Load time (issue 11 §4)", "",
+                  "`nnkern.models.load_model(path)` against the floor (h5py reading every weight of the same file, "
+                  "interleaved) and Keras 3's `load_model` (JAX backend, its own process, import excluded).", "",
+                  *load_time.table(load_rows, load_repeats), ""]
+    tg = targets(results, startup, alone, model_results, load_rows)
     if tg:
         lines += ["## Targets", "", "Judged on the wall-clock medians; at 1 thread also on CPU time.", "",
                   "| target | measured (wall clock) | met | CPU time | met (CPU time) |", "|---|---|---|---|---|"]

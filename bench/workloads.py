@@ -73,10 +73,11 @@ def select_specs(specs, known, workloads):
     naming unknown ids. Also bench/models.py's selection of M1-M6."""
     if not workloads:
         return list(specs)
-    unknown = sorted(set(workloads) - set(known))
+    wanted = {w.upper() for w in workloads}  # ids in any case, as typed on a command line ("m5b")
+    unknown = sorted(wanted - {w.upper() for w in known})
     if unknown:
         raise ValueError(f"unknown workload(s) {unknown}; known: {known}")
-    return [s for s in specs if s.workload in workloads]
+    return [s for s in specs if s.workload.upper() in wanted]
 
 
 def select(workloads=None):

@@ -14,7 +14,7 @@ def test_quick_w1_numpy(tmp_path):
     # A shell pinning OpenBLAS to Haswell's kernel: the main run drops the pin, an extra run keeps it, labelled.
     env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
     res = subprocess.run([sys.executable, str(COMPARE), "--quick", "--workloads", "W1", "--peers", "numpy",
-                          "--threads", "1", "--skip-startup", "--out", str(tmp_path)],
+                          "--threads", "1", "--skip-startup", "--models", "none", "--out", str(tmp_path)],
                          capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 0, res.stderr
     report = (tmp_path / "RESULTS.md").read_text()

@@ -30,12 +30,15 @@ def bench_modules():
 
 def test_workloads_and_selection(bench_modules):
     models, _ = bench_modules
-    assert models.WORKLOADS == ["M1", "M2", "M3", "M4", "M5", "M6"]
+    assert models.WORKLOADS == ["M1", "M2", "M3", "M4", "M5", "M5b", "M6"]
     assert [s.case for s in models.select(["M1", "M4"])] == ["M1/b1", "M1/b8", "M4/b1", "M4/b32"]
     with pytest.raises(ValueError, match="unknown workload"):
         models.select(["M9"])
     x = models.make_input(models.select(["M4"])[1], np.random.default_rng(0))
     assert x.shape == (32, 200) and x.dtype == np.int32 and x.min() >= 1
+    assert [s.case for s in models.select(["m5b"])] == ["M5b/b8"]  # ids in any case, as typed on a command line
+    x = models.make_input(models.select(["M6"])[1], np.random.default_rng(0))  # issue 11's M6: 10000 ids, 100 steps
+    assert x.shape == (32, 100) and x.min() >= 1 and x.max() < 10000
 
 
 def test_report_rows(bench_modules):
@@ -48,7 +51,8 @@ def test_report_rows(bench_modules):
     text = models.report([result])
     row = next(line for line in text.splitlines() if line.startswith("| M1/b1"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[2:8] == ["20.00 ms", "40.00 ms", "-", "10.00 ms", "mismatch", "-"] and cells[8] == "2.00"
+    # nnkern, torch, torch.jit, onnxruntime, tensorflow, keras jit, keras predict; nnkern / fastest
+    assert cells[2:9] == ["20.00 ms", "40.00 ms", "-", "10.00 ms", "-", "mismatch", "-"] and cells[9] == "2.00"
     assert "| M6/b1 | GRU | skipped: nnkern cannot load it yet" in text
     assert "M1/b1 torch.jit: RuntimeError: x" in text and "torch 3.0e-07" in text
 
@@ -59,3 +63,23 @@ def test_h5py_floor_reads_every_weight(bench_modules):
     arrays = load_time.h5py_read_all(path)
     weights = nnkern.models.load_model(path).weights
     assert sorted(a.tobytes() for a in arrays) == sorted(w.numpy().tobytes() for w in weights)
+
+
+def test_model_targets_and_tensorflow_merge(bench_modules):
+    models, _ = bench_modules
+    import report
+
+    def result(threads, nnkern_time):
+        return {"threads": threads, "load": [0, 0], "missing": {}, "versions": {"jax": "1"}, "cases": [
+            {"case": "M1/b8", "title": "m", "times": {"nnkern": nnkern_time, "torch": 0.02},
+             "cpu_times": {"nnkern": nnkern_time, "torch": 0.02}, "diffs": {}, "mismatch": {}, "missing": {}}]}
+    one, two = result(1, 0.01), result(2, 0.006)
+    models.merge_tensorflow(one, {"versions": {"tensorflow": "2"}, "missing": {}, "cases": [
+        {"case": "M1/b8", "times": {"nnkern": 0.5, "tensorflow": 0.005}, "cpu_times": {"tensorflow": 0.005},
+         "diffs": {"tensorflow": "max abs diff 0"}, "mismatch": {}, "missing": {}}]})
+    assert one["cases"][0]["times"] == {"nnkern": 0.01, "torch": 0.02, "tensorflow": 0.005}  # nnkern's own stays
+    assert one["versions"] == {"jax": "1", "tensorflow": "2"}
+    got = {t: ok for t, _, ok, _, _ in report.model_targets([one, two])}
+    assert got == {"M1/b8 1 thread: nnkern <= fastest peer": False, "M1/b8: 2 threads >= 1.7x 1 thread": False}
+    two["cases"][0]["times"]["nnkern"] = 0.005
+    assert {t: ok for t, _, ok, _, _ in report.model_targets([one, two])}["M1/b8: 2 threads >= 1.7x 1 thread"]
