@@ -5,9 +5,11 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <type_traits>
 
 #include "nnkern/common.hpp"
 #include "nnkern/threads.hpp"
+#include "gemm_avx512.hpp"
 
 namespace nnkern::detail {
 
@@ -45,26 +47,46 @@ void parallel_for(index_t count, int threads, Task&& task) {
   });
 }
 
-// A product's output tiles. Each element of the output is summed by one single-threaded Eigen
-// product over its tile, and the tiles depend on the shape only, so every element gets the same
-// reduction order whatever the thread count (Eigen's own parallel GEMM chooses its depth blocking
-// from the thread count). 128 x 256 measured within a few % of one whole product on one thread;
-// 32-row tiles were ~25 % slower (the right-hand side is packed once per row of tiles).
-constexpr index_t kProductTileRows = 128;
+// A product's output tiles. Each element of the output is summed by one single-threaded product over
+// its tile, and the tiles depend on the shape only, so every element gets the same reduction order
+// whatever the thread count (Eigen's own parallel GEMM chooses its depth blocking from the thread
+// count). Eigen: 128 x 256 measured within a few % of one whole product on one thread; 32-row tiles
+// were ~25 % slower (the right-hand side is packed once per row of tiles). AVX-512 (gemm_avx512.hpp):
+// taller tiles, as its B block is packed once per tile and depth block (2048^3 on one core: 576 rows
+// ~150 GFLOP/s, 144 rows ~116), halved down to 144 rows while that leaves fewer than
+// kProductMinTiles tiles to share among threads (from the shape only, never the thread count).
+#if defined(__AVX512F__)
+constexpr index_t kProductTileRows = 576, kProductMinTileRows = 144;
+#else
+constexpr index_t kProductTileRows = 128, kProductMinTileRows = 128;
+#endif
 constexpr index_t kProductTileCols = 256;
+constexpr index_t kProductMinTiles = 4;
 
-// c = a . b, or c += a . b when `accumulate`; a, b, c Eigen matrix expressions, c (M, N) writable.
-// Products too small to thread (kMinParallelFlops) are one tile.
+// c = a . b, or c += a . b when `accumulate`; a, b Eigen matrix expressions, c (M, N) a writable
+// row-major matrix or map. Products too small to thread (kMinParallelFlops) are one tile.
 template <class A, class B, class C>
 void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads) {
+  static_assert(std::decay_t<C>::IsRowMajor, "tiled_product writes a row-major output");
   const index_t M = c.rows(), N = c.cols();
   if (M == 0 || N == 0) return;
   const bool whole = 2.0 * M * N * a.cols() < kMinParallelFlops;
-  const index_t tile_rows = whole ? M : kProductTileRows, tile_cols = whole ? N : kProductTileCols;
-  const index_t row_tiles = (M + tile_rows - 1) / tile_rows, col_tiles = (N + tile_cols - 1) / tile_cols;
+  const index_t tile_cols = whole ? N : kProductTileCols, col_tiles = (N + tile_cols - 1) / tile_cols;
+  index_t tile_rows = whole ? M : kProductTileRows;
+  while (!whole && tile_rows > kProductMinTileRows && (M + tile_rows - 1) / tile_rows * col_tiles < kProductMinTiles)
+    tile_rows /= 2;
+  const index_t row_tiles = (M + tile_rows - 1) / tile_rows;
   parallel_for(row_tiles * col_tiles, threads, [&](index_t t) {
     const index_t r0 = t / col_tiles * tile_rows, c0 = t % col_tiles * tile_cols;
     const index_t m = std::min(tile_rows, M - r0), n = std::min(tile_cols, N - c0);
+#if defined(__AVX512F__)
+    // The choice depends on the shape only (not the tile), as the reduction order must.
+    if (M >= kGemmMinRows && N >= kGemmMinCols) {
+      gemm_tile_avx512(a.middleRows(r0, m), b.middleCols(c0, n), c.data() + r0 * c.outerStride() + c0,
+                       c.outerStride(), accumulate);
+      return;
+    }
+#endif
     auto dst = c.block(r0, c0, m, n);
     if (accumulate)
       dst.noalias() += a.middleRows(r0, m) * b.middleCols(c0, n);
