@@ -12,7 +12,7 @@ import numpy as np
 from nnkern import _core, activations, initializers
 from nnkern.engine import tree
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
-                                               standardize_tuple)
+                                               standardize_window)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.layers.kernel_calls import run_kernel
@@ -53,12 +53,8 @@ class ConvLSTM2DCell(Layer):
         self.recurrent_dropout = dropout_rate(recurrent_dropout, "recurrent_dropout", cls)
         self.seed = seed
         self.state_size = [self.filters, self.filters]  # channels of h and c; their shapes: state_shape()
-        try:
-            self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
-            self.strides = standardize_tuple(strides, self.rank, "strides", allow_zero=True)
-            self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
-        except ValueError as e:
-            raise ValueError(f"{cls}: {e}") from None
+        self.kernel_size, self.strides, self.dilation_rate = standardize_window(
+            cls, self.rank, kernel_size, strides, dilation_rate, zero_strides=True)
         if 0 in self.strides:
             raise ValueError(f"{cls}: the argument `strides` cannot contain 0(s). Received: {self.strides}")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
