@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from _golden_io import GoldenWriter
-from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
+from _keras_helpers import check_keras_loads_model_files, seeded, seeded_saved_model
 from gen_layers_conv_rnn import jsonable, symbolic_shapes
 
 MODEL_FILES_DIR = "saving/rnn_stacked_states"
@@ -34,13 +34,8 @@ def generate(data_dir):
         return x * keep[..., None]
 
     def case(case_id, s, build, feeds):
-        model, layer = build()
-        for j, v in enumerate(model.weights):
-            v.assign(seeded(v.shape, s * 100 + j))
-        ys = flat_outputs(model, feeds)
-        record = {"path": f"{MODEL_FILES_DIR}/{case_id}.keras", "safe_mode": True}
-        save_if_changed(model, data_dir / record["path"], deflate=True)
-        saved.append((record, feeds if len(feeds) > 1 else feeds[0], ys))
+        model, layer, ys, record = seeded_saved_model(build, s, feeds, data_dir, f"{MODEL_FILES_DIR}/{case_id}.keras",
+                                                      saved, flat_outputs)
         w.add(case_id, {"kind": "model", "n_inputs": len(feeds), "n_outputs": len(ys),
                         "output_structure": jsonable(keras.tree.map_structure(lambda t: list(t.shape),
                                                                                model.outputs)),

@@ -21,12 +21,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from _golden_io import GoldenWriter  # noqa: E402
-from _keras_helpers import seeded  # noqa: E402
+from _keras_helpers import seeded, write_tfkeras_h5_cases  # noqa: E402
 
 FILES_DIR = "saving/keras2"
 # Every activation name tf-keras 2.21 deserializes (keras.activations), each on a Dense of its own.
@@ -65,20 +62,8 @@ def models():
 
 
 def main():
-    data_dir = HERE / "data"
-    (data_dir / FILES_DIR).mkdir(parents=True, exist_ok=True)
-    w = GoldenWriter("rnn_states_activations_keras2")
-    for s, (case_id, model, feeds) in enumerate(models(), start=1):
-        for j, v in enumerate(model.weights):
-            v.assign(seeded(tuple(v.shape), 1000 * s + j))
-        predicted = model.predict(feeds if len(feeds) > 1 else feeds[0], verbose=0)
-        ys = [np.asarray(y) for y in tf.nest.flatten(predicted)]  # nested states in order
-        path = f"{FILES_DIR}/{case_id}.h5"
-        model.save(data_dir / path, save_format="h5")
-        w.add(case_id, {"path": path, "n_inputs": len(feeds), "n_outputs": len(ys),
-                        "params": int(model.count_params()), "tf_keras": keras.__version__},
-              **{f"x{i}": v for i, v in enumerate(feeds)}, **{f"y{i}": y for i, y in enumerate(ys)})
-    print(f"rnn_states_activations_keras2: {w.save(data_dir)} cases")
+    n = write_tfkeras_h5_cases(keras, "rnn_states_activations_keras2", models(), HERE / "data", FILES_DIR)
+    print(f"rnn_states_activations_keras2: {n} cases")
 
 
 if __name__ == "__main__":
