@@ -2,7 +2,9 @@
 protocol (see RNN). Recurrent layers (LSTM in lstm.py) are RNNs over their cell; Bidirectional is in
 bidirectional.py.
 
-StackedRNNCells (also made from a list of cells) runs several cells one after the other at each step.
+StackedRNNCells (also made from a list of cells) runs several cells one after the other at each step. With
+return_state the final states follow the output as Keras 3 returns them: one entry per cell of a stack, a
+list [h, c] for an LSTMCell (RNN.state_structure); initial_state may be given nested the same way, or flat.
 
 Inference only: `stateful=True` is refused. An input mask (Masking, Embedding with mask_zero=True) makes
 a masked step carry the states over and output the carried first state, as Keras's default
