@@ -278,14 +278,18 @@ def read_weight(dataset, variable, where):
     """The value of one stored weight, checked against the variable it is for (shape, numeric dtype); None
     when it was read straight into the variable's buffer instead (a variable not initialised yet holds
     nothing to keep should a later weight fail, and this saves a copy of every weight)."""
-    if tuple(dataset.shape) != tuple(variable.shape):
-        raise MalformedFileError(f"{where} has shape {tuple(dataset.shape)} in the file but the config gives "
+    shape = tuple(dataset.shape)  # once: h5py asks HDF5 again for each of shape, ndim and size
+    if shape != tuple(variable.shape):
+        raise MalformedFileError(f"{where} has shape {shape} in the file but the config gives "
                                  f"{tuple(variable.shape)}.")
     if dataset.dtype.kind not in "fiub":
         raise MalformedFileError(f"{where} has non-numeric dtype {dataset.dtype}.")
     try:
-        if not variable.initialized and dataset.ndim and dataset.size:
-            variable.fill(dataset.read_direct)
+        if not variable.initialized and shape and 0 not in shape:  # not a scalar, not empty
+            # The whole dataset into the buffer (shapes checked above), by the low-level read that h5py's
+            # read_direct ends in, without its selection objects (a third of the read time per weight).
+            all_ = _h5py().h5s.ALL
+            variable.fill(lambda buffer: dataset.id.read(all_, all_, buffer))
             return None
         return dataset[()]
     except (OSError, ValueError, TypeError) as e:
