@@ -48,7 +48,7 @@ def models():
     yield "embedding_bidirectional_gru", keras.Model(inp, L.Bidirectional(L.SimpleRNN(3))(seq)), [ids]
 
     inp = L.Input((6, 4))
-    # (not hard_sigmoid: Keras 2 defines it as 0.2x + 0.5, nnkern as Keras 3 does)
+    # (hard_sigmoid, whose Keras 2 formula differs from Keras 3's: tfkeras_rnn_states_activations.py)
     out, h = L.GRU(5, return_state=True, activation="softsign")(L.Masking(0.0)(inp))
     dec = L.RNN(L.GRUCell(5), return_sequences=True)(inp, initial_state=[h])
     yield "gru_state_rnn_cell", keras.Model(inp, [out, dec]), [x]
