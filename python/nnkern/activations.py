@@ -12,13 +12,30 @@ from nnkern.activation_kernels import (linear, relu, sigmoid, tanh, softmax, log
                                        soft_shrink, sparse_plus, sparse_sigmoid, sparsemax, squareplus, tanh_shrink,
                                        threshold)
 
-__all__ = ["get", "serialize", "deserialize", "fused_name",
+import numpy as np
+
+__all__ = ["get", "serialize", "deserialize", "fused_name", "KERAS2_ACTIVATIONS", "keras2_hard_sigmoid",
            "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "softsign", "elu",
            "selu", "gelu", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish", "exponential",
            "leaky_relu", "relu6", "mish", "celu", "glu", "hard_shrink", "hard_tanh", "log_sigmoid", "soft_shrink",
            "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"]
 
-_BY_NAME = {f.__name__: f for f in (linear, relu, sigmoid, tanh, softmax, log_softmax, softplus, softsign, elu,
+
+
+def keras2_hard_sigmoid(x):
+    """tf-keras (Keras 2)'s hard_sigmoid, clip(0.2 x + 0.5, 0, 1); Keras 3's `hard_sigmoid` is relu6(x + 3) / 6.
+    What "hard_sigmoid" means in a Keras 2 file; saved under its own name, which Keras 3 refuses as unknown
+    rather than computing its own hard_sigmoid."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.clip(x * np.float32(0.2) + np.float32(0.5), np.float32(0), np.float32(1))
+
+
+# Activation names whose Keras 2 formula differs from Keras 3's -> the name of nnkern's Keras 2 function. tf-keras
+# 2.21's other activations (elu, selu, gelu (exact by default in both), softplus, softsign, swish, relu, sigmoid,
+# tanh, exponential, linear, mish, softmax) compute what Keras 3's of the same name do.
+KERAS2_ACTIVATIONS = {"hard_sigmoid": "keras2_hard_sigmoid"}
+
+_BY_NAME = {f.__name__: f for f in (keras2_hard_sigmoid, linear, relu, sigmoid, tanh, softmax, log_softmax, softplus, softsign, elu,
                                    selu, gelu, silu, hard_sigmoid, hard_silu, exponential, leaky_relu, relu6,
                                    mish, celu, glu, hard_shrink, hard_tanh, log_sigmoid, soft_shrink, sparse_plus,
                                    sparse_sigmoid, sparsemax, squareplus, tanh_shrink, threshold)}

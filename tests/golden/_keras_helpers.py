@@ -77,6 +77,46 @@ def save_model_file(model, data_dir, case_id, safe_mode=True):
     return {"path": rel, "safe_mode": safe_mode}
 
 
+def seeded_saved_model(build, seed, feeds, data_dir, path, saved, predict):
+    """A model case's common part: build() -> (model, layer); the model's weights seeded (seed * 100 + index),
+    its outputs predict(model, feeds), the model saved (deflated) as data_dir/path and queued in `saved` for
+    check_keras_loads_model_files. Returns (model, layer, outputs, the file record)."""
+    model, layer = build()
+    for j, v in enumerate(model.weights):
+        v.assign(seeded(v.shape, seed * 100 + j))
+    ys = predict(model, feeds)
+    record = {"path": path, "safe_mode": True}
+    save_if_changed(model, pathlib.Path(data_dir) / path, deflate=True)
+    saved.append((record, feeds if len(feeds) > 1 else feeds[0], ys))
+    return model, layer, ys, record
+
+
+def write_tfkeras_h5_cases(keras, family, models, data_dir, files_dir):
+    """The tf-keras generators' loop: for each (id, model, inputs) of `models` (tf_keras models), seeded weights,
+    tf-keras's outputs (flattened in order: nested states too), the model saved as `.h5` under files_dir and read
+    back by tf-keras to the same outputs, and a case in data/<family>.json / .npz. Returns the number of cases."""
+    import tensorflow as tf
+
+    from _golden_io import GoldenWriter
+    data_dir = pathlib.Path(data_dir)
+    (data_dir / files_dir).mkdir(parents=True, exist_ok=True)
+    w = GoldenWriter(family)
+    for s, (case_id, model, feeds) in enumerate(models, start=1):
+        for j, v in enumerate(model.weights):
+            v.assign(seeded(tuple(v.shape), 1000 * s + j))
+        x = feeds if len(feeds) > 1 else feeds[0]
+        ys = [np.asarray(y) for y in tf.nest.flatten(model.predict(x, verbose=0))]
+        path = f"{files_dir}/{case_id}.h5"
+        model.save(data_dir / path, save_format="h5")
+        reloaded = keras.models.load_model(data_dir / path)  # tf-keras reads its own file back the same
+        for got, want in zip(tf.nest.flatten(reloaded.predict(x, verbose=0)), ys):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        w.add(case_id, {"path": path, "n_inputs": len(feeds), "n_outputs": len(ys),
+                        "params": int(model.count_params()), "tf_keras": keras.__version__},
+              **{f"x{i}": v for i, v in enumerate(feeds)}, **{f"y{i}": y for i, y in enumerate(ys)})
+    return w.save(data_dir)
+
+
 def check_keras_loads_model_files(data_dir, saved):
     """Keras itself loads each saved file and predicts what the in-memory model did: [(record, x, [y])].
     Run after a family's cases are made (loading must not touch the auto-name counters mid-family)."""
@@ -85,7 +125,7 @@ def check_keras_loads_model_files(data_dir, saved):
     for record, x, expected in saved:
         model = keras.saving.load_model(pathlib.Path(data_dir) / record["path"], safe_mode=record["safe_mode"])
         y = model.predict(x, verbose=0)
-        for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
+        for got, want in zip(keras.tree.flatten(y), expected):  # nested outputs (stacked cells' states) in order
             np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6, err_msg=record["path"])
 
 

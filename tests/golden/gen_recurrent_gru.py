@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from _golden_io import GoldenWriter
-from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
+from _keras_helpers import check_keras_loads_model_files, seeded, seeded_saved_model
 from gen_layers_conv_rnn import jsonable, layer_record, predict, symbolic_shapes
 
 MODEL_FILES_DIR = "saving/recurrent_gru"  # beside saving/models, with its own size budget
@@ -49,14 +49,8 @@ def generate(data_dir):
     def model_case(case_id, build, feeds):
         """build() -> (model, the layer whose config and weight paths are recorded); weights seeded, the model
         saved as a Keras file."""
-        s = next_seed()
-        model, layer = build()
-        for j, v in enumerate(model.weights):
-            v.assign(seeded(v.shape, s * 100 + j))
-        ys = predict(model, feeds)
-        record = {"path": f"{MODEL_FILES_DIR}/{case_id}.keras", "safe_mode": True}
-        save_if_changed(model, data_dir / record["path"], deflate=True)
-        saved.append((record, feeds if len(feeds) > 1 else feeds[0], ys))
+        model, layer, ys, record = seeded_saved_model(build, next_seed(), feeds, data_dir,
+                                                      f"{MODEL_FILES_DIR}/{case_id}.keras", saved, predict)
         arrays = {**{f"x{i}": x for i, x in enumerate(feeds)}, **{f"y{i}": y for i, y in enumerate(ys)}}
         w.add(case_id, {"kind": "model", "n_inputs": len(feeds), "n_outputs": len(ys),
                         "output_shapes": symbolic_shapes(model.outputs), "params": int(model.count_params()),

@@ -19,8 +19,7 @@ sys.path.insert(0, str(HERE))
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from _golden_io import GoldenWriter  # noqa: E402
-from _keras_helpers import seeded  # noqa: E402
+from _keras_helpers import seeded, write_tfkeras_h5_cases  # noqa: E402
 
 FILES_DIR = "saving/keras2"
 
@@ -49,7 +48,7 @@ def models():
     yield "embedding_bidirectional_gru", keras.Model(inp, L.Bidirectional(L.SimpleRNN(3))(seq)), [ids]
 
     inp = L.Input((6, 4))
-    # (not hard_sigmoid: Keras 2 defines it as 0.2x + 0.5, nnkern as Keras 3 does)
+    # (hard_sigmoid, whose Keras 2 formula differs from Keras 3's: tfkeras_rnn_states_activations.py)
     out, h = L.GRU(5, return_state=True, activation="softsign")(L.Masking(0.0)(inp))
     dec = L.RNN(L.GRUCell(5), return_sequences=True)(inp, initial_state=[h])
     yield "gru_state_rnn_cell", keras.Model(inp, [out, dec]), [x]
@@ -60,24 +59,8 @@ def models():
 
 
 def main():
-    data_dir = HERE / "data"
-    (data_dir / FILES_DIR).mkdir(parents=True, exist_ok=True)
-    w = GoldenWriter("recurrent_gru_keras2")
-    for s, (case_id, model, feeds) in enumerate(models(), start=1):
-        for j, v in enumerate(model.weights):
-            v.assign(seeded(tuple(v.shape), 1000 * s + j))
-        ys = model.predict(feeds if len(feeds) > 1 else feeds[0], verbose=0)
-        ys = ys if isinstance(ys, list) else [ys]
-        path = f"{FILES_DIR}/{case_id}.h5"
-        model.save(data_dir / path, save_format="h5")
-        reloaded = keras.models.load_model(data_dir / path)  # tf-keras reads its own file back the same
-        for got, want in zip(reloaded.predict(feeds if len(feeds) > 1 else feeds[0], verbose=0) if len(ys) > 1
-                             else [reloaded.predict(feeds[0], verbose=0)], ys):
-            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
-        w.add(case_id, {"path": path, "n_inputs": len(feeds), "n_outputs": len(ys),
-                        "params": int(model.count_params()), "tf_keras": keras.__version__},
-              **{f"x{i}": v for i, v in enumerate(feeds)}, **{f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
-    print(f"recurrent_gru_keras2: {w.save(data_dir)} cases")
+    n = write_tfkeras_h5_cases(keras, "recurrent_gru_keras2", models(), HERE / "data", FILES_DIR)
+    print(f"recurrent_gru_keras2: {n} cases")
 
 
 if __name__ == "__main__":

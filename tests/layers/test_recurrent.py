@@ -393,8 +393,7 @@ def test_rnn_with_a_user_cell_matches_numpy(go_backwards):
 
 
 def test_rnn_refuses_what_nnkern_cannot_run():
-    with pytest.raises(ValueError, match="return_state.*StackedRNNCells"):  # Keras nests these states
-        layers.RNN([layers.LSTMCell(2), layers.LSTMCell(2)], return_state=True)
+    # (return_state over stacked LSTMCells works now: tests/layers/test_stacked_cell_states.py)
     with pytest.raises(ValueError, match="state_size"):
         layers.RNN(layers.Dense(2))
     with pytest.raises(ValueError, match="stateful"):

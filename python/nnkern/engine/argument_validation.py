@@ -36,6 +36,17 @@ def standardize_tuple(value, n, name, allow_zero=False):
     return value
 
 
+def standardize_window(layer, rank, kernel_size, strides, dilation_rate, zero_kernel_size=False, zero_strides=False):
+    """A convolution window's (kernel_size, strides, dilation_rate) as tuples of `rank` ints, as Keras's layers
+    standardize them; ValueError naming `layer` (zero_*: let the caller refuse a 0 with its own message)."""
+    try:
+        return (standardize_tuple(kernel_size, rank, "kernel_size", allow_zero=zero_kernel_size),
+                standardize_tuple(strides, rank, "strides", allow_zero=zero_strides),
+                standardize_tuple(dilation_rate, rank, "dilation_rate"))
+    except ValueError as e:
+        raise ValueError(f"{layer}: {e}") from None
+
+
 def conv_output_length(length, window, stride, padding, dilation=1):
     """Keras's output length of a convolution / pooling window along one axis; None stays None.
     'valid' keeps whole windows only; 'same' and 'causal' give ceil(length / stride)."""

@@ -71,6 +71,8 @@ def default(method):
 
 
 def _wrap_build(build):
+    signature = []  # build's, made once on first use: inspect.signature per build() slowed model loading
+
     @functools.wraps(build)
     def build_wrapper(self, *args, **kwargs):
         depth = self.__dict__.get("_build_depth", 0)
@@ -84,7 +86,9 @@ def _wrap_build(build):
                 call_context.scope_stack.pop()
         if depth == 0:  # post-build actions once, after the outermost build() of the class chain
             try:
-                self._build_shapes_dict = dict(inspect.signature(build).bind(self, *args, **kwargs).arguments)
+                if not signature:
+                    signature.append(inspect.signature(build))
+                self._build_shapes_dict = dict(signature[0].bind(self, *args, **kwargs).arguments)
                 self._build_shapes_dict.pop("self", None)
             except TypeError:
                 self._build_shapes_dict = {}

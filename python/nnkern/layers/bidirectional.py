@@ -17,7 +17,8 @@ class Bidirectional(Layer):
     two outputs ('concat', 'sum', 'mul', 'ave', or None for both). As in Keras 3 the sublayers are
     `forward_<name>` and `backward_<name>`, and with return_sequences they output zeros at masked steps
     (zero_output_for_mask) so that the merged sequence is zero there; with return_state the states are
-    (forward h, c, backward h, c)."""
+    the forward layer's then the backward layer's, each in the structure the layer returns them in (forward
+    h, c, backward h, c for LSTMs)."""
 
     _plan_trusted = True
 
@@ -94,7 +95,10 @@ class Bidirectional(Layer):
         output_mask = mask if self.return_sequences else None
         masks = [output_mask] * (2 if self.merge_mode is None else 1)
         if self.return_state:
-            masks += [None] * (2 * len(self.forward_layer.state_size))
+            layer = self.forward_layer
+            states = [None] * len(layer.state_size)
+            states = layer.nest_states(states) if hasattr(layer, "nest_states") else states
+            masks += [*states, *states]
         return masks if len(masks) > 1 else masks[0]
 
     def call(self, sequences, initial_state=None, mask=None, training=None):

@@ -9,15 +9,16 @@ and are the identity. Masks and initial states as in rnn.py, with (batch, rows, 
 """
 import numpy as np
 
-from nnkern import _core, activations, constraints, initializers, regularizers
+from nnkern import _core, activations, initializers
 from nnkern.engine import tree
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, standardize_padding,
-                                               standardize_tuple)
+                                               standardize_window)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.layers.kernel_calls import run_kernel
-from nnkern.layers.recurrent_base import dropout_rate
-from nnkern.layers.rnn import RNN, float32_array, nest_weight_paths
+from nnkern.layers.recurrent_base import (RecurrentLayer, dropout_rate, set_weight_arguments,
+                                          weight_arguments_config)
+from nnkern.layers.rnn import float32_array, nest_weight_paths
 
 __all__ = ["ConvLSTM2DCell", "ConvLSTM2D"]
 
@@ -44,26 +45,16 @@ class ConvLSTM2DCell(Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_arguments(self, (kernel_initializer, recurrent_initializer, bias_initializer),
+                             (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                             (kernel_constraint, recurrent_constraint, bias_constraint))
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = dropout_rate(dropout, "dropout", cls)
         self.recurrent_dropout = dropout_rate(recurrent_dropout, "recurrent_dropout", cls)
         self.seed = seed
         self.state_size = [self.filters, self.filters]  # channels of h and c; their shapes: state_shape()
-        try:
-            self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
-            self.strides = standardize_tuple(strides, self.rank, "strides", allow_zero=True)
-            self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
-        except ValueError as e:
-            raise ValueError(f"{cls}: {e}") from None
+        self.kernel_size, self.strides, self.dilation_rate = standardize_window(
+            cls, self.rank, kernel_size, strides, dilation_rate, zero_strides=True)
         if 0 in self.strides:
             raise ValueError(f"{cls}: the argument `strides` cannot contain 0(s). Received: {self.strides}")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
@@ -167,33 +158,26 @@ class ConvLSTM2DCell(Layer):
                 "activation": activations.serialize(self.activation),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "unit_forget_bias": self.unit_forget_bias,
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **weight_arguments_config(self, self.unit_forget_bias),
                 "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}
 
 
 # ConvLSTM2D reads these hyper-parameters through from its cell, as Keras's ConvLSTM properties do.
-_CELL_ATTRIBUTES = frozenset(("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+_CONV_LSTM_CELL_ATTRIBUTES = frozenset(("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
                               "activation", "recurrent_activation", "use_bias", "kernel_initializer",
                               "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
                               "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
                               "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed"))
 
 
-class ConvLSTM2D(RNN):
+class ConvLSTM2D(RecurrentLayer):
     """Convolutional LSTM over (batch, timesteps, rows, cols, channels), Keras 3 semantics (see the module
     docstring). Returns the last h (batch, out_rows, out_cols, filters), or every h with
     return_sequences; with return_state also the final h and c."""
+
+    _cell_attributes = _CONV_LSTM_CELL_ATTRIBUTES
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -219,11 +203,6 @@ class ConvLSTM2D(RNN):
                          go_backwards=go_backwards, stateful=stateful, activity_regularizer=activity_regularizer,
                          **kwargs)
         self.input_spec = InputSpec(ndim=5)
-
-    def __getattr__(self, name):
-        if name in _CELL_ATTRIBUTES and "cell" in self.__dict__:
-            return getattr(self.__dict__["cell"], name)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def build(self, sequences_shape, initial_state_shape=None):
         cell = self.cell
@@ -289,17 +268,3 @@ class ConvLSTM2D(RNN):
         else:
             y = h
         return (y, h, c) if self.return_state else y
-
-    def get_config(self):
-        config = super().get_config()
-        del config["cell"]
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = self.activity_regularizer
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        return Layer.from_config.__func__(cls, config)

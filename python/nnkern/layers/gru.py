@@ -8,9 +8,10 @@ are the identity. Masks and states: see rnn.py.
 """
 import numpy as np
 
-from nnkern import _core, activations
+from nnkern import _core
 from nnkern.layers.kernel_calls import run_kernel
-from nnkern.layers.recurrent_base import RecurrentCell, RecurrentLayer, legacy_cell_arguments, positive_units
+from nnkern.layers.recurrent_base import (RecurrentCell, RecurrentLayer, cell_arguments, legacy_cell_arguments,
+                                          positive_units)
 from nnkern.layers.rnn import float32_array
 
 __all__ = ["GRUCell", "GRU"]
@@ -24,14 +25,7 @@ class GRUCell(RecurrentCell):
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  reset_after=True, seed=None, **kwargs):
-        self.implementation = kwargs.pop("implementation", 2)
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        super().__init__(**cell_arguments(locals()))
         self.reset_after = bool(reset_after)
         self.state_size = self.units
         self.output_size = self.units

@@ -2,13 +2,16 @@
 common cell arguments, kernel / recurrent_kernel / bias weights, the compiled sequence kernel of the RNN cell
 protocol), and RecurrentLayer, the base of LSTM, GRU and SimpleRNN (an RNN over its own cell whose
 hyper-parameters it reads through and flattens into its config)."""
+import inspect
+
 import numpy as np
 
 from nnkern import activations, constraints, initializers, regularizers
 from nnkern.engine.layer import Layer
 from nnkern.layers.rnn import RNN, float32_array
 
-__all__ = ["RecurrentCell", "RecurrentLayer", "positive_units", "legacy_cell_arguments"]
+__all__ = ["RecurrentCell", "RecurrentLayer", "positive_units", "legacy_cell_arguments", "set_weight_arguments",
+           "weight_arguments_config", "cell_arguments"]
 
 
 def positive_units(units, layer):
@@ -43,6 +46,36 @@ def legacy_cell_arguments(kwargs, units):
     return units, legacy
 
 
+# A recurrent cell's weights and the arguments each takes (as Keras's cells name them).
+_WEIGHTS = ("kernel", "recurrent", "bias")
+
+
+def set_weight_arguments(cell, initializers_, regularizers_, constraints_):
+    """Sets cell.<weight>_initializer / _regularizer / _constraint for kernel, recurrent and bias from the
+    given (kernel, recurrent, bias) triples, resolved as Keras does (names, configs, objects)."""
+    for weight, initializer, regularizer, constraint in zip(_WEIGHTS, initializers_, regularizers_, constraints_):
+        setattr(cell, f"{weight}_initializer", initializers.get(initializer))
+        setattr(cell, f"{weight}_regularizer", regularizers.get(regularizer))
+        setattr(cell, f"{weight}_constraint", constraints.get(constraint))
+
+
+def weight_arguments_config(cell, unit_forget_bias=None):
+    """The config entries of set_weight_arguments' attributes in Keras's order (initializers, Keras's
+    unit_forget_bias when given, regularizers, constraints)."""
+    config = {f"{w}_initializer": initializers.serialize(getattr(cell, f"{w}_initializer")) for w in _WEIGHTS}
+    if unit_forget_bias is not None:
+        config["unit_forget_bias"] = unit_forget_bias
+    config.update({f"{w}_regularizer": regularizers.serialize(getattr(cell, f"{w}_regularizer")) for w in _WEIGHTS})
+    config.update({f"{w}_constraint": constraints.serialize(getattr(cell, f"{w}_constraint")) for w in _WEIGHTS})
+    return config
+
+
+def cell_arguments(arguments):
+    """RecurrentCell's constructor arguments from a subclass constructor's `locals()`: LSTMCell, GRUCell and
+    SimpleRNNCell take Keras's explicit arguments (the same names) and pass them on in one call."""
+    return {**{name: arguments[name] for name in _CELL_PARAMETERS if name in arguments}, **arguments["kwargs"]}
+
+
 class RecurrentCell(Layer):
     """A cell with Keras's kernel (input_dim, gates * units), recurrent_kernel (units, gates * units) and
     bias. Subclasses set `_activation_names` (the attributes fused into the kernel, in its argument order),
@@ -54,22 +87,22 @@ class RecurrentCell(Layer):
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, recurrent_activation="sigmoid",
+                 **kwargs):
         cls = self.__class__.__name__
         units = positive_units(units, cls)
+        gated = "recurrent_activation" in self._activation_names
+        if gated:  # LSTMCell, GRUCell: Keras's implementation hint (1 or 2), the same maths either way
+            self.implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.units = units
+        if gated:
+            self.recurrent_activation = activations.get(recurrent_activation)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, (kernel_initializer, recurrent_initializer, bias_initializer),
+                             (kernel_regularizer, recurrent_regularizer, bias_regularizer),
+                             (kernel_constraint, recurrent_constraint, bias_constraint))
         self.dropout = dropout_rate(dropout, "dropout", cls)
         self.recurrent_dropout = dropout_rate(recurrent_dropout, "recurrent_dropout", cls)
         self.seed = seed
@@ -138,16 +171,7 @@ class RecurrentCell(Layer):
         config = {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation)}
         if "recurrent_activation" in self._activation_names:
             config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        return {**config, "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+        return {**config, "use_bias": self.use_bias, **weight_arguments_config(self),
                 "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}
@@ -162,12 +186,14 @@ _CELL_ATTRIBUTES = frozenset(("units", "activation", "recurrent_activation", "us
 
 
 class RecurrentLayer(RNN):
-    """An RNN over the cell it makes itself (LSTM, GRU, SimpleRNN): the cell's hyper-parameters are read
-    through and its config is flattened into the layer's, as in Keras 3."""
+    """An RNN over the cell it makes itself (LSTM, GRU, SimpleRNN, ConvLSTM2D): the cell's hyper-parameters
+    (`_cell_attributes`) are read through and its config is flattened into the layer's, as in Keras 3."""
+
+    _cell_attributes = _CELL_ATTRIBUTES
 
     def __getattr__(self, name):
         cell = self.__dict__.get("cell")
-        if name in _CELL_ATTRIBUTES and cell is not None and hasattr(cell, name):
+        if name in type(self)._cell_attributes and cell is not None and hasattr(cell, name):
             return getattr(cell, name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -184,3 +210,7 @@ class RecurrentLayer(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return Layer.from_config.__func__(cls, config)
+
+
+# RecurrentCell's named constructor parameters (cell_arguments passes these on).
+_CELL_PARAMETERS = tuple(inspect.signature(RecurrentCell.__init__).parameters)[1:-1]

@@ -2,7 +2,9 @@
 protocol (see RNN). Recurrent layers (LSTM in lstm.py) are RNNs over their cell; Bidirectional is in
 bidirectional.py.
 
-StackedRNNCells (also made from a list of cells) runs several cells one after the other at each step.
+StackedRNNCells (also made from a list of cells) runs several cells one after the other at each step. With
+return_state the final states follow the output as Keras 3 returns them: one entry per cell of a stack, a
+list [h, c] for an LSTMCell (RNN.state_structure); initial_state may be given nested the same way, or flat.
 
 Inference only: `stateful=True` is refused. An input mask (Masking, Embedding with mask_zero=True) makes
 a masked step carry the states over and output the carried first state, as Keras's default
@@ -92,13 +94,21 @@ class RNN(Layer):
         # Flat: StackedRNNCells's states are one list here, the cells' states in order.
         self.state_size = [int(sizes)] if isinstance(sizes, (int, np.integer)) else \
             [int(n) for n in tree.flatten(sizes)]
-        if return_state and isinstance(sizes, (list, tuple)) and any(isinstance(n, (list, tuple)) for n in sizes):
-            raise ValueError(f"{cls}: return_state=True over cells with several states each (e.g. LSTMCells in "
-                             "StackedRNNCells) is not supported by nnkern (Keras returns them nested); stack RNN "
-                             "layers instead.")
         self.single_state = isinstance(sizes, (int, np.integer))
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
+
+    @property
+    def state_structure(self):
+        """The structure the states come out in with return_state (after the output), as Keras 3 returns
+        them: one per state of a cell (LSTMCell: h, c), one per cell of a StackedRNNCells (a list for a cell
+        with several states: [h, c]). Leaves are sizes."""
+        sizes = self.cell.state_size
+        return [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
+
+    def nest_states(self, flat):
+        """The flat states (or their shapes) in state_structure, as a tuple to follow the output."""
+        return tuple(tree.pack_sequence_as(self.state_structure, list(flat)))
 
     @property
     def _output_size(self):
@@ -144,14 +154,14 @@ class RNN(Layer):
         units = self._output_size
         output = (batch, steps, units) if self.return_sequences else (batch, units)
         if self.return_state:
-            return (output,) + tuple((batch, n) for n in self.state_size)
+            return (output,) + self.nest_states((batch, n) for n in self.state_size)
         return output
 
     def compute_mask(self, inputs, mask):
         mask = tree.flatten(mask)[0] if mask is not None else None
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None for _ in self.state_size]
+            return [output_mask, *self.nest_states(None for _ in self.state_size)]
         return output_mask
 
     def get_initial_state(self, batch_size):
@@ -179,7 +189,7 @@ class RNN(Layer):
                 out = fused[0](x, *fused[1])
             except ValueError as e:
                 raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
-            return tuple(out) if self.return_state else out[0]
+            return (out[0], *self.nest_states(out[1:])) if self.return_state else out[0]
         x = float32_array(sequences)
         states = self._initial_states(initial_state, x.shape[0])
         if mask is not None:
@@ -199,7 +209,7 @@ class RNN(Layer):
             steps_mask = mask[:, ::-1] if self.go_backwards else mask
             y = np.where(steps_mask[:, :, None], y, np.float32(0))
         if self.return_state:
-            return (y, *states)
+            return (y, *self.nest_states(states))
         return y
 
     def _step_loop(self, x, states, mask, training):

@@ -6,7 +6,8 @@ recurrent_dropout are accepted and are the identity. Masks and states: see rnn.p
 """
 from nnkern import _core
 from nnkern.layers.kernel_calls import run_kernel
-from nnkern.layers.recurrent_base import RecurrentCell, RecurrentLayer, legacy_cell_arguments, positive_units
+from nnkern.layers.recurrent_base import (RecurrentCell, RecurrentLayer, cell_arguments, legacy_cell_arguments,
+                                          positive_units)
 from nnkern.layers.rnn import float32_array
 
 __all__ = ["SimpleRNNCell", "SimpleRNN"]
@@ -21,12 +22,7 @@ class SimpleRNNCell(RecurrentCell):
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-                         recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        super().__init__(**cell_arguments(locals()))
         self.state_size = self.units
         self.output_size = self.units
 

@@ -9,13 +9,17 @@ from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.registry import deserialize, serialize_layer
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def copy_config(obj):
     """A copy of a config's dicts, lists and tuples; other values (a Lambda's closure may hold a module or
-    any object, as in Keras) are shared, not deep-copied."""
+    any object, as in Keras) are shared, not deep-copied. (Called on containers only: most values of a
+    config are leaves, and a call each was a fifth of building a model from its file.)"""
     if isinstance(obj, dict):
-        return {k: copy_config(v) for k, v in obj.items()}
+        return {k: copy_config(v) if isinstance(v, _CONTAINERS) else v for k, v in obj.items()}
     if isinstance(obj, list):
-        return [copy_config(v) for v in obj]
+        return [copy_config(v) if isinstance(v, _CONTAINERS) else v for v in obj]
     if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
         return tuple(copy_config(v) for v in obj)
     return obj

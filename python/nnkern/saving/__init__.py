@@ -52,7 +52,7 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         raise TypeError(f"model_from_json() expects a JSON string. Received: {type(json_string).__name__}")
     with file_errors(what):
         config = keras_file.parse_json(bytes(json_string), what, "model config")
-        config = legacy_h5.modernize_keras2_config(config)
+        config = legacy_h5.modernize_keras2_config(config, legacy_h5.is_keras2_json(config))
         return keras_file.model_from_config(config, what, custom_objects, safe_mode)
 
 

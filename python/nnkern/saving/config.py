@@ -26,7 +26,7 @@ def check_nesting(config, what, limit=MAX_CONFIG_DEPTH):
                 raise MalformedFileError(f"{what}: the model config nests deeper than {limit} levels; refusing "
                                          "it (real Keras configs nest a few dozen levels at most).")
             children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 def resolve_layer_class(layer_config, custom_objects):
@@ -83,7 +83,8 @@ def revive_values(value, safe_mode, what, custom_objects=None):
     only when safe_mode is False, named functions (from custom_objects, or nnkern's activations and ops),
     '__tuple__', '__numpy__', '__bytes__', '__ellipsis__', '__slice__'."""
     if isinstance(value, list):
-        return [revive_values(v, safe_mode, what, custom_objects) for v in value]
+        return [revive_values(v, safe_mode, what, custom_objects) if isinstance(v, (dict, list)) else v
+                for v in value]
     if not isinstance(value, dict):
         return value
     class_name = value.get("class_name")
@@ -107,7 +108,9 @@ def revive_values(value, safe_mode, what, custom_objects=None):
         return Ellipsis
     if class_name == "__slice__" and isinstance(inner, dict):
         return slice(*(revive_values(inner.get(k), safe_mode, what) for k in ("start", "stop", "step")))
-    out = {k: revive_values(v, safe_mode, what, custom_objects) for k, v in value.items()}
+    # Leaves (most values) are kept as they are without a call each.
+    out = {k: revive_values(v, safe_mode, what, custom_objects) if isinstance(v, (dict, list)) else v
+           for k, v in value.items()}
     if class_name == "Lambda" and isinstance(out.get("config"), dict):
         _revive_keras2_lambda(out["config"], safe_mode, what, custom_objects)
     if custom_objects and isinstance(out.get("config"), dict):

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 
+from nnkern import activations
 from nnkern.engine.variable import deferred_initialization
 from nnkern.saving.config import check_nesting
 from nnkern.saving.errors import MalformedFileError
@@ -35,8 +36,11 @@ def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False
         weights = h5.get("model_weights", h5)
         under = "model_weights/" if "model_weights" in h5 else ""
         total = min(count_weight_elements(entries, under), len(data))  # at most one value per stored byte
+        # Keras 3 also writes `.h5` files (keras_version 3.x), with Keras 3's activations.
+        keras2 = not _text(h5.attrs.get("keras_version", "")).startswith("3")
         with deferred_initialization():  # the file gives every weight: none is initialised first
-            model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total)
+            model = model_from_h5_config(config, what, custom_objects, safe_mode, weights_budget=total,
+                                         keras2_activations=keras2)
             load_legacy_weights(model, weights, what)
         if compile and "training_config" in h5.attrs:
             _compile(model, _text(h5.attrs["training_config"]))
@@ -50,11 +54,34 @@ _DROPPED_ARGUMENTS = {name: ("kernel_initializer", "kernel_regularizer", "kernel
                                    "SeparableConvolution2D")}
 
 
-def modernize_keras2_config(config):
-    """A Keras 1/2 model config (from an `.h5` file or `model.to_json()`) as Keras 3 spells it."""
+def modernize_keras2_config(config, keras2_activations=True):
+    """A Keras 1/2 model config (from an `.h5` file or `model.to_json()`) as Keras 3 spells it. With
+    keras2_activations (the config was written by Keras 1/2) an activation whose Keras 2 formula differs from
+    Keras 3's (activations.KERAS2_ACTIVATIONS: hard_sigmoid) is renamed to nnkern's function of that formula, so
+    the model computes what Keras 2 computed."""
     config = _modernize(config)
+    if keras2_activations:
+        config = _keras2_activation_names(config)
     renamed = _slash_free_names(config)
     return _rename_layers(config, renamed) if renamed else config
+
+
+def is_keras2_json(config):
+    """Whether a JSON model config was written by Keras 1/2 (its `keras_version`; Keras 3's to_json has none)."""
+    version = config.get("keras_version") if isinstance(config, dict) else None
+    return isinstance(version, str) and not version.startswith("3")
+
+
+def _keras2_activation_names(value):
+    """Copy of a config with every `*activation` argument (activation, recurrent_activation, Keras 1's
+    inner_activation; in nested layers and cells too) that activations.KERAS2_ACTIVATIONS names renamed."""
+    if isinstance(value, list):
+        return [_keras2_activation_names(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    return {key: activations.KERAS2_ACTIVATIONS.get(item, item)
+            if key.endswith("activation") and isinstance(item, str) else _keras2_activation_names(item)
+            for key, item in value.items()}
 
 
 def _slash_free_names(config):
@@ -97,10 +124,12 @@ def _rename_layers(value, renamed, in_graph_refs=False):
     return out
 
 
-def model_from_h5_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None):
-    """The model a Keras 1/2 `model_config` (parsed JSON) describes, unweighted: what load_h5_model builds."""
+def model_from_h5_config(config, what, custom_objects=None, safe_mode=True, weights_budget=None,
+                         keras2_activations=True):
+    """The model a Keras 1/2 `model_config` (parsed JSON) describes, unweighted: what load_h5_model builds
+    (keras2_activations: see modernize_keras2_config)."""
     check_nesting(config, what)
-    return model_from_config(modernize_keras2_config(config), what, custom_objects, safe_mode,
+    return model_from_config(modernize_keras2_config(config, keras2_activations), what, custom_objects, safe_mode,
                              weights_budget=weights_budget)
 
 
