@@ -36,6 +36,20 @@ def test_dense_matches_numpy_reference(m, k, n, act, use_bias, seed):
     np.testing.assert_allclose(y, dense_ref(x, w, b, act), rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.parametrize("m,k,n", [(24, 1, 96), (25, 257, 97), (143, 300, 129), (577, 513, 257), (1000, 64, 300),
+                                   (150, 1030, 33)])
+def test_large_products_match_reference(m, k, n):
+    # Shapes of the AVX-512 micro-kernel's path (rows >= 24, columns >= 96: gemm_avx512.hpp) with partial
+    # micro-tiles (12 x 32), depth blocks (256) and row blocks (144) at their tails, and several tiles.
+    rng = np.random.default_rng(m * n + k)
+    x = rng.uniform(-2, 2, (m, k)).astype(np.float32)
+    w = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    b = rng.uniform(-1, 1, n).astype(np.float32)
+    expected = dense_ref(x, w, b, "linear")
+    np.testing.assert_allclose(_core.dense(x, w, b, "linear"), expected, rtol=1e-4,
+                               atol=1e-5 * float(np.max(np.abs(expected))))
+
+
 def test_notebook_dense_values():
     w = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]])
     np.testing.assert_array_equal(_core.dense(np.array([[1, 2]]), w, np.zeros(5)), [[3, 6, 9, 12, 15]])
