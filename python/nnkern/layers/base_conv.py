@@ -2,7 +2,7 @@
 compiled kernels; channels_last only."""
 import numpy as np
 
-from nnkern import activations, constraints, initializers, regularizers
+from nnkern import _core, activations, constraints, initializers, regularizers
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, conv_transpose_output_length,
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
@@ -141,13 +141,17 @@ class BaseConv(Layer):
         args = (w, b) + self._kernel_args[2:-1] + (activation,)
         kernel_fn = self.kernel_fn
 
-        def folded(x):
+        def folded(x, residual=None):
             if x.shape != self._checked_input_shape:
                 return None
             try:
-                return kernel_fn(x, *args)
+                if residual is None:
+                    return kernel_fn(x, *args)
+                return kernel_fn(x, *args, residual=residual)
             except ValueError as e:
                 raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+        # conv2d adds a residual term (a following Add's other input) before the activation.
+        folded.takes_residual = kernel_fn is _core.conv2d
         return folded
 
     def _check_output_shape(self, input_shape, output_shape):
