@@ -167,13 +167,15 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, const fl
 
 // Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
 // 128x128 2.1x faster, 64 -> 64 on 8x56x56 1.16x): with few channels the GEMM's depth (27 for an
-// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. More
-// channels were not measured, so they keep the GEMM. 1x1 convolutions are a plain GEMM already.
+// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. The same
+// holds for 1x1 (pointwise) layers, whose GEMM has a depth of only in_channels (1 thread, AVX-512, batch
+// 1: 16 -> 96 on 112x112 1.7x, 24 -> 144 on 56x56 1.6x, 64 -> 256 on 56x56 1.2x, 64 -> 384 on 14x14 1.4x
+// faster). With more input channels the direct kernel was slower on some shapes (960 -> 320 on 7x7
+// 0.6x, 320 -> 1280 on 7x7 0.45x: few pixels share each weight load), so they keep the GEMM.
 constexpr index_t kDirectMaxInChannels = 64;
 
 bool use_direct(const Conv2DShape& s) {
-  return s.groups == 1 && s.in_channels <= kDirectMaxInChannels && s.out_channels % direct::kLanes == 0 &&
-         !is_pointwise(s);
+  return s.groups == 1 && s.in_channels <= kDirectMaxInChannels && s.out_channels % direct::kLanes == 0;
 }
 
 // Direct convolution, one output row per task. Along x, the output columns [ow_lo, ow_hi) read

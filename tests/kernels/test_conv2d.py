@@ -136,7 +136,8 @@ def test_conv1d_matches_numpy_reference(batch, steps, cin_g, filters_g, groups, 
     ((1, 24, 24, 32), (3, 3, 16, 32), dict(groups=2, strides=(2, 1)), False),  # tiles x groups, batch 1
     ((1, 48, 48, 32), (3, 3, 16, 32), dict(groups=2, strides=(1, 1)), True),
     ((3, 30, 30, 16), (1, 1, 16, 24), dict(), False),                        # pointwise GEMM
-    ((8, 30, 30, 32), (1, 1, 32, 48), dict(), True),                         # pointwise GEMM, threaded slabs
+    ((8, 30, 30, 96), (1, 1, 96, 48), dict(), True),                         # pointwise GEMM, threaded slabs
+    ((8, 30, 30, 32), (1, 1, 32, 48), dict(), True),                         # pointwise, few channels: direct
     ((2, 40, 40, 8), (1, 1, 4, 8), dict(groups=2, activation="softmax"), False),
     ((4, 16, 16, 8), (1, 1, 8, 8), dict(strides=2), False),                  # 1x1 strided: im2col path
     ((1, 4, 4, 256), (3, 3, 256, 512), dict(padding="same"), True),          # one task: threads share its GEMM
