@@ -7,7 +7,7 @@ import pytest
 
 import nnkern
 from nnkern.engine import plan as plan_module
-from nnkern.engine.plan import batch_norm_folds, only_consumer_finder, residual_folds
+from nnkern.engine.plan import batch_norm_folds, only_consumer_finder, padding_folds, residual_folds
 from _golden_io import DATA_DIR, load_cases
 
 CASES = load_cases("fusion")
@@ -31,11 +31,17 @@ def _residual_folds(model):
     return residual_folds(_folds(model), only_consumer_finder(f._execution_nodes, f._outputs))
 
 
+def _padding_folds(model):
+    f = _functional(model) if not hasattr(model, "_execution_nodes") else model
+    return padding_folds(f._execution_nodes, _folds(model), only_consumer_finder(f._execution_nodes, f._outputs))
+
+
 @pytest.mark.parametrize("case,arrays", CASES, ids=[c["id"] for c, _ in CASES])
 def test_folded_model_predicts_as_keras(case, arrays):
     model = nnkern.models.load_model(DATA_DIR / case["file"])
     assert len(_folds(model)) == case["folds"]
     assert len(_residual_folds(model)) == case["residual_folds"]
+    assert sorted(p.operation.name for p in _padding_folds(model).values()) == case["padded"]
     x, y = arrays["x"], arrays["y"]
     # The first call at a shape runs the layers one by one (their shape checks), later ones the folded kernels.
     for _ in range(3):
@@ -54,8 +60,8 @@ def _unfolded(path, monkeypatch):
     return model
 
 
-@pytest.mark.parametrize("case,arrays", [c for c in CASES if c[0]["id"] in ("cnn", "residual")],
-                         ids=["cnn", "residual"])
+@pytest.mark.parametrize("case,arrays", [c for c in CASES if c[0]["id"] in ("cnn", "residual", "padding")],
+                         ids=["cnn", "residual", "padding"])
 def test_layers_one_by_one_agree_with_the_folded_plan(monkeypatch, case, arrays):
     path = DATA_DIR / case["file"]
     model, reference = nnkern.models.load_model(path), _unfolded(path, monkeypatch)
