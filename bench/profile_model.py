@@ -6,9 +6,10 @@
 Models are bench/model_files.py's `.keras` files (the cache bench/models.py makes). nnkern: each step of the
 model's prediction plan (engine/plan.py; a step is one layer call, or a convolution with the BatchNormalization
 and activation folded into it) is timed with perf_counter around it, over --repeats runs of the plan; a step's
-time is its median. "outside the steps" is predict()'s median wall time minus the steps' sum: the entry checks,
-the chain loop and the timer itself. ONNX Runtime: SessionOptions.enable_profiling on the ONNX export of the
-same model (bench/model_peers.py), node times (median over the runs) summed by the same kinds. FLOPs count a
+time is its median. "rest of the wall time" is predict()'s median wall time minus the sum of the steps' medians:
+the entry checks, the Python between steps, and (on a loaded machine) the preemptions the medians leave out. ONNX Runtime: SessionOptions.enable_profiling on the ONNX export of the
+same model (bench/model_peers.py), node times (median over the runs) summed by the same kinds; its wall time
+from a session without the profiler. FLOPs count a
 multiply-add as 2; GFLOP/s is a kind's FLOPs over its time.
 """
 import argparse
@@ -103,7 +104,7 @@ def profile_nnkern(path, batch, threads, repeats, top=0):
         row[1] += statistics.median(ts)
         row[2] += flops
     total = statistics.median(wall)
-    rows["outside the steps"] = [0, max(total - sum(r[1] for r in rows.values()), 0.0), 0]
+    rows["rest of the wall time"] = [0, max(total - sum(r[1] for r in rows.values()), 0.0), 0]
     if top:
         print(f"\nslowest {top} steps:\n| ms | kind | layers | input | output | GFLOP/s |\n|---|---|---|---|---|---|")
         for t, kind, names, i, o, f in sorted(slowest, key=lambda r: -r[0])[:top]:
@@ -134,16 +135,19 @@ def profile_ort(path, batch, threads, repeats):
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        feed = {"x": xin.numpy()}
+        plain = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        plain.run(None, feed)
+        wall = []
+        for _ in range(repeats):  # the wall time without the profiler's own cost
+            t0 = time.perf_counter()
+            plain.run(None, feed)
+            wall.append(time.perf_counter() - t0)
         so.enable_profiling = True
         so.profile_file_prefix = os.path.join(tmp, "ort")
         sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
-        feed = {"x": xin.numpy()}
-        sess.run(None, feed)
-        wall = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
+        for _ in range(repeats + 1):
             sess.run(None, feed)
-            wall.append(time.perf_counter() - t0)
         events = json.loads(pathlib.Path(sess.end_profiling()).read_text())
     per_node = collections.defaultdict(list)
     info = {}
@@ -180,7 +184,7 @@ def profile_ort(path, batch, threads, repeats):
         row[1] += statistics.median(ds[1:] if len(ds) > 1 else ds)
         row[2] += flops
     total = statistics.median(wall)
-    rows["outside the nodes"] = [0, max(total - sum(r[1] for r in rows.values()), 0.0), 0]
+    rows["rest of the wall time"] = [0, max(total - sum(r[1] for r in rows.values()), 0.0), 0]
     return rows, total
 
 
