@@ -20,15 +20,20 @@ std::string lower(std::string s) {
 }
 
 // Validated shape -> output -> GIL released -> kernel.
+// `residual`: conv2d's optional residual term, of the output's shape.
 FloatArray run(const Conv2DShape& s, const FloatArray& x, const FloatArray& kernel,
                const std::optional<FloatArray>& bias, Activation act, const py::object& out,
-               const std::vector<index_t>& out_shape, const char* fn) {
-  FloatArray y = output_array(out, out_shape, fn, {{&x, "x"}, {&kernel, "kernel"}, {bias ? &*bias : nullptr, "bias"}});
+               const std::vector<index_t>& out_shape, const char* fn,
+               const std::optional<FloatArray>& residual = std::nullopt) {
+  if (residual) require_shape(*residual, out_shape, fn, "residual");
+  FloatArray y = output_array(out, out_shape, fn, {{&x, "x"}, {&kernel, "kernel"}, {bias ? &*bias : nullptr, "bias"},
+                                                   {residual ? &*residual : nullptr, "residual"}});
   const float *xp = x.data(), *wp = kernel.data(), *bp = bias ? bias->data() : nullptr;
+  const float* rp = residual ? residual->data() : nullptr;
   float* yp = y.mutable_data();
   {
     py::gil_scoped_release nogil;
-    conv2d_nhwc(xp, wp, bp, yp, s, act);
+    conv2d_nhwc_residual(xp, wp, bp, rp, yp, s, act);
   }
   return y;
 }
@@ -40,7 +45,7 @@ void register_conv2d(py::module_& m) {
       "conv2d",
       [](const py::object& x_in, const py::object& kernel_in, const py::object& bias_in, const py::object& strides_in,
          const std::string& padding_in, const py::object& dilation_in, index_t groups, const std::string& activation,
-         const py::object& out) {
+         const py::object& out, const py::object& residual_in) {
         constexpr const char* fn = "conv2d";
         const Activation act = naming(fn, [&] { return activation_from_name(activation); });
         const Padding padding = naming(fn, [&] { return padding_from_name(padding_in); });
@@ -50,6 +55,7 @@ void register_conv2d(py::module_& m) {
         FloatArray x = as_float32(x_in, fn, "x");
         FloatArray w = as_float32(kernel_in, fn, "kernel");
         auto b = as_float32_or_none(bias_in, fn, "bias");
+        auto residual = as_float32_or_none(residual_in, fn, "residual");
         require_ndim(x, 4, fn, "x", "(batch, height, width, channels)");
         require_ndim(w, 4, fn, "kernel", "(kernel_h, kernel_w, channels / groups, filters)");
         check_channels(x, w, b, groups, fn);
@@ -61,14 +67,16 @@ void register_conv2d(py::module_& m) {
           return conv2d_shape(x.shape(0), x.shape(1), x.shape(2), x.shape(3), w.shape(0), w.shape(1), w.shape(3),
                               strides.first, strides.second, dilation.first, dilation.second, padding, groups);
         });
-        return run(s, x, w, b, act, out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, fn);
+        return run(s, x, w, b, act, out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, fn, residual);
       },
       py::arg("x"), py::arg("kernel"), py::arg("bias") = py::none(), py::arg("strides") = 1,
       py::arg("padding") = "valid", py::arg("dilation_rate") = 1, py::arg("groups") = 1,
-      py::arg("activation") = "linear", py::arg("out") = py::none(),
+      py::arg("activation") = "linear", py::arg("out") = py::none(), py::arg("residual") = py::none(),
       "Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters), bias "
       "(filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns "
-      "activation(conv + bias) of shape (batch, out_h, out_w, filters), written into `out` if given.");
+      "activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; "
+      "`residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's "
+      "term added before the activation.");
 
   m.def(
       "conv1d",

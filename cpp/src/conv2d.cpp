@@ -27,11 +27,20 @@ using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 constexpr index_t kTileBytes = 384 * 1024;
 // At least this many tiles in a call (where pixels allow), for threads to share.
 constexpr index_t kMinTasks = 8;
+// Fewest pixel rows in a tile (where the image has them): each tile's GEMM packs the kernel again, so
+// tiles of a few rows of a deep layer spend more time packing than multiplying (ResNet50's 3x3 512 -> 512
+// on 7x7 as tiles of 13 rows: 14 GFLOP/s, against 98 for the one product).
+constexpr index_t kMinTileRows = 128;
 
 // Padding after the input on one axis: how far the last of `out` windows reaches past the input.
 index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_kernel, index_t pad_before) {
   if (out == 0) return 0;
   return std::max<index_t>((out - 1) * stride + dilated_kernel - input - pad_before, 0);
+}
+
+// y[i] += residual[i] for n values: a residual connection's sum, added while the tile is in cache.
+void add_residual(float* y, const float* residual, index_t n) {
+  Eigen::Map<Eigen::ArrayXf>(y, n) += Eigen::Map<const Eigen::ArrayXf>(residual, n);
 }
 
 bool is_pointwise(const Conv2DShape& s) {
@@ -40,16 +49,20 @@ bool is_pointwise(const Conv2DShape& s) {
 }
 
 // y rows (rows x out_channels) = lhs (rows x K, row stride lhs_stride) . the kernel's columns of group g,
-// written into group g's output channels. K = kernel_h * kernel_w * kernel_in. `threads` share the
-// product's tiles (used when the call is a single task).
+// written into group g's output channels. K = kernel_h * kernel_w * kernel_in. `split`: the product
+// in tiles that `threads` share (the call is a single task); else one product, which packs the
+// kernel once for all the rows.
 void multiply_group(const float* lhs, index_t lhs_stride, index_t rows, const float* kernel, const Conv2DShape& s,
-                    index_t g, float* y, int threads) {
+                    index_t g, float* y, bool split, int threads) {
   const index_t group_out = s.out_channels / s.groups;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();
   ConstStridedMap a(lhs, rows, depth, Eigen::OuterStride<>(lhs_stride));
   ConstStridedMap w(kernel + g * group_out, depth, group_out, Eigen::OuterStride<>(s.out_channels));
   StridedMap out(y + g * group_out, rows, group_out, Eigen::OuterStride<>(s.out_channels));
-  detail::tiled_product(a, w, out, false, threads);
+  if (split)
+    detail::tiled_product(a, w, out, false, threads);
+  else
+    out.noalias() = a * w;
 }
 
 // im2col: rows [p0, p1) of one image's patch matrix for group g. Row p is output pixel
@@ -101,8 +114,8 @@ void gather_patches(const float* image, const Conv2DShape& s, index_t g, index_t
 // stride 1, unpadded) the input itself is the patch matrix, so the whole batch is treated as one
 // image of batch*h*w pixels and tiles are GEMMs on row blocks of x, without im2col. Otherwise
 // each tile's patch rows are gathered (im2col) into a per-thread scratch tile.
-void conv_tiled(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
-                Activation act, int threads) {
+void conv_tiled(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
+                const Conv2DShape& s, Activation act, int threads) {
   const bool pointwise = is_pointwise(s);
   const index_t images = pointwise ? 1 : s.batch;
   const index_t pixels = pointwise ? s.batch * s.in_h * s.in_w : s.out_h() * s.out_w();
@@ -110,13 +123,13 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
   const index_t image_size = s.in_h * s.in_w * s.in_channels;
   // Bytes per pixel that a tile keeps hot: its patch row; when pointwise, its rows of x and y.
   const index_t row_bytes = (pointwise ? s.in_channels + C : depth) * static_cast<index_t>(sizeof(float));
-  index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, 1, pixels);
+  index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, std::min(kMinTileRows, pixels), pixels);
   index_t tiles_per_image = (pixels + tile - 1) / tile;
-  // Enough tasks to share out when the images are few (tiles stay >= 16 pixels). From the shape
-  // only, never the thread count: a pixel's sums then do not depend on the threads.
+  // Enough tasks to share out when the images are few (tiles stay >= kMinTileRows pixels). From the
+  // shape only, never the thread count: a pixel's sums then do not depend on the threads.
   if (images * tiles_per_image < kMinTasks) {
     const index_t want = (kMinTasks + images - 1) / images;
-    tiles_per_image = std::max(tiles_per_image, std::min(want, (pixels + 15) / 16));
+    tiles_per_image = std::max(tiles_per_image, std::min(want, pixels / kMinTileRows));
   }
   tile = (pixels + tiles_per_image - 1) / tiles_per_image;  // even tiles
   tiles_per_image = (pixels + tile - 1) / tile;
@@ -134,12 +147,13 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
     for (index_t g = 0; g < s.groups; ++g) {
       if (pointwise) {
         multiply_group(x + p0 * s.in_channels + g * s.kernel_in(), s.in_channels, p1 - p0, kernel, s, g, y_tile,
-                       product_threads);
+                       tasks == 1, product_threads);
       } else {
         gather_patches(x + n * image_size, s, g, p0, p1, patch);
-        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile, product_threads);
+        multiply_group(patch, depth, p1 - p0, kernel, s, g, y_tile, tasks == 1, product_threads);
       }
     }
+    if (residual) add_residual(y_tile, residual + (n * pixels + p0) * C, (p1 - p0) * C);
     bias_activation(y_tile, p1 - p0, C, bias, act);
   };
 
@@ -153,20 +167,22 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, float* y
 
 // Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
 // 128x128 2.1x faster, 64 -> 64 on 8x56x56 1.16x): with few channels the GEMM's depth (27 for an
-// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. More
-// channels were not measured, so they keep the GEMM. 1x1 convolutions are a plain GEMM already.
+// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. The same
+// holds for 1x1 (pointwise) layers, whose GEMM has a depth of only in_channels (1 thread, AVX-512, batch
+// 1: 16 -> 96 on 112x112 1.7x, 24 -> 144 on 56x56 1.6x, 64 -> 256 on 56x56 1.2x, 64 -> 384 on 14x14 1.4x
+// faster). With more input channels the direct kernel was slower on some shapes (960 -> 320 on 7x7
+// 0.6x, 320 -> 1280 on 7x7 0.45x: few pixels share each weight load), so they keep the GEMM.
 constexpr index_t kDirectMaxInChannels = 64;
 
 bool use_direct(const Conv2DShape& s) {
-  return s.groups == 1 && s.in_channels <= kDirectMaxInChannels && s.out_channels % direct::kLanes == 0 &&
-         !is_pointwise(s);
+  return s.groups == 1 && s.in_channels <= kDirectMaxInChannels && s.out_channels % direct::kLanes == 0;
 }
 
 // Direct convolution, one output row per task. Along x, the output columns [ow_lo, ow_hi) read
 // every kernel column inside the input, so within a row they share one tap list; the few border
 // columns get their own, without the taps falling in the padding.
-void conv_direct(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
-                 Activation act, int threads) {
+void conv_direct(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
+                 const Conv2DShape& s, Activation act, int threads) {
   const index_t H = s.in_h, W = s.in_w, C = s.in_channels, Co = s.out_channels;
   const index_t OH = s.out_h(), OW = s.out_w(), KH = s.kernel_h, KW = s.kernel_w;
   const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
@@ -175,7 +191,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   const index_t reach = W - 1 + pl - (KW - 1) * dw;  // ow * sw <= reach for the last kernel column
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
-  const bool relu = act == Activation::Relu;  // fused into the tiles' stores
+  const bool relu = act == Activation::Relu && !residual;  // fused into the tiles' stores
   detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
@@ -208,6 +224,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
         direct::pixels_all_channels(ow_hi - ow_lo, image + (ow_lo * sw - pl) * C, sw * C, inner, C, kernel, Co, bias,
                                     y_row + ow_lo * Co, Co, relu);
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
+      if (residual) add_residual(y_row, residual + r * OW * Co, OW * Co);
       if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
   });
@@ -275,20 +292,29 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
   return s;
 }
 
-void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
-                 Activation act) {
+void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
+                          const Conv2DShape& s, Activation act) {
   detail::begin_call();
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
   const index_t depth = s.kernel_h * s.kernel_w * s.kernel_in();
-  if (depth == 0) {  // no input channels: the output is the bias alone
-    std::fill_n(y, s.batch * pixels * s.out_channels, 0.0f);
+  if (depth == 0) {  // no input channels: the output is the bias (and residual) alone
+    const index_t n = s.batch * pixels * s.out_channels;
+    if (residual)
+      std::copy_n(residual, n, y);
+    else
+      std::fill_n(y, n, 0.0f);
     bias_activation(y, s.batch * pixels, s.out_channels, bias, act);
     return;
   }
   const int threads = threads_for_work(2.0 * s.batch * pixels * depth * s.out_channels);
-  if (use_direct(s)) return conv_direct(x, kernel, bias, y, s, act, threads);
-  conv_tiled(x, kernel, bias, y, s, act, threads);
+  if (use_direct(s)) return conv_direct(x, kernel, bias, residual, y, s, act, threads);
+  conv_tiled(x, kernel, bias, residual, y, s, act, threads);
+}
+
+void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
+                 Activation act) {
+  conv2d_nhwc_residual(x, kernel, bias, nullptr, y, s, act);
 }
 
 }  // namespace nnkern

@@ -48,9 +48,9 @@ def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: 
     """
     Keras Conv1D forward: x (batch, steps, channels), kernel (kernel_size, channels / groups, filters), bias (filters,); padding 'valid', 'same' or 'causal'. Returns (batch, out_steps, filters), written into `out` if given.
     """
-def conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
+def conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None, residual: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
-    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias) of shape (batch, out_h, out_w, filters), written into `out` if given.
+    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; `residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's term added before the activation.
     """
 def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', output_padding: typing.Any = None, dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """

@@ -7,7 +7,7 @@ import pytest
 
 import nnkern
 from nnkern.engine import plan as plan_module
-from nnkern.engine.plan import batch_norm_folds
+from nnkern.engine.plan import batch_norm_folds, only_consumer_finder, padding_folds, residual_folds
 from _golden_io import DATA_DIR, load_cases
 
 CASES = load_cases("fusion")
@@ -26,10 +26,22 @@ def _folds(model):
     return batch_norm_folds(f._execution_nodes, f._outputs)
 
 
+def _residual_folds(model):
+    f = _functional(model) if not hasattr(model, "_execution_nodes") else model
+    return residual_folds(_folds(model), only_consumer_finder(f._execution_nodes, f._outputs))
+
+
+def _padding_folds(model):
+    f = _functional(model) if not hasattr(model, "_execution_nodes") else model
+    return padding_folds(f._execution_nodes, _folds(model), only_consumer_finder(f._execution_nodes, f._outputs))
+
+
 @pytest.mark.parametrize("case,arrays", CASES, ids=[c["id"] for c, _ in CASES])
 def test_folded_model_predicts_as_keras(case, arrays):
     model = nnkern.models.load_model(DATA_DIR / case["file"])
     assert len(_folds(model)) == case["folds"]
+    assert len(_residual_folds(model)) == case["residual_folds"]
+    assert sorted(p.operation.name for p in _padding_folds(model).values()) == case["padded"]
     x, y = arrays["x"], arrays["y"]
     # The first call at a shape runs the layers one by one (their shape checks), later ones the folded kernels.
     for _ in range(3):
@@ -42,14 +54,15 @@ def test_folded_model_predicts_as_keras(case, arrays):
 def _unfolded(path, monkeypatch):
     """The model in `path` with plans compiled without folding: the layers' own calls one by one."""
     with monkeypatch.context() as m:
-        m.setattr(plan_module, "batch_norm_folds", lambda nodes, outputs: {})
+        m.setattr(plan_module, "batch_norm_folds", lambda nodes, outputs, only_consumer=None: {})
         model = nnkern.models.load_model(path)
         model._get_plan(None)
     return model
 
 
-def test_layers_one_by_one_agree_with_the_folded_plan(monkeypatch):
-    case, arrays = CASES[0]
+@pytest.mark.parametrize("case,arrays", [c for c in CASES if c[0]["id"] in ("cnn", "residual", "padding")],
+                         ids=["cnn", "residual", "padding"])
+def test_layers_one_by_one_agree_with_the_folded_plan(monkeypatch, case, arrays):
     path = DATA_DIR / case["file"]
     model, reference = nnkern.models.load_model(path), _unfolded(path, monkeypatch)
     assert len(model._get_plan(None).steps) < len(reference._get_plan(None).steps)
@@ -98,3 +111,51 @@ def test_a_user_subclass_is_not_folded():
     y = model.predict(x, verbose=0)
     _close(y, model.layers[2].call(model.layers[1].call(x)))
     _close(y - 1.0, nnkern.layers.BatchNormalization.call(model.layers[2], model.layers[1].call(x)))  # its call ran
+
+
+def _residual_block():
+    L = nnkern.layers
+    inp = nnkern.Input((5, 5, 4))
+    y = L.BatchNormalization(name="bn")(L.Conv2D(4, 3, padding="same", name="conv")(inp))
+    out = L.Activation("relu", name="relu")(L.Add(name="add")([y, inp]))
+    model = nnkern.Model(inp, out)
+    bn = model.get_layer("bn")
+    rng = np.random.default_rng(3)
+    bn.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in bn.get_weights()])
+    return model
+
+
+def test_a_mask_reaching_a_residual_fold_runs_the_add_on_its_own(monkeypatch):
+    model = _residual_block()
+    assert len(_residual_folds(model)) == 1
+    plan = model._get_plan(None, (True,))  # the model called with an input mask
+    assert [tuple(n.operation.name for n in step.nodes) for step in plan.steps] == [
+        ("conv", "bn"), ("add",), ("add",), ("relu",)]  # the Add's call and its output mask
+    x = np.random.default_rng(4).standard_normal((2, 5, 5, 4)).astype(np.float32)
+    mask = np.random.default_rng(5).uniform(size=(2, 5, 5)) > 0.5
+    with monkeypatch.context() as m:
+        m.setattr(plan_module, "batch_norm_folds", lambda nodes, outputs, only_consumer=None: {})
+        reference = _residual_block()
+        reference.set_weights(model.get_weights())
+        want = reference._get_plan(None, (True,)).run([x], [mask])[0]
+    model.predict(x, verbose=0)  # the layers' shape checks, then the folded kernels
+    for _ in range(2):
+        _close(plan.run([x], [mask])[0], want)
+    _close(model.predict(x, verbose=0), want)
+
+
+def test_a_residual_fold_is_one_step_at_its_add():
+    L = nnkern.layers
+    inp = nnkern.Input((6, 6, 8))
+    shortcut = L.BatchNormalization(name="short_bn")(L.Conv2D(8, 1, name="short")(inp))
+    y = L.BatchNormalization(name="bn")(L.Conv2D(8, 3, padding="same", name="conv")(inp))
+    out = L.ReLU(name="relu")(L.Add(name="add")([shortcut, y]))
+    model = nnkern.Model(inp, out)
+    steps = [tuple(n.operation.name for n in step.nodes) for step in model._get_plan(None).steps]
+    assert steps in ([("short", "short_bn"), ("conv", "bn", "add", "relu")],
+                     [("conv", "bn"), ("short", "short_bn", "add", "relu")])
+    x = np.random.default_rng(5).standard_normal((1, 6, 6, 8)).astype(np.float32)
+    model.predict(x, verbose=0)
+    want = np.maximum(model.get_layer("short_bn").call(model.get_layer("short").call(x))
+                      + model.get_layer("bn").call(model.get_layer("conv").call(x)), 0)
+    _close(model.predict(x, verbose=0), want)

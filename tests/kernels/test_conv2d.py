@@ -77,6 +77,40 @@ def test_conv2d_matches_numpy_reference(batch, h, w, cin_g, filters_g, groups, k
     np.testing.assert_allclose(y, expected, rtol=2e-4, atol=2e-5)
 
 
+@settings(max_examples=60, deadline=None)
+@given(batch=st.integers(0, 2), h=st.integers(1, 9), w=st.integers(1, 9), cin=st.sampled_from([1, 3, 16, 70]),
+       filters=st.sampled_from([1, 5, 16, 20]), kernel=_pairs, strides=_pairs,
+       padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(["linear", "relu", "relu6", "silu"]),
+       seed=st.integers(0, 2**31))
+def test_conv2d_residual_matches_numpy_reference(batch, h, w, cin, filters, kernel, strides, padding, act, seed):
+    # activation(conv + bias + residual): ResNet's Add (and the ReLU after it) in the epilogue, on every path
+    # (direct: few input channels and filters a multiple of the lanes; pointwise; im2col).
+    if padding == "valid":
+        assume(kernel[0] <= h and kernel[1] <= w)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, (batch, h, w, cin)).astype(np.float32)
+    k = rng.uniform(-1, 1, kernel + (cin, filters)).astype(np.float32)
+    b = rng.uniform(-1, 1, filters).astype(np.float32)
+    linear = conv2d_ref(x, k, b, strides, padding, 1, 1, "linear")
+    r = rng.uniform(-2, 2, linear.shape).astype(np.float32)
+    y = _core.conv2d(x, k, b, strides=strides, padding=padding, activation=act, residual=r)
+    np.testing.assert_allclose(y, ACTIVATIONS[act](linear + r), rtol=2e-4, atol=5e-5)
+
+
+def test_conv2d_residual_of_the_wrong_shape_or_sharing_the_output_raises():
+    x, k = np.ones((1, 4, 4, 2), np.float32), np.ones((3, 3, 2, 8), np.float32)
+    with pytest.raises(ValueError, match=r"conv2d: 'residual' must have shape \(1, 4, 4, 8\), got \(1, 4, 4, 2\)"):
+        _core.conv2d(x, k, padding="same", residual=x)
+    out = np.empty((1, 4, 4, 8), np.float32)
+    with pytest.raises(ValueError, match="conv2d: 'out' shares memory with 'residual'"):
+        _core.conv2d(x, k, padding="same", residual=out, out=out)
+    # No input channels: activation(bias + residual).
+    r = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2) - 4
+    y = _core.conv2d(np.zeros((1, 2, 2, 0)), np.zeros((1, 1, 0, 2)), np.array([1.0, -1.0]), activation="relu",
+                     residual=r)
+    np.testing.assert_array_equal(y, np.maximum(r + np.array([1.0, -1.0], np.float32), 0))
+
+
 @settings(max_examples=50, deadline=None)
 @given(batch=st.integers(0, 3), steps=st.integers(1, 16), cin_g=st.integers(1, 4), filters_g=st.integers(1, 4),
        groups=st.integers(1, 2), kernel=st.integers(1, 5), stride=st.integers(1, 3), dilation=st.integers(1, 3),
@@ -99,7 +133,8 @@ def test_conv1d_matches_numpy_reference(batch, steps, cin_g, filters_g, groups, 
     ((1, 24, 24, 32), (3, 3, 16, 32), dict(groups=2, strides=(2, 1)), False),  # tiles x groups, batch 1
     ((1, 48, 48, 32), (3, 3, 16, 32), dict(groups=2, strides=(1, 1)), True),
     ((3, 30, 30, 16), (1, 1, 16, 24), dict(), False),                        # pointwise GEMM
-    ((8, 30, 30, 32), (1, 1, 32, 48), dict(), True),                         # pointwise GEMM, threaded slabs
+    ((8, 30, 30, 96), (1, 1, 96, 48), dict(), True),                         # pointwise GEMM, threaded slabs
+    ((8, 30, 30, 32), (1, 1, 32, 48), dict(), True),                         # pointwise, few channels: direct
     ((2, 40, 40, 8), (1, 1, 4, 8), dict(groups=2, activation="softmax"), False),
     ((4, 16, 16, 8), (1, 1, 8, 8), dict(strides=2), False),                  # 1x1 strided: im2col path
     ((1, 4, 4, 256), (3, 3, 256, 512), dict(padding="same"), True),          # one task: threads share its GEMM

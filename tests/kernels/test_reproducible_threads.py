@@ -22,7 +22,8 @@ X_GEMV, W_GEMV = uniform(3, 1023), uniform(1023, 1001)
 X_CONV, W_CONV = uniform(2, 33, 31, 96), uniform(3, 3, 96, 72)
 X_DEEP, W_DEEP = uniform(1, 4, 4, 256), uniform(3, 3, 256, 512)
 X_DIRECT, W_DIRECT = uniform(2, 30, 29, 16), uniform(3, 3, 16, 32)
-X_POINT, W_POINT = uniform(4, 20, 20, 128), uniform(1, 1, 128, 96)
+X_POINT, W_POINT, R_POINT = uniform(4, 20, 20, 128), uniform(1, 1, 128, 96), uniform(4, 20, 20, 96)
+R_DIRECT = uniform(2, 30, 29, 32)
 X_TR, W_TR = uniform(2, 21, 19, 80), uniform(4, 4, 20, 80)
 X_TR1, W_TR1 = uniform(1, 40, 36, 96), uniform(3, 3, 24, 96)
 X_TR_POINT, W_TR_POINT = uniform(4, 20, 20, 128), uniform(1, 1, 96, 128)
@@ -53,6 +54,9 @@ CASES = {
     "conv2d_one_tile": lambda: _core.conv2d(X_DEEP, W_DEEP, padding="same"),
     "conv2d_direct": lambda: _core.conv2d(X_DIRECT, W_DIRECT, padding="same", activation="gelu"),
     "conv2d_pointwise": lambda: _core.conv2d(X_POINT, W_POINT),
+    "conv2d_pointwise_residual": lambda: _core.conv2d(X_POINT, W_POINT, activation="relu", residual=R_POINT),
+    "conv2d_direct_residual": lambda: _core.conv2d(X_DIRECT, W_DIRECT, padding="same", activation="relu",
+                                                   residual=R_DIRECT),
     "conv2d_transpose": lambda: _core.conv2d_transpose(X_TR, W_TR, strides=(2, 2)),
     "conv2d_transpose_bands": lambda: _core.conv2d_transpose(X_TR1, W_TR1, strides=2, padding="same"),
     "conv2d_transpose_pointwise": lambda: _core.conv2d_transpose(X_TR_POINT, W_TR_POINT),

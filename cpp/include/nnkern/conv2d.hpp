@@ -47,4 +47,10 @@ void validate(const Conv2DShape& s);
 void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,
                  Activation act);
 
+// y = act(conv(x, kernel) + bias + residual): a residual connection's sum (ResNet's Add before its ReLU)
+// in the kernel's epilogue. residual (batch, out_h, out_w, out_channels), sharing no memory with y;
+// nullptr: conv2d_nhwc.
+void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
+                          const Conv2DShape& s, Activation act);
+
 }  // namespace nnkern

@@ -13,6 +13,7 @@ compute_mask); a layer that does not support masking drops it.
 """
 import numpy as np
 
+from nnkern import _core
 from nnkern.engine import tree
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.dtypes import numpy_dtype
@@ -124,12 +125,9 @@ def _one_array_call(node, kt=None):
             and node.outputs[0]._keras_mask is None)
 
 
-def batch_norm_folds(nodes, outputs):
-    """{id(node): (node, batch-norm node, activation node or None)} for each inference BatchNormalization the
-    plan can fold into the linear layer before it (Conv2D, DepthwiseConv2D, Dense without an activation, whose
-    output feeds nothing else), with the activation layer after it (Activation, ReLU) when that is all the
-    normalized output feeds. Layers take part through their fusion protocol: `fold_channel_affine` (the
-    linear layer), `channel_affine` (the normalization), `kernel_activation` (the activation)."""
+def only_consumer_finder(nodes, outputs):
+    """A function kt -> the one node calling on KerasTensor kt, or None when several (or none, or the model's
+    output) use it."""
     consumers = {}
     for node in nodes:
         if not node.is_input:
@@ -141,7 +139,24 @@ def batch_norm_folds(nodes, outputs):
     def only_consumer(kt):
         found = consumers.get(id(kt), [])
         return found[0] if len(found) == 1 else None
+    return only_consumer
 
+
+def _elementwise_activation(act, kt):
+    """`act` (a node or None) if it is an activation layer applying a kernel's element-wise activation to kt
+    alone, else None."""
+    name = getattr(act.operation, "kernel_activation", None) if act is not None else None
+    name = name() if name is not None and _one_array_call(act, kt) else None
+    return None if name is None or name in _NOT_ELEMENTWISE else act
+
+
+def batch_norm_folds(nodes, outputs, only_consumer=None):
+    """{id(node): (node, batch-norm node, activation node or None)} for each inference BatchNormalization the
+    plan can fold into the linear layer before it (Conv2D, DepthwiseConv2D, Dense without an activation, whose
+    output feeds nothing else), with the activation layer after it (Activation, ReLU) when that is all the
+    normalized output feeds. Layers take part through their fusion protocol: `fold_channel_affine` (the
+    linear layer), `channel_affine` (the normalization), `kernel_activation` (the activation)."""
+    only_consumer = only_consumer or only_consumer_finder(nodes, outputs)
     folds = {}
     for node in nodes:
         layer = node.operation
@@ -152,32 +167,115 @@ def batch_norm_folds(nodes, outputs):
         if norm is None or not hasattr(norm.operation, "channel_affine") \
                 or not _one_array_call(norm, node.outputs[0]) or norm.operation.channel_affine() is None:
             continue
-        act = only_consumer(norm.outputs[0])
-        name = getattr(act.operation, "kernel_activation", None) if act is not None else None
-        name = name() if name is not None and _one_array_call(act, norm.outputs[0]) else None
-        if name is None or name in _NOT_ELEMENTWISE:
-            act = None
-        if layer.fold_channel_affine(*norm.operation.channel_affine(), name or "linear") is not None:
+        act = _elementwise_activation(only_consumer(norm.outputs[0]), norm.outputs[0])
+        name = act.operation.kernel_activation() if act is not None else "linear"
+        if layer.fold_channel_affine(*norm.operation.channel_affine(), name) is not None:
             folds[id(node)] = (node, norm, act)
     return folds
 
 
-def folded_call(layer, norm, act):
-    """x -> act(norm(layer(x))) in one kernel call (see batch_norm_folds). The folded weights are made again
-    when any weight was assigned since (set_weights, load_weights); an input the folded kernel does not take
-    runs the three layers' calls."""
+def _residual_input(add, kt):
+    """The other input of Add node `add` when it sums kt and one other float32 tensor of kt's shape (no masks,
+    no training), else None."""
+    if not getattr(add.operation, "plain_sum", lambda: False)() or add.operation.compute_dtype != "float32":
+        return None
+    args = add.call_args
+    if len(args) != 1 or not isinstance(args[0], (list, tuple)) or len(args[0]) != 2 \
+            or set(add.call_kwargs) - {"training", "mask"} or add.call_kwargs.get("mask") is not None \
+            or len(add.outputs) != 1 or add.outputs[0]._keras_mask is not None:
+        return None
+    a, b = args[0]
+    other = b if a is kt else a if b is kt else None
+    if other is None or other is kt or not isinstance(other, KerasTensor) or other._keras_mask is not None \
+            or kt._keras_mask is not None or tuple(other.shape) != tuple(kt.shape) \
+            or any(d is None for d in kt.shape[1:]) or other.dtype != "float32" or kt.dtype != "float32":
+        return None
+    return other
+
+
+def _same_pads(size, kernel, stride, dilation):
+    """(before, after) zero padding of Keras's `same` on an axis of `size` (the odd cell after)."""
+    out = _core.conv_output_length(size, kernel, stride, dilation, "same")
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def padding_folds(nodes, folds, only_consumer):
+    """{id(linear node): ZeroPadding2D node} for each fold of batch_norm_folds whose `valid` convolution reads
+    only a ZeroPadding2D's output that pads as `same` would for the (static) input size (MobileNetV2's and
+    EfficientNet's padding before a stride-2 convolution): the convolution then runs `same` on the unpadded
+    input, without the padded copy. Layers take part through `zero_pads` (the padding) and the `pads`
+    argument of `fold_channel_affine`."""
+    producer = {id(kt): node for node in nodes for kt in node.outputs}
+    out = {}
+    for node, norm, act in folds.values():
+        layer = node.operation
+        pad = producer.get(id(node.call_args[0]))
+        if pad is None or pad.is_input or only_consumer(pad.outputs[0]) is not node or not _one_array_call(pad) \
+                or getattr(layer, "padding", None) != "valid":
+            continue
+        pads = getattr(pad.operation, "zero_pads", lambda: None)()
+        shape = pad.call_args[0].shape
+        if pads is None or len(shape) != 4 or any(d is None for d in shape[1:3]) \
+                or needs_autocast(pad.operation, pad.call_args[0]):
+            continue
+        if any(pads[i] != _same_pads(shape[1 + i], layer.kernel_size[i], layer.strides[i], layer.dilation_rate[i])
+               for i in range(2)):
+            continue
+        name = act.operation.kernel_activation() if act is not None else "linear"
+        if layer.fold_channel_affine(*norm.operation.channel_affine(), name, pads=pads) is not None:
+            out[id(node)] = pad
+    return out
+
+
+def residual_folds(folds, only_consumer):
+    """{id(Add node): (linear node, batch-norm node, Add node, activation node or None)} for each fold of
+    batch_norm_folds without an activation whose normalized output feeds only an Add of it and one other
+    tensor (a residual connection), with the activation after the Add when that is all the sum feeds: the
+    sum and the activation then run in the linear layer's kernel epilogue (a folded kernel whose function has
+    `takes_residual`)."""
+    out = {}
+    for node, norm, act in folds.values():
+        add = only_consumer(norm.outputs[0])
+        if act is not None or add is None or _residual_input(add, norm.outputs[0]) is None:
+            continue
+        act = _elementwise_activation(only_consumer(add.outputs[0]), add.outputs[0])
+        name = act.operation.kernel_activation() if act is not None else "linear"
+        folded = node.operation.fold_channel_affine(*norm.operation.channel_affine(), name)
+        if getattr(folded, "takes_residual", False):
+            out[id(add)] = (node, norm, add, act)
+    return out
+
+
+def folded_call(layer, norm, act, add=None, pad=None):
+    """x -> act(norm(layer(x))) in one kernel call (see batch_norm_folds); with `add` (an Add layer, see
+    residual_folds) (x, r) -> act(add([norm(layer(x)), r])), the sum in the kernel's epilogue too; with `pad`
+    (a ZeroPadding2D layer, see padding_folds) the layer's input is pad(x), padded by the kernel. The folded
+    weights are made again when any weight was assigned since (set_weights, load_weights); an input the
+    folded kernel does not take runs the layers' calls."""
     name = "linear" if act is None else act.kernel_activation()
     state = [None, None]  # assignment count when folded, folded function
+    pads = None if pad is None else pad.zero_pads()
 
-    def call(x):
+    def call(x, residual=None):
         count = assignment_count()
         if state[0] != count:
             affine = norm.channel_affine()
-            state[1] = None if affine is None else layer.fold_channel_affine(*affine, name)
+            if affine is None:
+                state[1] = None
+            elif pads is None:
+                state[1] = layer.fold_channel_affine(*affine, name)
+            else:
+                state[1] = layer.fold_channel_affine(*affine, name, pads=pads)
             state[0] = count
-        y = None if state[1] is None else state[1](x)
+        if state[1] is None:
+            y = None
+        else:
+            y = state[1](x) if add is None else state[1](x, residual)
         if y is None:
-            y = norm.call(layer.call(x))
+            y = norm.call(layer.call(x if pad is None else pad.call(x)))
+            if add is not None:
+                y = add.call([y, residual])
             if act is not None:
                 y = act.call(y)
         return y
@@ -218,17 +316,35 @@ class Plan:
                 self.input_mask_slots.append(None)
         self._keep_alive = []
         steps = []
-        fusable = {} if training else batch_norm_folds(nodes, outputs)
-        folded_away = set()
+        only_consumer = only_consumer_finder(nodes, outputs)
+        fusable = {} if training else batch_norm_folds(nodes, outputs, only_consumer)
+        residual = residual_folds(fusable, only_consumer)
+        self._pads = padding_folds(nodes, fusable, only_consumer)
+        padding_nodes = {id(pad) for pad in self._pads.values()}
+        deferred = {id(fold[0]) for fold in residual.values()}  # run at their Add's place in the order
+        folded_away = {id(fold[1]) for fold in residual.values()}
         for node in nodes:
-            if node.is_input or id(node) in folded_away:
+            if node.is_input or id(node) in folded_away or id(node) in deferred:
+                continue
+            if id(node) in padding_nodes:
+                if mask_slot_of.get(id(node.call_args[0])) is None:
+                    continue  # padded by the convolution after it
+                self._pads = {k: p for k, p in self._pads.items() if p is not node}
+            fold = residual.get(id(node))
+            if fold is not None:
+                steps.extend(self._residual_steps(fold, slot, slot_of, mask_slot_of, new_slot))
+                folded_away.update(id(n) for n in fold[3:] if n is not None)
                 continue
             fold = fusable.get(id(node))
             if fold is not None and mask_slot_of.get(id(node.call_args[0])) is None:
-                steps.append(self._folded_step(fold, slot, slot_of, new_slot))
+                step = self._folded_step(fold, slot, slot_of, new_slot)
+                step.nodes = tuple(n for n in fold if n is not None)
+                steps.append(step)
                 folded_away.update(id(n) for n in fold[1:] if n is not None)
                 continue
-            steps.extend(self._compile_node(node, slot, slot_of, mask_slot_of, new_slot))
+            for step in self._compile_node(node, slot, slot_of, mask_slot_of, new_slot):
+                step.nodes = (node,)  # what the step computes, for profiles (bench/profile_model.py)
+                steps.append(step)
         self.steps = steps
         self.output_slots = [slot(kt) for kt in outputs]
         self.output_mask_slots = [mask_slot_of.get(id(kt)) for kt in outputs]
@@ -251,17 +367,58 @@ class Plan:
             current = link[2]
         return tuple(fns) if current == self.output_slots[0] else None
 
-    @staticmethod
-    def _folded_step(fold, slot, slot_of, new_slot):
+    def _fold_input(self, producer, slot):
+        """The slot a fold's kernel reads, and the ZeroPadding2D layer it does itself (or None)."""
+        pad = self._pads.get(id(producer))
+        if pad is None:
+            return slot(producer.call_args[0]), None
+        return slot(pad.call_args[0]), pad.operation
+
+    def _residual_steps(self, fold, slot, slot_of, mask_slot_of, new_slot):
+        """The steps of a residual fold (see residual_folds), at its Add's place: one kernel call for the linear
+        layer, its normalization, the Add and the activation; or, when a mask reaches them at run time, the
+        folded linear layer and normalization as one step and the Add as the next (the activation then runs
+        as its own step)."""
+        producer, norm, add, act = fold
+        other = _residual_input(add, norm.outputs[0])
+        pad = self._pads.get(id(producer))
+        x_kt = producer.call_args[0] if pad is None else pad.call_args[0]
+        if any(mask_slot_of.get(id(kt)) is not None for kt in (x_kt, other)):
+            steps = [self._folded_step((producer, norm, None), slot, slot_of, new_slot)]
+            steps[0].nodes = (producer, norm)
+            for step in self._compile_node(add, slot, slot_of, mask_slot_of, new_slot):
+                step.nodes = (add,)
+                steps.append(step)
+            if act is not None:
+                for step in self._compile_node(act, slot, slot_of, mask_slot_of, new_slot):
+                    step.nodes = (act,)
+                    steps.append(step)
+            return steps
+        last = (act or add).outputs[0]
+        out = slot_of.get(id(last))
+        if out is None:
+            out = slot_of[id(last)] = new_slot()
+        i, pad_layer = self._fold_input(producer, slot)
+        fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, add.operation,
+                         pad_layer)
+
+        def step(v, fn=fn, i=i, r=slot(other), o=out):
+            v[o] = fn(v[i], v[r])
+        step.nodes = tuple(n for n in fold if n is not None)
+        return [step]
+
+    def _folded_step(self, fold, slot, slot_of, new_slot):
         """One step for a linear layer, the BatchNormalization after it and the activation after that (if
-        any): the layer's kernel on weights with the normalization folded in, the activation in its epilogue."""
+        any): the layer's kernel on weights with the normalization folded in, the activation in its epilogue
+        (and the zero padding before it, if padding_folds found one)."""
         producer, norm, act = fold
         last = (act or norm).outputs[0]
         out = slot_of.get(id(last))
         if out is None:
             out = slot_of[id(last)] = new_slot()
-        fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation)
-        return _array_step(fn, slot(producer.call_args[0]), [out], {})
+        i, pad_layer = self._fold_input(producer, slot)
+        fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, pad=pad_layer)
+        return _array_step(fn, i, [out], {})
 
     # ------------------------------------------------------------------ compile one node
     def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):

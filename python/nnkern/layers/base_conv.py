@@ -2,12 +2,12 @@
 compiled kernels; channels_last only."""
 import numpy as np
 
-from nnkern import activations
+from nnkern import _core, activations
 from nnkern.engine.argument_validation import (channels_last_only, conv_output_length, conv_transpose_output_length,
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine
+from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, padded_shape
 from nnkern.layers.legacy import translate_conv_kwargs, translate_sequence_input_kwargs
 
 
@@ -136,27 +136,34 @@ class BaseConv(Layer):
         y = self._forward(inputs)
         return y if self._fused is not None else apply_unfused_activation(self.activation, None, y)
 
-    def fold_channel_affine(self, scale, shift, activation):
+    def fold_channel_affine(self, scale, shift, activation, pads=None):
         """The prediction plan's fusion protocol: a function x -> activation(self(x) * scale + shift) (scale,
         shift: float32 per filter; activation: a kernel activation name) running this layer's kernel once on
         copies of its weights with scale and shift folded in; it returns None for an input it does not take
         (a shape call() has not checked yet), which the caller then runs layer by layer. None when this
-        layer cannot fold: a transposed or 1-D convolution, an activation of its own, a subclass's call()."""
+        layer cannot fold: a transposed or 1-D convolution, an activation of its own, a subclass's call().
+        `pads` ((top, bottom), (left, right)): a ZeroPadding2D before this `valid` layer, which the plan found
+        to pad as `same` would here; the function then takes the unpadded input and runs `same`."""
         if self._transpose or type(self).call is not BaseConv.call or self._fused != "linear" \
                 or type(self)._kernel_arguments is not BaseConv._kernel_arguments \
-                or type(self)._forward is not BaseConv._forward or self._w.dtype != np.float32:
+                or type(self)._forward is not BaseConv._forward or self._w.dtype != np.float32 \
+                or pads is not None and (self.rank != 2 or self.padding != "valid"):
             return None
         w, b = fold_channel_affine(self._w, self._b, scale, shift)
-        args = (w, b) + self._kernel_args[2:-1] + (activation,)
+        args = (w, b, self.strides, self.padding if pads is None else "same") + self._kernel_args[4:-1] + (activation,)
         kernel_fn = self.kernel_fn
 
-        def folded(x):
-            if x.shape != self._checked_input_shape:
+        def folded(x, residual=None):
+            if padded_shape(x.shape, pads) != self._checked_input_shape:
                 return None
             try:
-                return kernel_fn(x, *args)
+                if residual is None:
+                    return kernel_fn(x, *args)
+                return kernel_fn(x, *args, residual=residual)
             except ValueError as e:
                 raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+        # conv2d adds a residual term (a following Add's other input) before the activation.
+        folded.takes_residual = kernel_fn is _core.conv2d
         return folded
 
     def _check_output_shape(self, input_shape, output_shape):

@@ -16,7 +16,7 @@ from nnkern.engine.argument_validation import channels_last_only, positive_int, 
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
 from nnkern.layers.base_conv import window_output_spatial
-from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, run_kernel
+from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, padded_shape, run_kernel
 from nnkern.layers.legacy import translate_sequence_input_kwargs
 
 __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
@@ -82,10 +82,11 @@ class _DepthwiseBase(Layer):
         channels = self._input_channels(input_shape)
         return (input_shape[0],) + window_output_spatial(self, input_shape) + (self._output_channels(channels),)
 
-    def _depthwise(self, x, kernel, bias, activation):
-        """The depthwise step on x (rank 1: on (N, 1, steps, C), a view)."""
+    def _depthwise(self, x, kernel, bias, activation, padding=None):
+        """The depthwise step on x (rank 1: on (N, 1, steps, C), a view), with `padding` instead of the layer's
+        if given (rank 2)."""
         if self.rank == 2:
-            return run_kernel(self, _core.depthwise_conv2d, x, kernel, bias, self.strides, self.padding,
+            return run_kernel(self, _core.depthwise_conv2d, x, kernel, bias, self.strides, padding or self.padding,
                               self.dilation_rate, activation)
         y = run_kernel(self, _core.depthwise_conv2d, x[:, None], kernel[None], bias, (1, self.strides[0]),
                        self.padding, (1, self.dilation_rate[0]), activation)
@@ -144,19 +145,20 @@ class _DepthwiseConv(_DepthwiseBase):
     def _forward(self, x, activation):
         return self._depthwise(x, self.kernel.value, None if self.bias is None else self.bias.value, activation)
 
-    def fold_channel_affine(self, scale, shift, activation):
+    def fold_channel_affine(self, scale, shift, activation, pads=None):
         """The prediction plan's fusion protocol (see BaseConv.fold_channel_affine); 2-D only."""
         if self.rank != 2 or type(self).call is not _DepthwiseBase.call or self._fused != "linear" \
-                or type(self)._forward is not _DepthwiseConv._forward or self.kernel.value.dtype != np.float32:
+                or type(self)._forward is not _DepthwiseConv._forward or self.kernel.value.dtype != np.float32 \
+                or pads is not None and self.padding != "valid":
             return None
         kernel = self.kernel.value
         w, b = fold_channel_affine(kernel, None if self.bias is None else self.bias.value, scale, shift,
                                    kernel.shape[-2:])
 
         def folded(x):
-            if x.shape != self._checked_input_shape:
+            if padded_shape(x.shape, pads) != self._checked_input_shape:
                 return None
-            return self._depthwise(x, w, b, activation)
+            return self._depthwise(x, w, b, activation, None if pads is None else "same")
         return folded
 
 

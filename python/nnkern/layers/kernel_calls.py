@@ -19,6 +19,14 @@ def apply_unfused_activation(activation, fused, y):
     return y if getattr(y, "dtype", None) == np.float32 else np.asarray(y, dtype=np.float32)
 
 
+def padded_shape(shape, pads):
+    """The (batch, h, w, channels) `shape` after zero padding ((top, bottom), (left, right)); `shape` itself
+    when pads is None."""
+    if pads is None:
+        return shape
+    return (shape[0], shape[1] + sum(pads[0]), shape[2] + sum(pads[1])) + tuple(shape[3:])
+
+
 def fold_channel_affine(kernel, bias, scale, shift, channels_shape=None):
     """(kernel * scale, bias * scale + shift) as new float32 arrays: a per-output-channel affine map applied
     after a linear layer (an inference BatchNormalization), folded into its weights. The output channels are

@@ -140,6 +140,11 @@ class Add(Merge):
             out = out + x
         return out
 
+    def plain_sum(self):
+        """The prediction plan's fusion protocol: whether call() is the plain element-wise sum (not a subclass's
+        call), which a convolution before it may add in its epilogue."""
+        return type(self).call is Merge.call and type(self)._merge_function is Add._merge_function
+
 
 class Subtract(Merge):
     def build(self, input_shape):

@@ -270,6 +270,13 @@ class ZeroPadding2D(Layer):
             else [(0, 0), *self.padding, (0, 0)]
         return np.pad(inputs, pads)
 
+    def zero_pads(self):
+        """The prediction plan's fusion protocol: ((top, bottom), (left, right)) when call() is this zero
+        padding of a channels_last input (which a convolution after it may do itself), else None."""
+        if type(self).call is not ZeroPadding2D.call or self.data_format != "channels_last":
+            return None
+        return tuple(tuple(int(p) for p in pair) for pair in self.padding)
+
     def get_config(self):
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
