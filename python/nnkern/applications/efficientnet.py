@@ -4,7 +4,7 @@ import math
 
 from nnkern import layers
 from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled)
+                                              obtain_input_shape, pooled, validate_activation)
 
 __all__ = ["EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
            "EfficientNetB5", "EfficientNetB6", "EfficientNetB7"]
@@ -23,7 +23,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  depth_divisor=8, activation="swish", name="efficientnet", include_top=True, weights="imagenet",
                  input_tensor=None, input_shape=None, pooling=None, classes=1000, classifier_activation="softmax"):
     check_weights(weights, name)
-    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32, require_flatten=include_top)
     img_input = image_input(input_shape, input_tensor)
 
     def round_filters(filters, divisor=depth_divisor):
@@ -56,7 +56,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       kernel_initializer=conv_initializer(), name="top_conv")(x)
     x = layers.BatchNormalization(axis=3, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    x = top(x, include_top, pooling, dropout_rate, classes, classifier_activation)
+    x = top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights)
     return finished_model(img_input, x, name, weights)
 
 
@@ -65,13 +65,14 @@ def conv_initializer():
     return copy.deepcopy(CONV_KERNEL_INITIALIZER)
 
 
-def top(x, include_top, pooling, dropout_rate, classes, classifier_activation, **dense_kwargs):
+def top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights, **dense_kwargs):
     """The head of EfficientNet and EfficientNetV2: pooling, dropout and the classifier, or `pooling`."""
     if not include_top:
         return pooled(x, pooling)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if dropout_rate > 0:
         x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    validate_activation(classifier_activation, weights)
     return layers.Dense(classes, activation=classifier_activation,
                         kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), name="predictions",
                         **dense_kwargs)(x)

@@ -33,7 +33,7 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, variant, 
     """The EfficientNetV2 `variant` ('b0' ... 'b3', 's', 'm', 'l'). (Keras picks the stages and the
     preprocessing by the model's name, so it fails on a name of its own; here the variant decides.)"""
     check_weights(weights, name)
-    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32, require_flatten=include_top)
     img_input = image_input(input_shape, input_tensor)
 
     def round_filters(filters):
@@ -68,7 +68,8 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, variant, 
                       padding="same", use_bias=False, name="top_conv")(x)
     x = layers.BatchNormalization(axis=3, momentum=bn_momentum, name="top_bn")(x)
     x = layers.Activation(activation=activation, name="top_activation")(x)
-    x = top(x, include_top, pooling, dropout_rate, classes, classifier_activation, bias_initializer=Constant(0.0))
+    x = top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights,
+            bias_initializer=Constant(0.0))
     return finished_model(img_input, x, name, weights)
 
 

@@ -1,6 +1,7 @@
 """keras.applications.MobileNet (Howard et al., 2017), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import check_weights, finished_model, image_input, obtain_input_shape, pooled
+from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
+                                              validate_activation)
 
 __all__ = ["MobileNet"]
 
@@ -17,7 +18,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     if input_shape is not None:
         rows, cols = tuple(input_shape)[:2]
     default_size = rows if rows == cols and rows in (128, 160, 192, 224) else 224
-    input_shape = obtain_input_shape(input_shape, default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size, min_size=32, require_flatten=include_top)
     rows = input_shape[0]
     img_input = image_input(input_shape, input_tensor)
 
@@ -31,6 +32,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         x = layers.Dropout(dropout, name="dropout")(x)
         x = layers.Conv2D(classes, (1, 1), padding="same", name="conv_preds")(x)
         x = layers.Reshape((classes,), name="reshape_2")(x)
+        validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = pooled(x, pooling, avg_name=None, max_name=None)

@@ -1,7 +1,7 @@
 """keras.applications.MobileNetV2 (Sandler et al., 2018), built as Keras 3.15 builds it."""
 from nnkern import layers
 from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled)
+                                              obtain_input_shape, pooled, validate_activation)
 
 __all__ = ["MobileNetV2"]
 
@@ -17,7 +17,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     else:
         rows = cols = None
     default_size = rows if rows == cols and rows in (96, 128, 160, 192, 224) else 224
-    input_shape = obtain_input_shape(input_shape, default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size, min_size=32, require_flatten=include_top)
     rows = input_shape[0]
     img_input = image_input(input_shape, input_tensor)
 
@@ -38,6 +38,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.ReLU(6.0, name="out_relu")(x)
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
+        validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = pooled(x, pooling, avg_name=None, max_name=None)

@@ -1,15 +1,16 @@
 """keras.applications.MobileNetV3Small and MobileNetV3Large (Howard et al., 2019), built as Keras 3.15 builds
 them."""
 from nnkern import layers
-from nnkern.applications.input_shapes import check_weights, correct_pad, finished_model, image_input, pooled
+from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input, pooled,
+                                              validate_activation)
 from nnkern.applications.mobilenet_v2 import make_divisible
 
 __all__ = ["MobileNetV3Small", "MobileNetV3Large"]
 
 # (expansion, filters, kernel size (None: 5, or 3 when minimalistic), stride, squeeze-and-excite, activation
 # ("relu", or None: hard_swish, or relu when minimalistic)) of each inverted residual block.
-_SMALL_BLOCKS = [(1, 16, 3, 2, True, "relu"), (72.0 / 16, 24, 3, 2, False, "relu"), (88.0 / 24, 24, 3, 1, False, "relu"),
-                 (4, 40, None, 2, True, None), (6, 40, None, 1, True, None), (6, 40, None, 1, True, None),
+_SMALL_BLOCKS = [(1, 16, 3, 2, True, "relu"), (72.0 / 16, 24, 3, 2, False, "relu"),
+                 (88.0 / 24, 24, 3, 1, False, "relu"), (4, 40, None, 2, True, None), (6, 40, None, 1, True, None), (6, 40, None, 1, True, None),
                  (3, 48, None, 1, True, None), (3, 48, None, 1, True, None), (6, 96, None, 2, True, None),
                  (6, 96, None, 1, True, None), (6, 96, None, 1, True, None)]
 _LARGE_BLOCKS = [(1, 16, 3, 1, False, "relu"), (4, 24, 3, 2, False, "relu"), (3, 24, 3, 1, False, "relu"),
@@ -84,6 +85,7 @@ def _mobilenet_v3(blocks, last_point_ch, builder, input_shape, alpha, minimalist
             x = layers.Dropout(dropout_rate)(x)
         x = layers.Conv2D(classes, kernel_size=1, padding="same", name="logits")(x)
         x = layers.Flatten()(x)
+        validate_activation(classifier_activation, weights)
         x = layers.Activation(activation=classifier_activation, name="predictions")(x)
     else:
         x = pooled(x, pooling)

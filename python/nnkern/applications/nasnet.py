@@ -2,7 +2,7 @@
 them."""
 from nnkern import layers
 from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled)
+                                              obtain_input_shape, pooled, validate_activation)
 
 __all__ = ["NASNetMobile", "NASNetLarge"]
 
@@ -30,7 +30,7 @@ def NASNetLarge(input_shape=None, include_top=True, weights="imagenet", input_te
 def _nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, skip_reduction, filter_multiplier,
             include_top, weights, input_tensor, pooling, classes, default_size, classifier_activation, name, builder):
     check_weights(weights, builder)
-    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32, require_flatten=include_top)
     img_input = image_input(input_shape, input_tensor)
     filters = penultimate_filters // 24
 
@@ -51,6 +51,7 @@ def _nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, sk
     x = layers.Activation("relu")(x)
     if include_top:
         x = layers.GlobalAveragePooling2D()(x)
+        validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = pooled(x, pooling, avg_name=None, max_name=None)
