@@ -3,8 +3,8 @@ import copy
 import math
 
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled, validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, correct_pad, finished_model,
+                                              image_input, obtain_input_shape)
 
 __all__ = ["EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
            "EfficientNetB5", "EfficientNetB6", "EfficientNetB7"]
@@ -66,16 +66,10 @@ def conv_initializer():
 
 
 def top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights, **dense_kwargs):
-    """The head of EfficientNet and EfficientNetV2: pooling, dropout and the classifier, or `pooling`."""
-    if not include_top:
-        return pooled(x, pooling)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if dropout_rate > 0:
-        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-    validate_activation(classifier_activation, weights)
-    return layers.Dense(classes, activation=classifier_activation,
-                        kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), name="predictions",
-                        **dense_kwargs)(x)
+    """The top of EfficientNet and EfficientNetV2."""
+    return classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool",
+                          max_name="max_pool", dropout_rate=dropout_rate,
+                          kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), **dense_kwargs)
 
 
 def _block(inputs, activation, drop_rate, name, filters_in, filters_out, kernel_size, strides, expand_ratio,

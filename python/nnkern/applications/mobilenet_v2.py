@@ -1,7 +1,7 @@
 """keras.applications.MobileNetV2 (Sandler et al., 2018), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled, validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, correct_pad, finished_model,
+                                              image_input, obtain_input_shape)
 
 __all__ = ["MobileNetV2"]
 
@@ -36,12 +36,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     return finished_model(img_input, x, name if name is not None else f"mobilenetv2_{alpha:0.2f}_{rows}", weights)
 
 

@@ -1,8 +1,8 @@
 """keras.applications.NASNetMobile and NASNetLarge (Zoph et al., 2017: NASNet-A), built as Keras 3.15 builds
 them."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled, validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, correct_pad, finished_model,
+                                              image_input, obtain_input_shape)
 
 __all__ = ["NASNetMobile", "NASNetLarge"]
 
@@ -49,12 +49,7 @@ def _nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, sk
             x, p = _normal_a_cell(x, p, filters * filter_multiplier ** stage,
                                   block_id=f"{stage * num_blocks + i + (stage > 0)}")
     x = layers.Activation("relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     return finished_model(img_input, x, name, weights)
 
 
