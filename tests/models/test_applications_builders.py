@@ -10,8 +10,9 @@ import pytest
 import nnkern
 from _applications_recipe import recipe_input, recipe_weights
 from _golden_io import DATA_DIR, load_cases
+from nnkern.engine.variable import deferred_initialization
 
-BUILT = {"MobileNetV2", "ResNet50", "EfficientNetB0", "EfficientNetB2"}
+BUILT = set(nnkern.applications.__all__)  # every builder: one without a case fails test_every_builder_has_a_case
 CASES = [pytest.param(case, arrays, id=case["id"]) for case, arrays in load_cases("applications")
          if case["kind"] == "architecture" and case["builder"] in BUILT]
 
@@ -40,11 +41,19 @@ def _by_position(config):
 
 
 def _build(case, weights=None):
+    """The case's model, its weights not initialised (the initializers of the largest architectures take
+    seconds): the recipe or the weights file assigns every one before the model predicts (checked)."""
     top = case["kwargs"].get("include_top", True)
     extra = {"classes": 10, "classifier_activation": None} if top else {}
     size = case["image_size"]
-    return getattr(nnkern.applications, case["builder"])(weights=weights, input_shape=(size, size, 3), **extra,
-                                                         **case["kwargs"])
+    with deferred_initialization():
+        return getattr(nnkern.applications, case["builder"])(weights=weights, input_shape=(size, size, 3), **extra,
+                                                             **case["kwargs"])
+
+
+def _predict(model, case):
+    assert all(w.initialized for w in model.weights)
+    return model.predict(recipe_input(case["input"]), verbose=0)
 
 
 @pytest.mark.parametrize("case,arrays", CASES)
@@ -57,12 +66,19 @@ def test_builder_gives_keras_architecture(case, arrays, tmp_path):
     assert model.count_params() == case["params"]
     weights = _read_gzip_json(case["weights"])
     model.set_weights(recipe_weights(list(zip(weights["weight_names"], weights["weight_shapes"])), case["seed"]))
-    y = model.predict(recipe_input(case["input"]), verbose=0)
+    y = _predict(model, case)
     np.testing.assert_allclose(y, arrays["y"], rtol=0, atol=1e-4 * float(np.max(np.abs(arrays["y"]))))
     # weights= a weights file
-    model.save_weights(tmp_path / "w.weights.h5")
-    loaded = _build(case, weights=str(tmp_path / "w.weights.h5"))
-    np.testing.assert_array_equal(loaded.predict(recipe_input(case["input"]), verbose=0), y)
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    del model
+    loaded = _build(case, weights=str(path))
+    path.unlink()  # up to 0.5 GB (EfficientNetV2L)
+    np.testing.assert_array_equal(_predict(loaded, case), y)
+
+
+def test_every_builder_has_a_case():
+    assert BUILT <= {case["builder"] for case, _ in load_cases("applications") if case["kind"] == "architecture"}
 
 
 @pytest.mark.parametrize("weights,message", [("imagenet", "nnkern downloads no weights"),
@@ -83,3 +99,66 @@ def test_input_tensor_is_the_models_input():
     assert model.inputs[0] is inp and list(model.outputs[0].shape) == [None, 2048]
     with pytest.raises(ValueError, match="input_tensor is not a Keras tensor"):
         nnkern.applications.ResNet50(weights=None, input_tensor=np.zeros((1, 32, 32, 3)))
+
+
+# Keras 3.15's answers to the same calls (printed by keras.applications, not by nnkern).
+@pytest.mark.parametrize("builder,kwargs,message", [
+    ("MobileNetV3Small", {"input_shape": (16, 16, 3)},
+     r"Input size must be at least 32x32; Received `input_shape=\(16, 16, 3\)`"),
+    ("MobileNetV3Large", {"input_shape": (32, 32, 3), "input_tensor": (32, 40, 3)},
+     r"input_shape\[1\] must equal input_tensor.shape\[2\].  Received input_shape=\(32, 32, 3\), "
+     r"input_tensor.shape=\(None, 32, 40, 3\)"),
+    ("MobileNet", {"input_shape": (16, 16, 3)}, r"Input size must be at least 32x32; Received: input_shape=\(16, 16, 3\)"),
+    ("NASNetLarge", {"input_shape": (31, 40, 3), "include_top": False},
+     r"Input size must be at least 32x32; Received: input_shape=\(31, 40, 3\)"),
+    ("EfficientNetV2B0", {"input_shape": (32, 32), "include_top": False},
+     "`input_shape` must be a tuple of three integers."),
+    ("EfficientNetV2S", {"input_shape": (None, None, 3)},
+     r"If `include_top` is True, you should specify a static `input_shape`. Received: input_shape=\(None, None, 3\)"),
+])
+def test_builder_refuses_what_keras_refuses(builder, kwargs, message):
+    if "input_tensor" in kwargs:
+        kwargs = {**kwargs, "input_tensor": nnkern.Input(shape=kwargs["input_tensor"])}
+    with pytest.raises(ValueError, match=message):
+        getattr(nnkern.applications, builder)(weights=None, **kwargs)
+
+
+@pytest.mark.parametrize("builder,kwargs,name,input_shape,output_shape", [
+    ("MobileNetV3Small", {}, "MobileNetV3Small", [None, None, None, 3], [None, 1000]),
+    ("MobileNetV3Small", {"input_tensor": (40, 48, 3)}, "MobileNetV3Small", [None, 40, 48, 3], [None, 1000]),
+    ("NASNetMobile", {"include_top": False}, "nasnet_mobile", [None, 224, 224, 3], [None, 7, 7, 1056]),
+    ("MobileNet", {"input_shape": (160, 160, 3), "include_top": False}, "mobilenet_1.00_160", [None, 160, 160, 3],
+     [None, 5, 5, 1024]),
+    ("MobileNet", {"input_shape": (48, 64, 3), "include_top": False, "alpha": 0.5}, "mobilenet_0.50_48",
+     [None, 48, 64, 3], [None, 1, 2, 512]),
+    ("MobileNet", {"include_top": False, "alpha": 0.5}, "mobilenet_0.50_None", [None, None, None, 3],
+     [None, None, None, 512]),
+    ("EfficientNetV2B1", {"include_top": False, "pooling": "max"}, "efficientnetv2-b1", [None, None, None, 3],
+     [None, 1280]),
+])
+def test_builder_input_size_and_name_default_as_keras(builder, kwargs, name, input_shape, output_shape):
+    if "input_tensor" in kwargs:
+        kwargs = {**kwargs, "input_tensor": nnkern.Input(shape=kwargs["input_tensor"])}
+    with deferred_initialization():  # shapes and names only
+        model = getattr(nnkern.applications, builder)(weights=None, **kwargs)
+    assert (model.name, list(model.inputs[0].shape), list(model.outputs[0].shape)) == \
+        (name, input_shape, output_shape)
+
+
+def test_classifier_with_a_weights_file_ends_in_softmax_or_logits(tmp_path):
+    path = tmp_path / "any.weights.h5"
+    path.write_bytes(b"")  # refused before the file is read
+    with pytest.raises(ValueError, match="Only `None` and `softmax` activations are allowed"):
+        nnkern.applications.MobileNetV3Small(weights=str(path), input_shape=(32, 32, 3), classifier_activation="relu")
+
+
+def test_efficientnet_v2_takes_a_name_of_its_own():
+    """Keras picks EfficientNetV2's stages and preprocessing by the model's name (a KeyError for another
+    name); here by the builder: S's (Rescaling to [-1, 1]) under any name."""
+    with deferred_initialization():
+        model = nnkern.applications.EfficientNetV2S(weights=None, input_shape=(32, 32, 3), name="mine")
+        reference = nnkern.applications.EfficientNetV2S(weights=None, input_shape=(32, 32, 3))
+    assert model.name == "mine"
+    assert [layer.get_config() | {"name": None} for layer in model.layers[1:]] == \
+        [layer.get_config() | {"name": None} for layer in reference.layers[1:]]
+    assert model.layers[1].get_config()["scale"] == 1.0 / 128.0

@@ -3,8 +3,8 @@ import copy
 import math
 
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, correct_pad, finished_model,
+                                              image_input, obtain_input_shape)
 
 __all__ = ["EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4",
            "EfficientNetB5", "EfficientNetB6", "EfficientNetB7"]
@@ -23,7 +23,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  depth_divisor=8, activation="swish", name="efficientnet", include_top=True, weights="imagenet",
                  input_tensor=None, input_shape=None, pooling=None, classes=1000, classifier_activation="softmax"):
     check_weights(weights, name)
-    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=32, require_flatten=include_top)
     img_input = image_input(input_shape, input_tensor)
 
     def round_filters(filters, divisor=depth_divisor):
@@ -38,7 +38,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     x = layers.Normalization(axis=3)(x)
     x = layers.ZeroPadding2D(padding=correct_pad(x, 3), name="stem_conv_pad")(x)
     x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,
-                      kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name="stem_conv")(x)
+                      kernel_initializer=conv_initializer(), name="stem_conv")(x)
     x = layers.BatchNormalization(axis=3, name="stem_bn")(x)
     x = layers.Activation(activation, name="stem_activation")(x)
     b = 0
@@ -53,18 +53,23 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                        expand_ratio=expand_ratio, se_ratio=0.25)
             b += 1
     x = layers.Conv2D(round_filters(1280), 1, padding="same", use_bias=False,
-                      kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name="top_conv")(x)
+                      kernel_initializer=conv_initializer(), name="top_conv")(x)
     x = layers.BatchNormalization(axis=3, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), name="predictions")(x)
-    else:
-        x = pooled(x, pooling)
+    x = top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights)
     return finished_model(img_input, x, name, weights)
+
+
+def conv_initializer():
+    """A fresh copy of CONV_KERNEL_INITIALIZER for one layer."""
+    return copy.deepcopy(CONV_KERNEL_INITIALIZER)
+
+
+def top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights, **dense_kwargs):
+    """The top of EfficientNet and EfficientNetV2."""
+    return classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool",
+                          max_name="max_pool", dropout_rate=dropout_rate,
+                          kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), **dense_kwargs)
 
 
 def _block(inputs, activation, drop_rate, name, filters_in, filters_out, kernel_size, strides, expand_ratio,
@@ -74,33 +79,44 @@ def _block(inputs, activation, drop_rate, name, filters_in, filters_out, kernel_
     x = inputs
     if expand_ratio != 1:
         x = layers.Conv2D(filters, 1, padding="same", use_bias=False,
-                          kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name=f"{name}expand_conv")(x)
+                          kernel_initializer=conv_initializer(), name=f"{name}expand_conv")(x)
         x = layers.BatchNormalization(axis=3, name=f"{name}expand_bn")(x)
         x = layers.Activation(activation, name=f"{name}expand_activation")(x)
     if strides == 2:
         x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size), name=f"{name}dwconv_pad")(x)
     x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding="valid" if strides == 2 else "same",
-                               use_bias=False, depthwise_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER),
+                               use_bias=False, depthwise_initializer=conv_initializer(),
                                name=f"{name}dwconv")(x)
     x = layers.BatchNormalization(axis=3, name=f"{name}bn")(x)
     x = layers.Activation(activation, name=f"{name}activation")(x)
-    if 0 < se_ratio <= 1:
-        filters_se = max(1, int(filters_in * se_ratio))
-        se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-        se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
-        se = layers.Conv2D(filters_se, 1, padding="same", activation=activation,
-                           kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name=f"{name}se_reduce")(se)
-        se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                           kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name=f"{name}se_expand")(se)
-        x = layers.multiply([x, se], name=f"{name}se_excite")
+    x = squeeze_excite(x, filters_in, se_ratio, activation, name)
     x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False,
-                      kernel_initializer=copy.deepcopy(CONV_KERNEL_INITIALIZER), name=f"{name}project_conv")(x)
+                      kernel_initializer=conv_initializer(), name=f"{name}project_conv")(x)
     x = layers.BatchNormalization(axis=3, name=f"{name}project_bn")(x)
     if id_skip and strides == 1 and filters_in == filters_out:
-        if drop_rate > 0:
-            x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
-        x = layers.add([x, inputs], name=f"{name}add")
+        x = residual(x, inputs, drop_rate, name)
     return x
+
+
+def squeeze_excite(x, filters_in, se_ratio, activation, name):
+    """x scaled per channel by its squeeze-and-excitation branch (none unless 0 < se_ratio <= 1)."""
+    if not 0 < se_ratio <= 1:
+        return x
+    filters = x.shape[-1]
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(max(1, int(filters_in * se_ratio)), 1, padding="same", activation=activation,
+                       kernel_initializer=conv_initializer(), name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
+                       kernel_initializer=conv_initializer(), name=f"{name}se_expand")(se)
+    return layers.multiply([x, se], name=f"{name}se_excite")
+
+
+def residual(x, inputs, drop_rate, name):
+    """x + inputs, x first dropped per sample at drop_rate (stochastic depth) when it is above 0."""
+    if drop_rate > 0:
+        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+    return layers.add([x, inputs], name=f"{name}add")
 
 
 def _variant(name, width, depth, size, dropout):

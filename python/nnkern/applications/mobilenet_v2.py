@@ -1,7 +1,7 @@
 """keras.applications.MobileNetV2 (Sandler et al., 2018), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, correct_pad, finished_model, image_input,
-                                              obtain_input_shape, pooled)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, correct_pad, finished_model,
+                                              image_input, obtain_input_shape)
 
 __all__ = ["MobileNetV2"]
 
@@ -17,11 +17,11 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     else:
         rows = cols = None
     default_size = rows if rows == cols and rows in (96, 128, 160, 192, 224) else 224
-    input_shape = obtain_input_shape(input_shape, default_size, min_size=32)
+    input_shape = obtain_input_shape(input_shape, default_size, min_size=32, require_flatten=include_top)
     rows = input_shape[0]
     img_input = image_input(input_shape, input_tensor)
 
-    x = layers.Conv2D(_make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2), padding="same", use_bias=False,
+    x = layers.Conv2D(make_divisible(32 * alpha, 8), kernel_size=3, strides=(2, 2), padding="same", use_bias=False,
                       name="Conv1")(img_input)
     x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
@@ -32,21 +32,17 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     for block_id, (filters, stride, expansion) in enumerate(blocks):
         x = _inverted_res_block(x, expansion=expansion, stride=stride, alpha=alpha, filters=filters,
                                 block_id=block_id)
-    last_block_filters = _make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
+    last_block_filters = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     return finished_model(img_input, x, name if name is not None else f"mobilenetv2_{alpha:0.2f}_{rows}", weights)
 
 
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     in_channels = inputs.shape[-1]
-    pointwise_filters = _make_divisible(int(filters * alpha), 8)
+    pointwise_filters = make_divisible(int(filters * alpha), 8)
     x = inputs
     prefix = f"block_{block_id}_"
     if block_id:
@@ -70,7 +66,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     return x
 
 
-def _make_divisible(v, divisor, min_value=None):
+def make_divisible(v, divisor=8, min_value=None):
     """v rounded to a multiple of divisor, not below min_value nor 10% below v."""
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
