@@ -16,13 +16,8 @@ struct Conv2DShape : Window2D {
 
   index_t kernel_in() const { return groups > 0 ? in_channels / groups : 0; }  // kernel dim 2
   // Derived from the padded input: how many windows fit; 0 when none does.
-  index_t out_h() const { return windows(in_h + pad_top + pad_bottom, dilated_kernel_h(), stride_h); }
-  index_t out_w() const { return windows(in_w + pad_left + pad_right, dilated_kernel_w(), stride_w); }
-
- private:
-  static index_t windows(index_t padded, index_t dilated_kernel, index_t stride) {
-    return padded < dilated_kernel ? 0 : (padded - dilated_kernel) / stride + 1;
-  }
+  index_t out_h() const { return windows(0); }
+  index_t out_w() const { return windows(1); }
 };
 
 // Fills a shape from Keras Conv2D arguments: pads from `padding` with TensorFlow's arithmetic
@@ -32,7 +27,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
                          index_t dilation_h, index_t dilation_w, Padding padding, index_t groups = 1);
 
-// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window)),
 // groups < 1, channels not divisible by groups, a kernel that does not
 // fit the padded (non-empty) input, and sizes whose products or padded extents overflow int64.
 void validate(const Conv2DShape& s);
