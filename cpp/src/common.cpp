@@ -135,4 +135,63 @@ void validate(const Window<N>& w, const char* fn) {
 template void validate(const Window<2>& w, const char* fn);
 template void validate(const Window<3>& w, const char* fn);
 
+namespace {
+// The checks that do not depend on the pads' values: the window, channels and groups.
+template <int N>
+void validate_conv_arguments(const ConvShape<N>& s, const char* fn) {
+  validate<N>(s, fn);
+  const std::string prefix = std::string(fn) + ": ";
+  require(s.in_channels >= 0 && s.out_channels >= 0, prefix + "sizes must be >= 0");
+  require(s.groups >= 1, prefix + "groups must be >= 1, got " + std::to_string(s.groups));
+  require(s.in_channels % s.groups == 0, prefix + "input channels (" + std::to_string(s.in_channels) +
+                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+  require(s.out_channels % s.groups == 0, prefix + "output channels (" + std::to_string(s.out_channels) +
+                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+}
+
+template <int N>
+const char* axis_name(int axis) {
+  static constexpr const char* names[] = {"depth", "height", "width"};
+  return names[3 - N + axis];
+}
+}  // namespace
+
+template <int N>
+void validate_conv(const ConvShape<N>& s, const char* fn) {
+  validate_conv_arguments(s, fn);
+  const std::string prefix = std::string(fn) + ": ";
+  // Padded extents, before out() computes with them.
+  for (int a = 0; a < N; ++a) {
+    const index_t padded = checked_sum(s.in[a], s.pad_before[a], s.pad_after[a], (std::string(fn) + " padded input").c_str());
+    require(s.in[a] == 0 || padded >= s.dilated_kernel(a),
+            prefix + "kernel " + axis_name<N>(a) + " " + std::to_string(s.dilated_kernel(a)) +
+                " (dilated) is larger than the padded input " + axis_name<N>(a) + " " + std::to_string(padded) +
+                ": it would produce an empty/negative output");
+  }
+  // Per-image products first: a batch of 0 must not hide an overflowing per-image size.
+  const std::string input = std::string(fn) + " input", kernel = std::string(fn) + " kernel",
+                    output = std::string(fn) + " output";
+  index_t in_size = 1, kernel_size = 1, out_size = 1;
+  for (int a = 0; a < N; ++a) {
+    in_size = checked_product({in_size, s.in[a]}, input.c_str());
+    kernel_size = checked_product({kernel_size, s.kernel[a]}, kernel.c_str());
+    out_size = checked_product({out_size, s.out(a)}, output.c_str());
+  }
+  checked_product({s.batch, checked_product({in_size, s.in_channels}, input.c_str())}, input.c_str());
+  checked_product({kernel_size, s.kernel_in(), s.out_channels}, kernel.c_str());
+  checked_product({s.batch, checked_product({out_size, s.out_channels}, output.c_str())}, output.c_str());
+}
+
+template <int N>
+void set_conv_shape_padding(ConvShape<N>& s, Padding padding, const char* fn) {
+  validate_conv_arguments(s, fn);  // sane sizes, strides and dilations before the pad arithmetic uses them
+  set_conv_padding(s, padding);
+  validate_conv(s, fn);
+}
+
+template void validate_conv(const ConvShape<2>& s, const char* fn);
+template void validate_conv(const ConvShape<3>& s, const char* fn);
+template void set_conv_shape_padding(ConvShape<2>& s, Padding padding, const char* fn);
+template void set_conv_shape_padding(ConvShape<3>& s, Padding padding, const char* fn);
+
 }  // namespace nnkern

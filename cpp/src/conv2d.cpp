@@ -149,38 +149,9 @@ void conv_direct(const float* x, const float* kernel, const float* bias, float* 
   });
 }
 
-// The checks that do not depend on the pads' values: the window, channels and groups.
-void validate_arguments(const Conv2DShape& s) {
-  const std::string fn = "conv2d: ";
-  validate<2>(s, "conv2d");
-  require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
-  require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
-  require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
-                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
-                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-}
 }  // namespace
 
-void validate(const Conv2DShape& s) {
-  const std::string fn = "conv2d: ";
-  validate_arguments(s);
-  // Padded extents, before out_h()/out_w() compute with them.
-  const index_t padded_h = checked_sum(s.in[0], s.pad_before[0], s.pad_after[0], "conv2d padded height");
-  const index_t padded_w = checked_sum(s.in[1], s.pad_before[1], s.pad_after[1], "conv2d padded width");
-  require(s.in[0] == 0 || padded_h >= s.dilated_kernel(0),
-          fn + "kernel height " + std::to_string(s.dilated_kernel(0)) + " (dilated) is larger than the padded input height " +
-              std::to_string(padded_h) + ": it would produce an empty/negative output");
-  require(s.in[1] == 0 || padded_w >= s.dilated_kernel(1),
-          fn + "kernel width " + std::to_string(s.dilated_kernel(1)) + " (dilated) is larger than the padded input width " +
-              std::to_string(padded_w) + ": it would produce an empty/negative output");
-  // Per-image products first: a batch of 0 must not hide an overflowing per-image size.
-  checked_product({s.in[0], s.in[1], s.in_channels}, "conv2d input");
-  checked_product({s.batch, s.in[0], s.in[1], s.in_channels}, "conv2d input");
-  checked_product({s.kernel[0], s.kernel[1], s.kernel_in(), s.out_channels}, "conv2d kernel");
-  checked_product({s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
-  checked_product({s.batch, s.out_h(), s.out_w(), s.out_channels}, "conv2d output");
-}
+void validate(const Conv2DShape& s) { validate_conv(s, "conv2d"); }
 
 Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_channels, index_t kernel_h,
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
@@ -190,9 +161,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
   s.in_channels = in_channels;
   s.out_channels = out_channels;
   s.groups = groups;
-  validate_arguments(s);  // sane sizes, strides and dilations before the pad arithmetic uses them
-  set_conv_padding(s, padding);
-  validate(s);
+  set_conv_shape_padding(s, padding, "conv2d");
   return s;
 }
 

@@ -172,34 +172,9 @@ void correlate_by_phase(const float* x, const float* matrix, const float* bias, 
       }
 }
 
-void validate_arguments(const Conv3DShape& s) {
-  const std::string fn = "conv3d: ";
-  validate<3>(s, "conv3d");
-  require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
-  require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
-  require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
-                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
-                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-}
-
 }  // namespace
 
-void validate(const Conv3DShape& s) {
-  validate_arguments(s);
-  for (int a = 0; a < 3; ++a) {
-    const index_t padded = checked_sum(s.in[a], s.pad_before[a], s.pad_after[a], "conv3d padded input");
-    require(s.in[a] == 0 || padded >= s.dilated_kernel(a),
-            "conv3d: kernel " + axes_str(s.kernel) + " (dilation " + axes_str(s.dilation) +
-                ") is larger than the padded input on axis " + std::to_string(a) + " (" + std::to_string(padded) +
-                "): it would produce an empty/negative output");
-  }
-  const index_t in_voxels = checked_product({s.in[0], s.in[1], s.in[2]}, "conv3d input");
-  checked_product({s.batch, in_voxels, s.in_channels}, "conv3d input");
-  checked_product({s.kernel[0], s.kernel[1], s.kernel[2], s.kernel_in(), s.out_channels}, "conv3d kernel");
-  const index_t out_voxels = checked_product({s.out(0), s.out(1), s.out(2)}, "conv3d output");
-  checked_product({s.batch, out_voxels, s.out_channels}, "conv3d output");
-}
+void validate(const Conv3DShape& s) { validate_conv(s, "conv3d"); }
 
 Conv3DShape conv3d_shape(index_t batch, const Axes& in, index_t in_channels, const Axes& kernel, index_t out_channels,
                          const Axes& strides, const Axes& dilation, Padding padding, index_t groups) {
@@ -208,9 +183,7 @@ Conv3DShape conv3d_shape(index_t batch, const Axes& in, index_t in_channels, con
   s.in_channels = in_channels;
   s.out_channels = out_channels;
   s.groups = groups;
-  validate_arguments(s);  // sane sizes before the pad arithmetic uses them
-  set_conv_padding(s, padding);
-  validate(s);
+  set_conv_shape_padding(s, padding, "conv3d");
   return s;
 }
 

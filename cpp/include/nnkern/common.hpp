@@ -113,6 +113,32 @@ void set_conv_padding(Window<N>& w, Padding padding) {
   }
 }
 
+// A convolution's shape on N axes (Conv2D, Conv3D; Conv1D and depthwise are 2-D): the window plus
+// channels and groups. Output cell o reads input cells o * stride - pad_before + k * dilation (per
+// axis); taps in the padding are zero. The pads are explicit so that Keras's `same` (odd extra cell
+// after) and Conv1D's `causal` (all of it before) are the same kernel.
+template <int N>
+struct ConvShape : Window<N> {
+  index_t in_channels = 0;
+  index_t out_channels = 0;
+  index_t groups = 1;
+
+  index_t kernel_in() const { return groups > 0 ? in_channels / groups : 0; }  // the kernel's axis N
+  // How many windows fit the padded input on `axis`; 0 when none does.
+  index_t out(int axis) const { return this->windows(axis); }
+};
+
+// Fills `s` (whose window, channels and groups are set) with Keras's pads for `padding`
+// (set_conv_padding) and validates it (validate_conv), so the shape is safe to use when it returns.
+template <int N>
+void set_conv_shape_padding(ConvShape<N>& s, Padding padding, const char* fn);
+
+// Throws std::invalid_argument starting with "fn: " for: the window's errors (validate(Window)),
+// negative channels, groups < 1, channels not divisible by groups, a kernel that does not fit the
+// padded (non-empty) input, and sizes whose products overflow int64. Defined for N = 2 and 3.
+template <int N>
+void validate_conv(const ConvShape<N>& s, const char* fn);
+
 // "(a, b, ...)": an axes value in error messages.
 template <std::size_t N>
 std::string axes_str(const std::array<index_t, N>& a) {
