@@ -183,7 +183,13 @@ void validate_conv(const ConvShape<N>& s, const char* fn) {
 }
 
 template <int N>
-void set_conv_shape_padding(ConvShape<N>& s, Padding padding, const char* fn) {
+void set_conv_shape(ConvShape<N>& s, const Window<N>& window, index_t in_channels, index_t out_channels,
+                    index_t groups, Padding padding, const char* fn) {
+  static_cast<Window<N>&>(s) = window;
+  s.pad_before = s.pad_after = Window<N>::filled(0);
+  s.in_channels = in_channels;
+  s.out_channels = out_channels;
+  s.groups = groups;
   validate_conv_arguments(s, fn);  // sane sizes, strides and dilations before the pad arithmetic uses them
   set_conv_padding(s, padding);
   validate_conv(s, fn);
@@ -191,7 +197,9 @@ void set_conv_shape_padding(ConvShape<N>& s, Padding padding, const char* fn) {
 
 template void validate_conv(const ConvShape<2>& s, const char* fn);
 template void validate_conv(const ConvShape<3>& s, const char* fn);
-template void set_conv_shape_padding(ConvShape<2>& s, Padding padding, const char* fn);
-template void set_conv_shape_padding(ConvShape<3>& s, Padding padding, const char* fn);
+template void set_conv_shape(ConvShape<2>& s, const Window<2>& window, index_t in_channels, index_t out_channels,
+                             index_t groups, Padding padding, const char* fn);
+template void set_conv_shape(ConvShape<3>& s, const Window<3>& window, index_t in_channels, index_t out_channels,
+                             index_t groups, Padding padding, const char* fn);
 
 }  // namespace nnkern

@@ -157,11 +157,8 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
                          index_t dilation_h, index_t dilation_w, Padding padding, index_t groups) {
   Conv2DShape s;
-  static_cast<Window2D&>(s) = {batch, {in_h, in_w}, {kernel_h, kernel_w}, {stride_h, stride_w}, {dilation_h, dilation_w}};
-  s.in_channels = in_channels;
-  s.out_channels = out_channels;
-  s.groups = groups;
-  set_conv_shape_padding(s, padding, "conv2d");
+  set_conv_shape<2>(s, {batch, {in_h, in_w}, {kernel_h, kernel_w}, {stride_h, stride_w}, {dilation_h, dilation_w}},
+                    in_channels, out_channels, groups, padding, "conv2d");
   return s;
 }
 

@@ -179,11 +179,7 @@ void validate(const Conv3DShape& s) { validate_conv(s, "conv3d"); }
 Conv3DShape conv3d_shape(index_t batch, const Axes& in, index_t in_channels, const Axes& kernel, index_t out_channels,
                          const Axes& strides, const Axes& dilation, Padding padding, index_t groups) {
   Conv3DShape s;
-  static_cast<Window3D&>(s) = {batch, in, kernel, strides, dilation};
-  s.in_channels = in_channels;
-  s.out_channels = out_channels;
-  s.groups = groups;
-  set_conv_shape_padding(s, padding, "conv3d");
+  set_conv_shape<3>(s, {batch, in, kernel, strides, dilation}, in_channels, out_channels, groups, padding, "conv3d");
   return s;
 }
 

@@ -128,10 +128,12 @@ struct ConvShape : Window<N> {
   index_t out(int axis) const { return this->windows(axis); }
 };
 
-// Fills `s` (whose window, channels and groups are set) with Keras's pads for `padding`
-// (set_conv_padding) and validates it (validate_conv), so the shape is safe to use when it returns.
+// Fills `s` from Keras convolution arguments: the window (its pads ignored), channels, groups, and
+// Keras's pads for `padding` (set_conv_padding); then validates it (validate_conv), so the shape is
+// safe to use when it returns.
 template <int N>
-void set_conv_shape_padding(ConvShape<N>& s, Padding padding, const char* fn);
+void set_conv_shape(ConvShape<N>& s, const Window<N>& window, index_t in_channels, index_t out_channels,
+                    index_t groups, Padding padding, const char* fn);
 
 // Throws std::invalid_argument starting with "fn: " for: the window's errors (validate(Window)),
 // negative channels, groups < 1, channels not divisible by groups, a kernel that does not fit the
