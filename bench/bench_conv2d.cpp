@@ -10,7 +10,7 @@ static void BM_conv2d(benchmark::State& state) {
   const Conv2DShape s = conv2d_shape(state.range(0), state.range(1), state.range(2), state.range(3), k, k,
                                      state.range(5), 1, 1, 1, 1, Padding::Same);
   set_num_threads(static_cast<int>(state.range(6)));
-  auto x = bench::random_buffer(s.batch * s.in_h * s.in_w * s.in_channels, 1);
+  auto x = bench::random_buffer(s.batch * s.in[0] * s.in[1] * s.in_channels, 1);
   auto w = bench::random_buffer(k * k * s.in_channels * s.out_channels, 2);
   auto b = bench::random_buffer(s.out_channels, 3);
   std::vector<float> y(s.batch * s.out_h() * s.out_w() * s.out_channels);

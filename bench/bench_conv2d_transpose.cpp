@@ -12,10 +12,10 @@ static void BM_conv2d_transpose(benchmark::State& state) {
                                                         state.range(3), k, k, state.range(5), stride, stride, 1, 1,
                                                         Padding::Same);
   set_num_threads(static_cast<int>(state.range(7)));
-  auto x = bench::random_buffer(s.batch * s.in_h * s.in_w * s.in_channels, 1);
+  auto x = bench::random_buffer(s.batch * s.in[0] * s.in[1] * s.in_channels, 1);
   auto w = bench::random_buffer(k * k * s.in_channels * s.out_channels, 2);
   auto b = bench::random_buffer(s.out_channels, 3);
-  std::vector<float> y(s.batch * s.out_h * s.out_w * s.out_channels);
+  std::vector<float> y(s.batch * s.out[0] * s.out[1] * s.out_channels);
   for (auto _ : state) {
     conv2d_transpose_nhwc(x.data(), w.data(), b.data(), y.data(), s, Activation::Relu);
     benchmark::DoNotOptimize(y.data());

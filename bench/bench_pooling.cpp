@@ -11,8 +11,8 @@ static void BM_pool2d(benchmark::State& state) {
   const Pool2DShape s = pool2d_shape(state.range(0), state.range(1), state.range(2), state.range(3),
                                      state.range(4), state.range(4), Padding::Valid);
   set_num_threads(static_cast<int>(state.range(5)));
-  auto x = bench::random_buffer(s.batch * s.in_h * s.in_w * s.channels, 1);
-  std::vector<float> y(s.batch * s.out_h * s.out_w * s.channels);
+  auto x = bench::random_buffer(s.batch * s.in[0] * s.in[1] * s.channels, 1);
+  std::vector<float> y(s.batch * s.out[0] * s.out[1] * s.channels);
   for (auto _ : state) {
     Pool(x.data(), y.data(), s);
     benchmark::DoNotOptimize(y.data());

@@ -105,8 +105,8 @@ void register_conv2d(py::module_& m) {
           Conv2DShape s2 = conv2d_shape(x.shape(0), 1, x.shape(1), x.shape(2), 1, w.shape(0), w.shape(2), 1, stride, 1,
                                         dilation, padding == "valid" ? Padding::Valid : Padding::Same, groups);
           if (padding == "causal") {
-            s2.pad_left = checked_product({w.shape(0) - 1, dilation}, "conv1d causal padding");
-            s2.pad_right = 0;
+            s2.pad_before[1] = checked_product({w.shape(0) - 1, dilation}, "conv1d causal padding");
+            s2.pad_after[1] = 0;
             validate(s2);
           }
           return s2;

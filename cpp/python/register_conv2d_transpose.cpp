@@ -51,7 +51,7 @@ FloatArray conv2d_transpose_py(const py::object& x_in, const py::object& kernel_
       dilation_h, dilation_w, padding, output_padding.first, output_padding.second);
   const FloatArray xf = as_float32(x_given, kFn, "x"), wf = as_float32(w_given, kFn, "kernel");
   const auto bf = b_given ? std::optional<FloatArray>(as_float32(*b_given, kFn, "bias")) : std::nullopt;
-  FloatArray y = output_array(out_in, {s.batch, s.out_h, s.out_w, s.out_channels}, kFn,
+  FloatArray y = output_array(out_in, {s.batch, s.out[0], s.out[1], s.out_channels}, kFn,
                               {{&xf, "x"}, {&wf, "kernel"}, {bf ? &*bf : nullptr, "bias"}});
 
   const float* bp = bf ? bf->data() : nullptr;

@@ -9,24 +9,6 @@ namespace py = pybind11;
 using namespace nnkern;
 using namespace nnkern::py_bind;
 
-namespace {
-
-// Shape check of kernel (F, 4u) and recurrent_kernel (u, 4u); returns u.
-index_t check_kernels(const FloatArray& w, const FloatArray& rk, index_t input_dim, const char* fn) {
-  require_ndim(rk, 2, fn, "recurrent_kernel", "(units, 4 * units)");
-  const index_t u = rk.shape(0);
-  if (rk.shape(1) != 4 * u)
-    throw py::value_error(std::string(fn) + ": 'recurrent_kernel' must have shape (units, 4 * units), got " +
-                          shape_str(rk));
-  require_ndim(w, 2, fn, "kernel", "(input_dim, 4 * units)");
-  if (w.shape(0) != input_dim || w.shape(1) != 4 * u)
-    throw py::value_error(std::string(fn) + ": 'kernel' must have shape " + shape_str({input_dim, 4 * u}) +
-                          " (input_dim of x, 4 * units of recurrent_kernel), got " + shape_str(w));
-  return u;
-}
-
-}  // namespace
-
 void register_lstm(py::module_& m) {
   m.def(
       "lstm_step",
@@ -43,7 +25,7 @@ void register_lstm(py::module_& m) {
         FloatArray rk = as_float32(recurrent_in, fn, "recurrent_kernel");
         auto b = as_float32_or_none(bias_in, fn, "bias");
         require_ndim(x, 2, fn, "x_t", "(batch, input_dim)");
-        const index_t u = check_kernels(w, rk, x.shape(1), fn);
+        const index_t u = check_recurrent_kernels(w, rk, x.shape(1), 4, fn);
         const LstmShape s{x.shape(0), 1, x.shape(1), u};
         require_shape(h, {s.batch, u}, fn, "h");
         require_shape(c, {s.batch, u}, fn, "c");
@@ -106,7 +88,7 @@ void register_lstm(py::module_& m) {
         auto h0 = as_float32_or_none(h0_in, fn, "initial_h");
         auto c0 = as_float32_or_none(c0_in, fn, "initial_c");
         require_ndim(x, 3, fn, "x", "(batch, timesteps, input_dim)");
-        const index_t u = check_kernels(w, rk, x.shape(2), fn);
+        const index_t u = check_recurrent_kernels(w, rk, x.shape(2), 4, fn);
         const LstmShape s{x.shape(0), x.shape(1), x.shape(2), u};
         if (b) require_shape(*b, {4 * u}, fn, "bias");
         if (h0) require_shape(*h0, {s.batch, u}, fn, "initial_h");

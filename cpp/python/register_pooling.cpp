@@ -52,7 +52,7 @@ FloatArray pool2d_py(PoolKernel kernel, const char* fn, const py::object& x_in, 
   const Pool2DShape s = naming(fn, [&] {
     return pool2d_shape(x.shape(0), x.shape(1), x.shape(2), x.shape(3), pool_h, pool_w, padding, stride_h, stride_w);
   });
-  return run_pool(kernel, fn, x, s, {s.batch, s.out_h, s.out_w, s.channels}, out_in);
+  return run_pool(kernel, fn, x, s, {s.batch, s.out[0], s.out[1], s.channels}, out_in);
 }
 
 FloatArray pool1d_py(PoolKernel kernel, const char* fn, const py::object& x_in, const py::object& pool_in,
@@ -68,14 +68,10 @@ FloatArray pool1d_py(PoolKernel kernel, const char* fn, const py::object& x_in, 
   const Pool2DShape s = naming(fn, [&] {
     return pool2d_shape(x.shape(0), 1, x.shape(1), x.shape(2), 1, pool, padding, 1, stride);
   });
-  return run_pool(kernel, fn, x, s, {s.batch, s.out_w, s.channels}, out_in);
+  return run_pool(kernel, fn, x, s, {s.batch, s.out[1], s.channels}, out_in);
 }
 
 using Pool3DKernel = void (*)(const float*, float*, const Pool3DShape&);
-
-std::string axes_str(const Window3D::Axes& a) {
-  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
-}
 
 FloatArray pool3d_py(Pool3DKernel kernel, const char* fn, const py::object& x_in, const py::object& pool_in,
                      const py::object& strides_in, const std::string& padding_name, const py::object& out_in) {

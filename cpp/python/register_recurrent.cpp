@@ -29,16 +29,7 @@ py::tuple run_sequence(const char* fn, SequenceFn sequence, index_t gates,
   auto b = as_float32_or_none(bias_in, fn, "bias");
   auto h0 = as_float32_or_none(h0_in, fn, "initial_h");
   require_ndim(x, 3, fn, "x", "(batch, timesteps, input_dim)");
-  const std::string cols = gates == 1 ? "units" : std::to_string(gates) + " * units";
-  require_ndim(rk, 2, fn, "recurrent_kernel", ("(units, " + cols + ")").c_str());
-  const index_t u = rk.shape(0);
-  if (rk.shape(1) != gates * u)
-    throw py::value_error(std::string(fn) + ": 'recurrent_kernel' must have shape (units, " + cols + "), got " +
-                          shape_str(rk));
-  require_ndim(w, 2, fn, "kernel", ("(input_dim, " + cols + ")").c_str());
-  if (w.shape(0) != x.shape(2) || w.shape(1) != gates * u)
-    throw py::value_error(std::string(fn) + ": 'kernel' must have shape " + shape_str({x.shape(2), gates * u}) +
-                          " (input_dim of x, " + cols + " of recurrent_kernel), got " + shape_str(w));
+  const index_t u = check_recurrent_kernels(w, rk, x.shape(2), gates, fn);
   const RecurrentShape s{x.shape(0), x.shape(1), x.shape(2), u};
   if (b) require_shape(*b, bias_shape(u, options.reset_after), fn, "bias");
   if (h0) require_shape(*h0, {s.batch, u}, fn, "initial_h");

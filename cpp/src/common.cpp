@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
-#include <tuple>
 
 namespace nnkern {
 
@@ -18,8 +17,6 @@ Padding padding_from_name(std::string_view name) {
 const char* padding_name(Padding p) { return p == Padding::Valid ? "valid" : "same"; }
 
 namespace {
-
-std::string pair_str(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
 
 index_t checked_mul(index_t a, index_t b, const char* what) {
   index_t r;
@@ -67,6 +64,15 @@ index_t conv_pad_before(index_t input, index_t kernel, index_t stride, index_t d
   return std::max<index_t>(reach, 0) / 2;
 }
 
+index_t conv_pad_after(index_t input, index_t kernel, index_t stride, index_t dilation, Padding padding) {
+  const index_t out = conv_output_length(input, kernel, stride, dilation, padding);
+  if (padding == Padding::Valid || out == 0) return 0;
+  const index_t before = conv_pad_before(input, kernel, stride, dilation, padding);
+  // As in conv_pad_before, only the dilated kernel can push the sum past int64.
+  const index_t reach = checked_sum((out - 1) * stride, dilated_kernel(kernel, dilation), -input - before, "same padding");
+  return std::max<index_t>(reach, 0);
+}
+
 index_t conv_transpose_output_length(index_t input, index_t kernel, index_t stride, index_t dilation,
                                      Padding padding, index_t output_padding) {
   check_axis_arguments(input, kernel, stride, dilation);
@@ -105,36 +111,11 @@ index_t checked_product(std::initializer_list<index_t> sizes, const char* what) 
   return total;
 }
 
-void validate(const Window2D& w, const char* fn) {
+template <int N>
+void validate(const Window<N>& w, const char* fn) {
   const auto fail = [fn](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
-  if (w.batch < 0 || w.in_h < 0 || w.in_w < 0)
-    fail("sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + pair_str(w.in_h, w.in_w));
-  if (w.kernel_h < 1 || w.kernel_w < 1) fail("kernel size must be >= 1, got " + pair_str(w.kernel_h, w.kernel_w));
-  if (w.stride_h < 1 || w.stride_w < 1) fail("strides must be >= 1, got " + pair_str(w.stride_h, w.stride_w));
-  if (w.dilation_h < 1 || w.dilation_w < 1)
-    fail("dilation_rate must be >= 1, got " + pair_str(w.dilation_h, w.dilation_w));
-  if (w.pad_top < 0 || w.pad_bottom < 0 || w.pad_left < 0 || w.pad_right < 0)
-    fail("pads must be >= 0, got (top, bottom, left, right) = (" + std::to_string(w.pad_top) + ", " +
-         std::to_string(w.pad_bottom) + ", " + std::to_string(w.pad_left) + ", " + std::to_string(w.pad_right) + ")");
-  const index_t padded_h = checked_sum(w.in_h, w.pad_top, w.pad_bottom, fn);
-  const index_t padded_w = checked_sum(w.in_w, w.pad_left, w.pad_right, fn);
-  // A window may start anywhere in the padded input and reach a dilated kernel further; every
-  // stride step stays inside that extent, so index arithmetic on these bounds cannot overflow.
-  for (auto [padded, kernel, dilation, stride] : {std::tuple{padded_h, w.kernel_h, w.dilation_h, w.stride_h},
-                                                  std::tuple{padded_w, w.kernel_w, w.dilation_w, w.stride_w}})
-    checked_sum(checked_sum(padded, checked_mul(kernel - 1, dilation, fn), 1, fn), stride, 0, fn);
-}
-
-namespace {
-std::string axes_str(const Window3D::Axes& a) {
-  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
-}
-}  // namespace
-
-void validate(const Window3D& w, const char* fn) {
-  const auto fail = [fn](const std::string& what) { throw std::invalid_argument(std::string(fn) + ": " + what); };
-  const auto any_below = [](const Window3D::Axes& a, index_t min) {
-    return a[0] < min || a[1] < min || a[2] < min;
+  const auto any_below = [](const typename Window<N>::Axes& a, index_t min) {
+    return std::any_of(a.begin(), a.end(), [min](index_t v) { return v < min; });
   };
   if (w.batch < 0 || any_below(w.in, 0))
     fail("sizes must be >= 0, got batch " + std::to_string(w.batch) + ", input " + axes_str(w.in));
@@ -143,11 +124,82 @@ void validate(const Window3D& w, const char* fn) {
   if (any_below(w.dilation, 1)) fail("dilation_rate must be >= 1, got " + axes_str(w.dilation));
   if (any_below(w.pad_before, 0) || any_below(w.pad_after, 0))
     fail("pads must be >= 0, got before " + axes_str(w.pad_before) + ", after " + axes_str(w.pad_after));
-  // As for Window2D: the padded input plus a dilated window plus a stride stays within int64.
-  for (int a = 0; a < 3; ++a) {
+  // A window may start anywhere in the padded input and reach a dilated kernel further; every
+  // stride step stays inside that extent, so index arithmetic on these bounds cannot overflow.
+  for (int a = 0; a < N; ++a) {
     const index_t padded = checked_sum(w.in[a], w.pad_before[a], w.pad_after[a], fn);
     checked_sum(checked_sum(padded, checked_mul(w.kernel[a] - 1, w.dilation[a], fn), 1, fn), w.stride[a], 0, fn);
   }
 }
+
+template void validate(const Window<2>& w, const char* fn);
+template void validate(const Window<3>& w, const char* fn);
+
+namespace {
+// The checks that do not depend on the pads' values: the window, channels and groups.
+template <int N>
+void validate_conv_arguments(const ConvShape<N>& s, const char* fn) {
+  validate<N>(s, fn);
+  const std::string prefix = std::string(fn) + ": ";
+  require(s.in_channels >= 0 && s.out_channels >= 0, prefix + "sizes must be >= 0");
+  require(s.groups >= 1, prefix + "groups must be >= 1, got " + std::to_string(s.groups));
+  require(s.in_channels % s.groups == 0, prefix + "input channels (" + std::to_string(s.in_channels) +
+                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+  require(s.out_channels % s.groups == 0, prefix + "output channels (" + std::to_string(s.out_channels) +
+                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
+}
+
+template <int N>
+const char* axis_name(int axis) {
+  static constexpr const char* names[] = {"depth", "height", "width"};
+  return names[3 - N + axis];
+}
+}  // namespace
+
+template <int N>
+void validate_conv(const ConvShape<N>& s, const char* fn) {
+  validate_conv_arguments(s, fn);
+  const std::string prefix = std::string(fn) + ": ";
+  // Padded extents, before out() computes with them.
+  for (int a = 0; a < N; ++a) {
+    const index_t padded = checked_sum(s.in[a], s.pad_before[a], s.pad_after[a], (std::string(fn) + " padded input").c_str());
+    require(s.in[a] == 0 || padded >= s.dilated_kernel(a),
+            prefix + "kernel " + axis_name<N>(a) + " " + std::to_string(s.dilated_kernel(a)) +
+                " (dilated) is larger than the padded input " + axis_name<N>(a) + " " + std::to_string(padded) +
+                ": it would produce an empty/negative output");
+  }
+  // Per-image products first: a batch of 0 must not hide an overflowing per-image size.
+  const std::string input = std::string(fn) + " input", kernel = std::string(fn) + " kernel",
+                    output = std::string(fn) + " output";
+  index_t in_size = 1, kernel_size = 1, out_size = 1;
+  for (int a = 0; a < N; ++a) {
+    in_size = checked_product({in_size, s.in[a]}, input.c_str());
+    kernel_size = checked_product({kernel_size, s.kernel[a]}, kernel.c_str());
+    out_size = checked_product({out_size, s.out(a)}, output.c_str());
+  }
+  checked_product({s.batch, checked_product({in_size, s.in_channels}, input.c_str())}, input.c_str());
+  checked_product({kernel_size, s.kernel_in(), s.out_channels}, kernel.c_str());
+  checked_product({s.batch, checked_product({out_size, s.out_channels}, output.c_str())}, output.c_str());
+}
+
+template <int N>
+void set_conv_shape(ConvShape<N>& s, const Window<N>& window, index_t in_channels, index_t out_channels,
+                    index_t groups, Padding padding, const char* fn) {
+  static_cast<Window<N>&>(s) = window;
+  s.pad_before = s.pad_after = Window<N>::filled(0);
+  s.in_channels = in_channels;
+  s.out_channels = out_channels;
+  s.groups = groups;
+  validate_conv_arguments(s, fn);  // sane sizes, strides and dilations before the pad arithmetic uses them
+  set_conv_padding(s, padding);
+  validate_conv(s, fn);
+}
+
+template void validate_conv(const ConvShape<2>& s, const char* fn);
+template void validate_conv(const ConvShape<3>& s, const char* fn);
+template void set_conv_shape(ConvShape<2>& s, const Window<2>& window, index_t in_channels, index_t out_channels,
+                             index_t groups, Padding padding, const char* fn);
+template void set_conv_shape(ConvShape<3>& s, const Window<3>& window, index_t in_channels, index_t out_channels,
+                             index_t groups, Padding padding, const char* fn);
 
 }  // namespace nnkern

@@ -40,14 +40,16 @@ constexpr index_t kMinBandRows = 8;
 
 std::string dims(index_t a, index_t b) { return std::to_string(a) + "x" + std::to_string(b); }
 
-// The extents of one axis, (in + 1) * stride and (kernel - 1) * dilation, each below 2^61, so the
+// The extents of each axis, (in + 1) * stride and (kernel - 1) * dilation, each below 2^61, so the
 // length rules' sums of them cannot overflow.
-void check_axis_extent(index_t in, index_t kernel, index_t stride, index_t dilation, const char* axis) {
+void check_axis_extents(const Window2D& w) {
   constexpr index_t kLimit = std::numeric_limits<index_t>::max() / 4;
-  const index_t reach = checked_product({in + 1, stride}, "conv2d_transpose output extent");
-  const index_t span = checked_product({kernel - 1, dilation}, "conv2d_transpose dilated kernel");
-  require(reach < kLimit && span < kLimit, std::string("conv2d_transpose: the ") + axis +
-                                               " sizes are too large (output extent overflows int64)");
+  for (int a = 0; a < 2; ++a) {
+    const index_t reach = checked_product({w.in[a] + 1, w.stride[a]}, "conv2d_transpose output extent");
+    const index_t span = checked_product({w.kernel[a] - 1, w.dilation[a]}, "conv2d_transpose dilated kernel");
+    require(reach < kLimit && span < kLimit, std::string("conv2d_transpose: the ") + (a == 0 ? "height" : "width") +
+                                                 " sizes are too large (output extent overflows int64)");
+  }
 }
 
 // One thread's output rows [o0, o1) of image n, finished with bias + activation as they complete.
@@ -88,7 +90,7 @@ void pointwise_stride1(const float* x, const float* kernel, const float* bias, f
                        const Conv2DTransposeShape& s, Activation act) {
   // 1x1 kernel, stride 1: crop is 0 and the output size is the input size, so this is a dense layer
   // over the pixels (the kernel (1, 1, out, in) is W transposed).
-  const index_t pixels = s.batch * s.in_h * s.in_w;
+  const index_t pixels = s.batch * s.in[0] * s.in[1];
   Eigen::Map<const RowMatrix> xm(x, pixels, s.in_channels), wm(kernel, s.out_channels, s.in_channels);
   Eigen::Map<RowMatrix> ym(y, pixels, s.out_channels);
   detail::tiled_product(xm, wm.transpose(), ym, false, threads_for_work(s.flops()));
@@ -111,10 +113,10 @@ bool use_direct(const Conv2DTransposeShape& s) {
 // few columns, whose taps partly fall outside the input, get their own tap lists.
 void conv_transpose_direct(const float* x, const float* kernel, const float* bias, float* y,
                            const Conv2DTransposeShape& s, Activation act, int threads) {
-  const index_t H = s.in_h, W = s.in_w, Ci = s.in_channels, Co = s.out_channels;
-  const index_t OH = s.out_h, OW = s.out_w, KH = s.kernel_h, KW = s.kernel_w;
-  const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
-  const index_t pt = s.pad_top, pl = s.pad_left;
+  const index_t H = s.in[0], W = s.in[1], Ci = s.in_channels, Co = s.out_channels;
+  const index_t OH = s.out[0], OW = s.out[1], KH = s.kernel[0], KW = s.kernel[1];
+  const index_t sh = s.stride[0], sw = s.stride[1], dh = s.dilation[0], dw = s.dilation[1];
+  const index_t pt = s.pad_before[0], pl = s.pad_before[1];
   const index_t tap_floats = Ci * Co;
   const bool relu = act == Activation::Relu;  // fused into the tiles' stores
   // (kh, kw, out, in) -> (kh, kw, in, out): output channels contiguous for the vector loads.
@@ -187,7 +189,7 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
 }  // namespace
 
 double Conv2DTransposeShape::flops() const {
-  return 2.0 * static_cast<double>(batch) * in_h * in_w * kernel_h * kernel_w * in_channels * out_channels;
+  return 2.0 * static_cast<double>(batch) * in[0] * in[1] * kernel[0] * kernel[1] * in_channels * out_channels;
 }
 
 Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t in_w, index_t in_channels,
@@ -201,51 +203,44 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
                              dims(output_padding_h, output_padding_w) + " with strides " + dims(stride_h, stride_w));
   require(in_channels >= 0 && out_channels >= 0, std::string(fn) + ": sizes must be >= 0");
   Conv2DTransposeShape s;
-  s.batch = batch;
-  s.in_h = in_h;
-  s.in_w = in_w;
+  static_cast<Window2D&>(s) = {batch, {in_h, in_w}, {kernel_h, kernel_w}, {stride_h, stride_w}, {dilation_h, dilation_w}};
   s.in_channels = in_channels;
-  s.kernel_h = kernel_h;
-  s.kernel_w = kernel_w;
   s.out_channels = out_channels;
-  s.stride_h = stride_h;
-  s.stride_w = stride_w;
-  s.dilation_h = dilation_h;
-  s.dilation_w = dilation_w;
   // Checked before the length rules below compute with them.
-  validate(static_cast<const Window2D&>(s), fn);
-  check_axis_extent(in_h, kernel_h, stride_h, dilation_h, "height");
-  check_axis_extent(in_w, kernel_w, stride_w, dilation_w, "width");
-  s.pad_top = conv_transpose_pad_before(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
-  s.pad_left = conv_transpose_pad_before(in_w, kernel_w, stride_w, dilation_w, padding, output_padding_w);
-  s.out_h = conv_transpose_output_length(in_h, kernel_h, stride_h, dilation_h, padding, output_padding_h);
-  s.out_w = conv_transpose_output_length(in_w, kernel_w, stride_w, dilation_w, padding, output_padding_w);
+  validate<2>(s, fn);
+  check_axis_extents(s);
+  const Window2D::Axes output_padding{output_padding_h, output_padding_w};
+  for (int a = 0; a < 2; ++a) {
+    s.pad_before[a] = conv_transpose_pad_before(s.in[a], s.kernel[a], s.stride[a], s.dilation[a], padding,
+                                                output_padding[a]);
+    s.out[a] = conv_transpose_output_length(s.in[a], s.kernel[a], s.stride[a], s.dilation[a], padding,
+                                            output_padding[a]);
+  }
   validate(s);
   return s;
 }
 
 void validate(const Conv2DTransposeShape& s) {
   const std::string fn = "conv2d_transpose: ";
-  validate(static_cast<const Window2D&>(s), "conv2d_transpose");
+  validate<2>(s, "conv2d_transpose");
   require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
-  require(s.pad_bottom == 0 && s.pad_right == 0, fn + "pad_bottom and pad_right must be 0 (crops are at the start)");
-  require(s.out_h >= 1 && s.out_w >= 1,
-          fn + "output size must be positive, got " + dims(s.out_h, s.out_w) + " from input " + dims(s.in_h, s.in_w));
-  checked_product({s.batch, s.in_h, s.in_w, s.in_channels}, "conv2d_transpose input");
-  checked_product({s.kernel_h, s.kernel_w, s.in_channels, s.out_channels}, "conv2d_transpose kernel");
-  checked_product({s.batch, s.out_h, s.out_w, s.out_channels}, "conv2d_transpose output");
+  require(s.pad_after == Window2D::Axes{0, 0}, fn + "pad_after must be 0 (crops are at the start)");
+  require(s.out[0] >= 1 && s.out[1] >= 1,
+          fn + "output size must be positive, got " + dims(s.out[0], s.out[1]) + " from input " + dims(s.in[0], s.in[1]));
+  checked_product({s.batch, s.in[0], s.in[1], s.in_channels}, "conv2d_transpose input");
+  checked_product({s.kernel[0], s.kernel[1], s.in_channels, s.out_channels}, "conv2d_transpose kernel");
+  checked_product({s.batch, s.out[0], s.out[1], s.out_channels}, "conv2d_transpose output");
   // Largest position a tap reaches before cropping: (in - 1) * stride + (kernel - 1) * dilation.
-  check_axis_extent(s.in_h, s.kernel_h, s.stride_h, s.dilation_h, "height");
-  check_axis_extent(s.in_w, s.kernel_w, s.stride_w, s.dilation_w, "width");
+  check_axis_extents(s);
   // The columns of one tile: kernel_h * kernel_w * out_channels floats per pixel.
-  checked_product({kMinTilePixels, s.kernel_h, s.kernel_w, s.out_channels}, "conv2d_transpose scratch");
+  checked_product({kMinTilePixels, s.kernel[0], s.kernel[1], s.out_channels}, "conv2d_transpose scratch");
 }
 
 void conv2d_transpose_nhwc(const float* x, const float* kernel, const float* bias, float* y,
                            const Conv2DTransposeShape& s, Activation act) {
   detail::begin_call();
-  const index_t N = s.batch, H = s.in_h, W = s.in_w, Ci = s.in_channels;
-  const index_t OH = s.out_h, OW = s.out_w, Co = s.out_channels;
+  const index_t N = s.batch, H = s.in[0], W = s.in[1], Ci = s.in_channels;
+  const index_t OH = s.out[0], OW = s.out[1], Co = s.out_channels;
   if (N == 0 || OH == 0 || OW == 0 || Co == 0) return;
   const index_t row_floats = OW * Co;
   if (H == 0 || W == 0 || Ci == 0) {  // no input reaches the output: it is act(bias) everywhere
@@ -253,16 +248,16 @@ void conv2d_transpose_nhwc(const float* x, const float* kernel, const float* bia
     bias_activation(y, N * OH * OW, Co, bias, act);
     return;
   }
-  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1)
+  if (s.kernel[0] == 1 && s.kernel[1] == 1 && s.stride[0] == 1 && s.stride[1] == 1)
     return pointwise_stride1(x, kernel, bias, y, s, act);
 
   const int threads = threads_for_work(s.flops());
   if (use_direct(s)) return conv_transpose_direct(x, kernel, bias, y, s, act, threads);
 
-  const index_t KH = s.kernel_h, KW = s.kernel_w, taps = KH * KW;
+  const index_t KH = s.kernel[0], KW = s.kernel[1], taps = KH * KW;
   const index_t col_floats = taps * Co;  // columns per input pixel
-  const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
-  const index_t pt = s.pad_top, pl = s.pad_left;
+  const index_t sh = s.stride[0], sw = s.stride[1], dh = s.dilation[0], dw = s.dilation[1];
+  const index_t pt = s.pad_before[0], pl = s.pad_before[1];
 
   // Kernel (kh, kw, out, in) is row-major (kh*kw*out, in); its transpose is the GEMM's right side,
   // whose packing Eigen does inside the product, so no rearranged copy is needed.

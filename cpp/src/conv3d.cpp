@@ -1,20 +1,15 @@
-// Conv3D and Conv3DTranspose as im2col + the tiled GEMM of parallel.hpp. Both are correlations over
+// Conv3D and Conv3DTranspose as im2col + GEMM (im2col.hpp's driver, as conv2d). Both are correlations over
 // patch rows: Conv3D's of the padded input; Conv3DTranspose's of the input with stride - 1 zeros
 // inserted between cells (never materialised) and a flipped kernel, run one output phase at a time
-// so that the products skip the inserted zeros (correlate_by_phase). Output
-// voxels are split into tiles fixed by the shape (per image), each gathered into a per-thread scratch
-// tile, multiplied, then given bias + activation while still in cache.
+// so that the products skip the inserted zeros (correlate_by_phase).
 #include "nnkern/conv3d.hpp"
 
-#include <omp.h>
-
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "im2col.hpp"
 #include "nnkern/threads.hpp"
 #include "parallel.hpp"
 
@@ -23,18 +18,6 @@ namespace nnkern {
 namespace {
 
 using Axes = Window3D::Axes;
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
-
-// As conv2d.cpp: a tile's patch rows stay in L2 between being gathered and packed by the GEMM, and
-// a call has at least kMinTasks tiles where the voxels allow, for threads to share.
-constexpr index_t kTileBytes = 384 * 1024;
-constexpr index_t kMinTasks = 8;
-
-std::string axes_str(const Axes& a) {
-  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
-}
 
 // The correlation both layers run. Output voxel o's tap k reads position
 // q = o * stride - pad + k * dilation (per axis) of the input with in_step - 1 zeros between cells:
@@ -114,18 +97,8 @@ void gather_patches(const float* image, const Correlation& c, index_t g, index_t
   }
 }
 
-// y rows = lhs (rows x depth, row stride lhs_stride) . group g's columns of the kernel matrix.
-void multiply_group(const float* lhs, index_t lhs_stride, index_t rows, const float* kernel, const Correlation& c,
-                    index_t g, float* y, int threads) {
-  const index_t group_out = c.out_channels / c.groups;
-  ConstStridedMap a(lhs, rows, c.depth(), Eigen::OuterStride<>(lhs_stride));
-  ConstStridedMap w(kernel + g * group_out, c.depth(), group_out, Eigen::OuterStride<>(c.out_channels));
-  StridedMap out(y + g * group_out, rows, group_out, Eigen::OuterStride<>(c.out_channels));
-  detail::tiled_product(a, w, out, false, threads);
-}
-
-// y = act(patches . kernel + bias) over tiles of output voxels; `kernel` is the (depth, out_channels)
-// kernel matrix. Tiles depend on the shape only, so every voxel's sums are the same on any thread count.
+// y = act(patches . kernel + bias) over tiles of output voxels (im2col.hpp); `kernel` is the
+// (depth, out_channels) kernel matrix.
 void correlate(const float* x, const float* kernel, const float* bias, float* y, const Correlation& c,
                Activation act) {
   const index_t voxels = c.out_voxels(), C = c.out_channels, depth = c.depth();
@@ -135,47 +108,20 @@ void correlate(const float* x, const float* kernel, const float* bias, float* y,
     bias_activation(y, c.batch * voxels, C, bias, act);
     return;
   }
-  const int threads = threads_for_work(2.0 * c.batch * voxels * depth * C);
-  const bool pointwise = c.pointwise();
-  const index_t images = pointwise ? 1 : c.batch;
-  const index_t pixels = pointwise ? c.batch * voxels : voxels;
-  const index_t row_bytes = (pointwise ? c.channels + C : depth) * static_cast<index_t>(sizeof(float));
-  index_t tile = std::clamp<index_t>(kTileBytes / row_bytes, 1, pixels);
-  index_t tiles_per_image = (pixels + tile - 1) / tile;
-  if (images * tiles_per_image < kMinTasks) {  // from the shape only, never the thread count
-    const index_t want = (kMinTasks + images - 1) / images;
-    tiles_per_image = std::max(tiles_per_image, std::min(want, (pixels + 15) / 16));
-  }
-  tile = (pixels + tiles_per_image - 1) / tiles_per_image;  // even tiles
-  tiles_per_image = (pixels + tile - 1) / tile;
-  const index_t tasks = images * tiles_per_image;
-  const int workers = tasks == 1 ? 1 : static_cast<int>(std::min<index_t>(threads, tasks));
-  const int product_threads = tasks == 1 ? threads : 1;
-  const index_t image_size = c.in_voxels() * c.channels;
-  std::unique_ptr<float[]> scratch(pointwise ? nullptr : new float[static_cast<size_t>(workers * tile * depth)]);
-
-  auto run_task = [&](index_t task, float* patch) {
-    const index_t n = task / tiles_per_image, p0 = (task % tiles_per_image) * tile;
-    const index_t p1 = std::min(pixels, p0 + tile);
-    float* y_tile = y + (n * pixels + p0) * C;
-    for (index_t g = 0; g < c.groups; ++g) {
-      if (pointwise) {
-        multiply_group(x + p0 * c.channels + g * c.group_in(), c.channels, p1 - p0, kernel, c, g, y_tile,
-                       product_threads);
-      } else {
-        gather_patches(x + n * image_size, c, g, p0, p1, patch);
-        multiply_group(patch, depth, p1 - p0, kernel, c, g, y_tile, product_threads);
-      }
-    }
-    bias_activation(y_tile, p1 - p0, C, bias, act);
-  };
-
-  detail::run_parallel(workers, [&] {
-    float* patch = pointwise ? nullptr : scratch.get() + omp_get_thread_num() * tile * depth;
-// Dynamic: a thread held up (its core busy with another process) leaves its tiles to the others.
-#pragma omp for schedule(dynamic)
-    for (index_t t = 0; t < tasks; ++t) run_task(t, patch);
-  });
+  detail::Im2colProblem p;
+  p.batch = c.batch;
+  p.out_pixels = voxels;
+  p.in_channels = c.channels;
+  p.image_floats = c.in_voxels() * c.channels;
+  p.groups = c.groups;
+  p.group_in = c.group_in();
+  p.depth = depth;
+  p.out_channels = C;
+  p.pointwise = c.pointwise();
+  detail::im2col_conv(x, kernel, bias, nullptr, y, p, act, threads_for_work(2.0 * c.batch * voxels * depth * C),
+                      [&](const float* image, index_t g, index_t p0, index_t p1, float* patch) {
+                        gather_patches(image, c, g, p0, p1, patch);
+                      });
 }
 
 // A correlation over an input with in_step - 1 zeros between cells (no dilation) as one zero-free
@@ -226,66 +172,14 @@ void correlate_by_phase(const float* x, const float* matrix, const float* bias, 
       }
 }
 
-// Padding after the input on one axis: how far the last of `out` windows reaches past the input.
-index_t pad_after(index_t input, index_t out, index_t stride, index_t dilated_kernel, index_t pad_before) {
-  if (out == 0) return 0;
-  return std::max<index_t>((out - 1) * stride + dilated_kernel - input - pad_before, 0);
-}
-
-void validate_arguments(const Conv3DShape& s) {
-  const std::string fn = "conv3d: ";
-  validate(static_cast<const Window3D&>(s), "conv3d");
-  require(s.in_channels >= 0 && s.out_channels >= 0, fn + "sizes must be >= 0");
-  require(s.groups >= 1, fn + "groups must be >= 1, got " + std::to_string(s.groups));
-  require(s.in_channels % s.groups == 0, fn + "input channels (" + std::to_string(s.in_channels) +
-                                             ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-  require(s.out_channels % s.groups == 0, fn + "output channels (" + std::to_string(s.out_channels) +
-                                              ") must be divisible by groups (" + std::to_string(s.groups) + ")");
-}
-
 }  // namespace
 
-index_t Conv3DShape::out(int axis) const {
-  const index_t padded = in[axis] + pad_before[axis] + pad_after[axis], k = dilated_kernel(axis);
-  return padded < k ? 0 : (padded - k) / stride[axis] + 1;
-}
-
-void validate(const Conv3DShape& s) {
-  validate_arguments(s);
-  for (int a = 0; a < 3; ++a) {
-    const index_t padded = checked_sum(s.in[a], s.pad_before[a], s.pad_after[a], "conv3d padded input");
-    require(s.in[a] == 0 || padded >= s.dilated_kernel(a),
-            "conv3d: kernel " + axes_str(s.kernel) + " (dilation " + axes_str(s.dilation) +
-                ") is larger than the padded input on axis " + std::to_string(a) + " (" + std::to_string(padded) +
-                "): it would produce an empty/negative output");
-  }
-  const index_t in_voxels = checked_product({s.in[0], s.in[1], s.in[2]}, "conv3d input");
-  checked_product({s.batch, in_voxels, s.in_channels}, "conv3d input");
-  checked_product({s.kernel[0], s.kernel[1], s.kernel[2], s.kernel_in(), s.out_channels}, "conv3d kernel");
-  const index_t out_voxels = checked_product({s.out(0), s.out(1), s.out(2)}, "conv3d output");
-  checked_product({s.batch, out_voxels, s.out_channels}, "conv3d output");
-}
+void validate(const Conv3DShape& s) { validate_conv(s, "conv3d"); }
 
 Conv3DShape conv3d_shape(index_t batch, const Axes& in, index_t in_channels, const Axes& kernel, index_t out_channels,
                          const Axes& strides, const Axes& dilation, Padding padding, index_t groups) {
   Conv3DShape s;
-  s.batch = batch;
-  s.in = in;
-  s.in_channels = in_channels;
-  s.kernel = kernel;
-  s.out_channels = out_channels;
-  s.stride = strides;
-  s.dilation = dilation;
-  s.groups = groups;
-  validate_arguments(s);  // sane sizes before the pad arithmetic uses them
-  if (padding == Padding::Same) {
-    for (int a = 0; a < 3; ++a) {
-      const index_t out = conv_output_length(in[a], kernel[a], strides[a], dilation[a], padding);
-      s.pad_before[a] = conv_pad_before(in[a], kernel[a], strides[a], dilation[a], padding);
-      s.pad_after[a] = pad_after(in[a], out, strides[a], s.dilated_kernel(a), s.pad_before[a]);
-    }
-  }
-  validate(s);
+  set_conv_shape<3>(s, {batch, in, kernel, strides, dilation}, in_channels, out_channels, groups, padding, "conv3d");
   return s;
 }
 
@@ -308,7 +202,7 @@ void conv3d_ndhwc(const float* x, const float* kernel, const float* bias, float*
 }
 
 void validate(const Conv3DTransposeShape& s) {
-  validate(static_cast<const Window3D&>(s), "conv3d_transpose");
+  validate<3>(s, "conv3d_transpose");
   require(s.in_channels >= 0 && s.out_channels >= 0, "conv3d_transpose: channels must be >= 0");
   for (int a = 0; a < 3; ++a) {
     require(s.out[a] >= 1, "conv3d_transpose: the output size " + axes_str(s.out) + " is empty");
@@ -326,14 +220,10 @@ Conv3DTransposeShape conv3d_transpose_shape(index_t batch, const Axes& in, index
                                             index_t out_channels, const Axes& strides, const Axes& dilation,
                                             Padding padding, const Axes& output_padding) {
   Conv3DTransposeShape s;
-  s.batch = batch;
-  s.in = in;
+  static_cast<Window3D&>(s) = {batch, in, kernel, strides, dilation};
   s.in_channels = in_channels;
-  s.kernel = kernel;
   s.out_channels = out_channels;
-  s.stride = strides;
-  s.dilation = dilation;
-  validate(static_cast<const Window3D&>(s), "conv3d_transpose");  // before the length rules compute with it
+  validate<3>(s, "conv3d_transpose");  // before the length rules compute with it
   for (int a = 0; a < 3; ++a) {
     s.out[a] = conv_transpose_output_length(in[a], kernel[a], strides[a], dilation[a], padding, output_padding[a]);
     s.pad_before[a] = conv_transpose_pad_before(in[a], kernel[a], strides[a], dilation[a], padding, output_padding[a]);

@@ -157,8 +157,8 @@ void expand_values(const float* src, index_t n, float* dst) {
 }
 
 void expand_row(const float* image, index_t ih, const DepthwiseConv2DShape& s, index_t multiplier, float* dst) {
-  const float* src = image + ih * s.in_w * s.in_channels;
-  const index_t n = s.in_w * s.in_channels;
+  const float* src = image + ih * s.in[1] * s.in_channels;
+  const index_t n = s.in[1] * s.in_channels;
   switch (multiplier) {
     case 2: return expand_values<2>(src, n, dst);
     case 3: return expand_values<3>(src, n, dst);
@@ -172,10 +172,10 @@ void expand_row(const float* image, index_t ih, const DepthwiseConv2DShape& s, i
 // the input and share one tap list; the few border columns get their own without the padded taps.
 void depthwise_rows(const float* x, const float* kernel, const float* bias, float* y, const DepthwiseConv2DShape& s,
                     Activation act, int threads) {
-  const index_t H = s.in_h, W = s.in_w, C = s.in_channels, CO = s.out_channels, M = depth_multiplier(s);
-  const index_t OH = s.out_h(), OW = s.out_w(), KH = s.kernel_h, KW = s.kernel_w;
-  const index_t sh = s.stride_h, sw = s.stride_w, dh = s.dilation_h, dw = s.dilation_w;
-  const index_t pt = s.pad_top, pl = s.pad_left;
+  const index_t H = s.in[0], W = s.in[1], C = s.in_channels, CO = s.out_channels, M = depth_multiplier(s);
+  const index_t OH = s.out_h(), OW = s.out_w(), KH = s.kernel[0], KW = s.kernel[1];
+  const index_t sh = s.stride[0], sw = s.stride[1], dh = s.dilation[0], dw = s.dilation[1];
+  const index_t pt = s.pad_before[0], pl = s.pad_before[1];
   const index_t ow_lo = std::min(OW, (pl + sw - 1) / sw);
   const index_t reach = W - 1 + pl - (KW - 1) * dw;  // ow * sw <= reach for the last kernel column
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
@@ -259,7 +259,7 @@ void depthwise_conv2d_nhwc(const float* x, const float* kernel, const float* bia
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
   const int threads =
-      threads_for_work(2.0 * static_cast<double>(s.batch * pixels) * s.out_channels * s.kernel_h * s.kernel_w);
+      threads_for_work(2.0 * static_cast<double>(s.batch * pixels) * s.out_channels * s.kernel[0] * s.kernel[1]);
   depthwise_rows(x, kernel, bias, y, s, act, threads);
 }
 

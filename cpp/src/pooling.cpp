@@ -15,8 +15,6 @@ namespace nnkern {
 
 namespace {
 
-std::string pair_str(index_t a, index_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
-
 // Keeps NaN like lax.max (Keras's JAX backend); std::max would drop a NaN arriving as `v`.
 struct MaxReduce {
   static float combine(float acc, float v) { return (v > acc || v != v) ? v : acc; }
@@ -31,7 +29,7 @@ struct MeanReduce {
 
 // The clipped window of one output pixel or voxel: planes x rows x cols cells from `start`, and the
 // steps between planes, rows and cells (2-D pooling: one plane).
-struct Window {
+struct ClippedWindow {
   const float* start;
   index_t planes, rows, cols;
   index_t plane_step, row_step, cell_step;
@@ -41,7 +39,7 @@ struct Window {
 // registers for the whole window (4 AVX registers for 32 channels), so each cell is one load + one
 // op per 8 channels.
 template <class Reduce, int Width>
-inline void reduce_window(const Window& w, index_t channel, float* out) {
+inline void reduce_window(const ClippedWindow& w, index_t channel, float* out) {
   const float* first = w.start + channel;
   float acc[Width];
   for (int c = 0; c < Width; ++c) acc[c] = first[c];
@@ -59,7 +57,7 @@ inline void reduce_window(const Window& w, index_t channel, float* out) {
 
 // Every channel of one window.
 template <class Reduce>
-inline void reduce_channels(const Window& w, index_t C, float* out) {
+inline void reduce_channels(const ClippedWindow& w, index_t C, float* out) {
   index_t c = 0;
   for (; c + 32 <= C; c += 32) reduce_window<Reduce, 32>(w, c, out + c);
   for (; c + 8 <= C; c += 8) reduce_window<Reduce, 8>(w, c, out + c);
@@ -74,9 +72,9 @@ inline std::pair<index_t, index_t> clip(index_t start, index_t window, index_t s
 template <class Reduce>
 void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   const index_t C = s.channels;
-  const index_t rows = s.batch * s.out_h;
-  if (rows == 0 || s.out_w == 0 || C == 0) return;
-  const index_t image_size = s.in_h * s.in_w * C, in_row_size = s.in_w * C, out_row_size = s.out_w * C;
+  const index_t rows = s.batch * s.out[0];
+  if (rows == 0 || s.out[1] == 0 || C == 0) return;
+  const index_t image_size = s.in[0] * s.in[1] * C, in_row_size = s.in[1] * C, out_row_size = s.out[1] * C;
   // Pooling streams memory: each window cell is a 4-byte read.
   const int threads = threads_for_bytes(4.0 * s.window_ops());
 
@@ -84,12 +82,12 @@ void pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
     // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
 #pragma omp for schedule(dynamic, 8)
     for (index_t row = 0; row < rows; ++row) {
-      const index_t n = row / s.out_h, oh = row % s.out_h;
-      const auto [h0, h1] = clip(oh * s.stride_h - s.pad_top, s.kernel_h, s.in_h);
+      const index_t n = row / s.out[0], oh = row % s.out[0];
+      const auto [h0, h1] = clip(oh * s.stride[0] - s.pad_before[0], s.kernel[0], s.in[0]);
       const float* image = x + n * image_size;
       float* out = y + row * out_row_size;
-      for (index_t ow = 0; ow < s.out_w; ++ow, out += C) {
-        const auto [w0, w1] = clip(ow * s.stride_w - s.pad_left, s.kernel_w, s.in_w);
+      for (index_t ow = 0; ow < s.out[1]; ++ow, out += C) {
+        const auto [w0, w1] = clip(ow * s.stride[1] - s.pad_before[1], s.kernel[1], s.in[1]);
         reduce_channels<Reduce>({image + h0 * in_row_size + w0 * C, 1, h1 - h0, w1 - w0, 0, in_row_size, C}, C, out);
       }
     }
@@ -124,27 +122,19 @@ void pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
   });
 }
 
-std::string axes_str(const Window3D::Axes& a) {
-  return "(" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + ")";
-}
-
-}  // namespace
-
-double Pool3DShape::window_ops() const {
-  return static_cast<double>(batch) * out[0] * out[1] * out[2] * channels * kernel[0] * kernel[1] * kernel[2];
-}
-
-Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channels, const Window3D::Axes& pool,
-                         Padding padding, const Window3D::Axes& strides) {
-  Pool3DShape s;
+// Fills the shape from Keras pooling arguments (strides[axis] == 0: the pool size) and validates it.
+template <int N>
+PoolShape<N> pool_shape(index_t batch, const typename Window<N>::Axes& in, index_t channels,
+                        const typename Window<N>::Axes& pool, Padding padding, const typename Window<N>::Axes& strides) {
+  PoolShape<N> s;
   s.batch = batch;
   s.in = in;
   s.channels = channels;
   s.kernel = pool;
-  for (int a = 0; a < 3; ++a) s.stride[a] = strides[a] == 0 ? pool[a] : strides[a];
+  for (int a = 0; a < N; ++a) s.stride[a] = strides[a] == 0 ? pool[a] : strides[a];
   s.padding = padding;
-  validate(static_cast<const Window3D&>(s), "pooling");  // before the length rules below compute with it
-  for (int a = 0; a < 3; ++a) {
+  validate<N>(s, "pooling");  // before the length rules below compute with it
+  for (int a = 0; a < N; ++a) {
     s.out[a] = conv_output_length(in[a], s.kernel[a], s.stride[a], 1, padding);
     s.pad_before[a] = conv_pad_before(in[a], s.kernel[a], s.stride[a], 1, padding);
   }
@@ -152,12 +142,13 @@ Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channe
   return s;
 }
 
-void validate(const Pool3DShape& s) {
-  validate(static_cast<const Window3D&>(s), "pooling");
+template <int N>
+void validate_pool(const PoolShape<N>& s) {
+  validate<N>(s, "pooling");
   require(s.channels >= 0, "pooling: channels must be >= 0, got " + std::to_string(s.channels));
-  require(s.dilation == Window3D::Axes{1, 1, 1}, "pooling: dilation must be 1, got " + axes_str(s.dilation));
-  require(s.pad_after == Window3D::Axes{0, 0, 0}, "pooling: pad_after must be 0 (windows are clipped)");
-  for (int a = 0; a < 3; ++a) {
+  require(s.dilation == Window<N>::filled(1), "pooling: dilation must be 1, got " + axes_str(s.dilation));
+  require(s.pad_after == Window<N>::filled(0), "pooling: pad_after must be 0 (windows are clipped)");
+  for (int a = 0; a < N; ++a) {
     require(s.padding != Padding::Valid || s.in[a] >= s.kernel[a],
             "pooling: window " + axes_str(s.kernel) + " is larger than the input " + axes_str(s.in) +
                 " with padding 'valid' (the output would be empty)");
@@ -168,9 +159,30 @@ void validate(const Pool3DShape& s) {
     require(s.pad_before[a] == pad, "pooling: padding before on axis " + std::to_string(a) + " must be " +
                                         std::to_string(pad) + ", got " + std::to_string(s.pad_before[a]));
   }
-  checked_product({s.batch, s.in[0], s.in[1], s.in[2], s.channels}, "pooling input");
-  checked_product({s.batch, s.out[0], s.out[1], s.out[2], s.channels}, "pooling output");
+  index_t in_size = s.batch, out_size = s.batch;  // batch * cells * channels, checked a factor at a time
+  for (int a = 0; a < N; ++a) {
+    in_size = checked_product({in_size, s.in[a]}, "pooling input");
+    out_size = checked_product({out_size, s.out[a]}, "pooling output");
+  }
+  checked_product({in_size, s.channels}, "pooling input");
+  checked_product({out_size, s.channels}, "pooling output");
 }
+
+}  // namespace
+
+Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channels, const Window3D::Axes& pool,
+                         Padding padding, const Window3D::Axes& strides) {
+  return pool_shape<3>(batch, in, channels, pool, padding, strides);
+}
+
+void validate(const Pool3DShape& s) { validate_pool(s); }
+
+Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
+                         index_t pool_w, Padding padding, index_t stride_h, index_t stride_w) {
+  return pool_shape<2>(batch, {in_h, in_w}, channels, {pool_h, pool_w}, padding, {stride_h, stride_w});
+}
+
+void validate(const Pool2DShape& s) { validate_pool(s); }
 
 void max_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
   detail::begin_call();
@@ -180,53 +192,6 @@ void max_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
 void avg_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s) {
   detail::begin_call();
   pool3d_ndhwc<MeanReduce>(x, y, s);
-}
-
-double Pool2DShape::window_ops() const {
-  return static_cast<double>(batch) * out_h * out_w * channels * kernel_h * kernel_w;
-}
-
-Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
-                         index_t pool_w, Padding padding, index_t stride_h, index_t stride_w) {
-  Pool2DShape s;
-  s.batch = batch;
-  s.in_h = in_h;
-  s.in_w = in_w;
-  s.channels = channels;
-  s.kernel_h = pool_h;
-  s.kernel_w = pool_w;
-  s.stride_h = stride_h == 0 ? pool_h : stride_h;
-  s.stride_w = stride_w == 0 ? pool_w : stride_w;
-  s.padding = padding;
-  validate(static_cast<const Window2D&>(s), "pooling");  // before the length rules below compute with it
-  s.out_h = conv_output_length(in_h, s.kernel_h, s.stride_h, 1, padding);
-  s.out_w = conv_output_length(in_w, s.kernel_w, s.stride_w, 1, padding);
-  s.pad_top = conv_pad_before(in_h, s.kernel_h, s.stride_h, 1, padding);
-  s.pad_left = conv_pad_before(in_w, s.kernel_w, s.stride_w, 1, padding);
-  validate(s);
-  return s;
-}
-
-void validate(const Pool2DShape& s) {
-  validate(static_cast<const Window2D&>(s), "pooling");
-  require(s.channels >= 0, "pooling: channels must be >= 0, got " + std::to_string(s.channels));
-  require(s.dilation_h == 1 && s.dilation_w == 1,
-          "pooling: dilation must be 1, got " + pair_str(s.dilation_h, s.dilation_w));
-  require(s.pad_bottom == 0 && s.pad_right == 0, "pooling: pad_bottom and pad_right must be 0 (windows are clipped)");
-  require(s.padding != Padding::Valid || (s.in_h >= s.kernel_h && s.in_w >= s.kernel_w),
-          "pooling: window " + pair_str(s.kernel_h, s.kernel_w) + " is larger than the input " +
-              pair_str(s.in_h, s.in_w) + " with padding 'valid' (the output would be empty)");
-  const index_t out_h = conv_output_length(s.in_h, s.kernel_h, s.stride_h, 1, s.padding);
-  const index_t out_w = conv_output_length(s.in_w, s.kernel_w, s.stride_w, 1, s.padding);
-  require(s.out_h == out_h && s.out_w == out_w, "pooling: output size must be " + pair_str(out_h, out_w) +
-                                                    ", got " + pair_str(s.out_h, s.out_w));
-  const index_t pad_top = conv_pad_before(s.in_h, s.kernel_h, s.stride_h, 1, s.padding);
-  const index_t pad_left = conv_pad_before(s.in_w, s.kernel_w, s.stride_w, 1, s.padding);
-  require(s.pad_top == pad_top && s.pad_left == pad_left, "pooling: padding before must be " +
-                                                              pair_str(pad_top, pad_left) + ", got " +
-                                                              pair_str(s.pad_top, s.pad_left));
-  checked_product({s.batch, s.in_h, s.in_w, s.channels}, "pooling input");
-  checked_product({s.batch, s.out_h, s.out_w, s.channels}, "pooling output");
 }
 
 void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {

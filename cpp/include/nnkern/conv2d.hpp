@@ -6,23 +6,10 @@
 
 namespace nnkern {
 
-// The window (common.hpp's Window2D) plus channels and groups. The pads are explicit so that Keras's
-// `same` (odd extra cell at the bottom/right) and Conv1D's `causal` (all of it on the left) are the
-// same kernel.
-struct Conv2DShape : Window2D {
-  index_t in_channels = 0;
-  index_t out_channels = 0;
-  index_t groups = 1;
-
-  index_t kernel_in() const { return groups > 0 ? in_channels / groups : 0; }  // kernel dim 2
-  // Derived from the padded input: how many windows fit; 0 when none does.
-  index_t out_h() const { return windows(in_h + pad_top + pad_bottom, dilated_kernel_h(), stride_h); }
-  index_t out_w() const { return windows(in_w + pad_left + pad_right, dilated_kernel_w(), stride_w); }
-
- private:
-  static index_t windows(index_t padded, index_t dilated_kernel, index_t stride) {
-    return padded < dilated_kernel ? 0 : (padded - dilated_kernel) / stride + 1;
-  }
+// common.hpp's ConvShape on (height, width).
+struct Conv2DShape : ConvShape<2> {
+  index_t out_h() const { return out(0); }
+  index_t out_w() const { return out(1); }
 };
 
 // Fills a shape from Keras Conv2D arguments: pads from `padding` with TensorFlow's arithmetic
@@ -32,9 +19,7 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
                          index_t kernel_w, index_t out_channels, index_t stride_h, index_t stride_w,
                          index_t dilation_h, index_t dilation_w, Padding padding, index_t groups = 1);
 
-// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
-// groups < 1, channels not divisible by groups, a kernel that does not
-// fit the padded (non-empty) input, and sizes whose products or padded extents overflow int64.
+// common.hpp's validate_conv, naming "conv2d".
 void validate(const Conv2DShape& s);
 
 // y = act(conv(x, kernel) + bias).

@@ -7,17 +7,15 @@
 
 namespace nnkern {
 
-// Input cell (ih, iw) scatters tap (a, b) to output cell
-// (ih * stride_h + a * dilation_h - pad_top, iw * stride_w + b * dilation_w - pad_left);
-// taps landing outside [0, out_h) x [0, out_w) are dropped, output cells no tap reaches hold
-// act(bias).
-// The window is common.hpp's Window2D; its pad_top / pad_left are cropped from the start of the full
-// result (Keras's rule is common.hpp's conv_transpose_pad_before); pad_bottom / pad_right are unused (0).
+// Input cell i (per axis: 0 height, 1 width) scatters tap k to output cell
+// i * stride + k * dilation - pad_before; taps landing outside [0, out) are dropped, output cells no
+// tap reaches hold act(bias).
+// The window is common.hpp's Window2D; its pad_before is cropped from the start of the full result
+// (Keras's rule is common.hpp's conv_transpose_pad_before); pad_after is unused (0).
 struct Conv2DTransposeShape : Window2D {
   index_t in_channels = 0;
   index_t out_channels = 0;
-  // Keras's output size (common.hpp's conv_transpose_output_length).
-  index_t out_h = 0, out_w = 0;
+  Axes out{0, 0};  // Keras's output size (common.hpp's conv_transpose_output_length)
 
   // 2 * N * H * W * kh * kw * in * out: the multiply-adds of the scatter, in flops.
   double flops() const;
@@ -32,8 +30,8 @@ Conv2DTransposeShape conv2d_transpose_shape(index_t batch, index_t in_h, index_t
                                             index_t dilation_w, Padding padding, index_t output_padding_h = -1,
                                             index_t output_padding_w = -1);
 
-// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
-// negative channels, an empty output size (out_h or out_w < 1), and sizes whose
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window)),
+// negative channels, an empty output size (an out < 1), and sizes whose
 // products or extents overflow int64.
 void validate(const Conv2DTransposeShape& s);
 

@@ -6,16 +6,8 @@
 
 namespace nnkern {
 
-// Conv3D: output voxel o reads input cells o * stride - pad_before + k * dilation (per axis); taps in
-// the padding are zero. Pads are explicit (Keras's `same`: the odd extra cell after).
-struct Conv3DShape : Window3D {
-  index_t in_channels = 0;
-  index_t out_channels = 0;
-  index_t groups = 1;
-
-  index_t kernel_in() const { return groups > 0 ? in_channels / groups : 0; }  // kernel dim 3
-  // How many windows fit the padded input on `axis`; 0 when none does.
-  index_t out(int axis) const;
+// common.hpp's ConvShape on (depth, height, width).
+struct Conv3DShape : ConvShape<3> {
   index_t out_voxels() const { return out(0) * out(1) * out(2); }
 };
 
@@ -25,9 +17,7 @@ Conv3DShape conv3d_shape(index_t batch, const Window3D::Axes& in, index_t in_cha
                          index_t out_channels, const Window3D::Axes& strides, const Window3D::Axes& dilation,
                          Padding padding, index_t groups = 1);
 
-// Throws std::invalid_argument for the window's errors (validate(Window3D)), groups < 1, channels not
-// divisible by groups, a kernel that does not fit the padded (non-empty) input, and sizes whose
-// products overflow int64.
+// common.hpp's validate_conv, naming "conv3d".
 void validate(const Conv3DShape& s);
 
 // y = act(conv3d(x, kernel) + bias).

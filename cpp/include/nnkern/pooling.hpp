@@ -1,25 +1,34 @@
-// 2-D max / average pooling forward (Keras MaxPooling2D, AveragePooling2D; 1-D pooling is the same
-// with height 1): NHWC float32, strides, `valid`/`same` with TensorFlow's padding arithmetic.
+// 2-D and 3-D max / average pooling forward (Keras MaxPooling2D/3D, AveragePooling2D/3D; 1-D pooling
+// is 2-D with height 1): channels-last float32, strides, `valid`/`same` with TensorFlow's padding
+// arithmetic.
 #pragma once
 #include "nnkern/common.hpp"
 
 namespace nnkern {
 
-// Output cell (oh, ow) reduces the input cells (h, w) with
-//   oh * stride_h - pad_top  <= h < that + kernel_h,   ow * stride_w - pad_left <= w < that + kernel_w,
+// The pooling window on N axes (2-D: height, width; 3-D: depth, height, width): common.hpp's Window
+// with `kernel` the pool size and dilation 1. Output cell o reduces, on each axis, the input cells
+//   o * stride - pad_before <= i < that + kernel,
 // clipped to the input: padded cells never win a max and are not counted in an average (Keras/TF
-// `same` semantics; every window holds at least one real cell).
-// The window is common.hpp's Window2D with kernel_h / kernel_w the pool size and dilation 1;
-// pad_top / pad_left follow common.hpp's conv_pad_before (pad_bottom / pad_right are unused: windows
-// are clipped to the input).
-struct Pool2DShape : Window2D {
+// `same` semantics; every window holds at least one real cell). pad_before follows common.hpp's
+// conv_pad_before; pad_after is unused (0): windows are clipped to the input.
+template <int N>
+struct PoolShape : Window<N> {
+  using typename Window<N>::Axes;
   index_t channels = 0;
   Padding padding = Padding::Valid;
-  index_t out_h = 0, out_w = 0;
+  Axes out = Window<N>::filled(0);  // Keras's output size (common.hpp's conv_output_length)
 
-  // Window cells visited (batch * out_h * out_w * channels * kernel_h * kernel_w, before clipping).
-  double window_ops() const;
+  // Window cells visited (batch * out cells * channels * pool cells, before clipping).
+  double window_ops() const {
+    double ops = static_cast<double>(this->batch) * channels;
+    for (int a = 0; a < N; ++a) ops *= static_cast<double>(out[a]) * this->kernel[a];
+    return ops;
+  }
 };
+
+using Pool2DShape = PoolShape<2>;
+using Pool3DShape = PoolShape<3>;
 
 // Fills a shape from Keras pooling arguments, with Keras's output size and padding, then validates
 // it (validate below), so the shape is safe to use when it returns. stride_h/stride_w == 0 means
@@ -27,7 +36,7 @@ struct Pool2DShape : Window2D {
 Pool2DShape pool2d_shape(index_t batch, index_t in_h, index_t in_w, index_t channels, index_t pool_h,
                          index_t pool_w, Padding padding, index_t stride_h = 0, index_t stride_w = 0);
 
-// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window2D)),
+// Throws std::invalid_argument with a clear message for: the window's errors (validate(Window)),
 // a dilation other than 1, negative channels,
 // a window larger than a `valid` input (Keras: the output would be empty), paddings or output sizes
 // that disagree with Keras's rule, and sizes whose products or extents overflow int64.
@@ -38,22 +47,10 @@ void validate(const Pool2DShape& s);
 void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // NaN in a window gives NaN
 void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s);  // mean of the real cells
 
-// 3-D pooling (Keras MaxPooling3D, AveragePooling3D) over NDHWC: the same window rule on each of the
-// three axes of common.hpp's Window3D (pool size in `kernel`, dilation 1, pad_before from
-// conv_pad_before, pad_after unused: windows are clipped to the input).
-struct Pool3DShape : Window3D {
-  index_t channels = 0;
-  Padding padding = Padding::Valid;
-  Axes out{0, 0, 0};
-
-  double window_ops() const;  // as Pool2DShape's
-};
-
 // From Keras pooling arguments (strides[axis] == 0: the pool size, Keras's strides=None); validates.
 Pool3DShape pool3d_shape(index_t batch, const Window3D::Axes& in, index_t channels, const Window3D::Axes& pool,
                          Padding padding, const Window3D::Axes& strides = {0, 0, 0});
 
-// validate(Pool2DShape)'s checks on three axes.
 void validate(const Pool3DShape& s);
 
 // x (batch, in_d, in_h, in_w, channels) NDHWC, y (batch, out_d, out_h, out_w, channels); no overlap.
