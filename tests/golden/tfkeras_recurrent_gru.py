@@ -1,5 +1,5 @@
 """Keras 2 `.h5` model files with GRU and SimpleRNN layers, written by tf-keras (genuine Keras 2), with their
-inputs and tf-keras's outputs (data/recurrent_gru_keras2.json / .npz, files data/saving/keras2/*.h5).
+inputs and tf-keras's outputs (data/recurrent_gru_keras2.json.gz / .npz, files data/saving/keras2/*.h5.gz).
 
 Not a gen_*.py (generate.py runs those under Keras 3); run with tf-keras:
 
@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE))
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from _golden_io import GoldenWriter  # noqa: E402
+from _golden_io import GoldenWriter, store_gzipped  # noqa: E402
 from _keras_helpers import seeded  # noqa: E402
 
 FILES_DIR = "saving/keras2"
@@ -74,6 +74,7 @@ def main():
         for got, want in zip(reloaded.predict(feeds if len(feeds) > 1 else feeds[0], verbose=0) if len(ys) > 1
                              else [reloaded.predict(feeds[0], verbose=0)], ys):
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        store_gzipped(data_dir / path)
         w.add(case_id, {"path": path, "n_inputs": len(feeds), "n_outputs": len(ys),
                         "params": int(model.count_params()), "tf_keras": keras.__version__},
               **{f"x{i}": v for i, v in enumerate(feeds)}, **{f"y{i}": np.asarray(y) for i, y in enumerate(ys)})
