@@ -53,6 +53,12 @@ def seeded(shape, seed, low=-1.0, high=1.0, steps=None):
     return values
 
 
+def forget_seeded_arrays():
+    """Start a family afresh: an output equal to an array an earlier family drew is then stored, as when the
+    family runs alone (its files do not depend on which families ran before it)."""
+    _SEEDED_RECIPES.clear()
+
+
 def _plain(seed):
     """A seed as JSON keeps it (default_rng accepts an int or a sequence of ints)."""
     return int(seed) if np.ndim(seed) == 0 else [int(s) for s in seed]
