@@ -1,13 +1,13 @@
 """Helpers for the gen_*.py generators (need Keras): seeded arrays, one-layer models, saving model files."""
+import os
 import pathlib
+import sys
+import tempfile
 import types
 
 import numpy as np
 
-
-def seeded(shape, seed, low=-1.0, high=1.0):
-    """Reproducible float32 uniform values in [low, high)."""
-    return np.random.default_rng(seed).uniform(low, high, size=shape).astype(np.float32)
+from _golden_io import GZIPPED, seeded, store_gzipped  # noqa: F401  (the generators take `seeded` from here)
 
 
 def run_layer(layer, x, weights=None):
@@ -23,7 +23,8 @@ def run_layer(layer, x, weights=None):
 
 
 def _model_file_content(path):
-    """What a saved file holds apart from its save date (metadata.json), to compare regenerations."""
+    """What a saved file holds apart from its save date (metadata.json), to compare regenerations; for a `.keras`
+    archive also how each member is stored (a stored file is rewritten deflated)."""
     import re
     import zipfile
 
@@ -31,9 +32,10 @@ def _model_file_content(path):
     if path.suffix != ".keras":
         return path.read_bytes()
     with zipfile.ZipFile(path) as zf:
-        content = {n: zf.read(n) for n in zf.namelist() if n != "metadata.json"}
+        content = {i.filename: (i.compress_type, zf.read(i)) for i in zf.infolist() if i.filename != "metadata.json"}
     # shared_object_id values are Python id()s of the saving process: not content.
-    content["config.json"] = re.sub(rb'"shared_object_id": \d+', b"", content["config.json"])
+    compress_type, config = content["config.json"]
+    content["config.json"] = compress_type, re.sub(rb'"shared_object_id": \d+', b"", config)
     return content
 
 
@@ -50,7 +52,8 @@ def _deflate_archive(src, dst):
 
 def save_if_changed(model, path, deflate=False):
     """model.save(path), keeping the existing file when only the save date would change (no churn).
-    deflate=True: a `.keras` file is re-zipped compressed (same members; Keras and nnkern read both)."""
+    deflate=True: a `.keras` file is re-zipped compressed (same members; Keras and nnkern read both). An `.h5`
+    file is stored gzipped (`<path>.gz`; _golden_io.readable gives a readable copy)."""
     import shutil
     import tempfile
 
@@ -62,7 +65,10 @@ def save_if_changed(model, path, deflate=False):
         if deflate:
             stored, fresh = fresh, pathlib.Path(tmp) / f"deflated_{path.name}"
             _deflate_archive(stored, fresh)
-        if not path.exists() or _model_file_content(path) != _model_file_content(fresh):
+        if path.suffix in GZIPPED:
+            shutil.copyfile(fresh, path)
+            store_gzipped(path)
+        elif not path.exists() or _model_file_content(path) != _model_file_content(fresh):
             shutil.copyfile(fresh, path)
 
 
@@ -111,10 +117,57 @@ def write_tfkeras_h5_cases(keras, family, models, data_dir, files_dir):
         reloaded = keras.models.load_model(data_dir / path)  # tf-keras reads its own file back the same
         for got, want in zip(tf.nest.flatten(reloaded.predict(x, verbose=0)), ys):
             np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        store_gzipped(data_dir / path)
         w.add(case_id, {"path": path, "n_inputs": len(feeds), "n_outputs": len(ys),
                         "params": int(model.count_params()), "tf_keras": keras.__version__},
               **{f"x{i}": v for i, v in enumerate(feeds)}, **{f"y{i}": y for i, y in enumerate(ys)})
     return w.save(data_dir)
+
+
+def summary_text(model):
+    """Keras's summary text at a fixed width (as the tests print it)."""
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "200"
+    try:
+        lines = []
+        model.summary(print_fn=lambda line, *a, **k: lines.append(line))
+    finally:
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
+    return "".join(lines)
+
+
+def import_nnkern():
+    """nnkern from this checkout's python/ (built in place) for the nnkern -> Keras checks, or None (said so)."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
+    try:
+        import nnkern
+        import nnkern.backend
+    except ImportError as e:
+        print(f"  (skipped the nnkern -> Keras check: nnkern is not importable: {e})")
+        return None
+    return nnkern
+
+
+def check_keras_loads_nnkern_files(data_dir, saved, rtol=1e-5, atol=1e-6):
+    """nnkern loads each Keras file of `saved` ([(record, x, [y])]) and saves it again; Keras loads nnkern's file
+    and predicts the same."""
+    import keras
+
+    nnkern = import_nnkern()
+    if nnkern is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for record, x, expected in saved:
+            path = pathlib.Path(tmp) / pathlib.Path(record["path"]).name
+            nnkern.models.load_model(pathlib.Path(data_dir) / record["path"]).save(path)
+            y = keras.saving.load_model(path).predict(x, verbose=0)
+            for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
+                np.testing.assert_allclose(np.asarray(got), want, rtol=rtol, atol=atol,
+                                           err_msg=f"{record['path']}: Keras on nnkern's file")
+            print(f"  {record['path']}: Keras loads nnkern's .keras file and predicts the same")
 
 
 def check_keras_loads_model_files(data_dir, saved):

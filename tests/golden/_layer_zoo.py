@@ -421,3 +421,12 @@ def eval_targets(kind, n, seed=3):
     if kind == "binary1":
         return det((n, 1), seed, "int32", 0, 2).astype("float32")
     raise ValueError(kind)
+
+
+# Defined after the builders: their Lambdas' bytecode records line numbers, which the goldens hold.
+def build_zoo_model(k, builder):
+    """builder(k) (k: keras or nnkern) after k.backend.clear_session() (plain layer names), with det_weights."""
+    k.backend.clear_session()
+    model = builder(k)
+    model.set_weights(det_weights(model))
+    return model

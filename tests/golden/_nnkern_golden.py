@@ -8,7 +8,7 @@ import nnkern
 import nnkern.backend  # noqa: F401  (clear_session, used by the zoo builders)
 import nnkern.ops  # noqa: F401  (the zoo's Lambdas use k.ops)
 from _golden_io import load_cases
-from _layer_zoo import LAYER_CASES, build_layer_case, det_inputs, det_weights
+from _layer_zoo import LAYER_CASES, build_layer_case, build_zoo_model, det_inputs, det_weights
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -73,10 +73,7 @@ def model_golden(model_id):
 def build_model(model_id):
     """The zoo model built with nnkern, with the deterministic weights the goldens used."""
     from _layer_zoo import MODELS
-    nnkern.backend.clear_session()
-    model = MODELS[model_id][0](nnkern)
-    model.set_weights(det_weights(model))
-    return model
+    return build_zoo_model(nnkern, MODELS[model_id][0])
 
 
 def summary_text(model, line_length=None):

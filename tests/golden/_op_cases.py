@@ -77,7 +77,7 @@ def flatten_result(result):
 
 
 def load_op_cases(prefixes):
-    """(inputs, [(case, golden arrays), ...]) for the cases in ops.json whose ``call`` starts with one of
+    """(inputs, [(case, golden arrays), ...]) for the cases in ops.json.gz whose ``call`` starts with one of
     ``prefixes`` ('ops.', 'losses.', ...)."""
     from _golden_io import load_cases
 

@@ -1,6 +1,6 @@
 """The keras.ops / keras.utils golden cases, one table per family of ops (the shared inputs they name with
 "@" are made in gen_ops.py; see _op_cases.py for the case format). The order of the tables and of the rows
-is the order of the cases in ops.json."""
+is the order of the cases in ops.json.gz."""
 from _op_cases import case
 
 UNARY_FLOAT = {  # op: input

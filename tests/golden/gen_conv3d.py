@@ -23,16 +23,15 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 import keras
 import numpy as np
 
-from _golden_io import GoldenWriter
+from _golden_io import GoldenWriter, readable, store_gzipped
 from _conv3d_models import cnn3d, convlstm
-from _keras_helpers import save_if_changed, seeded
-from gen_depthwise import _check_nnkern_files_load_in_keras, _summary
-from gen_layers_conv_rnn import layer_record, predict
+from _keras_helpers import check_keras_loads_nnkern_files, seeded
+from gen_depthwise import add_model_file_case, save_checked
+from gen_layers_conv_rnn import single_layer_case
 
 MODELS_DIR = "conv3d_models"  # under data/: the model files of this family
 TF_KERAS_PYTHON = pathlib.Path("/tmp/tfkeras/bin/python")
@@ -48,19 +47,8 @@ def generate(data_dir):
 
     def single(case_id, class_name, kwargs, input_shape, batch=2):
         seed[0] += 1
-        s = seed[0]
-        layer = getattr(keras.layers, class_name)(**kwargs)
-        inp = keras.Input(input_shape)
-        out = layer(inp)
-        model = keras.Model(inp, out)
-        weights = [seeded(v.shape, s * 10 + i, -0.5, 0.5) for i, v in enumerate(layer.weights)]
-        layer.set_weights(weights)
-        x = np.round(seeded((batch,) + tuple(input_shape), s, -2, 2) * 16) / 16  # exact in float32
-        ys = predict(model, [x])
-        w.add(case_id, {"kind": "single", "class_name": class_name, "kwargs": kwargs, "input_shape": list(input_shape),
-                        "n_weights": len(weights), "n_outputs": len(ys), "set_weights": True,
-                        **layer_record(layer, out)},
-              x=x, **{f"w{i}": v for i, v in enumerate(weights)}, **{f"y{i}": y for i, y in enumerate(ys)})
+        single_layer_case(w, case_id, seed[0], class_name, kwargs, input_shape, batch, weight_range=(-0.5, 0.5),
+                          input_steps=16)
 
     # ------------------------------------------------------------------ Conv3D
     for padding in ["valid", "same"]:
@@ -155,21 +143,14 @@ def generate(data_dir):
         model.set_weights(weights)
         x = seeded((2,) + input_shape, seed[0], -1, 1)
         y = model.predict(x, verbose=0)
-        rel = f"{MODELS_DIR}/{case_id}.keras"
-        save_if_changed(model, data_dir / rel, deflate=True)
-        again = keras.saving.load_model(data_dir / rel)
-        np.testing.assert_allclose(again.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6, err_msg=rel)
-        files = {"keras": rel}
+        files = {"keras": save_checked(model, data_dir, f"{MODELS_DIR}/{case_id}.keras", x, y)}
         h5 = _tf_keras_h5(data_dir, case_id, input_shape, weights, x, y)
         if h5:
             files["h5"] = h5
-        checked.append((rel, x, y))
-        w.add(case_id, {"kind": "model", "files": files, "params": int(model.count_params()),
-                        "layer_classes": [type(l).__name__ for l in model.layers],
-                        "weight_shapes": [list(v.shape) for v in model.weights], "summary": _summary(model)},
-              x=x, y=y)
+        checked.append(({"path": files["keras"]}, x, [y]))
+        add_model_file_case(w, case_id, model, files, x, y)
     n = w.save(data_dir)
-    _check_nnkern_files_load_in_keras(data_dir, checked)
+    check_keras_loads_nnkern_files(data_dir, checked, rtol=1e-4, atol=1e-5)
     return n
 
 
@@ -197,7 +178,7 @@ def _tf_keras_h5(data_dir, case_id, input_shape, weights, x, y):
     rel = f"{MODELS_DIR}/{case_id}_tf_keras.h5"
     if not TF_KERAS_PYTHON.exists():
         print(f"  (skipped {rel}: no tf-keras at {TF_KERAS_PYTHON})")
-        return rel if (data_dir / rel).exists() else None
+        return rel if readable(data_dir / rel).exists() else None
     io = data_dir / MODELS_DIR / f"_{case_id}_io.npz"
     np.savez(io, x=x, **{f"w{i}": v for i, v in enumerate(weights)})
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -207,6 +188,7 @@ def _tf_keras_h5(data_dir, case_id, input_shape, weights, x, y):
                         str(data_dir / rel)], check=True, env=env)
         with np.load(io) as out:
             np.testing.assert_allclose(out["y_tf_keras"], y, rtol=1e-4, atol=1e-5, err_msg=rel)
+        store_gzipped(data_dir / rel)
     finally:
         io.unlink()
     return rel

@@ -14,17 +14,14 @@ input and output):
   under data/depthwise_models/, with their inputs, outputs and `summary()` text; nnkern (imported from
   python/, built in place) re-saves each `.keras` file and Keras must load it and predict the same.
 """
-import os
 import pathlib
-import sys
-import tempfile
 
 import keras
 import numpy as np
 
-from _golden_io import GoldenWriter
-from _keras_helpers import save_if_changed, seeded
-from gen_layers_conv_rnn import layer_record, predict
+from _golden_io import GoldenWriter, readable
+from _keras_helpers import check_keras_loads_nnkern_files, save_if_changed, seeded, summary_text
+from gen_layers_conv_rnn import single_layer_case
 
 MODELS_DIR = "depthwise_models"  # under data/: the model files of this family
 
@@ -39,19 +36,7 @@ def generate(data_dir):
 
     def single(case_id, class_name, kwargs, input_shape, batch=2):
         seed[0] += 1
-        s = seed[0]
-        layer = getattr(keras.layers, class_name)(**kwargs)
-        inp = keras.Input(input_shape)
-        out = layer(inp)
-        model = keras.Model(inp, out)
-        weights = [seeded(v.shape, s * 10 + i) for i, v in enumerate(layer.weights)]
-        layer.set_weights(weights)
-        x = np.round(seeded((batch,) + tuple(input_shape), s, -2, 2) * 16) / 16  # exact in float32
-        ys = predict(model, [x])
-        w.add(case_id, {"kind": "single", "class_name": class_name, "kwargs": kwargs, "input_shape": list(input_shape),
-                        "n_weights": len(weights), "n_outputs": len(ys), "set_weights": True,
-                        **layer_record(layer, out)},
-              x=x, **{f"w{i}": v for i, v in enumerate(weights)}, **{f"y{i}": y for i, y in enumerate(ys)})
+        single_layer_case(w, case_id, seed[0], class_name, kwargs, input_shape, batch, input_steps=16)
 
     # ------------------------------------------------------------------ DepthwiseConv2D
     for padding in ["valid", "same"]:
@@ -107,53 +92,29 @@ def generate(data_dir):
         model.set_weights([seeded(v.shape, seed[0] * 100 + i) for i, v in enumerate(model.weights)])
         x = seeded((3,) + input_shape, seed[0], -1, 1)
         y = model.predict(x, verbose=0)
-        files = {}
-        for suffix in [".keras", ".h5"]:
-            rel = f"{MODELS_DIR}/{case_id}{suffix}"
-            save_if_changed(model, pathlib.Path(data_dir) / rel, deflate=suffix == ".keras")
-            again = keras.saving.load_model(pathlib.Path(data_dir) / rel)
-            np.testing.assert_allclose(again.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6, err_msg=rel)
-            files[suffix[1:]] = rel
-        checked.append((files["keras"], x, y))
-        w.add(case_id, {"kind": "model", "files": files, "params": int(model.count_params()),
-                        "layer_classes": [type(l).__name__ for l in model.layers],
-                        "weight_shapes": [list(v.shape) for v in model.weights], "summary": _summary(model)},
-              x=x, y=y)
+        files = {fmt: save_checked(model, data_dir, f"{MODELS_DIR}/{case_id}.{fmt}", x, y) for fmt in ["keras", "h5"]}
+        checked.append(({"path": files["keras"]}, x, [y]))
+        add_model_file_case(w, case_id, model, files, x, y)
     n = w.save(data_dir)
-    _check_nnkern_files_load_in_keras(data_dir, checked)
+    check_keras_loads_nnkern_files(data_dir, checked, rtol=1e-4, atol=1e-5)
     return n
 
 
-def _check_nnkern_files_load_in_keras(data_dir, checked):
-    """nnkern loads each Keras file and saves it again; Keras loads nnkern's file and predicts the same."""
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
-    try:
-        import nnkern
-    except ImportError as e:
-        print(f"  (skipped the nnkern -> Keras check: nnkern is not importable: {e})")
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        for rel, x, y in checked:
-            path = os.path.join(tmp, pathlib.Path(rel).name)
-            nnkern.models.load_model(pathlib.Path(data_dir) / rel).save(path)
-            got = keras.saving.load_model(path).predict(x, verbose=0)
-            np.testing.assert_allclose(got, y, rtol=1e-4, atol=1e-5, err_msg=f"{rel}: Keras on nnkern's file")
-            print(f"  {rel}: Keras loads nnkern's .keras file and predicts the same")
+def save_checked(model, data_dir, rel, x, y):
+    """Save the model as data/<rel> (a `.keras` file deflated); Keras loads that file and predicts y again."""
+    path = pathlib.Path(data_dir) / rel
+    save_if_changed(model, path, deflate=path.suffix == ".keras")
+    again = keras.saving.load_model(readable(path))
+    np.testing.assert_allclose(again.predict(x, verbose=0), y, rtol=1e-5, atol=1e-6, err_msg=rel)
+    return rel
 
 
-def _summary(model):
-    """Keras's summary text at a fixed width (as the tests print it)."""
-    old = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "200"
-    try:
-        lines = []
-        model.summary(print_fn=lambda line, *a, **k: lines.append(line))
-    finally:
-        if old is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = old
-    return "".join(lines)
+def add_model_file_case(writer, case_id, model, files, x, y):
+    """A model saved as Keras files: their paths, parameter count, layer classes, weight shapes, summary, x, y."""
+    writer.add(case_id, {"kind": "model", "files": files, "params": int(model.count_params()),
+                         "layer_classes": [type(l).__name__ for l in model.layers],
+                         "weight_shapes": [list(v.shape) for v in model.weights], "summary": summary_text(model)},
+               x=x, y=y)
 
 
 def _mobilenet_like(input_shape):

@@ -5,7 +5,7 @@ models and shared layers called at several node indices, `batch_input_shape`, re
     TF_USE_LEGACY_KERAS=1 /tmp/tfkeras/bin/python tests/golden/gen_keras2_h5.py
 
 (`generate.py` runs it in that interpreter: set TFKERAS_PYTHON if it lives elsewhere.) Writes
-data/keras2_h5.json (per model: file, input and output counts, layer names and classes, parameter count,
+data/keras2_h5.json.gz (per model: file, input and output counts, layer names and classes, parameter count,
 the TF functions its op nodes name), data/keras2_h5.npz (`<case>/x0..`, `<case>/y0..`: inputs and
 tf-keras's outputs) and the files under data/keras2_h5/.
 """
@@ -13,6 +13,8 @@ import os
 import pathlib
 import subprocess
 import sys
+
+from _golden_io import seeded as _seeded  # needs numpy only: runs under tf-keras too
 
 HERE = pathlib.Path(__file__).resolve().parent
 FAMILY = "keras2_h5"
@@ -27,9 +29,6 @@ def generate(data_dir):
     return int(out.strip().splitlines()[-1])
 
 
-def _seeded(shape, seed, low=-1.0, high=1.0):
-    import numpy as np
-    return np.random.default_rng(seed).uniform(low, high, size=shape).astype(np.float32)
 
 
 def _set_seeded_weights(model, seed):
@@ -231,7 +230,7 @@ def _main(data_dir):
     import tf_keras as keras
 
     sys.path.insert(0, str(HERE))
-    from _golden_io import GoldenWriter
+    from _golden_io import GoldenWriter, store_gzipped
 
     out_dir = pathlib.Path(data_dir) / FAMILY
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -245,6 +244,7 @@ def _main(data_dir):
         ys = ys if isinstance(ys, list) else [ys]
         path = out_dir / f"{make.__name__}.h5"
         model.save(path, save_format="h5")
+        store_gzipped(path)
         config = json.loads(model.to_json())["config"]
         functions = sorted({l["config"]["function"] for l in config["layers"]
                             if l["class_name"] in ("TFOpLambda", "SlicingOpLambda")})

@@ -19,7 +19,7 @@ import keras  # noqa: E402
 from _golden_io import GoldenWriter  # noqa: E402
 from _keras_helpers import check_keras_loads_model_files, save_model_file  # noqa: E402
 from _layer_zoo import (EVALUATE_CASES, LAYER_CASES, MODELS, PREDICT_SIZES, build_layer_case, det_inputs,  # noqa
-                        det_weights, eval_targets, model_predict_input)
+                        build_zoo_model, det_weights, eval_targets, model_predict_input)
 
 SUMMARY_LINE_LENGTHS = (None, 70)
 SUMMARY_OPTION_MODELS = ("nested", "sequential", "multi_output")
@@ -73,9 +73,7 @@ def _model_cases(data_dir):
     w = GoldenWriter("models")
     saved = []
     for model_id, (builder, specs) in MODELS.items():
-        keras.backend.clear_session()
-        model = builder(keras)
-        model.set_weights(det_weights(model))
+        model = build_zoo_model(keras, builder)
         flat = det_inputs(specs, max(PREDICT_SIZES))
         y = _flat(model.predict(model_predict_input(model_id, flat), batch_size=5, verbose=0))
         for n in PREDICT_SIZES:  # Keras itself: outputs do not depend on the number of samples / batching
@@ -114,10 +112,8 @@ def _model_cases(data_dir):
         w.add(model_id, params, **{f"y{i}": np.asarray(v)[:keep] for i, v in enumerate(y)})
     n = 13
     for case_id, model_id, compile_kwargs, target in EVALUATE_CASES:
-        keras.backend.clear_session()
         builder, specs = MODELS[model_id]
-        model = builder(keras)
-        model.set_weights(det_weights(model))
+        model = build_zoo_model(keras, builder)
         model.compile(optimizer="sgd", **compile_kwargs)
         x = model_predict_input(model_id, det_inputs(specs, n))
         result = model.evaluate(x, eval_targets(target, n), batch_size=4, verbose=0)

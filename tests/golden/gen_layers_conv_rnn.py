@@ -56,6 +56,33 @@ def layer_record(layer, outputs):
             "output_shapes": symbolic_shapes(outputs)}
 
 
+def single_layer_case(writer, case_id, seed, class_name, kwargs, input_shape, batch, weight_range=(-1.0, 1.0),
+                      input_steps=None):
+    """One Keras layer on one Input: weights seeded (seed * 10 + i, in weight_range), x seeded (seed, in [-2, 2),
+    on a 1/input_steps grid if given); adds the case (config, weight paths and shapes, weights, x, outputs)."""
+    layer = getattr(keras.layers, class_name)(**kwargs)
+    inp = keras.Input(input_shape)
+    out = layer(inp)
+    model = keras.Model(inp, out)
+    weights = [seeded(v.shape, seed * 10 + i, *weight_range) for i, v in enumerate(layer.weights)]
+    layer.set_weights(weights)
+    x = seeded((batch,) + tuple(input_shape), seed, -2, 2, steps=input_steps)
+    ys = predict(model, [x])
+    writer.add(case_id, {"kind": "single", "class_name": class_name, "kwargs": kwargs,
+                         "input_shape": list(input_shape), "n_weights": len(weights), "n_outputs": len(ys),
+                         "set_weights": True, **layer_record(layer, out)},
+               x=x, **{f"w{i}": v for i, v in enumerate(weights)}, **{f"y{i}": y for i, y in enumerate(ys)})
+
+
+def padded_ids(rng):
+    """3 x 6 token ids in [1, 20) with zeros (mask_zero) as post-padding, pre-padding and a hole."""
+    ids = rng.integers(1, 20, size=(3, 6))
+    ids[0, 4:] = 0  # post-padding
+    ids[1, :3] = 0  # pre-padding
+    ids[2, 2] = 0  # a hole
+    return ids
+
+
 def generate(data_dir):
     w = GoldenWriter("layers_conv_rnn")
     seed = [0]
@@ -216,10 +243,7 @@ def generate(data_dir):
 
     for tag, flags in (("seq_state", dict(return_sequences=True, return_state=True)), ("last", {}),
                        ("backwards_seq", dict(go_backwards=True, return_sequences=True))):
-        ids = rng.integers(1, 20, size=(3, 6))
-        ids[0, 4:] = 0  # post-padding
-        ids[1, :3] = 0  # pre-padding
-        ids[2, 2] = 0  # a hole
+        ids = padded_ids(rng)
 
         def build(flags=flags):
             inp = keras.Input((6,), dtype="int32")

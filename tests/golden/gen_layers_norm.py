@@ -21,7 +21,8 @@ os.environ["COLUMNS"] = "200"  # rich and shutil read it: summaries then use Ker
 import keras  # noqa: E402
 
 from _golden_io import GoldenWriter  # noqa: E402
-from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded  # noqa: E402
+from _keras_helpers import (check_keras_loads_model_files, check_keras_loads_nnkern_files,  # noqa: E402
+                            save_if_changed, seeded)
 
 MODEL_DIR = "saving/models_norm"
 SAVED_SINGLE_CASES = {"batchnorm_axis1", "batchnorm_noscale_nocenter", "layernorm_axes12", "layernorm_rms",
@@ -306,20 +307,3 @@ def generate(data_dir):
     check_keras_loads_model_files(data_dir, saved)
     check_keras_loads_nnkern_files(data_dir, saved)
     return n
-
-
-def check_keras_loads_nnkern_files(data_dir, saved):
-    """nnkern loads each Keras file and saves it again; Keras loads nnkern's file and predicts the same."""
-    import sys
-    import tempfile
-
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
-    import nnkern
-
-    with tempfile.TemporaryDirectory() as tmp:
-        for record, x, expected in saved:
-            path = pathlib.Path(tmp) / pathlib.Path(record["path"]).name
-            nnkern.models.load_model(pathlib.Path(data_dir) / record["path"]).save(path)
-            y = keras.saving.load_model(path).predict(x, verbose=0)
-            for got, want in zip(y if isinstance(y, (list, tuple)) else [y], expected):
-                np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-6, err_msg=str(path))

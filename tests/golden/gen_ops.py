@@ -7,6 +7,8 @@ scalars (weak types). Reductions run over several axis / keepdims combinations; 
 default reduction, other reductions, sample weights and from_logits; metrics over two batches, the
 second with sample weights. A dtype-promotion table comes from keras.backend.result_type.
 """
+from ast import literal_eval
+
 import keras
 import numpy as np
 
@@ -18,7 +20,7 @@ from _op_tables import op_cases
 
 def grid(shape, seed, low, high, steps=64):
     """Seeded values on a 1/steps grid: exact in float32 and compressible."""
-    return (np.round(seeded(shape, seed, low, high) * steps) / steps).astype(np.float32)
+    return seeded(shape, seed, low, high, steps=steps)
 
 
 def _inputs():
@@ -141,6 +143,43 @@ REDUCTION_CLASSES = ["MeanSquaredError", "CosineSimilarity", "Huber", "BinaryCro
                      "SparseCategoricalCrossentropy"]
 
 
+# The loss functions' cases after those of REGRESSION_LOSSES: case id (after loss_fn_), losses.<function>, y_true,
+# y_pred (names of _inputs() arrays), keyword arguments.
+LOSS_FUNCTION_CASES = """
+    msle_pos          mean_squared_logarithmic_error  reg_pos_true   reg_pos_pred
+    huber_delta       huber                           reg_true       reg_pred       delta=0.5
+    hinge_pm          hinge                           pm_true        logits
+    hinge_01          hinge                           bin_true       logits
+    squared_hinge     squared_hinge                   bin_true       logits
+    categorical_hinge categorical_hinge               onehot         logits
+    kl_divergence     kl_divergence                   dist           probs
+    poisson           poisson                         reg_pos_true   reg_pos_pred
+    bce               binary_crossentropy             bin_true       probs
+    bce_logits        binary_crossentropy             bin_true       logits         from_logits=True
+    bce_smoothing     binary_crossentropy             bin_true       probs          label_smoothing=0.2
+    bce_column        binary_crossentropy             bin_col_true   bin_col_pred
+    bce_notebook      binary_crossentropy             nb_true        nb_pred
+    cce               categorical_crossentropy        onehot         probs
+    cce_logits        categorical_crossentropy        onehot         logits         from_logits=True
+    cce_smoothing     categorical_crossentropy        onehot         probs          label_smoothing=0.1
+    cce_axis0         categorical_crossentropy        onehot         probs          axis=0
+    scce              sparse_categorical_crossentropy labels         probs
+    scce_column       sparse_categorical_crossentropy labels_col     probs
+    scce_logits       sparse_categorical_crossentropy labels         logits         from_logits=True
+    scce_ignore       sparse_categorical_crossentropy labels         probs          ignore_class=0
+    scce_notebook     sparse_categorical_crossentropy nb_sparse_true nb_sparse_pred
+    int_inputs        mean_squared_error              i              i2
+    bce_edges         binary_crossentropy             bin_true       probs_edge
+    cce_edges         categorical_crossentropy        onehot         probs_edge
+    kld_edges         kl_divergence                   bin_true       probs_edge
+    poisson_edges     poisson                         bin_true       probs_edge
+    mse_seq           mean_squared_error              seq_true       seq_pred
+    cce_seq           categorical_crossentropy        seq_probs      seq_probs
+    scce_seq          sparse_categorical_crossentropy seq_labels     seq_probs
+    mse_empty         mean_squared_error              empty          empty
+"""
+
+
 def loss_cases():
     out = []
 
@@ -149,37 +188,10 @@ def loss_cases():
 
     for name in REGRESSION_LOSSES:
         fn(f"loss_fn_{name}", f"losses.{name}", "@reg_true", "@reg_pred")
-    fn("loss_fn_msle_pos", "losses.mean_squared_logarithmic_error", "@reg_pos_true", "@reg_pos_pred")
-    fn("loss_fn_huber_delta", "losses.huber", "@reg_true", "@reg_pred", delta=0.5)
-    fn("loss_fn_hinge_pm", "losses.hinge", "@pm_true", "@logits")
-    fn("loss_fn_hinge_01", "losses.hinge", "@bin_true", "@logits")
-    fn("loss_fn_squared_hinge", "losses.squared_hinge", "@bin_true", "@logits")
-    fn("loss_fn_categorical_hinge", "losses.categorical_hinge", "@onehot", "@logits")
-    fn("loss_fn_kl_divergence", "losses.kl_divergence", "@dist", "@probs")
-    fn("loss_fn_poisson", "losses.poisson", "@reg_pos_true", "@reg_pos_pred")
-    fn("loss_fn_bce", "losses.binary_crossentropy", "@bin_true", "@probs")
-    fn("loss_fn_bce_logits", "losses.binary_crossentropy", "@bin_true", "@logits", from_logits=True)
-    fn("loss_fn_bce_smoothing", "losses.binary_crossentropy", "@bin_true", "@probs", label_smoothing=0.2)
-    fn("loss_fn_bce_column", "losses.binary_crossentropy", "@bin_col_true", "@bin_col_pred")
-    fn("loss_fn_bce_notebook", "losses.binary_crossentropy", "@nb_true", "@nb_pred")
-    fn("loss_fn_cce", "losses.categorical_crossentropy", "@onehot", "@probs")
-    fn("loss_fn_cce_logits", "losses.categorical_crossentropy", "@onehot", "@logits", from_logits=True)
-    fn("loss_fn_cce_smoothing", "losses.categorical_crossentropy", "@onehot", "@probs", label_smoothing=0.1)
-    fn("loss_fn_cce_axis0", "losses.categorical_crossentropy", "@onehot", "@probs", axis=0)
-    fn("loss_fn_scce", "losses.sparse_categorical_crossentropy", "@labels", "@probs")
-    fn("loss_fn_scce_column", "losses.sparse_categorical_crossentropy", "@labels_col", "@probs")
-    fn("loss_fn_scce_logits", "losses.sparse_categorical_crossentropy", "@labels", "@logits", from_logits=True)
-    fn("loss_fn_scce_ignore", "losses.sparse_categorical_crossentropy", "@labels", "@probs", ignore_class=0)
-    fn("loss_fn_scce_notebook", "losses.sparse_categorical_crossentropy", "@nb_sparse_true", "@nb_sparse_pred")
-    fn("loss_fn_int_inputs", "losses.mean_squared_error", "@i", "@i2")
-    fn("loss_fn_bce_edges", "losses.binary_crossentropy", "@bin_true", "@probs_edge")
-    fn("loss_fn_cce_edges", "losses.categorical_crossentropy", "@onehot", "@probs_edge")
-    fn("loss_fn_kld_edges", "losses.kl_divergence", "@bin_true", "@probs_edge")
-    fn("loss_fn_poisson_edges", "losses.poisson", "@bin_true", "@probs_edge")
-    fn("loss_fn_mse_seq", "losses.mean_squared_error", "@seq_true", "@seq_pred")
-    fn("loss_fn_cce_seq", "losses.categorical_crossentropy", "@seq_probs", "@seq_probs")
-    fn("loss_fn_scce_seq", "losses.sparse_categorical_crossentropy", "@seq_labels", "@seq_probs")
-    fn("loss_fn_mse_empty", "losses.mean_squared_error", "@empty", "@empty")
+    for row in LOSS_FUNCTION_CASES.strip().splitlines():
+        suffix, loss, y_true, y_pred, *options = row.split()
+        kwargs = {k: literal_eval(v) for k, v in (option.split("=") for option in options)}
+        fn(f"loss_fn_{suffix}", f"losses.{loss}", f"@{y_true}", f"@{y_pred}", **kwargs)
 
     for cls, (t, p, variants) in LOSS_CLASSES.items():
         for n, init in enumerate(variants):

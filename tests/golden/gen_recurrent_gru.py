@@ -16,7 +16,7 @@ import numpy as np
 
 from _golden_io import GoldenWriter
 from _keras_helpers import check_keras_loads_model_files, seeded, seeded_saved_model
-from gen_layers_conv_rnn import jsonable, layer_record, predict, symbolic_shapes
+from gen_layers_conv_rnn import jsonable, padded_ids, predict, single_layer_case, symbolic_shapes
 
 MODEL_FILES_DIR = "saving/recurrent_gru"  # beside saving/models, with its own size budget
 
@@ -32,19 +32,7 @@ def generate(data_dir):
 
     def single(case_id, class_name, kwargs, input_shape, batch=3):
         """One layer on one Input; seeded weights; x in [-2, 2)."""
-        s = next_seed()
-        layer = getattr(keras.layers, class_name)(**kwargs)
-        inp = keras.Input(input_shape)
-        out = layer(inp)
-        model = keras.Model(inp, out)
-        weights = [seeded(v.shape, s * 10 + i) for i, v in enumerate(layer.weights)]
-        layer.set_weights(weights)
-        x = seeded((batch,) + tuple(input_shape), s, -2, 2)
-        ys = predict(model, [x])
-        arrays = {"x": x, **{f"w{i}": v for i, v in enumerate(weights)}, **{f"y{i}": y for i, y in enumerate(ys)}}
-        w.add(case_id, {"kind": "single", "class_name": class_name, "kwargs": kwargs,
-                        "input_shape": list(input_shape), "n_weights": len(weights), "n_outputs": len(ys),
-                        "set_weights": True, **layer_record(layer, out)}, **arrays)
+        single_layer_case(w, case_id, next_seed(), class_name, kwargs, input_shape, batch)
 
     def model_case(case_id, build, feeds):
         """build() -> (model, the layer whose config and weight paths are recorded); weights seeded, the model
@@ -107,10 +95,7 @@ def generate(data_dir):
                 return keras.Model(inp, layer(keras.layers.Masking(0.0)(inp))), layer
             model_case(f"masking_{name}_{tag}", build, [masked_x((3, 7, 4))])
 
-        ids = rng.integers(1, 20, size=(3, 6))
-        ids[0, 4:] = 0  # post-padding
-        ids[1, :3] = 0  # pre-padding
-        ids[2, 2] = 0  # a hole
+        ids = padded_ids(rng)
 
         def build(make=make):
             inp = keras.Input((6,), dtype="int32")

@@ -2,7 +2,7 @@
 layers write into get_config), the penalty (regularizers) or projected weight (constraints) on a fixed
 array, and the config of a Dense / Conv2D / LSTM / BatchNormalization layer given such objects or names.
 
-Writes data/regularizers.json and data/regularizers.npz (`<case>/w`, `<case>/out`)."""
+Writes data/regularizers.json.gz and data/regularizers.npz (`<case>/w`, `<case>/out`)."""
 import keras
 import numpy as np
 

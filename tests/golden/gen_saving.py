@@ -5,12 +5,11 @@ Also checks the other direction: nnkern loads each `.keras` file and saves it ag
 nnkern's file and predict the same. That needs nnkern importable: it is taken from ../../python (build
 it in place first), and the check is skipped with a message if it is not.
 
-Writes data/saving.json (one case per model: file names, input/output counts), data/saving.npz
+Writes data/saving.json.gz (one case per model: file names, input/output counts), data/saving.npz
 (`<case>/x0..`, `<case>/y0..`) and the model files under data/saving/.
 """
 import os
 import pathlib
-import sys
 import tempfile
 
 import keras
@@ -18,7 +17,7 @@ import numpy as np
 
 from _custom_layers import scaled_residual_class
 from _golden_io import GoldenWriter
-from _keras_helpers import save_if_changed, seeded
+from _keras_helpers import import_nnkern, save_if_changed, seeded
 
 L = keras.layers
 H5_CASES = {"dense_sequential", "conv2d_pool", "lstm_stack", "merges_multi_io", "nested_shared"}
@@ -152,6 +151,7 @@ def custom_layer():
     return keras.Model(inp, L.Dense(2)(x)), [seeded((3, 5), 17)]
 
 
+# The Lambda's bytecode records its line number: lines added or removed above change its golden file.
 def lambda_layer():
     inp = keras.Input((4,))
     x = L.Dense(3)(inp)
@@ -207,7 +207,7 @@ def generate(data_dir):
         outputs = _outputs(model, inputs)
         name = make.__name__
         files = {"keras": f"saving/{name}.keras"}
-        save_if_changed(model, data_dir / files["keras"])
+        save_if_changed(model, data_dir / files["keras"], deflate=True)
         if name in H5_CASES:
             files["h5"] = f"saving/{name}.h5"
             save_if_changed(model, data_dir / files["h5"])
@@ -222,18 +222,15 @@ def generate(data_dir):
     keras.backend.clear_session()
     unsupported = _unsupported_layers()
     _seed_weights(unsupported, 9000)
-    save_if_changed(unsupported, model_dir / "unsupported_layers.keras")
+    save_if_changed(unsupported, model_dir / "unsupported_layers.keras", deflate=True)
     _check_nnkern_files_load_in_keras(data_dir, built)
     return n
 
 
 def _check_nnkern_files_load_in_keras(data_dir, built):
     """nnkern re-saves every Keras file; Keras loads nnkern's file and must predict the same."""
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
-    try:
-        import nnkern
-    except ImportError as e:
-        print(f"  (skipped the nnkern -> Keras check: nnkern is not importable: {e})")
+    nnkern = import_nnkern()
+    if nnkern is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         for name, inputs, expected in built:

@@ -14,26 +14,12 @@ import keras
 import numpy as np
 
 from _golden_io import GoldenWriter
-from _keras_helpers import check_keras_loads_model_files, save_if_changed
-from _layer_zoo import det_inputs, det_weights
+from _keras_helpers import check_keras_loads_model_files, import_nnkern, save_if_changed, summary_text
+from _layer_zoo import build_zoo_model, det_inputs
 from _symbolic_models import MODELS
 
 FILES_DIR = "symbolic_ops"  # under data/
 N_SAMPLES = 5
-
-
-def _summary(model):
-    old = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "200"
-    try:
-        lines = []
-        model.summary(print_fn=lambda line, *a, **k: lines.append(line))
-    finally:
-        if old is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = old
-    return "".join(lines)
 
 
 def _op_classes():
@@ -57,9 +43,7 @@ def generate(data_dir):
     w = GoldenWriter("symbolic_ops")
     saved = []
     for model_id, (builder, specs) in MODELS.items():
-        keras.backend.clear_session()
-        model = builder(keras)
-        model.set_weights(det_weights(model))
+        model = build_zoo_model(keras, builder)
         xs = det_inputs(specs, N_SAMPLES)
         x = xs[0] if len(xs) == 1 else xs
         y = model.predict(x, verbose=0)
@@ -69,7 +53,7 @@ def generate(data_dir):
         record = {"path": rel, "safe_mode": True}
         saved.append((record, x, ys))
         # to_json: the model as config.json holds it ("config" is get_config() in JSON form).
-        w.add(model_id, {"keras_file": record, "to_json": json.loads(model.to_json()), "summary": _summary(model),
+        w.add(model_id, {"keras_file": record, "to_json": json.loads(model.to_json()), "summary": summary_text(model),
                          "count_params": model.count_params(),
                          "operations": [[op.name, type(op).__name__, type(op).__module__] for op in model.operations],
                          "output_shapes": [list(t.shape) for t in model.outputs],
@@ -84,20 +68,14 @@ def generate(data_dir):
 def _check_nnkern_models_load_in_keras(saved):
     """nnkern builds each model itself (the same builder), saves it; Keras loads that file and predicts what
     it predicted for its own model (given the same weights)."""
-    import sys
     import tempfile
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "python"))
-    try:
-        import nnkern
-        import nnkern.backend
-    except ImportError as e:
-        print(f"  (skipped the nnkern -> Keras check: nnkern is not importable: {e})")
+
+    nnkern = import_nnkern()
+    if nnkern is None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         for (model_id, (builder, _)), (record, x, ys) in zip(MODELS.items(), saved):
-            nnkern.backend.clear_session()
-            model = builder(nnkern)
-            model.set_weights(det_weights(model))
+            model = build_zoo_model(nnkern, builder)
             path = os.path.join(tmp, f"{model_id}.keras")
             model.save(path)
             got = keras.saving.load_model(path).predict(x, verbose=0)

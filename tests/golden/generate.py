@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 def main(argv):
     import keras
 
+    from _golden_io import forget_seeded_arrays
     from _keras_helpers import marshal_lambdas_without_paths
 
     families = argv or sorted(p.stem[len("gen_"):] for p in HERE.glob("gen_*.py"))
@@ -34,6 +35,7 @@ def main(argv):
         # families ran before it.
         keras.backend.clear_session()
         keras.utils.set_random_seed(1234)
+        forget_seeded_arrays()
         n = module.generate(HERE / "data")
         print(f"{family}: {n} cases")
 

@@ -1,7 +1,7 @@
 """Genuine Keras 2 `.h5` model files (tf-keras 2.21, not Keras 3's legacy writer) for the attention layers:
 MultiHeadAttention (self, cross with key, causal, output_shape/value_dim, attention_axes; masks from
 Embedding(mask_zero=True)), Attention (dot, use_scale, concat), AdditiveAttention and EinsumDense, with
-seeded weights. Writes data/saving/keras2_attention/<id>.h5 and data/keras2_attention.{json,npz} (inputs
+seeded weights. Writes data/saving/keras2_attention/<id>.h5(.gz) and data/keras2_attention.{json.gz,npz} (inputs
 x<i>, outputs y<i>). Not run by generate.py (which runs Keras 3):
 
     TF_USE_LEGACY_KERAS=1 /tmp/tfkeras/bin/python tests/golden/keras2_attention.py
@@ -17,14 +17,14 @@ import tf_keras as keras  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _golden_io import GoldenWriter  # noqa: E402
+from _golden_io import GoldenWriter, seeded as golden_seeded, store_gzipped  # noqa: E402
 
 DIR = "saving/keras2_attention"
 B = 3
 
 
 def seeded(shape, seed, low=-0.8, high=0.8):
-    return np.random.default_rng(seed).uniform(low, high, size=shape).astype(np.float32)
+    return golden_seeded(shape, seed, low, high)
 
 
 def padded_tokens(shape, seed, pad_from):
@@ -49,6 +49,7 @@ def main():
         ys = ys if isinstance(ys, list) else [ys]
         rel = f"{DIR}/{case_id}.h5"
         model.save(data_dir / rel)
+        store_gzipped(data_dir / rel)
         w.add(case_id, {"h5_file": rel, "n_inputs": len(feeds), "n_outputs": len(ys),
                         "params": int(model.count_params())},
               **{f"x{i}": x for i, x in enumerate(feeds)}, **{f"y{i}": np.asarray(y) for i, y in enumerate(ys)})

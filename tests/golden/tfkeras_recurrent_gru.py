@@ -1,5 +1,5 @@
 """Keras 2 `.h5` model files with GRU and SimpleRNN layers, written by tf-keras (genuine Keras 2), with their
-inputs and tf-keras's outputs (data/recurrent_gru_keras2.json / .npz, files data/saving/keras2/*.h5).
+inputs and tf-keras's outputs (data/recurrent_gru_keras2.json.gz / .npz, files data/saving/keras2/*.h5.gz).
 
 Not a gen_*.py (generate.py runs those under Keras 3); run with tf-keras:
 
