@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnkern
-from _applications_recipe import recipe_input, recipe_weights
+from _applications_recipe import recipe_input, set_recipe_weights
 from _golden_io import DATA_DIR, load_cases
 from nnkern.saving.keras_file import model_from_config
 from nnkern.saving.legacy_h5 import model_from_h5_config
@@ -63,7 +63,7 @@ def test_keras3_architecture_predicts_as_keras(case, arrays):
     assert list(model.outputs[0].shape) == case["output_shape"]
     weights = _read_gzip_json(case["weights"])
     _check_counts(model, case, weights)
-    model.set_weights(recipe_weights(_specs(weights), case["seed"]))
+    set_recipe_weights(model, _specs(weights), case["seed"])
     _check_outputs(model, case, arrays)
 
 
@@ -77,7 +77,7 @@ def test_keras2_h5_architecture_predicts_as_tf_keras(case, arrays):
     layers = [layer for layer in model.layers if layer.weights]
     assert [(layer.name, len(layer.weights)) for layer in layers] == \
         [(name.replace("/", "_"), len(names)) for name, names in weights["h5_layers"]]
-    model.set_weights(recipe_weights(_specs(weights), case["seed"]))
+    set_recipe_weights(model, _specs(weights), case["seed"])
     _check_outputs(model, case, arrays)
 
 

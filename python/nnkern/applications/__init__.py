@@ -1,11 +1,22 @@
 """keras.applications' builders, producing the same architectures as Keras 3 (same layers, names and
 configs), with `weights=None` or `weights=` the path to a weights file (`.weights.h5`, or a Keras 2 `.h5`
-weights file). nnkern downloads nothing: `weights="imagenet"` raises. So far: MobileNetV2, ResNet50,
-EfficientNetB0 ... B7."""
+weights file). nnkern downloads nothing: `weights="imagenet"` raises. So far: ConvNeXtTiny, ConvNeXtSmall,
+ConvNeXtBase, ConvNeXtLarge, ConvNeXtXLarge, DenseNet121, DenseNet169, DenseNet201, EfficientNetB0 ... B7,
+InceptionResNetV2, InceptionV3, MobileNetV2, ResNet50, ResNet101, ResNet152, ResNet50V2, ResNet101V2,
+ResNet152V2, VGG16, VGG19, Xception."""
+from nnkern.applications.convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+from nnkern.applications.densenet import DenseNet121, DenseNet169, DenseNet201
 from nnkern.applications.efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
                                               EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from nnkern.applications.inception_resnet_v2 import InceptionResNetV2
+from nnkern.applications.inception_v3 import InceptionV3
 from nnkern.applications.mobilenet_v2 import MobileNetV2
-from nnkern.applications.resnet import ResNet50
+from nnkern.applications.resnet import ResNet50, ResNet50V2, ResNet101, ResNet101V2, ResNet152, ResNet152V2
+from nnkern.applications.vgg import VGG16, VGG19
+from nnkern.applications.xception import Xception
 
-__all__ = ["EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
-           "EfficientNetB6", "EfficientNetB7", "MobileNetV2", "ResNet50"]
+__all__ = ["ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",
+           "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
+           "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "InceptionResNetV2", "InceptionV3",
+           "MobileNetV2", "ResNet50", "ResNet50V2", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2", "VGG16",
+           "VGG19", "Xception"]

@@ -2,11 +2,12 @@
 the padding before a stride-2 convolution (channels_last, as all of nnkern)."""
 import os
 
-from nnkern import layers
+from nnkern import activations, layers
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.models import Model
 
-__all__ = ["obtain_input_shape", "correct_pad", "check_weights", "image_input", "pooled", "finished_model"]
+__all__ = ["obtain_input_shape", "correct_pad", "check_weights", "validate_activation", "image_input", "pooled",
+           "finished_model"]
 
 
 def image_input(input_shape, input_tensor):
@@ -29,16 +30,29 @@ def check_weights(weights, builder):
                          f"Received `weights={weights}`")
 
 
-def obtain_input_shape(input_shape, default_size, min_size):
-    """(rows, cols, channels) from the builder's input_shape (None: the default size)."""
+def validate_activation(classifier_activation, weights):
+    """With a weights file, the classifier must end in softmax or logits (as the file's model was trained)."""
+    if weights is not None and activations.get(classifier_activation) not in (activations.get("softmax"),
+                                                                              activations.get(None)):
+        raise ValueError("Only `None` and `softmax` activations are allowed for the `classifier_activation` "
+                         "argument when using pretrained weights, with `include_top=True`; Received: "
+                         f"classifier_activation={classifier_activation}")
+
+
+def obtain_input_shape(input_shape, default_size, min_size, require_flatten=True):
+    """(rows, cols, channels) from the builder's input_shape. None: the default size when the model ends in
+    a classifier (require_flatten, Keras passes include_top), else any size (None, None, 3)."""
     if not input_shape:
-        return (default_size, default_size, 3)
+        return (default_size, default_size, 3) if require_flatten else (None, None, 3)
     input_shape = tuple(input_shape)
     if len(input_shape) != 3:
         raise ValueError("`input_shape` must be a tuple of three integers.")
     if (input_shape[0] is not None and input_shape[0] < min_size) or \
             (input_shape[1] is not None and input_shape[1] < min_size):
         raise ValueError(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
+    if require_flatten and None in input_shape:
+        raise ValueError("If `include_top` is True, you should specify a static `input_shape`. "
+                         f"Received: input_shape={input_shape}")
     return input_shape
 
 
