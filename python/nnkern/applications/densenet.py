@@ -1,8 +1,8 @@
 """keras.applications.DenseNet121, DenseNet169 and DenseNet201 (Huang et al., 2017), built as Keras 3.15 builds
 them."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
-                                              validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, finished_model, image_input,
+                                              obtain_input_shape)
 
 __all__ = ["DenseNet", "DenseNet121", "DenseNet169", "DenseNet201"]
 
@@ -26,12 +26,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
             x = _transition_block(x, 0.5, name=f"pool{stage}")
     x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     return finished_model(img_input, x, name, weights)
 
 

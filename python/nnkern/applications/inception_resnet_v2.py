@@ -1,7 +1,7 @@
 """keras.applications.InceptionResNetV2 (Szegedy et al., 2017), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
-                                              validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, finished_model, image_input,
+                                              obtain_input_shape)
 
 __all__ = ["InceptionResNetV2"]
 
@@ -50,12 +50,7 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
     x = _inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = _conv2d_bn(x, 1536, 1, name="conv_7b")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None)
     return finished_model(img_input, x, name, weights)
 
 

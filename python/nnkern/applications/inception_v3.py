@@ -1,7 +1,7 @@
 """keras.applications.InceptionV3 (Szegedy et al., 2016), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
-                                              validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, finished_model, image_input,
+                                              obtain_input_shape)
 
 __all__ = ["InceptionV3"]
 
@@ -58,12 +58,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         branch_pool = _avg_pool_conv(x, 192)
         x = layers.concatenate([branch1x1, branch3x3, branch3x3dbl, branch_pool], axis=3, name=f"mixed{9 + i}")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None)
     return finished_model(img_input, x, name, weights)
 
 

@@ -7,7 +7,7 @@ from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.models import Model
 
 __all__ = ["obtain_input_shape", "correct_pad", "check_weights", "validate_activation", "image_input", "pooled",
-           "finished_model"]
+           "classifier_top", "finished_model"]
 
 
 def image_input(input_shape, input_tensor):
@@ -71,6 +71,17 @@ def pooled(x, pooling, avg_name="avg_pool", max_name="max_pool"):
     if pooling == "max":
         return layers.GlobalMaxPooling2D(name=max_name)(x)
     return x
+
+
+def classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool",
+                   max_name="max_pool"):
+    """The usual end: with include_top a global average pooling 'avg_pool' and the Dense 'predictions'
+    classifier, else `pooled` under the family's names."""
+    if not include_top:
+        return pooled(x, pooling, avg_name, max_name)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
 
 
 def finished_model(img_input, x, name, weights):

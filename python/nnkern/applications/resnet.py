@@ -1,8 +1,8 @@
 """keras.applications.ResNet50/101/152 (He et al., 2015) and ResNet50V2/101V2/152V2 (He et al., 2016), built
 as Keras 3.15 builds them (keras.src.applications.resnet, resnet_v2)."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
-                                              validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, finished_model, image_input,
+                                              obtain_input_shape)
 
 __all__ = ["ResNet", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2"]
 
@@ -25,12 +25,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     if preact:
         x = layers.BatchNormalization(axis=3, epsilon=1.001e-5, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
     return finished_model(img_input, x, name, weights)
 
 

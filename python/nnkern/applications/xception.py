@@ -1,7 +1,7 @@
 """keras.applications.Xception (Chollet, 2017), built as Keras 3.15 builds it."""
 from nnkern import layers
-from nnkern.applications.input_shapes import (check_weights, finished_model, image_input, obtain_input_shape, pooled,
-                                              validate_activation)
+from nnkern.applications.input_shapes import (check_weights, classifier_top, finished_model, image_input,
+                                              obtain_input_shape)
 
 __all__ = ["Xception"]
 
@@ -31,12 +31,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = layers.Activation("relu", name="block14_sepconv1_act")(x)
     x = _sepconv_bn(x, 2048, "block14_sepconv2", relu_before=False)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, avg_name=None, max_name=None)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None)
     return finished_model(img_input, x, name, weights)
 
 
