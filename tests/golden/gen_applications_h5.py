@@ -64,7 +64,7 @@ ARCHITECTURES = [
     ("convnext_xlarge", "ConvNeXtXLarge", {}, 32),
     *[(f"regnet{kind.lower()}{size}", f"RegNet{kind}{size}", {}, 32) for kind in "XY"
       for size in ("004", "006", "008", "016", "032", "040", "064", "080", "120", "160", "320")],
-    *[(f"resnetrs{depth}", f"ResNetRS{depth}", {}, 32) for depth in (101, 152, 200, 270, 350, 420)],
+    *[(f"resnetrs{depth}", f"ResNetRS{depth}", {}, 32) for depth in (101, 152, 200, 270)],
 ]
 
 
@@ -83,12 +83,21 @@ def h5_layout(path):
     def text(v):
         return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
+    def attribute(group, name):
+        """Keras 2 splits an attribute over 64 kB into name0, name1, ... (ResNetRS350's layer_names)."""
+        if name in group.attrs:
+            return list(group.attrs[name])
+        chunks = []
+        while f"{name}{len(chunks)}" in group.attrs:
+            chunks.append(group.attrs[f"{name}{len(chunks)}"])
+        return [v for chunk in chunks for v in chunk]
+
     with h5py.File(path, "r") as f:
         config = text(f.attrs["model_config"])
         group = f["model_weights"]
         layers = []
-        for name in (text(n) for n in group.attrs["layer_names"]):
-            names = [text(n) for n in group[name].attrs.get("weight_names", [])]
+        for name in (text(n) for n in attribute(group, "layer_names")):
+            names = [text(n) for n in attribute(group[name], "weight_names")]
             if names:
                 layers.append([name, names])
     return config, layers

@@ -111,3 +111,18 @@ def test_input_tensor_is_the_models_input():
     assert model.inputs[0] is inp and list(model.outputs[0].shape) == [None, 2048]
     with pytest.raises(ValueError, match="input_tensor is not a Keras tensor"):
         nnkern.applications.ResNet50(weights=None, input_tensor=np.zeros((1, 32, 32, 3)))
+
+
+def test_headless_builder_takes_any_image_size():
+    model = nnkern.applications.Xception(weights=None, include_top=False)  # Keras: (None, None, 3)
+    assert list(model.inputs[0].shape) == [None, None, None, 3]
+    with pytest.raises(ValueError, match=r"If `include_top` is True, you should specify a static `input_shape`"):
+        nnkern.applications.VGG16(weights=None, input_shape=(None, None, 3))
+
+
+def test_classifier_activation_with_a_weights_file_is_softmax_or_none(tmp_path):
+    weights = tmp_path / "w.weights.h5"
+    weights.touch()
+    with pytest.raises(ValueError, match=r"Only `None` and `softmax` activations are allowed .* "
+                                         r"Received: classifier_activation=relu"):
+        nnkern.applications.DenseNet121(weights=str(weights), input_shape=(32, 32, 3), classifier_activation="relu")
