@@ -138,6 +138,8 @@ def main(data_dir):
         model = build(builder, kwargs, size)
         record, specs = record_of(model), specs_of(model)
         set_recipe_weights(model, list(zip(specs["weight_names"], specs["weight_shapes"])), seed)
+        for layer in model._flatten_layers():  # as set_weights does: EfficientNet's Normalization uses its weights
+            layer.finalize_state()
         x_spec = input_spec(model, size, seed)
         y = np.asarray(model.predict(recipe_input(x_spec), verbose=0))
         assert np.all(np.isfinite(y)), case_id

@@ -17,13 +17,14 @@ from nnkern.saving.legacy_h5 import model_from_h5_config
 KERAS3 = load_cases("applications")
 KERAS2 = load_cases("applications_h5")
 
-# What nnkern lacks today for an architecture (strict: the test fails once it is there). Empty: every
-# architecture of the corpus loads.
+# What nnkern lacks today for an architecture (strict: the test fails once it is there).
 MISSING_KERAS3 = {}
-MISSING_KERAS2 = {}
+_RESNETRS_DEEP = ("ResNetRS101 and deeper differ from tf-keras by 5e-2 (101) to 7e-1 (152) of max |y| (ResNetRS50 "
+                  "matches); not yet investigated")
+MISSING_KERAS2 = {f"resnetrs{depth}": _RESNETRS_DEEP for depth in (101, 152, 200, 270)}
 
 # Outputs of deep float32 networks differ from Keras's by summation order: the error allowed is relative
-# to the output's largest magnitude (the largest seen, over all architectures: 4.1e-6 of it).
+# to the output's largest magnitude (the largest seen, over all architectures: 8.0e-6 of it).
 TOLERANCE = 1e-4
 
 
