@@ -55,6 +55,15 @@ def recipe_weights(specs, seed=0):
     return [recipe_weight(i, name, shape, seed) for i, (name, shape) in enumerate(specs)]
 
 
+def set_recipe_weights(model, specs, seed=0):
+    """Assign recipe_weights(specs, seed) to model.weights one at a time (Keras 3, tf-keras or nnkern
+    variables): a list of all of them would double a big model's memory (ConvNeXtXLarge: 1.4 GB)."""
+    variables = model.weights
+    assert len(variables) == len(specs), (len(variables), len(specs))
+    for i, (variable, (name, shape)) in enumerate(zip(variables, specs)):
+        variable.assign(recipe_weight(i, name, shape, seed))
+
+
 def recipe_input(spec):
     """The fixed input {'shape', 'seed', 'low', 'high'} of a case: float32 uniform in [low, high)."""
     rng = np.random.default_rng(spec["seed"])

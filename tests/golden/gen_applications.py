@@ -14,6 +14,7 @@ Two `.keras` files are saved whole (data/saving/applications/): MobileNet at alp
 to multiples of 1/64 so the deflated file stays small) and a small model of the three applications
 layers. Layer-level `single` cases follow the record of gen_layers_conv_rnn.py.
 """
+import inspect
 import json
 import pathlib
 
@@ -23,7 +24,7 @@ import keras
 from keras.src.applications.convnext import LayerScale, StochasticDepth
 from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
-from _applications_recipe import recipe_input, recipe_weights, write_gzip
+from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights, write_gzip
 from _golden_io import GoldenWriter
 from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
 
@@ -34,9 +35,14 @@ BATCH = 2
 # (case id, keras.applications builder, its arguments, image size): the smallest variant of every
 # family, and a few larger ones (other depth / width multipliers, blocks, top).
 ARCHITECTURES = [
+    ("convnext_base", "ConvNeXtBase", {"include_top": False, "pooling": "avg"}, 32),
+    ("convnext_large", "ConvNeXtLarge", {}, 32),
+    ("convnext_small", "ConvNeXtSmall", {"include_preprocessing": False}, 32),
     ("convnext_tiny", "ConvNeXtTiny", {}, 32),
+    ("convnext_xlarge", "ConvNeXtXLarge", {"include_top": False}, 32),
     ("densenet121", "DenseNet121", {}, 32),
     ("densenet169", "DenseNet169", {"include_top": False, "pooling": "max"}, 32),
+    ("densenet201", "DenseNet201", {}, 32),
     ("efficientnet_b0", "EfficientNetB0", {}, 32),
     ("efficientnet_b1", "EfficientNetB1", {}, 32),
     ("efficientnet_b2", "EfficientNetB2", {}, 32),
@@ -52,12 +58,12 @@ ARCHITECTURES = [
     ("efficientnet_v2_l", "EfficientNetV2L", {}, 32),
     ("efficientnet_v2_m", "EfficientNetV2M", {"include_top": False, "pooling": "max"}, 32),
     ("efficientnet_v2_s", "EfficientNetV2S", {"include_top": False, "pooling": "avg"}, 32),
-    ("inception_v3", "InceptionV3", {}, 75),
     ("inception_resnet_v2", "InceptionResNetV2", {}, 75),
+    ("inception_v3", "InceptionV3", {}, 75),
     ("mobilenet_025", "MobileNet", {"alpha": 0.25}, 32),
     ("mobilenet_050_depth2", "MobileNet", {"alpha": 0.5, "depth_multiplier": 2, "dropout": 0.3}, 32),
-    ("mobilenet_v2_035", "MobileNetV2", {"alpha": 0.35}, 32),
     ("mobilenet_v2", "MobileNetV2", {"include_top": False, "pooling": "avg"}, 32),
+    ("mobilenet_v2_035", "MobileNetV2", {"alpha": 0.35}, 32),
     ("mobilenet_v3_large", "MobileNetV3Large", {}, 32),
     ("mobilenet_v3_large_minimalistic", "MobileNetV3Large",
      {"minimalistic": True, "alpha": 1.25, "include_preprocessing": False, "dropout_rate": 0.0}, 32),
@@ -65,6 +71,10 @@ ARCHITECTURES = [
     ("mobilenet_v3_small_minimalistic", "MobileNetV3Small", {"minimalistic": True, "alpha": 0.75}, 32),
     ("nasnet_large", "NASNetLarge", {}, 32),
     ("nasnet_mobile", "NASNetMobile", {}, 32),
+    ("resnet101", "ResNet101", {"include_top": False, "pooling": "max"}, 32),
+    ("resnet101_v2", "ResNet101V2", {}, 32),
+    ("resnet152", "ResNet152", {}, 32),
+    ("resnet152_v2", "ResNet152V2", {"include_top": False, "pooling": "avg"}, 32),
     ("resnet50", "ResNet50", {}, 32),
     ("resnet50_v2", "ResNet50V2", {}, 32),
     ("vgg16", "VGG16", {}, 32),
@@ -108,7 +118,7 @@ def generate(data_dir):
                                                      **({"classes": 10, "classifier_activation": None}
                                                         if kwargs.get("include_top", True) else {}), **kwargs)
         record, specs = weight_record(model), weight_specs(model)
-        model.set_weights(recipe_weights(specs_list(specs), seed))
+        set_recipe_weights(model, specs_list(specs), seed)
         x_spec = input_spec(model, size, seed)
         y = np.asarray(model.predict(recipe_input(x_spec), verbose=0))
         assert np.all(np.isfinite(y)), case_id
@@ -193,6 +203,12 @@ def generate(data_dir):
                                  "serialized": jsonable(keras.saving.serialize_keras_object(layer)),
                                  "output_shapes": [list(model.output.shape)]},
           x0=xa, x1=xb, y0=y)
+
+    # ---------------------------------------------------------------- every builder's signature
+    builders = sorted(name for name in dir(keras.applications) if name[0].isupper())
+    signatures = {name: inspect.signature(getattr(keras.applications, name)).parameters.values() for name in builders}
+    w.add("builder_signatures", {"kind": "signatures", "signatures": {
+        name: [[p.name, jsonable(p.default)] for p in parameters] for name, parameters in signatures.items()}})
 
     check_keras_loads_model_files(data_dir, saved)
     return w.save(data_dir)

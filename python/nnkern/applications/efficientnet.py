@@ -67,8 +67,8 @@ def conv_initializer():
 
 def top(x, include_top, pooling, dropout_rate, classes, classifier_activation, weights, **dense_kwargs):
     """The top of EfficientNet and EfficientNetV2."""
-    return classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool",
-                          max_name="max_pool", dropout_rate=dropout_rate,
+    return classifier_top(x, include_top, pooling, classes, classifier_activation, weights,
+                          dropout_rate=dropout_rate,
                           kernel_initializer=copy.deepcopy(DENSE_KERNEL_INITIALIZER), **dense_kwargs)
 
 

@@ -73,13 +73,14 @@ def pooled(x, pooling, avg_name="avg_pool", max_name="max_pool"):
     return x
 
 
-def classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None,
-                   dropout_rate=0.0, **dense_kwargs):
-    """The top of a builder whose classifier is a Dense layer 'predictions' after global average pooling
-    (and dropout 'top_dropout' when dropout_rate > 0); without the top, `pooling`."""
+def classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool",
+                   max_name="max_pool", top_name="avg_pool", dropout_rate=0.0, **dense_kwargs):
+    """The usual end: with include_top a global average pooling (named top_name), dropout 'top_dropout' when
+    dropout_rate > 0 and the Dense 'predictions' classifier (dense_kwargs passed on); else `pooled` under the
+    family's names (None: Keras's auto-names)."""
     if not include_top:
-        return pooled(x, pooling, avg_name=avg_name, max_name=max_name)
-    x = layers.GlobalAveragePooling2D(name=avg_name)(x)
+        return pooled(x, pooling, avg_name, max_name)
+    x = layers.GlobalAveragePooling2D(name=top_name)(x)
     if dropout_rate > 0:
         x = layers.Dropout(dropout_rate, name="top_dropout")(x)
     validate_activation(classifier_activation, weights)

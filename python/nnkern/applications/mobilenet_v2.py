@@ -36,7 +36,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.Conv2D(last_block_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(axis=-1, epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None,
+                       max_name=None, top_name=None)
     return finished_model(img_input, x, name if name is not None else f"mobilenetv2_{alpha:0.2f}_{rows}", weights)
 
 

@@ -49,7 +49,8 @@ def _nasnet(input_shape, penultimate_filters, num_blocks, stem_block_filters, sk
             x, p = _normal_a_cell(x, p, filters * filter_multiplier ** stage,
                                   block_id=f"{stage * num_blocks + i + (stage > 0)}")
     x = layers.Activation("relu")(x)
-    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None,
+                       max_name=None, top_name=None)
     return finished_model(img_input, x, name, weights)
 
 
