@@ -9,7 +9,7 @@ import pytest
 
 from _golden_io import SOURCE_DIR, GoldenWriter, load_cases, seeded
 
-DATA_BUDGET = 3_500_000  # bytes, everything under tests/golden/data
+DATA_BUDGET = 4_250_000  # bytes, everything under tests/golden/data ("a few MB"; 8.7 MB before they were packed)
 
 
 def test_data_folder_stays_small():

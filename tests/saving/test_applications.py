@@ -113,8 +113,9 @@ def test_whole_file_loads_and_predicts_as_keras(case, arrays, monkeypatch):
 
 def test_corpus_stays_small():
     files = [p for d in ("applications", "applications_h5", "saving/applications") for p in (DATA_DIR / d).glob("*")]
-    files += [DATA_DIR / f"{family}.{ext}" for family in ("applications", "applications_h5") for ext in ("json", "npz")]
-    assert sum(p.stat().st_size for p in files) < 1.5 * 2 ** 20
+    files += [p for family in ("applications", "applications_h5") for p in DATA_DIR.glob(f"{family}.*")]
+    # Every builder of Keras 3 (40) and of tf-keras (54 cases): configs and outputs only, the weights recreated.
+    assert sum(p.stat().st_size for p in files) < 1.75 * 2 ** 20
 
 
 def test_keras2_layer_names_with_slashes_are_renamed_everywhere():
