@@ -203,3 +203,9 @@ def test_classifier_activation_with_a_weights_file_is_softmax_or_none(tmp_path):
     with pytest.raises(ValueError, match=r"Only `None` and `softmax` activations are allowed .* "
                                          r"Received: classifier_activation=relu"):
         nnkern.applications.DenseNet121(weights=str(weights), input_shape=(32, 32, 3), classifier_activation="relu")
+
+
+def test_every_keras_builder_is_there():
+    """nnkern.applications has each builder of Keras 3.15's keras.applications (the generator's record of them)."""
+    (keras_signatures,) = [case["signatures"] for case, _ in load_cases("applications") if case["kind"] == "signatures"]
+    assert len(keras_signatures) == 40 and BUILT == set(keras_signatures)
