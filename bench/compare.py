@@ -138,11 +138,11 @@ def main(argv=None):
                 print(f"running numpy with the inherited {inherited_openblas_pins()}, {threads} thread(s) ...",
                       file=sys.stderr, flush=True)
                 inherited[threads] = run_child_process(threads, ["numpy"], "inherited", inherit_openblas=True)
-    model_results, load_rows = run_models(args)
     startup = None
-    if not args.skip_startup:
+    if not args.skip_startup:  # before this process loads models (see startup.py)
         print("measuring import time and peak RSS ...", file=sys.stderr, flush=True)
         startup = measure_startup(args.quick, "keras" in args.peers)
+    model_results, load_rows = run_models(args)
     for r in results:
         head, rows = table(r)
         print(f"\n{r['threads']} thread(s), median wall-clock time per call (load {r['load'][0]:.1f} / "

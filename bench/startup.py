@@ -1,4 +1,6 @@
-"""Start-up costs, each measured in fresh subprocesses: `import` time and peak RSS of import + W10."""
+"""Start-up costs, each measured in fresh subprocesses: `import` time and peak RSS of import + W10.
+Linux keeps a process's ru_maxrss across fork + exec, so a child reports at least its parent's peak at the
+time it was started: compare.py measures these before its parent loads any model."""
 import statistics
 import subprocess
 import sys
@@ -53,7 +55,7 @@ def measure_startup(quick, with_keras):
     """Medians over subprocesses of `import` time; peak RSS of import + W10. Failures are kept as errors."""
     backend = keras_backend()
     env = child_environ(backend)
-    nnkern_import = ("import nnkern" if nnkern_importable() else
+    nnkern_import = ("import nnkern" if nnkern_importable(env) else
                      f"sys.path.insert(0, {str(REPO / 'python')!r}); import nnkern")
     reps = 2 if quick else 7
     out = {"backend": backend, "errors": {}}
@@ -75,7 +77,8 @@ def measure_startup(quick, with_keras):
     return out
 
 
-def nnkern_importable():
-    import importlib.util
-    return importlib.util.find_spec("nnkern") is not None
+def nnkern_importable(env):
+    """Whether a child with `env` imports nnkern as installed (this process may have it from the source tree)."""
+    code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('nnkern') is None)"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
 
