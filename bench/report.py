@@ -11,8 +11,9 @@ from timing import fmt_time
 NOTES_START, NOTES_END = "<!-- notes:start -->", "<!-- notes:end -->"
 
 
-def fastest_peer(case, key="times"):
-    times = {n: t for n, t in case.get(key, {}).items() if n in PEERS}
+def fastest_peer(case, key="times", peers=PEERS):
+    """(name, time) of the fastest of `peers` in the case's `key` times; (None, None) when none ran."""
+    times = {n: t for n, t in case.get(key, {}).items() if n in peers}
     if not times:
         return None, None
     name = min(times, key=times.get)
@@ -168,18 +169,16 @@ def model_targets(model_results):
     out = []
     by = {r["threads"]: {c["case"]: c for c in r["cases"] if not c.get("skipped")} for r in model_results}
     for name, c in by.get(1, {}).items():
-        peers = {n: t for n, t in c["times"].items() if n != "nnkern"}
+        peers = set(c["times"]) - {"nnkern"}  # the whole-model peers (torch, onnxruntime, keras jit, ...)
+        peer, tp = fastest_peer(c, "times", peers)
         tn = c["times"].get("nnkern")
-        if not peers or tn is None:
+        if peer is None or tn is None:
             continue
-        peer = min(peers, key=peers.get)
-        cpeers = {n: t for n, t in c["cpu_times"].items() if n != "nnkern"}
-        cpeer = min(cpeers, key=cpeers.get)
+        cpeer, ctp = fastest_peer(c, "cpu_times", peers)
         ctn = c["cpu_times"]["nnkern"]
         out.append((f"{name} 1 thread: nnkern <= fastest peer",
-                    f"{fmt_time(tn)} vs {fmt_time(peers[peer])} {peer} (ratio {tn / peers[peer]:.2f})",
-                    tn <= peers[peer], f"{fmt_time(ctn)} vs {fmt_time(cpeers[cpeer])} {cpeer} "
-                    f"(ratio {ctn / cpeers[cpeer]:.2f})", ctn <= cpeers[cpeer]))
+                    f"{fmt_time(tn)} vs {fmt_time(tp)} {peer} (ratio {tn / tp:.2f})", tn <= tp,
+                    f"{fmt_time(ctn)} vs {fmt_time(ctp)} {cpeer} (ratio {ctn / ctp:.2f})", ctn <= ctp))
     for name, c1 in by.get(1, {}).items():
         c2 = by.get(2, {}).get(name)
         batch = int(name.split("/b")[-1])
