@@ -22,7 +22,8 @@ MISSING_KERAS3 = {}
 MISSING_KERAS2 = {}
 
 # Outputs of deep float32 networks differ from Keras's by summation order: the error allowed is relative
-# to the output's largest magnitude (the largest seen, over all architectures: 8.0e-6 of it).
+# to the output's largest magnitude (the largest seen, over all architectures: 8.9e-6 of it, tf-keras's
+# ResNet152V2; 3.2e-6 at most in the cases added with ResNetRS350/420).
 TOLERANCE = 1e-4
 
 
@@ -106,8 +107,9 @@ def test_whole_file_loads_and_predicts_as_keras(case, arrays, monkeypatch):
 def test_corpus_stays_small():
     files = [p for d in ("applications", "applications_h5", "saving/applications") for p in (DATA_DIR / d).glob("*")]
     files += [p for family in ("applications", "applications_h5") for p in DATA_DIR.glob(f"{family}.*")]
-    # Every builder of Keras 3 (40) and of tf-keras (54 cases): configs and outputs only, the weights recreated.
-    assert sum(p.stat().st_size for p in files) < 1.75 * 2 ** 20
+    # Every builder of Keras 3 (44 cases) and of tf-keras (71 builders, 73 cases): configs and outputs only, the
+    # weights recreated (1.45 MiB, tf-keras's configs xz-compressed).
+    assert sum(p.stat().st_size for p in files) < 1.6 * 2 ** 20
 
 
 def test_keras2_layer_names_with_slashes_are_renamed_everywhere():
