@@ -5,14 +5,15 @@ model) and the tests (on nnkern's) recreate the weights with `recipe_weights`. N
 A weight's values depend on its index in `model.weights`, its name and its shape (Keras's, stored with
 the case), so a model whose weights come in another order or shape gets other values and fails. The
 scales keep a randomly weighted deep network's outputs finite and far from float32's limits (max |y|
-from 0.36 to 2.0e7 over the corpus, the largest ResNet152's; residual sums grow it, not the layers): kernels are He-uniform
-(variance 2 / fan_in), BatchNormalization variances near 1 and means near 0 (its inference-time
-normalization then neither grows nor shrinks the signal), scales near 1, offsets and biases small.
+from 0.36 to 2.0e7 over the corpus, the largest ResNet152's; residual sums grow it, not the layers):
+kernels are He-uniform (variance 2 / fan_in), BatchNormalization variances near 1 and means near 0 (its
+inference-time normalization then neither grows nor shrinks the signal), scales near 1, offsets and
+biases small.
 
 Residual branches: where each block adds its branch to its input, the sum grows with depth, and with it
 float32 rounding (the deeper ResNetRS outputs drifted from tf-keras's by up to 7e-1 of max |y|). So the
-BatchNormalization gamma that closes a residual branch is small, as LayerScale's gamma is and as residual
-networks are trained from (ResNet-RS's recipe initializes that gamma to zero). Those layers are recognised
+BatchNormalization gamma that closes a residual branch is small, as LayerScale's gamma is (training
+recipes for residual networks start that gamma at zero for the same reason). Those layers are recognised
 by their tf-keras names (RESIDUAL_BRANCH_GAMMAS): the Keras 3 corpus, whose weight names carry no layer
 name, keeps its weights."""
 import re

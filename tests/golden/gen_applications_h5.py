@@ -134,6 +134,7 @@ def main(data_dir, case_ids=()):
             case, arrays = kept[case_id]
             w.add(case_id, {k: v for k, v in case.items() if k != "id"}, **arrays)
         return True
+
     tmp = pathlib.Path(tempfile.mkdtemp())
 
     def build(builder, kwargs, size):
