@@ -140,7 +140,7 @@ def test_column_slices_of_one_projection_are_read_in_place(b, t, h, dk, dv, caus
     q = qkv[..., :h * dk].reshape(b, t, h, dk)
     k = qkv[..., h * dk:2 * h * dk].reshape(b, t, h, dk)
     v = qkv[..., 2 * h * dk:].reshape(b, t, h, dv)
-    assert not q.flags.c_contiguous and np.shares_memory(q, qkv)
+    assert np.shares_memory(q, qkv) and (b * t == 1 or not q.flags.c_contiguous)
     got = _core.attention(q, k, v, causal=causal, scale=0.3, return_scores=scores)
     want = _core.attention(q.copy(), k.copy(), v.copy(), causal=causal, scale=0.3, return_scores=scores)
     for g, w in zip(got if scores else (got,), want if scores else (want,)):
