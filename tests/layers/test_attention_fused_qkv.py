@@ -1,7 +1,8 @@
 """MultiHeadAttention's self-attention path (query, value and key one array): Q, K and V from one product over
 the three kernels side by side, read in place by the attention kernel. Its outputs and scores equal the
 separate projections' (the same call with a copy as `value`) over shapes, masks, the causal mask, returned
-scores and the numpy path of other attention axes; the fused weights follow set_weights."""
+scores and the numpy path of other attention axes; the fused weights follow set_weights. Which EinsumDense
+layers are such plain products (plain_product / product_weights)."""
 import numpy as np
 import pytest
 
@@ -105,3 +106,23 @@ def test_a_model_predicts_with_the_fused_projection():
     got = model.predict(x, verbose=0)
     assert layer._qkv_weights[1] is not None
     _assert_close(got, layer(x, x.copy(), use_causal_mask=True))
+
+
+@pytest.mark.parametrize("equation,output_shape,kwargs,plain", [
+    ("abc,cde->abde", (5, 2, 3), dict(bias_axes="de"), True),
+    ("abc,cd->abd", (5, 4), {}, True),
+    ("abc,cde->abde", (5, 2, 3), dict(bias_axes="de", activation="relu"), False),
+    ("abc,cde->abde", (5, 2, 3), dict(bias_axes="d"), False),  # a bias (2, 1): not one per output
+    ("abc,bcd->ad", 4, {}, False),  # two summed axes
+    ("abc,cd->adb", (4, 5), {}, False),  # not a matrix product over the last axis
+])
+def test_einsum_dense_plain_product(equation, output_shape, kwargs, plain):
+    layer = layers.EinsumDense(equation, output_shape, **kwargs)
+    layer.build((2, 5, 6))
+    assert layer.plain_product() is plain
+    if plain:
+        x = uniform(2, 5, 6)
+        kernel, bias = layer.product_weights()
+        want = layer(x).reshape(10, -1)
+        np.testing.assert_allclose(x.reshape(10, 6) @ kernel + (0 if bias is None else bias), want, rtol=1e-5,
+                                   atol=1e-6)

@@ -4,11 +4,12 @@ softmax(Q·Kᵀ / √key_dim, masked)·V per head, and an EinsumDense back to th
 The mask reaching the softmax is Keras's: the query's mask (B, T, 1), the value's and key's (B, 1, S),
 the causal mask and `attention_mask` (B, T, S), combined with AND. In a functional model the masks of
 query, value and key arrive as `query_mask` / `value_mask` / `key_mask` (Keras's rule for a call with
-several tensor arguments). Self-attention (query, value and key one array) projects Q, K and V with one
-product over the three kernels side by side, and the attention kernel reads them in place. Keras computes the attention two ways, which differ only on fully masked
+several tensor arguments). Keras computes the attention two ways, which differ only on fully masked
 query rows: ops.dot_product_attention (3-D inputs, no dropout, no returned scores; a fully masked row
 averages the values uniformly) and its Softmax layer (otherwise; such a row attends to nothing). The
-compiled attention kernel runs both for 3-D inputs; other ranks and `attention_axes` run on numpy."""
+compiled attention kernel runs both for 3-D inputs; other ranks and `attention_axes` run on numpy.
+Self-attention (query, value and key one array) projects Q, K and V with one product over the three
+kernels side by side, and the attention kernel reads them in place as column slices of its output."""
 import math
 import string
 
@@ -56,13 +57,6 @@ def _build_proj_equation(free_dims, bound_dims, output_dims):
 
 def _get_output_shape(output_rank, known_last_dims):
     return [None] * (output_rank - len(known_last_dims)) + list(known_last_dims)
-
-
-def _plain_projection(dense):
-    """Whether an EinsumDense projection is one matrix product plus bias, with float32 weights and no
-    activation (so that several can run as one product over their kernels side by side)."""
-    return dense._split == (1, 2) and dense._bias_fused and dense._fused == "linear" \
-        and dense.kernel.value.dtype == np.float32
 
 
 def _build_attention_equation(rank, attn_axes):
@@ -218,10 +212,9 @@ class MultiHeadAttention(Layer):
         self.output_dense.build(tuple(projected))
         # The compiled kernel handles Keras's usual case: (B, T, dim) inputs attending over axis 1.
         object.__setattr__(self, "_kernel_path", rank == 4 and self._attention_axes == (1,))
-        projections = (self.query_dense, self.key_dense, self.value_dense)
-        object.__setattr__(self, "_qkv_fusable", len({tuple(query_shape[-1:]), tuple(key_shape[-1:]),
-                                                      tuple(value_shape[-1:])}) == 1
-                           and all(_plain_projection(d) for d in projections))
+        # Self-attention's projections as one product (see _fused_qkv_weights) when all three are plain ones.
+        object.__setattr__(self, "_qkv_fusable", len({query_shape[-1], key_shape[-1], value_shape[-1]}) == 1
+                           and all(d.plain_product() for d in self._qkv_projections()))
         object.__setattr__(self, "_qkv_weights", (None, None, None))  # assignment count, kernel, bias
         self.built = True
 
@@ -232,13 +225,14 @@ class MultiHeadAttention(Layer):
         count, kernel, bias = self._qkv_weights
         if count != assignment_count():
             count = assignment_count()
-            projections = (self.query_dense, self.key_dense, self.value_dense)
-            kernel = np.concatenate([np.asarray(d.kernel).reshape(d.kernel.shape[0], -1) for d in projections],
-                                    axis=1)
-            bias = None if self.query_dense.bias is None else \
-                np.concatenate([np.asarray(d.bias).reshape(-1) for d in projections])
+            kernels, biases = zip(*(d.product_weights() for d in self._qkv_projections()))
+            kernel = np.concatenate(kernels, axis=1)
+            bias = None if biases[0] is None else np.concatenate(biases)
             object.__setattr__(self, "_qkv_weights", (count, kernel, bias))
         return kernel, bias
+
+    def _qkv_projections(self):
+        return self.query_dense, self.key_dense, self.value_dense
 
     def _self_attention_projections(self, x):
         """(q, k, v) of x attending to itself, from one product: views of its columns (the attention kernel
