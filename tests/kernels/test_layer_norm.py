@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnkern import _core
-from numpy_ref.layer_norm import layer_norm as layer_norm_ref
+from numpy_ref.layer_norm import keras_order_error_bound, layer_norm as layer_norm_ref
 
 
 def _arrays(rng, shape, offset=0.0):
@@ -32,18 +32,6 @@ def test_matches_numpy_reference(shape, center, scale, with_residual, epsilon, o
     want = layer_norm_ref(x, gamma, beta, epsilon, residual)
     np.testing.assert_array_less(np.abs(got - want), keras_order_error_bound(x, gamma, beta, epsilon, residual))
 
-
-def keras_order_error_bound(x, gamma, beta, epsilon, residual=None):
-    """What float32 may lose in Keras's order, s * inv + (beta - mean * inv): a few ulps of each term, which
-    grow with inv (a row of variance ~0 next to epsilon, e.g. one element, cancels terms of size |s| * inv),
-    plus the statistics' own error relative to the output."""
-    s = np.asarray(x, np.float64) + (0 if residual is None else residual)
-    mean = s.mean(axis=-1, keepdims=True)
-    inv = 1 / np.sqrt(np.square(s - mean).mean(axis=-1, keepdims=True) + epsilon)
-    scale = inv * (1 if gamma is None else np.abs(gamma))
-    terms = (np.abs(s) + np.abs(mean)) * scale + (0 if beta is None else np.abs(beta))
-    return 4 * np.finfo(np.float32).eps * terms + 1e-5 * np.abs(layer_norm_ref(x, gamma, beta, epsilon, residual)) \
-        + 1e-6
 
 
 def test_constant_rows_give_beta():
