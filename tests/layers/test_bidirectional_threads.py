@@ -122,7 +122,8 @@ def test_models_with_two_bidirectional_layers_bitwise(pair_calls, kind):
     sequential = Sequential([layers.Input(shape=(80, 40)),
                              layers.Bidirectional(wrapped(kind, 64, return_sequences=True)),
                              layers.Bidirectional(wrapped(kind, 48), merge_mode="mul"), layers.Dense(3)])
-    on_threads(lambda: sequential.predict(rand(4, 80, 40), verbose=0), pair_calls, 2)
+    x = rand(4, 80, 40)
+    on_threads(lambda: sequential.predict(x, verbose=0), pair_calls, 2)
 
 
 def test_small_work_and_python_cells_stay_serial(pair_calls):
@@ -131,8 +132,13 @@ def test_small_work_and_python_cells_stay_serial(pair_calls):
     small(rand(2, 3, 5))
     assert not small._directions_concurrently(rand(2, 3, 5))
     # A cell without a compiled kernel runs step by step in Python (holding the GIL): no gain from a thread.
-    python_cell = layers.Bidirectional(layers.RNN(layers.LSTMCell(64, activation=lambda v: np.tanh(v))))
+    python_cell = layers.Bidirectional(layers.LSTM(64))
     x = rand(8, 50, 32)
+    python_cell(x)
+    assert python_cell._directions_concurrently(x)
+    for sublayer in (python_cell.forward_layer, python_cell.backward_layer):
+        sublayer.cell.activation = lambda v: np.tanh(v)  # a user callable: no compiled kernel
+    del pair_calls[:]
     python_cell(x)
     assert not python_cell._directions_concurrently(x)
     assert pair_calls == []
