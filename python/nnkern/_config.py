@@ -73,8 +73,8 @@ def run_pair(first, second):
     with its kernels on half of this thread's kernel threads (at least one), so that together they do not
     start more threads than the cores given. Meant for two calls whose time goes to kernels, which release
     the GIL. An exception of either is raised here, after both have finished (first's if both raise)."""
-    limit = _core.get_thread_limit()
-    share = max(1, min(get_num_threads(), limit or get_num_threads()) // 2)
+    threads, limit = get_num_threads(), _core.get_thread_limit()
+    share = max(1, (min(threads, limit) if limit else threads) // 2)
 
     def limited(fn):
         with thread_limit(share):

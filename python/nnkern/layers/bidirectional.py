@@ -116,6 +116,7 @@ class Bidirectional(Layer):
             kwargs["mask"] = mask
         if self.forward_layer._call_has_training_arg:
             kwargs["training"] = training
+
         def forward():
             return self.forward_layer.call(sequences, initial_state=forward_state, **kwargs)
 
