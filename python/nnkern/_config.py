@@ -50,6 +50,7 @@ def thread_limit(n):
 # Python object (the thread itself does not survive fork), so the child makes a new one.
 _pool = None
 _pool_lock = threading.Lock()
+_this_thread = threading.local()  # .is_worker: True on the worker thread
 
 
 def _forget_pool_after_fork():
@@ -64,7 +65,8 @@ def _worker():
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnkern-pair")
+            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnkern-pair",
+                                                          initializer=setattr, initargs=(_this_thread, "is_worker", True))
         return _pool
 
 
@@ -72,7 +74,11 @@ def run_pair(first, second):
     """(first(), second()), run at the same time: second on nnkern's worker thread, first on this one, each
     with its kernels on half of this thread's kernel threads (at least one), so that together they do not
     start more threads than the cores given. Meant for two calls whose time goes to kernels, which release
-    the GIL. An exception of either is raised here, after both have finished (first's if both raise)."""
+    the GIL. An exception of either is raised here, after both have finished (first's if both raise). Called
+    on the worker thread itself (from within a `second`), it runs the two one after the other: the worker
+    cannot wait for itself."""
+    if getattr(_this_thread, "is_worker", False):
+        return first(), second()
     threads, limit = get_num_threads(), _core.get_thread_limit()
     share = max(1, (min(threads, limit) if limit else threads) // 2)
 

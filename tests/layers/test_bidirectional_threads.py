@@ -191,6 +191,15 @@ def test_run_pair_gives_each_call_one_thread_and_restores_the_limit():
         set_num_threads(before)
 
 
+def test_run_pair_nested_in_the_worker_runs_serially():
+    def nested():
+        return _config.run_pair(lambda: threading.get_ident(), lambda: threading.get_ident())
+
+    (a, b), (c, d) = _config.run_pair(nested, nested)
+    assert a != b  # from the caller: the second call on the worker
+    assert c == d != threading.get_ident()  # from the worker: both there, one after the other
+
+
 def test_thread_limit_caps_this_thread_only():
     before, aware = _core.get_num_threads(), _core.load_aware()
     x, w = rand(300, 700), rand(700, 500)

@@ -13,7 +13,9 @@ __all__ = ["Bidirectional"]
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 # Below this much work per direction (2 * batch * steps * the sublayer's weights, in flops) the two directions
-# run one after the other: handing one to another thread costs about XXX us (measured, bench/bidir_threads.py).
+# run one after the other. Handing one to the worker thread and back measured 73-87 us (two empty calls,
+# bench/bidir_threads.py --scan, a 2-core machine loaded ~4x by other jobs), about one direction's time at
+# ~4 MFLOP for a batch-1 LSTM(64): the kernels' own threshold for a second thread (kMinParallelFlops) is used.
 MIN_CONCURRENT_FLOPS = 4.0e6
 
 
