@@ -96,7 +96,7 @@ def report(title, timings):
     cells = []
     for label, t in timings.items():
         speedup = f" ({base / t['wall']:.2f}x)" if base and label != "1 thread" else ""
-        cells.append(f"{label} {fmt_time(t['wall'])}{speedup}")
+        cells.append(f"{label} {fmt_time(t['wall'])}{speedup} (cpu {fmt_time(t['cpu'])})")
     rounds = next(iter(timings.values()))["rounds"]
     print(f"{title}: " + ", ".join(cells) + f"  [{rounds} rounds, load {os.getloadavg()[0]:.2f}]", flush=True)
 
