@@ -65,8 +65,9 @@ def _worker():
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnkern-pair",
-                                                          initializer=setattr, initargs=(_this_thread, "is_worker", True))
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="nnkern-pair", initializer=setattr,
+                initargs=(_this_thread, "is_worker", True))
         return _pool
 
 
