@@ -2,6 +2,7 @@
 
     PYTHONPATH=python /tmp/benchenv/bin/python bench/profile_model.py --model resnet50 --batch 1 --threads 1
     ... --model mobilenet_v2 --batch 8 --peer ort        # with ONNX Runtime's per-node profile of the same model
+    ... --model bert_mini --batch 8 --threads 2 --top 10   # a sequence model (token ids), its slowest steps
 
 Models are bench/model_files.py's `.keras` files (the cache bench/models.py makes). nnkern: each step of the
 model's prediction plan (engine/plan.py; a step is one layer call, or a convolution with the BatchNormalization
@@ -63,6 +64,13 @@ def step_kind(layer, out_shape, in_shape):
         return "batch norm (unfolded)", 0
     if name in ("Rescaling", "Normalization"):
         return "input scaling", 0
+    if name == "MultiHeadAttention":
+        heads, dk, dv = layer.num_heads, layer.key_dim, layer.value_dim
+        steps, dim = in_shape[-2], in_shape[-1]
+        projections = 2 * pixels * dim * heads * (2 * dk + dv) + 2 * pixels * heads * dv * out_shape[-1]
+        return "multi-head attention", projections + 2 * pixels * heads * steps * (dk + dv)
+    if name == "LayerNormalization":
+        return "layer norm", 0
     return f"other ({name})", 0
 
 
@@ -70,12 +78,22 @@ def _shape(kt, batch):
     return tuple(batch if d is None else d for d in kt.shape)
 
 
+def model_input(path, batch, rng):
+    """A batch for model_files' model at `path`: uniform images, or token ids below its vocabulary size."""
+    import numpy as np
+    shape, dtype, vocab = model_files.MODELS[pathlib.Path(path).stem]
+    if vocab is None:
+        return rng.uniform(-1, 1, size=(batch, *shape)).astype(dtype)
+    shape = tuple(200 if d is None else d for d in shape)
+    return rng.integers(1, vocab, size=(batch, *shape)).astype(dtype)
+
+
 def profile_nnkern(path, batch, threads, repeats, top=0):
     import numpy as np
     import nnkern
     nnkern.set_num_threads(threads)
     model = nnkern.models.load_model(path)
-    x = np.random.default_rng(0).uniform(-1, 1, size=(batch, 224, 224, 3)).astype(np.float32)
+    x = model_input(path, batch, np.random.default_rng(0))
     model.predict(x, batch_size=batch, verbose=0)
     wall = []
     for _ in range(repeats):
@@ -199,11 +217,11 @@ def table(title, rows, total):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default="resnet50", help=f"one of {sorted(model_files.MODELS)} (a CNN)")
+    ap.add_argument("--model", default="resnet50", help=f"one of {sorted(model_files.MODELS)}")
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--peer", choices=["ort"], help="also profile ONNX Runtime on the same model")
+    ap.add_argument("--peer", choices=["ort"], help="also profile ONNX Runtime on the same model (a CNN)")
     ap.add_argument("--top", type=int, default=0, help="also list this many of nnkern's slowest steps")
     ap.add_argument("--cache", default=str(model_files.DEFAULT_CACHE))
     args = ap.parse_args(argv)

@@ -160,6 +160,14 @@ inline FloatArray new_float_array(const std::vector<index_t>& shape) {
   return FloatArray(s);
 }
 
+// Bytes from a non-empty array's first element to the end of its last (nbytes when C-contiguous; more for
+// a view with gaps, e.g. a column slice). Kernels are given arrays with non-negative strides only.
+inline py::ssize_t byte_span(const py::array& a) {
+  py::ssize_t span = a.itemsize();
+  for (py::ssize_t d = 0; d < a.ndim(); ++d) span += (a.shape(d) - 1) * a.strides(d);
+  return span;
+}
+
 // An input the kernel reads while it writes `out`, with its argument name.
 struct NamedInput {
   const py::array* array;  // nullptr: an optional input not given
@@ -175,7 +183,7 @@ inline void require_disjoint(const py::array& out, const char* out_arg, const py
   const auto* o = static_cast<const char*>(out.data());
   const auto* i = static_cast<const char*>(in.data());
   if (identical_allowed && o == i && out.nbytes() == in.nbytes()) return;
-  if (o < i + in.nbytes() && i < o + out.nbytes())
+  if (o < i + byte_span(in) && i < o + byte_span(out))
     throw py::value_error(std::string(fn) + ": '" + out_arg + "' shares memory with '" + arg + "'; '" + out_arg +
                           "' must not share memory with an input");
 }

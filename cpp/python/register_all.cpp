@@ -14,6 +14,7 @@ void register_pooling(py::module_& m);
 void register_lstm(py::module_& m);
 void register_recurrent(py::module_& m);
 void register_attention(py::module_& m);
+void register_layer_norm(py::module_& m);
 void register_conv3d(py::module_& m);
 
 extern "C" void NNKERN_REGISTER_FN(py::module_& m) {
@@ -26,5 +27,6 @@ extern "C" void NNKERN_REGISTER_FN(py::module_& m) {
   register_lstm(m);
   register_recurrent(m);
   register_attention(m);
+  register_layer_norm(m);
   register_conv3d(m);
 }

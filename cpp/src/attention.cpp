@@ -74,6 +74,11 @@ void validate(const AttentionShape& s) {
   checked_product({s.batch, s.q_len, s.heads, std::max(s.key_dim, s.value_dim)}, "attention: query/output size");
   checked_product({s.batch, s.kv_len, s.heads, std::max(s.key_dim, s.value_dim)}, "attention: key/value size");
   checked_product({s.batch, s.heads, s.q_len, s.kv_len}, "attention: scores size");
+  require(s.q_step == 0 || s.q_step >= s.heads * s.key_dim, "attention: q_step must be 0 or >= heads * key_dim");
+  require(s.k_step == 0 || s.k_step >= s.heads * s.key_dim, "attention: k_step must be 0 or >= heads * key_dim");
+  require(s.v_step == 0 || s.v_step >= s.heads * s.value_dim, "attention: v_step must be 0 or >= heads * value_dim");
+  checked_product({s.batch, std::max(s.q_len, s.kv_len), std::max({s.q_step, s.k_step, s.v_step, index_t{1}})},
+                  "attention: strided input size");
 }
 
 void attention(const float* q, const float* k, const float* v, const AttentionMask& mask, bool causal,
@@ -81,6 +86,8 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
   detail::begin_call();
   validate(s);
   const index_t B = s.batch, H = s.heads, Tq = s.q_len, Tk = s.kv_len, dk = s.key_dim, dv = s.value_dim;
+  const index_t qs = s.q_step ? s.q_step : H * dk, ks = s.k_step ? s.k_step : H * dk,
+                vs = s.v_step ? s.v_step : H * dv;
   if (B == 0 || Tq == 0 || dv == 0) return;
   if (Tk == 0) {  // nothing to attend to: Keras's softmax over an empty axis leaves nothing to sum
     std::fill(out, out + B * Tq * H * dv, 0.0f);
@@ -99,9 +106,9 @@ void attention(const float* q, const float* k, const float* v, const AttentionMa
     if (scratch.size() < static_cast<size_t>(m * ld)) scratch.resize(m * ld);
     float* block_scores = scratch.data();
     Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>> S(block_scores, m, Tk, Eigen::OuterStride<>(ld));
-    const ConstStrided Q(q + ((b * Tq + r0) * H + h) * dk, m, dk, Eigen::OuterStride<>(H * dk));
-    const ConstStrided K(k + b * Tk * H * dk + h * dk, Tk, dk, Eigen::OuterStride<>(H * dk));
-    const ConstStrided V(v + b * Tk * H * dv + h * dv, Tk, dv, Eigen::OuterStride<>(H * dv));
+    const ConstStrided Q(q + (b * Tq + r0) * qs + h * dk, m, dk, Eigen::OuterStride<>(qs));
+    const ConstStrided K(k + b * Tk * ks + h * dk, Tk, dk, Eigen::OuterStride<>(ks));
+    const ConstStrided V(v + b * Tk * vs + h * dv, Tk, dv, Eigen::OuterStride<>(vs));
     if (dk == 0)
       S.setZero();
     else

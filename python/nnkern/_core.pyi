@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -16,7 +16,7 @@ def activation_names() -> str:
     """
 def attention(query: typing.Any, key: typing.Any, value: typing.Any, mask: typing.Any = None, causal: bool = False, scale: typing.SupportsFloat | typing.SupportsIndex = 1.0, masked: str = 'zeroed', return_scores: bool = False, out: typing.Any = None) -> typing.Any:
     """
-    Scaled dot-product attention per batch and head: softmax(scale * query . key^T, masked) . value. query (batch, q_len, heads, key_dim), key (batch, kv_len, heads, key_dim), value (batch, kv_len, heads, value_dim); mask a bool array broadcastable to (batch, heads, q_len, kv_len) (True keeps a score); causal also masks key steps after the query step. masked: what a masked score becomes ('zeroed': Keras's Softmax layer, fully masked rows all 0; 'uniform': ops.dot_product_attention, fully masked rows uniform; 'shifted': keras.layers.Attention, score - 1e9). Returns the output (batch, q_len, heads, value_dim), written into `out` if given, and with return_scores also the weights (batch, heads, q_len, kv_len).
+    Scaled dot-product attention per batch and head: softmax(scale * query . key^T, masked) . value. query (batch, q_len, heads, key_dim), key (batch, kv_len, heads, key_dim), value (batch, kv_len, heads, value_dim), each C-contiguous, or a view with C-contiguous (heads, dim) blocks (read in place); mask a bool array broadcastable to (batch, heads, q_len, kv_len) (True keeps a score); causal also masks key steps after the query step. masked: what a masked score becomes ('zeroed': Keras's Softmax layer, fully masked rows all 0; 'uniform': ops.dot_product_attention, fully masked rows uniform; 'shifted': keras.layers.Attention, score - 1e9). Returns the output (batch, q_len, heads, value_dim), written into `out` if given, and with return_scores also the weights (batch, heads, q_len, kv_len).
     """
 def avg_pool1d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = None, padding: str = 'valid', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -120,6 +120,10 @@ def isa_variants() -> list[str]:
 def last_call_threads() -> int:
     """
     Threads the last kernel call made from this Python thread ran on (its largest team; 1: serial).
+    """
+def layer_norm(x: typing.Any, gamma: typing.Any = None, beta: typing.Any = None, epsilon: typing.SupportsFloat | typing.SupportsIndex = 0.001, residual: typing.Any = None, out: typing.Any = None) -> typing.Any:
+    """
+    Layer normalization over the last axis, as Keras's LayerNormalization(axis=-1): per row of s = x (+ residual, when given), mean and variance (the mean of squared deviations), inv = gamma / sqrt(variance + epsilon), y = s * inv + (beta - mean * inv). gamma and beta (last-axis length) may be None. Returns y (x's shape), written into `out` if given.
     """
 def load_aware() -> bool:
     """

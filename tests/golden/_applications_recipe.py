@@ -5,16 +5,30 @@ model) and the tests (on nnkern's) recreate the weights with `recipe_weights`. N
 A weight's values depend on its index in `model.weights`, its name and its shape (Keras's, stored with
 the case), so a model whose weights come in another order or shape gets other values and fails. The
 scales keep a randomly weighted deep network's outputs finite and far from float32's limits (max |y|
-from 0.3 to 4e5 over the corpus; residual sums grow it, not the layers): kernels are He-uniform
-(variance 2 / fan_in), BatchNormalization variances near 1 and means near 0 (its inference-time
-normalization then neither grows nor shrinks the signal), scales near 1, offsets and biases small."""
-import gzip
-import io
+from 0.36 to 2.0e7 over the corpus, the largest ResNet152's; residual sums grow it, not the layers):
+kernels are He-uniform (variance 2 / fan_in), BatchNormalization variances near 1 and means near 0 (its
+inference-time normalization then neither grows nor shrinks the signal), scales near 1, offsets and
+biases small.
+
+Residual branches: where each block adds its branch to its input, the sum grows with depth, and with it
+float32 rounding (the deeper ResNetRS outputs drifted from tf-keras's by up to 7e-1 of max |y|). So the
+BatchNormalization gamma that closes a residual branch is small, as LayerScale's gamma is (training
+recipes for residual networks start that gamma at zero for the same reason). Those layers are recognised
+by their tf-keras names (RESIDUAL_BRANCH_GAMMAS): the Keras 3 corpus, whose weight names carry no layer
+name, keeps its weights."""
+import re
 
 import numpy as np
 
 # Weights whose kernel taps are per channel: fan_in is the window, not window * channels.
 _PER_CHANNEL_KERNELS = ("depthwise_kernel",)
+
+# tf-keras weight names of the BatchNormalization gammas that close a residual branch (the last BN before
+# the block's Add): ResNetRS's `BlockGroup<g>__block_<k>__batch_norm_3` (every block adds); EfficientNet's and
+# EfficientNetV2's `block<n><letter>_project_bn` of every block after the first of its stage (letter b, c,
+# ...: stride 1 and as many filters out as in, so the block adds its input back). The first block of
+# EfficientNetV2S/M/L's first stage adds too but keeps the ordinary gamma: one sum does not compound.
+RESIDUAL_BRANCH_GAMMAS = re.compile(r"(BlockGroup\d+__block_\d+__batch_norm_3|block\d+[b-z]_project_bn)/gamma:0")
 
 
 def _fan_in(name, shape):
@@ -41,7 +55,7 @@ def recipe_weight(index, name, shape, seed=0):
     if base in ("moving_mean", "mean"):
         return uniform(-0.2, 0.2)
     if base == "gamma":
-        return uniform(0.8, 1.2)
+        return uniform(0.1, 0.3) if RESIDUAL_BRANCH_GAMMAS.fullmatch(name) else uniform(0.8, 1.2)
     if base == "variable" and len(shape) == 1:  # LayerScale's gamma: a residual branch scaled down
         return uniform(0.3, 0.7)
     if base in ("beta", "bias") or len(shape) < 2:
@@ -68,13 +82,3 @@ def recipe_input(spec):
     """The fixed input {'shape', 'seed', 'low', 'high'} of a case: float32 uniform in [low, high)."""
     rng = np.random.default_rng(spec["seed"])
     return rng.uniform(spec["low"], spec["high"], size=tuple(spec["shape"])).astype(np.float32)
-
-
-def write_gzip(path, text):
-    """gzip with no name and mtime 0 (the bytes depend on the text only); an unchanged file is not rewritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(text.encode("utf-8"))
-    if not path.exists() or path.read_bytes() != buf.getvalue():
-        path.write_bytes(buf.getvalue())

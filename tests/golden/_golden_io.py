@@ -10,13 +10,18 @@ Arrays the generator drew with `seeded` (inputs, weights) are not stored but rec
 (shape, seed, range, grid) when loaded: only Keras's outputs take space. Families written before this format
 (``<family>.json`` list of cases + ``<family>.npz`` of plain arrays) still load.
 
+Other JSON the tests read (model configs) is stored compressed, ``.json.gz`` or (smaller) ``.json.xz``:
+``write_compressed`` / ``read_json``.
+
 Model files in HDF5 (``.h5``, as Keras / tf-keras wrote them) are stored gzipped as ``<name>.h5.gz``: mostly
 empty space, they shrink ~8 times. Tests read them as ``DATA_DIR / "<name>.h5"``: DATA_DIR is a view of the
 data folder (built on first use, in a temporary folder) where every other file is a link to the stored one."""
 import atexit
 import gzip
 import hashlib
+import io
 import json
+import lzma
 import pathlib
 import shutil
 import tempfile
@@ -105,7 +110,7 @@ class GoldenWriter:
                 stored.setdefault(array.dtype.str, []).append(array.reshape(-1))
             records.append(record)
         text = json.dumps({"cases": self.cases, "arrays": records}, indent=1, ensure_ascii=False) + "\n"
-        write_gzip(data_dir / f"{self.family}.json.gz", text.encode("utf-8"))
+        write_compressed(data_dir / f"{self.family}.json.gz", text)
         (data_dir / f"{self.family}.json").unlink(missing_ok=True)  # the earlier format's case file
         np.savez_compressed(data_dir / f"{self.family}.npz",
                             **{dtype: _shuffled(np.concatenate(parts)) for dtype, parts in stored.items()})
@@ -119,8 +124,7 @@ def _read_arrays(data_dir, family):
         cases = json.loads((data_dir / f"{family}.json").read_text(encoding="utf-8"))
         with np.load(data_dir / f"{family}.npz") as npz:
             return cases, {k: npz[k] for k in npz.files}
-    with gzip.open(packed, "rt", encoding="utf-8") as f:
-        index = json.load(f)
+    index = read_json(packed)
     with np.load(data_dir / f"{family}.npz") as npz:
         flat = {dtype: _unshuffled(npz[dtype], np.dtype(dtype)) for dtype in npz.files}
     offsets = dict.fromkeys(flat, 0)
@@ -146,10 +150,42 @@ def load_cases(family, data_dir=SOURCE_DIR):
     return out
 
 
-def write_gzip(path, data):
-    """`data` gzipped into `path`; mtime 0 and no file name in the header: the bytes depend on `data` only."""
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as f:
-        f.write(data)
+def _compress(data, suffix):
+    if suffix == ".xz":
+        return lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)
+    if suffix == ".gz":  # mtime 0 and no file name in the header: the bytes depend on `data` only
+        buf = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as f:
+            f.write(data)
+        return buf.getvalue()
+    raise ValueError(f"not a compressed file name (.gz or .xz): {suffix!r}")
+
+
+def write_compressed(path, data):
+    """`data` (bytes, or text as UTF-8) compressed as the suffix of `path` says, `.gz` or `.xz` (about half the size
+    for JSON configs); a file already holding `data` is not rewritten (no churn)."""
+    path = pathlib.Path(path)
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    if path.exists() and read_compressed(path) == data:  # compared decompressed: another zlib may pack otherwise
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_compress(data, path.suffix))
+
+
+def read_compressed(path):
+    """The bytes of a `.gz` or `.xz` file."""
+    path = pathlib.Path(path)
+    blob = path.read_bytes()
+    if path.suffix == ".xz":
+        return lzma.decompress(blob)
+    if path.suffix == ".gz":
+        return gzip.decompress(blob)
+    raise ValueError(f"not a compressed file name (.gz or .xz): {path}")
+
+
+def read_json(path):
+    """The JSON value of a `.json.gz` or `.json.xz` file."""
+    return json.loads(read_compressed(path).decode("utf-8"))
 
 
 def store_gzipped(path):
@@ -157,8 +193,7 @@ def store_gzipped(path):
     changed (no churn)."""
     path = pathlib.Path(path)
     data, stored = path.read_bytes(), path.with_name(path.name + ".gz")
-    if not stored.exists() or gzip.decompress(stored.read_bytes()) != data:
-        write_gzip(stored, data)
+    write_compressed(stored, data)
     path.unlink()
     return stored
 

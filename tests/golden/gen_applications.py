@@ -24,8 +24,8 @@ import keras
 from keras.src.applications.convnext import LayerScale, StochasticDepth
 from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
 
-from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights, write_gzip
-from _golden_io import GoldenWriter
+from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights
+from _golden_io import GoldenWriter, write_compressed
 from _keras_helpers import check_keras_loads_model_files, save_if_changed, seeded
 
 CONFIG_DIR = "applications"
@@ -123,8 +123,8 @@ def generate(data_dir):
         y = np.asarray(model.predict(recipe_input(x_spec), verbose=0))
         assert np.all(np.isfinite(y)), case_id
         rel = f"{CONFIG_DIR}/{case_id}.json.gz"
-        write_gzip(data_dir / rel, json.dumps(keras.saving.serialize_keras_object(model)))
-        write_gzip(data_dir / f"{CONFIG_DIR}/{case_id}.weights.json.gz", json.dumps(specs))
+        write_compressed(data_dir / rel, json.dumps(keras.saving.serialize_keras_object(model)))
+        write_compressed(data_dir / f"{CONFIG_DIR}/{case_id}.weights.json.gz", json.dumps(specs))
         print(f"  {case_id}: {record['params']:,} params, {len(model.layers)} layers, y std {y.std():.3g}, "
               f"max |y| {np.abs(y).max():.3g}")
         w.add(case_id, {"kind": "architecture", "builder": builder, "kwargs": kwargs, "image_size": size,

@@ -1,13 +1,16 @@
 """keras.applications architectures written by Keras 2 (tf-keras 2.21) as genuine `.h5` model files.
 
-    TF_USE_LEGACY_KERAS=1 /tmp/tfkeras/bin/python tests/golden/gen_applications_h5.py tests/golden/data
-    (generate.py runs this through NNKERN_TFKERAS_PYTHON, default /tmp/tfkeras/bin/python)
+    TF_USE_LEGACY_KERAS=1 /tmp/tfkeras/bin/python tests/golden/gen_applications_h5.py tests/golden/data [id ...]
+    (generate.py runs this through NNKERN_TFKERAS_PYTHON, default /tmp/tfkeras/bin/python). Given case ids,
+    only those are built and the other committed cases keep their record and output (the largest
+    architectures take minutes each).
 
 What is committed, and why: for each architecture, the `model_config` attribute exactly as tf-keras
-wrote it into the `.h5` file (gzipped JSON), the names and shapes of `model.weights` and the per-layer
-weight names of the file's `model_weights` group (`<id>.weights.json.gz`), and tf-keras's output on a
-seeded input with weights from the seeded recipe of _applications_recipe.py (applied in `model.weights`
-order); the test rebuilds the model through the legacy `.h5` config path and applies the same recipe.
+wrote it into the `.h5` file (xz-compressed JSON: half gzip's size), the names and shapes of
+`model.weights` and the per-layer weight names of the file's `model_weights` group
+(`<id>.weights.json.xz`), and tf-keras's output on a seeded input with weights from the seeded recipe of
+_applications_recipe.py (applied in `model.weights` order); the test rebuilds the model through the
+legacy `.h5` config path and applies the same recipe.
 Random per-element weights are what make the output comparison informative: a kernel read transposed or
 two same-shaped weights swapped change the output. The alternative, a genuine file whose datasets hold
 one gzip-compressed constant each, keeps the file's weight-to-layer mapping but makes every
@@ -65,52 +68,73 @@ ARCHITECTURES = [
     *[(f"regnet{kind.lower()}{size}", f"RegNet{kind}{size}", {}, 32) for kind in "XY"
       for size in ("004", "006", "008", "016", "032", "040", "064", "080", "120", "160", "320")],
     *[(f"resnetrs{depth}", f"ResNetRS{depth}", {}, 32) for depth in (101, 152, 200, 270)],
+    # Appended: every other architecture tf-keras builds.
+    *[(f"efficientnet_b{i}", f"EfficientNetB{i}", {}, 32) for i in range(1, 8)],
+    *[(f"efficientnet_v2_{size.lower()}", f"EfficientNetV2{size}", {}, 32)
+      for size in ("B1", "B2", "B3", "S", "M", "L")],
+    ("mobilenet_050", "MobileNet", {"alpha": 0.5}, 32),
+    ("mobilenet_100_avg", "MobileNet", {"include_top": False, "pooling": "avg"}, 32),
+    ("mobilenet_v3_large", "MobileNetV3Large", {}, 32),
+    ("mobilenet_v3_large_minimalistic", "MobileNetV3Large", {"minimalistic": True, "alpha": 0.75}, 32),
+    ("nasnet_mobile", "NASNetMobile", {}, 32),
+    ("nasnet_large", "NASNetLarge", {}, 32),
+    ("resnetrs350", "ResNetRS350", {}, 32),
+    ("resnetrs420", "ResNetRS420", {}, 32),
 ]
 
 
-def generate(data_dir):
+def generate(data_dir, case_ids=()):
     """Runs this file under tf-keras (a separate interpreter: Keras 3 and tf-keras do not share one)."""
     python = os.environ.get("NNKERN_TFKERAS_PYTHON", "/tmp/tfkeras/bin/python")
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "CUDA_VISIBLE_DEVICES": "-1"}
-    subprocess.run([python, __file__, str(data_dir)], env=env, check=True)
+    subprocess.run([python, __file__, str(data_dir), *case_ids], env=env, check=True)
     return len(ARCHITECTURES) + 1
 
 
 def h5_layout(path):
-    """model_config text and [(layer name, [weight names])] of the layers with weights, in file order."""
+    """model_config text and [(layer name, [weight names])] of the layers with weights, in file order, read
+    as tf-keras reads them (an attribute over 64 kB is split: ResNetRS350's layer_names)."""
     import h5py
-
-    def text(v):
-        return v.decode("utf-8") if isinstance(v, bytes) else str(v)
-
-    def attribute(group, name):
-        """Keras 2 splits an attribute over 64 kB into name0, name1, ... (ResNetRS350's layer_names)."""
-        if name in group.attrs:
-            return list(group.attrs[name])
-        chunks = []
-        while f"{name}{len(chunks)}" in group.attrs:
-            chunks.append(group.attrs[f"{name}{len(chunks)}"])
-        return [v for chunk in chunks for v in chunk]
+    from tf_keras.src.saving.legacy.hdf5_format import load_attributes_from_hdf5_group
 
     with h5py.File(path, "r") as f:
-        config = text(f.attrs["model_config"])
+        config = f.attrs["model_config"]
+        config = config.decode("utf-8") if isinstance(config, bytes) else str(config)
         group = f["model_weights"]
         layers = []
-        for name in (text(n) for n in attribute(group, "layer_names")):
-            names = [text(n) for n in attribute(group[name], "weight_names")]
+        for name in load_attributes_from_hdf5_group(group, "layer_names"):
+            names = load_attributes_from_hdf5_group(group[name], "weight_names")
             if names:
                 layers.append([name, names])
     return config, layers
 
 
-def main(data_dir):
+def main(data_dir, case_ids=()):
+    """Every case, or (case ids given) only those: the other committed cases keep their record and output."""
     import tf_keras
     sys.path.insert(0, str(HERE))
-    from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights, write_gzip
-    from _golden_io import GoldenWriter
+    from _applications_recipe import recipe_input, recipe_weights, set_recipe_weights
+    from _golden_io import GoldenWriter, load_cases, write_compressed
 
+    missing = {n for n in dir(tf_keras.applications) if n[0].isupper()} - {b for _, b, *_ in ARCHITECTURES}
+    assert not missing, f"tf-keras builders without a case: {sorted(missing)}"
     data_dir = pathlib.Path(data_dir)
     w = GoldenWriter("applications_h5")
+    kept = {case["id"]: (case, arrays) for case, arrays in load_cases("applications_h5", data_dir)} \
+        if case_ids else {}
+    unknown = set(case_ids) - {case_id for case_id, *_ in ARCHITECTURES} - {"file_mobilenet_025_tfkeras"}
+    assert not unknown, f"no such case: {sorted(unknown)}"
+
+    def skip(case_id):
+        """Whether the case is not to be built: case ids were given and it is not one of them. A case
+        committed already is then added again unchanged (one not committed yet stays out)."""
+        if not case_ids or case_id in case_ids:
+            return False
+        if case_id in kept:
+            case, arrays = kept[case_id]
+            w.add(case_id, {k: v for k, v in case.items() if k != "id"}, **arrays)
+        return True
+
     tmp = pathlib.Path(tempfile.mkdtemp())
 
     def build(builder, kwargs, size):
@@ -135,6 +159,9 @@ def main(data_dir):
         return {"shape": [BATCH, size, size, 3], "seed": seed, "low": low, "high": high}
 
     for seed, (case_id, builder, kwargs, size) in enumerate(ARCHITECTURES, start=1):
+        if skip(case_id):
+            assert case_id not in kept or kept[case_id][0]["seed"] == seed, case_id
+            continue
         model = build(builder, kwargs, size)
         record, specs = record_of(model), specs_of(model)
         set_recipe_weights(model, list(zip(specs["weight_names"], specs["weight_shapes"])), seed)
@@ -146,14 +173,17 @@ def main(data_dir):
         model.save(tmp / f"{case_id}.h5")
         config, layers = h5_layout(tmp / f"{case_id}.h5")
         (tmp / f"{case_id}.h5").unlink()  # up to 1.4 GB each
-        rel = f"{CONFIG_DIR}/{case_id}.json.gz"
-        write_gzip(data_dir / rel, config)
-        weights_rel = f"{CONFIG_DIR}/{case_id}.weights.json.gz"
-        write_gzip(data_dir / weights_rel, json.dumps({**specs, "h5_layers": layers}))
+        rel = f"{CONFIG_DIR}/{case_id}.json.xz"
+        write_compressed(data_dir / rel, config)
+        weights_rel = f"{CONFIG_DIR}/{case_id}.weights.json.xz"
+        write_compressed(data_dir / weights_rel, json.dumps({**specs, "h5_layers": layers}))
         print(f"  {case_id}: {record['params']:,} params, y std {y.std():.3g}, max |y| {np.abs(y).max():.3g}")
         w.add(case_id, {"kind": "architecture", "builder": builder, "kwargs": kwargs, "image_size": size,
                         "seed": seed, "config": rel, "weights": weights_rel, "input": x_spec, **record}, y=y)
 
+    if skip("file_mobilenet_025_tfkeras"):
+        w.save(data_dir)
+        return
     model = build("MobileNet", {"alpha": 0.25}, 32)
     record, specs = record_of(model), specs_of(model)
     weights = recipe_weights(list(zip(specs["weight_names"], specs["weight_shapes"])), 100)
@@ -190,4 +220,4 @@ def main(data_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else HERE / "data")
+    main(sys.argv[1] if len(sys.argv) > 1 else HERE / "data", tuple(sys.argv[2:]))

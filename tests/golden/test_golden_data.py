@@ -1,13 +1,12 @@
 """The golden data format (_golden_io): seeded arrays recreated from their recipe, the rest stored packed; and
 the size of the whole data folder."""
-import gzip
 import hashlib
 import json
 
 import numpy as np
 import pytest
 
-from _golden_io import SOURCE_DIR, GoldenWriter, load_cases, seeded
+from _golden_io import SOURCE_DIR, GoldenWriter, load_cases, read_compressed, read_json, seeded, write_compressed
 
 DATA_BUDGET = 4_250_000  # bytes, everything under tests/golden/data ("a few MB"; 8.7 MB before they were packed)
 
@@ -31,8 +30,7 @@ def test_seeded_arrays_are_those_the_goldens_were_made_from(recipe, sha256):
 
 
 def _index(data_dir, family):
-    with gzip.open(data_dir / f"{family}.json.gz", "rt", encoding="utf-8") as f:
-        return json.load(f)
+    return read_json(data_dir / f"{family}.json.gz")
 
 
 def test_round_trip_keeps_every_array(tmp_path):
@@ -78,3 +76,22 @@ def test_earlier_format_still_loads(tmp_path):
     assert case == {"id": "a", "n": 1}
     np.testing.assert_array_equal(arrays["x"], np.float32([1, 2]))
     assert arrays["y"].dtype == np.int32
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".xz"])
+def test_compressed_json_round_trip(tmp_path, suffix):
+    path = tmp_path / f"config.json{suffix}"
+    value = {"layers": [{"name": "conv", "filters": 8}] * 50, "text": "é"}
+    write_compressed(path, json.dumps(value))
+    assert read_json(path) == value
+    assert path.stat().st_size < len(json.dumps(value)) / 4
+    before = path.stat().st_mtime_ns  # the same content again: not rewritten
+    write_compressed(path, json.dumps(value).encode("utf-8"))
+    assert path.stat().st_mtime_ns == before
+    write_compressed(path, json.dumps({"other": 1}))
+    assert read_compressed(path) == b'{"other": 1}'
+
+
+def test_compressed_file_names_need_a_known_suffix(tmp_path):
+    with pytest.raises(ValueError, match="not a compressed file name"):
+        write_compressed(tmp_path / "config.json", "{}")

@@ -127,3 +127,45 @@ def test_out_sharing_memory_with_an_input_is_refused():
     q, k, v = _qkv(rng, 1, 4, 4, 1, 3, 3)
     with pytest.raises(ValueError, match="shares memory with 'query'"):
         _core.attention(q, k, v, out=q)
+
+
+@settings(max_examples=60, deadline=None)
+@given(b=st.integers(1, 3), t=st.integers(1, 40), h=st.integers(1, 4), dk=st.integers(1, 9), dv=st.integers(1, 9),
+       causal=st.booleans(), scores=st.booleans(), seed=st.integers(0, 2**31))
+def test_column_slices_of_one_projection_are_read_in_place(b, t, h, dk, dv, causal, scores, seed):
+    # Q, K, V as views of one (b, t, h * (2 dk + dv)) array, as MultiHeadAttention's fused projection gives
+    # them: the same result as contiguous copies.
+    rng = np.random.default_rng(seed)
+    qkv = rng.uniform(-1, 1, (b, t, h * (2 * dk + dv))).astype(np.float32)
+    q = qkv[..., :h * dk].reshape(b, t, h, dk)
+    k = qkv[..., h * dk:2 * h * dk].reshape(b, t, h, dk)
+    v = qkv[..., 2 * h * dk:].reshape(b, t, h, dv)
+    assert np.shares_memory(q, qkv) and (b * t == 1 or not q.flags.c_contiguous)
+    got = _core.attention(q, k, v, causal=causal, scale=0.3, return_scores=scores)
+    want = _core.attention(q.copy(), k.copy(), v.copy(), causal=causal, scale=0.3, return_scores=scores)
+    for g, w in zip(got if scores else (got,), want if scores else (want,)):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_allclose(got[0] if scores else got, attention_ref(q, k, v, None, causal, 0.3)[0],
+                               rtol=2e-5, atol=2e-6)
+
+
+def test_other_views_are_copied_first():
+    rng = np.random.default_rng(9)
+    q, k, v = _qkv(rng, 2, 5, 6, 3, 4, 2)
+    views = (q[:, :, ::-1], np.asfortranarray(k), v[:, ::-1])  # reversed heads, Fortran order, reversed steps
+    np.testing.assert_allclose(_core.attention(*views), attention_ref(*views)[0], rtol=2e-5, atol=2e-6)
+
+
+def test_out_inside_a_strided_input_is_refused():
+    # The query view reads 6 floats of every 24; `out` starts in a gap, past the view's first nbytes, and
+    # reaches its third step.
+    rng = np.random.default_rng(10)
+    k = rng.uniform(-1, 1, (1, 4, 2, 3)).astype(np.float32)
+    buffer = np.zeros(4 * 24, np.float32)
+    strided = buffer.reshape(1, 4, 24)[..., :6].reshape(1, 4, 2, 3)
+    strided[...] = k
+    out = np.empty((1, 4, 2, 3), np.float32)
+    inside = buffer[30:30 + out.size].reshape(out.shape)
+    with pytest.raises(ValueError, match="shares memory with 'query'"):
+        _core.attention(strided, k, k, out=inside)
+    assert _core.attention(strided, k, k, out=out) is out

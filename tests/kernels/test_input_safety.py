@@ -38,6 +38,8 @@ CALLS = {
     "simple_rnn": (_core.simple_rnn, dict(x=arr(2, 5, 3), kernel=arr(3, 4), recurrent_kernel=arr(4, 4), bias=arr(4),
                                           initial_h=arr(2, 4)), dict(go_backwards=True)),
     "activation": (_core.activation, dict(x=arr(3, 5)), dict(name="softmax")),
+    "layer_norm": (_core.layer_norm, dict(x=arr(2, 3, 5), gamma=arr(5), beta=arr(5), residual=arr(2, 3, 5)),
+                   dict(epsilon=1e-3)),
 }
 ARRAY_ARGS = [(name, arg) for name, (_, arrays, _) in CALLS.items() for arg in arrays]
 OUT_KERNELS = [name for name in CALLS if name not in ("dense", "activation")]

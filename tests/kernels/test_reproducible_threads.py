@@ -46,6 +46,7 @@ MASK_REC = RNG.uniform(size=(32, 8)) > 0.3
 X_CHUNKS, K_CHUNKS, R_CHUNKS = uniform(48, 20, 2), uniform(2, 384), uniform(128, 384, scale=0.2)
 Q_ATT, K_ATT, V_ATT = uniform(2, 150, 4, 32), uniform(2, 90, 4, 32), uniform(2, 90, 4, 32)
 MASK_ATT = RNG.uniform(size=(2, 1, 1, 90)) > 0.2
+X_LN, R_LN, G_LN, B_LN = uniform(64, 64, 96), uniform(64, 64, 96), uniform(96), uniform(96)
 
 CASES = {
     "dense": lambda: _core.dense(X_DENSE, W_DENSE, B_DENSE, "relu"),
@@ -82,6 +83,7 @@ CASES = {
     "simple_rnn": lambda: _core.simple_rnn(X_REC, K_RNN, R_RNN, B_RNN, return_sequences=True, mask=MASK_REC),
     "attention": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, MASK_ATT, scale=0.2, return_scores=True),
     "attention_causal": lambda: _core.attention(Q_ATT, K_ATT, V_ATT, causal=True, masked="uniform"),
+    "layer_norm": lambda: _core.layer_norm(X_LN, G_LN, B_LN, 1e-6, residual=R_LN),
 }
 
 

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 import nnkern
 from nnkern import layers
+from nnkern.layers.normalization import standardize
+from numpy_ref.layer_norm import keras_order_error_bound
 
 from ._golden_layers import check_single
 from ._norm_helpers import cases_of_kind, single_cases, write_keras2_sequential_h5
@@ -152,3 +154,34 @@ def test_layer_normalization_against_numpy(batch, rows, cols, seed, axis):
     mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     expected = (x - mean) / np.sqrt(var + 0.001) * gamma.reshape(shape) + beta.reshape(shape)
     np.testing.assert_allclose(layer(x), expected, rtol=1e-4, atol=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=3), st.integers(1, 300), st.booleans(), st.booleans(),
+       st.sampled_from([1e-12, 1e-6, 1e-3]), st.integers(0, 10 ** 6))
+def test_layer_normalization_kernel_equals_the_numpy_path(lead, cols, center, scale, epsilon, seed):
+    # The compiled last-axis path against the numpy one it replaced (standardize), over ranks and lengths, within
+    # what Keras's order of operations may lose: x * inv - mean * inv cancels large terms in a row whose variance
+    # is small next to its mean or to epsilon (e.g. one element).
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=(*lead, cols)) * 2 + rng.normal()).astype(np.float32)
+    layer = layers.LayerNormalization(epsilon=epsilon, center=center, scale=scale)
+    layer.build((None, *lead[1:], cols))
+    assert layer._last_axis_kernel
+    weights = [rng.normal(size=cols).astype(np.float32) for _ in layer.weights]
+    layer.set_weights(weights)
+    gamma = weights[0] if scale else None
+    beta = weights[-1] if center else None
+    np.testing.assert_array_less(np.abs(layer(x) - standardize(x, (x.ndim - 1,), epsilon, gamma, beta)),
+                                 keras_order_error_bound(x, gamma, beta, epsilon))
+
+
+def test_layer_normalization_kernel_path_only_for_the_last_axis():
+    for axis, kernel in ((-1, True), (2, True), ([2], True), (1, False), ([1, 2], False)):
+        layer = layers.LayerNormalization(axis=axis)
+        layer.build((None, 3, 4))
+        assert layer._last_axis_kernel is kernel, axis
+    with pytest.warns(UserWarning, match="rms_scaling"):
+        rms = layers.LayerNormalization(rms_scaling=True)
+    rms.build((None, 4))
+    assert not rms._last_axis_kernel

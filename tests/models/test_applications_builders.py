@@ -1,7 +1,6 @@
 """nnkern.applications builds keras.applications' architectures: the config of each equals the config
 Keras 3 wrote for the same builder call (tests/golden/gen_applications.py), up to the auto-generated
 layer names (layers are compared by position), and the model predicts as Keras's with the same weights."""
-import gzip
 import inspect
 import json
 
@@ -10,18 +9,13 @@ import pytest
 
 import nnkern
 from _applications_recipe import recipe_input, set_recipe_weights
-from _golden_io import DATA_DIR, load_cases
+from _golden_io import DATA_DIR, load_cases, read_json
 from nnkern.engine.variable import deferred_initialization
 
 BUILT = set(nnkern.applications.__all__)  # every builder: one without a case fails test_every_builder_has_a_corpus_case
 ROUND_TRIP_MAX_PARAMS = 100_000_000
 CASES = [pytest.param(case, arrays, id=case["id"]) for case, arrays in load_cases("applications")
          if case["kind"] == "architecture" and case["builder"] in BUILT]
-
-
-def _read_gzip_json(rel):
-    with gzip.open(DATA_DIR / rel, "rt", encoding="utf-8") as f:
-        return json.load(f)
 
 
 def _by_position(config):
@@ -69,12 +63,12 @@ def _predict(model, case):
 @pytest.mark.parametrize("case,arrays", CASES)
 def test_builder_gives_keras_architecture(case, arrays, tmp_path):
     model = _build(case)
-    keras_entry = _read_gzip_json(case["config"])
+    keras_entry = read_json(DATA_DIR / case["config"])
     ours = json.loads(json.dumps(nnkern.layers.serialize(model)))
     assert ours["config"]["name"] == keras_entry["config"]["name"]
     assert _by_position(ours["config"]) == _by_position(keras_entry["config"])
     assert model.count_params() == case["params"]
-    weights = _read_gzip_json(case["weights"])
+    weights = read_json(DATA_DIR / case["weights"])
     set_recipe_weights(model, list(zip(weights["weight_names"], weights["weight_shapes"])), case["seed"])
     y = _predict(model, case)
     np.testing.assert_allclose(y, arrays["y"], rtol=0, atol=1e-4 * float(np.max(np.abs(arrays["y"]))))

@@ -239,6 +239,48 @@ def test_keras2_sequential_h5(tmp_path):
     np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
+def _split_attribute(group, name, parts):
+    """Respell the attribute `name` as Keras 2 writes one over HDF5's 64 kB limit: `name0`, `name1`, ..."""
+    values = group.attrs[name]
+    del group.attrs[name]
+    for i, chunk in enumerate(np.array_split(values, parts)):
+        group.attrs[f"{name}{i}"] = chunk
+
+
+def test_keras2_h5_attributes_split_in_chunks(tmp_path):
+    """ResNetRS350's `layer_names` (and a big model's `weight_names`) exceed 64 kB: Keras 2 writes them as
+    `layer_names0`, `layer_names1`, ... and reads them back in order. Both a whole-model file and a weights
+    file (`layer_names` at the root) load so; reordered chunks would give the weights to the wrong layers."""
+    rng = np.random.default_rng(5)
+    w1, b1 = rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    w2, b2 = rng.normal(size=(3, 3)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32", "name": "x"}},
+        _keras2_dense("dense", 3, "relu"), _keras2_dense("dense_1", 3, "linear")]}}
+    weights = {"dense": [("dense/kernel:0", w1), ("dense/bias:0", b1)],
+               "dense_1": [("dense_1/kernel:0", w2), ("dense_1/bias:0", b2)]}
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    expected = np.maximum(x @ w1 + b1, 0) @ w2 + b2
+    path = tmp_path / "split.h5"
+    _write_keras2_h5(path, config, ["x", "dense", "dense_1"], weights)
+    with h5py.File(path, "r+") as f:
+        _split_attribute(f["model_weights"], "layer_names", 3)
+        _split_attribute(f["model_weights/dense_1"], "weight_names", 2)
+        assert "layer_names" not in f["model_weights"].attrs and "layer_names2" in f["model_weights"].attrs
+    np.testing.assert_allclose(nnkern.models.load_model(path).predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+    weights_path = tmp_path / "split_weights.h5"  # a Keras 2 weights file: the layer groups at the root
+    with h5py.File(path, "r") as src, h5py.File(weights_path, "w") as dst:
+        for name in src["model_weights"]:
+            src.copy(src["model_weights"][name], dst, name)
+        for key, value in src["model_weights"].attrs.items():
+            dst.attrs[key] = value
+    fresh = nnkern.Sequential([nnkern.Input((4,)), nnkern.layers.Dense(3, activation="relu"),
+                               nnkern.layers.Dense(3)])
+    fresh.load_weights(weights_path)
+    np.testing.assert_allclose(fresh.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("class_name", ["Functional", "Model"])  # tf.keras >= 2.4 / older Keras 2
 def test_keras2_functional_lstm_h5(tmp_path, class_name):
     """Two inputs, an LSTM with Keras 2's config keys and cell weight names, legacy inbound_nodes lists."""

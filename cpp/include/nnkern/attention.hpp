@@ -28,6 +28,10 @@ struct AttentionShape {
   index_t kv_len = 0;   // Tk: key and value steps
   index_t key_dim = 0;  // features of query and key per head
   index_t value_dim = 0;
+  // Floats from one step of q, k, v to the next (their time axis); 0 means heads * key_dim (heads *
+  // value_dim for v), a contiguous array. A larger step reads q, k and v in place as column slices of a
+  // wider row-major array (the output of one fused Q/K/V projection).
+  index_t q_step = 0, k_step = 0, v_step = 0;
 };
 
 // A boolean mask broadcast to (batch, heads, q_len, kv_len): element (b, h, i, j) is
@@ -38,13 +42,15 @@ struct AttentionMask {
   index_t stride_b = 0, stride_h = 0, stride_q = 0, stride_k = 0;
 };
 
-// Throws std::invalid_argument for negative sizes, heads < 1 or sizes whose products overflow.
+// Throws std::invalid_argument for negative sizes, heads < 1, sizes whose products overflow, or a nonzero
+// step shorter than a step's heads * dim.
 void validate(const AttentionShape& s);
 
 // out = softmax(scale * q.k^T [masked]) . v for every batch and head.
-//   q      (batch, q_len, heads, key_dim) row-major (the layout of Keras's projected query)
-//   k      (batch, kv_len, heads, key_dim)
-//   v      (batch, kv_len, heads, value_dim)
+//   q      (batch, q_len, heads, key_dim) row-major (the layout of Keras's projected query), each step
+//          q_step floats after the one before (see AttentionShape)
+//   k      (batch, kv_len, heads, key_dim), steps k_step apart
+//   v      (batch, kv_len, heads, value_dim), steps v_step apart
 //   mask   optional (data nullptr: none); causal: also mask key step j > query step i
 //   out    (batch, q_len, heads, value_dim)
 //   scores nullptr, or (batch, heads, q_len, kv_len) to receive the softmax weights

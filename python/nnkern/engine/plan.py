@@ -247,6 +247,35 @@ def residual_folds(folds, only_consumer):
     return out
 
 
+def sum_norm_folds(nodes, only_consumer):
+    """{id(Add node): normalization node} for each Add of two float32 tensors of one shape (no masks, no
+    training) whose sum feeds only a normalization that can take the sum in its kernel (LayerNormalization
+    over the last axis after a Transformer block's residual Add): the sum is then never stored. Layers take
+    part through their fusion protocol: `plain_sum` (the Add), `normalize_sum` (the normalization)."""
+    out = {}
+    for node in nodes:
+        if node.is_input or not getattr(node.operation, "plain_sum", lambda: False)():
+            continue
+        args = node.call_args
+        if len(args) != 1 or not isinstance(args[0], (list, tuple)) or len(args[0]) != 2 \
+                or _residual_input(node, args[0][0]) is None:
+            continue
+        norm = only_consumer(node.outputs[0])
+        if norm is not None and hasattr(norm.operation, "normalize_sum") \
+                and _one_array_call(norm, node.outputs[0]) and not needs_autocast(norm.operation, node.outputs[0]):
+            out[id(node)] = norm
+    return out
+
+
+def summed_norm_call(add, norm):
+    """(a, b) -> norm(add([a, b])) with the sum in the normalization's kernel (see sum_norm_folds); inputs its
+    kernel does not take (norm.normalize_sum returns None) run the two calls."""
+    def call(a, b):
+        y = norm.normalize_sum(a, b)
+        return norm.call(add.call([a, b])) if y is None else y
+    return call
+
+
 def folded_call(layer, norm, act, add=None, pad=None):
     """x -> act(norm(layer(x))) in one kernel call (see batch_norm_folds); with `add` (an Add layer, see
     residual_folds) (x, r) -> act(add([norm(layer(x)), r])), the sum in the kernel's epilogue too; with `pad`
@@ -323,8 +352,18 @@ class Plan:
         padding_nodes = {id(pad) for pad in self._pads.values()}
         deferred = {id(fold[0]) for fold in residual.values()}  # run at their Add's place in the order
         folded_away = {id(fold[1]) for fold in residual.values()}
+        sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
+        summed = {}  # id(normalization node) -> its Add node, run in its step
         for node in nodes:
             if node.is_input or id(node) in folded_away or id(node) in deferred:
+                continue
+            norm = sum_norms.get(id(node))
+            if norm is not None and all(mask_slot_of.get(id(kt)) is None for kt in node.call_args[0]):
+                summed[id(norm)] = node
+                continue
+            add = summed.get(id(node))
+            if add is not None:
+                steps.append(self._summed_norm_step(add, node, slot, slot_of, new_slot))
                 continue
             if id(node) in padding_nodes:
                 if mask_slot_of.get(id(node.call_args[0])) is None:
@@ -406,6 +445,19 @@ class Plan:
             v[o] = fn(v[i], v[r])
         step.nodes = tuple(n for n in fold if n is not None)
         return [step]
+
+    @staticmethod
+    def _summed_norm_step(add, norm, slot, slot_of, new_slot):
+        """One step for an Add and the normalization of its sum (see sum_norm_folds)."""
+        out = slot_of.get(id(norm.outputs[0]))
+        if out is None:
+            out = slot_of[id(norm.outputs[0])] = new_slot()
+        a, b = add.call_args[0]
+
+        def step(v, fn=summed_norm_call(add.operation, norm.operation), a=slot(a), b=slot(b), o=out):
+            v[o] = fn(v[a], v[b])
+        step.nodes = (add, norm)
+        return step
 
     def _folded_step(self, fold, slot, slot_of, new_slot):
         """One step for a linear layer, the BatchNormalization after it and the activation after that (if

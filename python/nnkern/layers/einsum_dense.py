@@ -157,6 +157,19 @@ class EinsumDense(Layer):
         object.__setattr__(self, "_fused", activations.fused_name(self.activation))
         self.built = True
 
+    def plain_product(self):
+        """Whether call() is one matrix product over the input's last axis plus the bias, with float32 weights
+        and no activation: several such layers reading one input can then run as one product over their
+        kernels side by side (product_weights)."""
+        return self._split is not None and self._split[0] == 1 and self._bias_fused and self._fused == "linear" \
+            and self._kernel.dtype == "float32"
+
+    def product_weights(self):
+        """The current (kernel as an (input features, outputs) matrix, bias as a vector or None) of a layer whose
+        plain_product() is true."""
+        kernel = np.asarray(self._kernel)
+        return kernel.reshape(kernel.shape[0], -1), None if self.bias is None else np.asarray(self.bias).reshape(-1)
+
     @property
     def kernel(self):
         if not self.built:

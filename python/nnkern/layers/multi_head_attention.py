@@ -7,7 +7,9 @@ query, value and key arrive as `query_mask` / `value_mask` / `key_mask` (Keras's
 several tensor arguments). Keras computes the attention two ways, which differ only on fully masked
 query rows: ops.dot_product_attention (3-D inputs, no dropout, no returned scores; a fully masked row
 averages the values uniformly) and its Softmax layer (otherwise; such a row attends to nothing). The
-compiled attention kernel runs both for 3-D inputs; other ranks and `attention_axes` run on numpy."""
+compiled attention kernel runs both for 3-D inputs; other ranks and `attention_axes` run on numpy.
+Self-attention (query, value and key one array) projects Q, K and V with one product over the three
+kernels side by side, and the attention kernel reads them in place as column slices of its output."""
 import math
 import string
 
@@ -18,6 +20,7 @@ from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.dtypes import check_data_dtype
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
+from nnkern.engine.variable import assignment_count
 from nnkern.layers.activation_layers import Softmax
 from nnkern.layers.einsum_dense import EinsumDense
 from nnkern.layers.kernel_calls import run_kernel
@@ -209,7 +212,39 @@ class MultiHeadAttention(Layer):
         self.output_dense.build(tuple(projected))
         # The compiled kernel handles Keras's usual case: (B, T, dim) inputs attending over axis 1.
         object.__setattr__(self, "_kernel_path", rank == 4 and self._attention_axes == (1,))
+        # Self-attention's projections as one product (see _fused_qkv_weights) when all three are plain ones.
+        object.__setattr__(self, "_qkv_fusable", len({query_shape[-1], key_shape[-1], value_shape[-1]}) == 1
+                           and all(d.plain_product() for d in self._qkv_projections()))
+        object.__setattr__(self, "_qkv_weights", (None, None, None))  # assignment count, kernel, bias
         self.built = True
+
+    def _fused_qkv_weights(self):
+        """(kernel (dim, heads * (2 * key_dim + value_dim)), bias or None): the query, key and value kernels
+        (and biases) side by side, for self-attention's one product. Made again when any weight was assigned
+        since (set_weights, load_weights), as the prediction plan's folded weights are."""
+        count, kernel, bias = self._qkv_weights
+        if count != assignment_count():
+            count = assignment_count()
+            kernels, biases = zip(*(d.product_weights() for d in self._qkv_projections()))
+            kernel = np.concatenate(kernels, axis=1)
+            bias = None if biases[0] is None else np.concatenate(biases)
+            object.__setattr__(self, "_qkv_weights", (count, kernel, bias))
+        return kernel, bias
+
+    def _qkv_projections(self):
+        return self.query_dense, self.key_dense, self.value_dense
+
+    def _self_attention_projections(self, x):
+        """(q, k, v) of x attending to itself, from one product: views of its columns (the attention kernel
+        reads them in place), equal to query_dense(x), key_dense(x), value_dense(x)."""
+        kernel, bias = self._fused_qkv_weights()
+        lead = x.shape[:-1]
+        y = run_kernel(self, _core.dense, np.ascontiguousarray(x).reshape(-1, x.shape[-1]), kernel, bias, "linear")
+        y = y.reshape(lead + (kernel.shape[1],))
+        qk = self._num_heads * self._key_dim
+        return (y[..., :qk].reshape(lead + (self._num_heads, self._key_dim)),
+                y[..., qk:2 * qk].reshape(lead + (self._num_heads, self._key_dim)),
+                y[..., 2 * qk:].reshape(lead + (self._num_heads, self._value_dim)))
 
     # ------------------------------------------------------------------ call
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
@@ -218,9 +253,12 @@ class MultiHeadAttention(Layer):
         key = value if key is None else self._as_float32(key, "key")
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask)
         gate = self._gate_dense.call(query) if self._use_gate else None
-        q = self.query_dense.call(query)
-        k = self.key_dense.call(key)
-        v = self.value_dense.call(value)
+        if self._qkv_fusable and query is value and key is value:
+            q, k, v = self._self_attention_projections(query)
+        else:
+            q = self.query_dense.call(query)
+            k = self.key_dense.call(key)
+            v = self.value_dense.call(value)
         dropping = bool(training) and self._dropout > 0
         if self._kernel_path and not dropping:
             # Keras's Softmax path when it returns the scores or has dropout; ops.dot_product_attention else.

@@ -5,9 +5,10 @@ import warnings
 
 import numpy as np
 
-from nnkern import initializers
+from nnkern import _core, initializers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers.kernel_calls import run_kernel
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
 
@@ -231,9 +232,16 @@ class LayerNormalization(_AffineNormalization):
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         shape = tuple(input_shape[a] for a in self._axes)
         self._add_gamma_beta(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
+        # The compiled kernel normalizes over the last axis (Keras's default and the Transformer's case) with
+        # float32 weights; other axes and rms_scaling run on numpy.
+        weights = [w for w in (self.gamma, self.beta) if w is not None]
+        object.__setattr__(self, "_last_axis_kernel", self._axes == [len(input_shape) - 1] and not self.rms_scaling
+                           and float(self.epsilon) >= 0 and all(w.value.dtype == np.float32 for w in weights))
 
     def call(self, inputs):
         x = np.asarray(inputs, dtype=np.float32)
+        if self._last_axis_kernel and x.ndim - 1 == self._axes[0]:
+            return self.normalize(x)
         axes = tuple(self._axes)
         shape = _broadcast_shape(x.ndim, axes, x.shape)
         gamma, beta = self._gamma_beta(shape)
@@ -241,6 +249,22 @@ class LayerNormalization(_AffineNormalization):
             out = x / np.sqrt(x.var(axis=axes, keepdims=True) + np.float32(self.epsilon))
             return out if gamma is None else out * gamma
         return standardize(x, axes, self.epsilon, gamma, beta)
+
+    def normalize(self, x, residual=None):
+        """The compiled last-axis path: the layer's output for float32 x, or for x + residual with the sum in
+        the kernel."""
+        return run_kernel(self, _core.layer_norm, x, None if self.gamma is None else self.gamma.value,
+                          None if self.beta is None else self.beta.value, self.epsilon, residual=residual)
+
+    def normalize_sum(self, x, residual):
+        """The prediction plan's fusion protocol: self(x + residual) for two float32 arrays of one shape, the sum
+        computed in the kernel (a residual Add before this layer); None when this layer or these inputs take
+        another path (a subclass's call(), other axes, rms_scaling), which the caller then runs as two calls."""
+        if not self._last_axis_kernel or type(self).call is not LayerNormalization.call \
+                or type(x) is not np.ndarray or type(residual) is not np.ndarray or x.shape != residual.shape \
+                or x.dtype != np.float32 or residual.dtype != np.float32 or x.ndim - 1 != self._axes[0]:
+            return None
+        return self.normalize(x, residual)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "rms_scaling": self.rms_scaling}

@@ -20,7 +20,15 @@ def _text(value):
 
 
 def _names(attrs, key):
-    return [_text(n) for n in np.asarray(attrs.get(key, [])).reshape(-1)] if key in attrs else []
+    """The list of names attribute `key`; Keras 2 splits one over HDF5's 64 kB attribute limit into
+    `key0`, `key1`, ... (save_attributes_to_hdf5_group): ResNetRS350's `layer_names`, big layers' `weight_names`."""
+    if key in attrs:
+        chunks = [attrs[key]]
+    else:
+        chunks = []
+        while f"{key}{len(chunks)}" in attrs:
+            chunks.append(attrs[f"{key}{len(chunks)}"])
+    return [_text(n) for chunk in chunks for n in np.asarray(chunk).reshape(-1)]
 
 
 def load_h5_model(data, what, custom_objects=None, safe_mode=True, compile=False):
@@ -154,7 +162,7 @@ def _modernize(config):
 
 
 def is_legacy_weights(h5):
-    return "layer_names" in h5.attrs or "model_weights" in h5
+    return "layer_names" in h5.attrs or "layer_names0" in h5.attrs or "model_weights" in h5
 
 
 def _layer_weight_lists(group, what):
