@@ -27,6 +27,9 @@ void register_config(py::module_& m) {
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Threads used by every kernel (>= 1).");
   m.def("get_num_threads", &get_num_threads,
         "Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).");
+  m.def("set_thread_limit", &set_thread_limit, py::arg("n"),
+        "Cap the threads of kernel calls made from the calling thread (this Python thread only); 0: no cap.");
+  m.def("get_thread_limit", &thread_limit, "The calling thread's cap on kernel threads (0: none).");
   m.def("set_load_aware", &set_load_aware, py::arg("on"),
         "Leave out cores other processes keep busy when choosing threads per call (default: off, or "
         "NNKERN_LOAD_AWARE=1 at start).");

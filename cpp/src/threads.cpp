@@ -63,6 +63,7 @@ void on_fork_child() {
 const int g_atfork_registered = pthread_atfork(nullptr, nullptr, on_fork_child);
 
 thread_local int t_call_threads = 1;
+thread_local int t_thread_limit = 0;  // 0: no limit
 
 }  // namespace
 
@@ -80,6 +81,13 @@ int get_num_threads() {
   }
   return n;
 }
+
+void set_thread_limit(int n) {
+  if (n < 0) throw std::invalid_argument("thread limit must be >= 0 (0: no limit), got " + std::to_string(n));
+  t_thread_limit = n;
+}
+
+int thread_limit() { return t_thread_limit; }
 
 int last_call_threads() { return t_call_threads; }
 bool forked_single_threaded() { return g_forked_single; }
@@ -198,6 +206,7 @@ bool load_aware() { return g_load_aware; }
 
 int threads_for_work(double flops) {
   int n = get_num_threads();
+  if (t_thread_limit > 0) n = std::min(n, t_thread_limit);
   if (n == 1 || flops < kMinParallelFlops || g_forked_single) return 1;
   if (g_load_aware) {
     note_own_workers(n);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -96,6 +96,10 @@ def get_num_threads() -> int:
     """
     Threads used by every kernel (default: NNKERN_NUM_THREADS, else OMP_NUM_THREADS, else all cores).
     """
+def get_thread_limit() -> int:
+    """
+    The calling thread's cap on kernel threads (0: none).
+    """
 def gru(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', recurrent_activation: str = 'sigmoid', reset_after: bool = True, return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple:
     """
     Keras 3 GRU over x (batch, timesteps, input_dim) -> (output, h).
@@ -170,6 +174,10 @@ def set_load_aware(on: bool) -> None:
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Threads used by every kernel (>= 1).
+    """
+def set_thread_limit(n: typing.SupportsInt | typing.SupportsIndex) -> None:
+    """
+    Cap the threads of kernel calls made from the calling thread (this Python thread only); 0: no cap.
     """
 def simple_rnn(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple:
     """

@@ -91,3 +91,34 @@ def test_fork_before_any_threaded_call_keeps_threads(tmp_path):
         print(os.waitstatus_to_exitcode(status))
     """)
     assert out == ["0"]
+
+
+@pytest.mark.parametrize("threaded_kernels_first", [False, True])
+def test_fork_after_concurrent_bidirectional(tmp_path, threaded_kernels_first):
+    # Bidirectional ran its directions on nnkern's worker thread (kernels on one thread each: no OpenMP
+    # workers yet), then the process forks. The child has the worker's Python object but not its thread; it
+    # must make a new one (or, forked after threaded kernel calls, run the directions one after the other).
+    out = run_script(tmp_path, """
+        from nnkern import _config, layers
+
+        calls = []
+        real = _config.run_pair
+        _config.run_pair = lambda first, second: calls.append(1) or real(first, second)
+        _core.set_num_threads(2)
+        _core.set_load_aware(False)
+        if sys.argv[1] == "True":
+            threaded_parent()
+        layer = layers.Bidirectional(layers.LSTM(64, return_sequences=True))
+        x = np.random.default_rng(0).uniform(-1, 1, (4, 60, 32)).astype(np.float32)
+        expected = layer(x)
+        assert calls == [1] and _core.forked_single_threaded() is False
+        pid = os.fork()
+        if pid == 0:
+            del calls[:]
+            same = all(np.array_equal(layer(x), expected) for _ in range(3))
+            concurrent = calls == [1, 1, 1]
+            os._exit(0 if same and concurrent != _core.forked_single_threaded() else 3)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), np.array_equal(layer(x), expected), len(calls))
+    """, str(threaded_kernels_first))
+    assert out == ["0", "True", "2"]

@@ -13,10 +13,18 @@ void set_num_threads(int n);
 // may run on. A value that is not a positive integer is ignored.
 int get_num_threads();
 
+// A cap on the threads of the kernel calls made from the calling thread only (0: none, the default;
+// n >= 0, else std::invalid_argument). A caller that runs kernel calls concurrently on threads of its
+// own (Bidirectional's two directions) gives each its share of the cores instead of letting both
+// start teams of get_num_threads() on the same cores. Results do not change (see above).
+void set_thread_limit(int n);
+int thread_limit();
+
 // Threads to use for a call doing about `flops` floating-point operations: 1 below kMinParallelFlops
 // (a parallel region's start and the threads' wake-up cost more than the split saves), then one
-// thread per kMinFlopsPerThread, up to get_num_threads(). 1 in a child forked after this process ran
-// a parallel region (OpenMP's workers do not survive fork, and waiting for them would hang).
+// thread per kMinFlopsPerThread, up to get_num_threads() and this thread's thread_limit(). 1 in a
+// child forked after this process ran a parallel region (OpenMP's workers do not survive fork, and
+// waiting for them would hang).
 int threads_for_work(double flops);
 // The same for work bounded by memory traffic (pooling, copies): `bytes` read + written.
 int threads_for_bytes(double bytes);

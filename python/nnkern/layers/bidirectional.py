@@ -1,15 +1,22 @@
 """Bidirectional: a recurrent layer run forwards and a copy of it backwards, outputs merged (Keras 3)."""
 import numpy as np
 
+from nnkern import _config, _core
 from nnkern.engine import tree
 from nnkern.engine.layer import Layer
 from nnkern.engine.registry import deserialize, serialize_layer
-from nnkern.layers.rnn import nest_weight_paths, split_keras2_initial_state
+from nnkern.layers.rnn import RNN, nest_weight_paths, split_keras2_initial_state
 
 __all__ = ["Bidirectional"]
 
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
+
+# Below this much work per direction (2 * batch * steps * the sublayer's weights, in flops) the two directions
+# run one after the other. Handing one to the worker thread and back measured 73-87 us (two empty calls,
+# bench/bidir_threads.py --scan, a 2-core machine loaded ~4x by other jobs), about one direction's time at
+# ~4 MFLOP for a batch-1 LSTM(64): the kernels' own threshold for a second thread (kMinParallelFlops) is used.
+MIN_CONCURRENT_FLOPS = 4.0e6
 
 
 class Bidirectional(Layer):
@@ -111,8 +118,17 @@ class Bidirectional(Layer):
             kwargs["mask"] = mask
         if self.forward_layer._call_has_training_arg:
             kwargs["training"] = training
-        y = self.forward_layer.call(sequences, initial_state=forward_state, **kwargs)
-        y_rev = self.backward_layer.call(sequences, initial_state=backward_state, **kwargs)
+
+        def forward():
+            return self.forward_layer.call(sequences, initial_state=forward_state, **kwargs)
+
+        def backward():
+            return self.backward_layer.call(sequences, initial_state=backward_state, **kwargs)
+
+        if self._directions_concurrently(sequences):
+            y, y_rev = _config.run_pair(forward, backward)
+        else:
+            y, y_rev = forward(), backward()
         states = ()
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_rev[1:])
@@ -132,6 +148,17 @@ class Bidirectional(Layer):
         if self.return_state or self.merge_mode is None:
             return output + states
         return output[0]
+
+    def _directions_concurrently(self, sequences):
+        """Whether to run the two directions at the same time, on two threads (their kernels then on half the
+        threads each; the results are bitwise the same): both must run in compiled kernels, which release the
+        GIL, and one direction's work must pay for the hand-off and be worth two threads by the kernels' rule."""
+        sublayers = (self.forward_layer, self.backward_layer)
+        if not all(isinstance(sublayer, RNN) and sublayer.runs_in_kernels() for sublayer in sublayers):
+            return False
+        shape = np.shape(sequences)
+        flops = 2.0 * shape[0] * shape[1] * sum(int(np.prod(w.shape)) for w in self.forward_layer.weights)
+        return flops >= MIN_CONCURRENT_FLOPS and _core.threads_for_work(flops) >= 2
 
     def get_config(self):
         return {**super().get_config(), "merge_mode": self.merge_mode,

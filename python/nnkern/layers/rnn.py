@@ -136,6 +136,11 @@ class RNN(Layer):
         sequence_kernel = getattr(self.cell, "sequence_kernel", None)
         return None if sequence_kernel is None else sequence_kernel()
 
+    def runs_in_kernels(self):
+        """True when call() runs the sequence in compiled kernel calls (which release the GIL), not cell by cell
+        in Python."""
+        return self._sequence_kernel() is not None
+
     def _fused_sequence_call(self):
         """(fn, arguments after x) of call(x)'s compiled call when there is no initial state and no mask, fixed
         once built; None unless the cell has a sequence kernel and the initial states are its zeros. The
