@@ -50,6 +50,27 @@ def test_large_products_match_reference(m, k, n):
                                atol=1e-5 * float(np.max(np.abs(expected))))
 
 
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(24, 160), k=st.integers(1, 300), n=st.integers(96, 200), seed=st.integers(0, 2**31))
+def test_micro_kernel_path_matches_reference_on_random_shapes(m, k, n, seed):
+    # The AVX-512 path over random shapes: every row count of an edge panel (1-11 of 12 rows, each its
+    # own instantiation), depths that leave a tail after the 16-wide transposes of the row packing.
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, (m, k)).astype(np.float32)
+    w = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    expected = dense_ref(x, w, None, "linear")
+    np.testing.assert_allclose(_core.dense(x, w), expected, rtol=1e-4, atol=1e-5 * max(1.0, float(np.max(np.abs(expected)))))
+
+
+@pytest.mark.parametrize("edge_rows", range(12))
+def test_micro_kernel_edge_panels(edge_rows):
+    m, k, n = 36 + edge_rows, 37, 96
+    rng = np.random.default_rng(edge_rows)
+    x = rng.uniform(-2, 2, (m, k)).astype(np.float32)
+    w = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    np.testing.assert_allclose(_core.dense(x, w), dense_ref(x, w, None, "linear"), rtol=1e-4, atol=1e-4)
+
+
 def test_notebook_dense_values():
     w = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]])
     np.testing.assert_array_equal(_core.dense(np.array([[1, 2]]), w, np.zeros(5)), [[3, 6, 9, 12, 15]])
