@@ -71,7 +71,7 @@ void gather_patches(const float* image, const Conv2DShape& s, index_t g, index_t
 // in each tile's epilogue. In the pointwise case (1x1, stride 1, unpadded) the input itself is the
 // patch matrix.
 void conv_tiled(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
-                const Conv2DShape& s, Activation act, int threads) {
+                const Conv2DShape& s, Activation act, int threads, const float* packed_kernel) {
   detail::Im2colProblem p;
   p.batch = s.batch;
   p.out_pixels = s.out_h() * s.out_w();
@@ -85,7 +85,8 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, const fl
   detail::im2col_conv(x, kernel, bias, residual, y, p, act, threads,
                       [&](const float* image, index_t g, index_t p0, index_t p1, float* patch) {
                         gather_patches(image, s, g, p0, p1, patch);
-                      });
+                      },
+                      packed_kernel);
 }
 
 // Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
@@ -97,9 +98,10 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, const fl
 // 0.6x, 320 -> 1280 on 7x7 0.45x: few pixels share each weight load), so they keep the GEMM.
 constexpr index_t kDirectMaxInChannels = 64;
 
-bool use_direct(const Conv2DShape& s) {
-  return s.groups == 1 && s.in_channels <= kDirectMaxInChannels && s.out_channels % direct::kLanes == 0;
+bool use_direct(index_t groups, index_t in_channels, index_t out_channels) {
+  return groups == 1 && in_channels <= kDirectMaxInChannels && out_channels % direct::kLanes == 0;
 }
+bool use_direct(const Conv2DShape& s) { return use_direct(s.groups, s.in_channels, s.out_channels); }
 
 // Direct convolution, one output row per task. Along x, the output columns [ow_lo, ow_hi) read
 // every kernel column inside the input, so within a row they share one tap list; the few border
@@ -166,8 +168,20 @@ Conv2DShape conv2d_shape(index_t batch, index_t in_h, index_t in_w, index_t in_c
   return s;
 }
 
+index_t conv2d_packed_kernel_floats(index_t kernel_h, index_t kernel_w, index_t in_channels, index_t out_channels,
+                                    index_t groups) {
+  if (groups != 1 || use_direct(groups, in_channels, out_channels)) return 0;
+  return detail::packed_product_rhs_floats(checked_product({kernel_h, kernel_w, in_channels}, "conv2d kernel depth"),
+                                           out_channels);
+}
+
+void conv2d_pack_kernel(const float* kernel, index_t kernel_h, index_t kernel_w, index_t in_channels,
+                        index_t out_channels, float* packed) {
+  detail::pack_product_rhs(kernel, kernel_h * kernel_w * in_channels, out_channels, out_channels, packed);
+}
+
 void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
-                          const Conv2DShape& s, Activation act) {
+                          const Conv2DShape& s, Activation act, const float* packed_kernel) {
   detail::begin_call();
   const index_t pixels = s.out_h() * s.out_w();
   if (s.batch == 0 || pixels == 0 || s.out_channels == 0) return;
@@ -183,7 +197,7 @@ void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias
   }
   const int threads = threads_for_work(2.0 * s.batch * pixels * depth * s.out_channels);
   if (use_direct(s)) return conv_direct(x, kernel, bias, residual, y, s, act, threads);
-  conv_tiled(x, kernel, bias, residual, y, s, act, threads);
+  conv_tiled(x, kernel, bias, residual, y, s, act, threads, packed_kernel);
 }
 
 void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y, const Conv2DShape& s,

@@ -126,8 +126,40 @@ constexpr bool kRowMajorDirect = bool(Eigen::internal::traits<A>::Flags & Eigen:
 // Eigen expressions of those shapes. Per depth block, B's block is packed once and A's rows are packed
 // kGemmBlockRows at a time (its block stays in L2 while B's micro-panels pass through L1). Packing
 // buffers are allocated per call (a tile is >= 1 MFLOP).
+// packed[k * kGemmCols + j] = b[k * ldb + j] for j < cols (<= kGemmCols; the rest 0), k < depth.
+inline void pack_cols_avx512(const float* b, index_t ldb, index_t cols, index_t depth, float* packed) {
+  const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+  const __mmask16 m1 = cols >= 32 ? __mmask16(0xFFFF) : cols > 16 ? __mmask16((1u << (cols - 16)) - 1) : __mmask16(0);
+  for (index_t k = 0; k < depth; ++k, b += ldb, packed += kGemmCols) {
+    _mm512_store_ps(packed, _mm512_maskz_loadu_ps(m0, b));
+    _mm512_store_ps(packed + 16, _mm512_maskz_loadu_ps(m1, b + 16));
+  }
+}
+
+// A whole right-hand side (depth x cols) packed once in gemm_tile_avx512's layout (pack_rhs_avx512):
+// per depth block of kGemmDepthBlock rows, its column panels of kGemmCols (zero-padded to padded_cols).
+struct PackedRhsView {
+  const float* data = nullptr;  // null: pack per tile
+  index_t padded_cols = 0;
+  index_t col0 = 0;  // the tile's first column (a multiple of kGemmCols)
+};
+
+inline index_t packed_rhs_padded_cols(index_t cols) { return (cols + kGemmCols - 1) / kGemmCols * kGemmCols; }
+
+// packed (depth x packed_rhs_padded_cols(cols) floats, 64-byte aligned) = rhs (depth x cols, row stride ld)
+// in the layout gemm_tile_avx512 packs B into, for every tile at once.
+inline void pack_rhs_avx512(const float* rhs, index_t depth, index_t cols, index_t ld, float* packed) {
+  const index_t padded = packed_rhs_padded_cols(cols);
+  for (index_t k0 = 0; k0 < depth; k0 += kGemmDepthBlock) {
+    const index_t kc = std::min(kGemmDepthBlock, depth - k0);
+    for (index_t j0 = 0; j0 < padded; j0 += kGemmCols)
+      pack_cols_avx512(rhs + k0 * ld + j0, ld, std::min(kGemmCols, cols - j0), kc, packed + k0 * padded + j0 * kc);
+  }
+}
+
 template <class A, class B>
-void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accumulate) {
+void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accumulate,
+                      const PackedRhsView& packed_rhs = {}) {
   using PanelB = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, kGemmCols, Eigen::RowMajor>, Eigen::Aligned64>;
   using PanelA = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, kGemmRows, Eigen::RowMajor>, Eigen::Aligned64>;
   const index_t m = a.rows(), n = b.cols(), K = a.cols();
@@ -135,10 +167,12 @@ void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accu
   const index_t block_rows = std::min(m, kGemmBlockRows), block = std::min(K, kGemmDepthBlock);
   const index_t block_panels = (block_rows + kGemmRows - 1) / kGemmRows;
   float* packed_a = static_cast<float*>(Eigen::internal::aligned_malloc(sizeof(float) * block_panels * kGemmRows * block));
-  float* packed_b = static_cast<float*>(Eigen::internal::aligned_malloc(sizeof(float) * col_panels * kGemmCols * block));
+  float* packed_b = packed_rhs.data ? nullptr
+                                    : static_cast<float*>(Eigen::internal::aligned_malloc(sizeof(float) * col_panels * kGemmCols * block));
   for (index_t k0 = 0; k0 < K; k0 += kGemmDepthBlock) {
     const index_t kc = std::min(kGemmDepthBlock, K - k0);
-    for (index_t q = 0; q < col_panels; ++q) {
+    const float* panels_b = packed_rhs.data ? packed_rhs.data + k0 * packed_rhs.padded_cols + packed_rhs.col0 * kc : packed_b;
+    for (index_t q = 0; q < col_panels && !packed_rhs.data; ++q) {
       const index_t j0 = q * kGemmCols, w = std::min(kGemmCols, n - j0);
       PanelB panel(packed_b + q * kGemmCols * kc, kc, kGemmCols);
       panel.leftCols(w) = b.block(k0, j0, kc, w);
@@ -162,7 +196,7 @@ void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accu
         const index_t j0 = q * kGemmCols, w = std::min(kGemmCols, n - j0);
         for (index_t p = 0; p < row_panels; ++p) {
           const index_t i0 = r0 + p * kGemmRows;
-          gemm_micro_tile(kc, packed_a + p * kGemmRows * kc, packed_b + q * kGemmCols * kc, dst + i0 * ldc + j0, ldc,
+          gemm_micro_tile(kc, packed_a + p * kGemmRows * kc, panels_b + q * kGemmCols * kc, dst + i0 * ldc + j0, ldc,
                           add, std::min(kGemmRows, m - i0), w);
         }
       }

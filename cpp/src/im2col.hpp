@@ -51,9 +51,11 @@ struct Im2colProblem {
 // group g of one image (its first input float at `image`) into `patch` (row stride p.depth).
 // Tiles depend on the problem only, never the thread count, so every pixel's sums are the same on
 // any number of threads; one task (a few pixels, deep channels) lets the threads share its products.
+// `packed_kernel`: the kernel matrix packed by pack_product_rhs (one group only), or null.
 template <class Gather>
 void im2col_conv(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
-                 const Im2colProblem& p, Activation act, int threads, Gather&& gather) {
+                 const Im2colProblem& p, Activation act, int threads, Gather&& gather,
+                 const float* packed_kernel = nullptr) {
   using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
   using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
@@ -82,7 +84,7 @@ void im2col_conv(const float* x, const float* kernel, const float* bias, const f
     ConstStridedMap a(lhs, rows, depth, Eigen::OuterStride<>(lhs_stride));
     ConstStridedMap w(kernel + g * group_out, depth, group_out, Eigen::OuterStride<>(C));
     StridedMap out(y_rows + g * group_out, rows, group_out, Eigen::OuterStride<>(C));
-    tiled_product(a, w, out, false, product_threads);
+    tiled_product(a, w, out, false, product_threads, p.groups == 1 ? packed_kernel : nullptr);
   };
   const auto run_task = [&](index_t task, float* patch) {
     const index_t n = task / tiles_per_image, p0 = (task % tiles_per_image) * tile;

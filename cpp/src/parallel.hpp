@@ -56,6 +56,28 @@ void parallel_for(index_t count, int threads, Task&& task) {
 // taller tiles, as its B block is packed once per tile and depth block (2048^3 on one core: 576 rows
 // ~150 GFLOP/s, 144 rows ~116), halved down to 144 rows while that leaves fewer than
 // kProductMinTiles tiles to share among threads (from the shape only, never the thread count).
+// Floats of pack_product_rhs's copy of a (depth x cols) right-hand side; 0 where this build's products
+// do not use one (Eigen's GEMM, which packs per product, and products narrower than kGemmMinCols).
+inline index_t packed_product_rhs_floats(index_t depth, index_t cols) {
+#if defined(__AVX512F__)
+  return cols >= kGemmMinCols ? depth * packed_rhs_padded_cols(cols) : 0;
+#else
+  (void)depth, (void)cols;
+  return 0;
+#endif
+}
+
+// packed (packed_product_rhs_floats(depth, cols) floats, 64-byte aligned; nonzero) = rhs (depth x cols,
+// row stride ld) in the micro-kernel's layout, for tiled_product's `packed_b`: a model's weights packed
+// once instead of in every tile of every call.
+inline void pack_product_rhs(const float* rhs, index_t depth, index_t cols, index_t ld, float* packed) {
+#if defined(__AVX512F__)
+  pack_rhs_avx512(rhs, depth, cols, ld, packed);
+#else
+  (void)rhs, (void)depth, (void)cols, (void)ld, (void)packed;
+#endif
+}
+
 #if defined(__AVX512F__)
 constexpr index_t kProductTileRows = 576, kProductMinTileRows = 144;
 #else
@@ -65,10 +87,14 @@ constexpr index_t kProductTileCols = 256;
 constexpr index_t kProductMinTiles = 4;
 
 // c = a . b, or c += a . b when `accumulate`; a, b Eigen matrix expressions, c (M, N) a writable
-// row-major matrix or map. Products too small to thread (kMinParallelFlops) are one tile.
+// row-major matrix or map. Products too small to thread (kMinParallelFlops) are one tile. `packed_b`:
+// b packed by pack_product_rhs (same values: the result is bitwise the same), or null.
 template <class A, class B, class C>
-void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads) {
+void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads, const float* packed_b = nullptr) {
   static_assert(std::decay_t<C>::IsRowMajor, "tiled_product writes a row-major output");
+#if !defined(__AVX512F__)
+  (void)packed_b;  // Eigen's GEMM packs per product
+#endif
   const index_t M = c.rows(), N = c.cols();
   if (M == 0 || N == 0) return;
   const bool whole = 2.0 * M * N * a.cols() < kMinParallelFlops;
@@ -84,7 +110,7 @@ void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads) 
     // The choice depends on the shape only (not the tile), as the reduction order must.
     if (M >= kGemmMinRows && N >= kGemmMinCols) {
       gemm_tile_avx512(a.middleRows(r0, m), b.middleCols(c0, n), c.data() + r0 * c.outerStride() + c0,
-                       c.outerStride(), accumulate);
+                       c.outerStride(), accumulate, {packed_b, packed_rhs_padded_cols(N), c0});
       return;
     }
 #endif

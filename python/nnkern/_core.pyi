@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'pack_conv2d_kernel', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+class PackedConv2DKernel:
+    """
+    A read-only Conv2D kernel with a copy packed for this build's products (pack_conv2d_kernel); conv2d takes it as its `kernel`.
+    """
+    @property
+    def kernel(self) -> numpy.typing.NDArray[numpy.float32]:
+        """
+        The kernel array (read-only).
+        """
 def activation(x: typing.Any, name: str) -> numpy.typing.NDArray[numpy.float32]:
     """
     Keras 3 activation by name on a float32 copy of x (softmax on the last axis).
@@ -50,7 +59,7 @@ def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: 
     """
 def conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None, residual: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
-    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; `residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's term added before the activation.
+    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters; or its pack_conv2d_kernel), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; `residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's term added before the activation.
     """
 def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', output_padding: typing.Any = None, dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -162,6 +171,10 @@ def max_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
+    """
+def pack_conv2d_kernel(kernel: typing.Any) -> typing.Any:
+    """
+    A Conv2D kernel (kh, kw, channels, filters; float32, C-contiguous, read-only) packed once for the products of conv2d(groups=1), or None where conv2d would not read a packed copy (the direct kernel's shapes, few filters, or a kernel variant whose products pack per call).
     """
 def runnable_isa_variants() -> list[str]:
     """

@@ -273,3 +273,95 @@ def test_bad_types():
         _core.conv2d(np.array([[[["a"]]]]), k)
     with pytest.raises(ValueError, match="'x' must be an array, got None"):
         _core.conv2d(None, k)
+
+
+# pack_conv2d_kernel: a kernel packed once for the products. On a variant whose products pack per call
+# (avx2: Eigen's GEMM) it is None; on avx512 it is made for shapes that reach the packed products.
+PACKS = _core.isa() == "avx512"
+
+
+@pytest.mark.skipif(not PACKS, reason="this kernel variant's products pack per call: no packed kernel")
+@settings(max_examples=40, deadline=None)
+@given(batch=st.integers(1, 3), h=st.integers(1, 12), w=st.integers(1, 12), cin=st.integers(65, 300),
+       filters=st.integers(96, 300), kernel=st.sampled_from([(1, 1), (3, 3), (1, 3), (2, 2)]),
+       strides=st.sampled_from([1, 2]), padding=st.sampled_from(["valid", "same"]),
+       act=st.sampled_from(["linear", "relu", "relu6"]), residual=st.booleans(), seed=st.integers(0, 2**31))
+def test_packed_kernel_gives_bitwise_the_same_output(batch, h, w, cin, filters, kernel, strides, padding, act,
+                                                     residual, seed):
+    assume(padding == "same" or (h >= kernel[0] and w >= kernel[1]))
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (batch, h, w, cin)).astype(np.float32)
+    k = rng.uniform(-1, 1, kernel + (cin, filters)).astype(np.float32)
+    b = rng.uniform(-1, 1, filters).astype(np.float32)
+    k.flags.writeable = False
+    packed = _core.pack_conv2d_kernel(k)
+    assert isinstance(packed, _core.PackedConv2DKernel)
+    assert packed.kernel is k or np.shares_memory(packed.kernel, k)
+    y = _core.conv2d(x, k, b, strides, padding, 1, 1, act)
+    r = rng.uniform(-1, 1, y.shape).astype(np.float32) if residual else None
+    expected = _core.conv2d(x, k, b, strides, padding, 1, 1, act, residual=r)
+    np.testing.assert_array_equal(_core.conv2d(x, packed, b, strides, padding, 1, 1, act, residual=r), expected)
+    linear = conv2d_ref(x, k, b, strides, padding, 1, 1, "linear")
+    np.testing.assert_allclose(expected, ACTIVATIONS[act](linear if r is None else linear + r), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(not PACKS, reason="this kernel variant's products pack per call: no packed kernel")
+def test_packed_kernel_of_a_deep_layer_on_two_threads():
+    # Several tiles shared by two threads, all reading the one packed copy; and groups > 1 ignores it.
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (2, 20, 20, 128)).astype(np.float32)
+    k = rng.uniform(-1, 1, (3, 3, 128, 160)).astype(np.float32)
+    k.flags.writeable = False
+    packed = _core.pack_conv2d_kernel(k)
+    for threads in (1, 2):
+        with _core_threads(threads):
+            np.testing.assert_array_equal(_core.conv2d(x, packed, None, 1, "same"), _core.conv2d(x, k, None, 1, "same"))
+    x2 = rng.uniform(-1, 1, (1, 6, 6, 256)).astype(np.float32)
+    np.testing.assert_array_equal(_core.conv2d(x2, packed, None, 1, "same", 1, 2), _core.conv2d(x2, k, None, 1, "same", 1, 2))
+
+
+def _core_threads(n):
+    import contextlib
+
+    @contextlib.contextmanager
+    def limit():
+        old = _core.get_num_threads()
+        _core.set_num_threads(n)
+        try:
+            yield
+        finally:
+            _core.set_num_threads(old)
+    return limit()
+
+
+def test_pack_conv2d_kernel_is_none_where_conv2d_would_not_read_it():
+    def packed(shape):
+        k = np.zeros(shape, np.float32)
+        k.flags.writeable = False
+        return _core.pack_conv2d_kernel(k)
+    assert packed((3, 3, 64, 128)) is None  # few input channels: the direct kernel
+    assert packed((1, 1, 256, 64)) is None  # fewer filters than the micro-kernel's products take
+    assert (packed((3, 3, 128, 128)) is not None) == PACKS
+
+
+@pytest.mark.parametrize("kernel,exc,match", [
+    (np.zeros((3, 3, 128, 128), np.float32), ValueError, r"pack_conv2d_kernel: 'kernel' must be read-only"),
+    (np.zeros((3, 3, 128, 128), np.float64), TypeError, r"must be a float32 C-contiguous numpy array"),
+    (np.zeros((3, 3, 128, 128), np.float32)[..., ::2], TypeError, r"must be a float32 C-contiguous numpy array"),
+    ([[1.0]], TypeError, r"must be a float32 C-contiguous numpy array, got list"),
+    (np.zeros((9, 128, 128), np.float32), ValueError, r"'kernel' must be 4-D"),
+])
+def test_pack_conv2d_kernel_refuses_bad_kernels(kernel, exc, match):
+    if isinstance(kernel, np.ndarray) and kernel.ndim == 3:
+        kernel.flags.writeable = False
+    with pytest.raises(exc, match=match):
+        _core.pack_conv2d_kernel(kernel)
+
+
+@pytest.mark.skipif(not PACKS, reason="this kernel variant's products pack per call: no packed kernel")
+def test_conv2d_checks_a_packed_kernel_like_an_array():
+    k = np.zeros((3, 3, 128, 128), np.float32)
+    k.flags.writeable = False
+    packed = _core.pack_conv2d_kernel(k)
+    with pytest.raises(ValueError, match="conv2d"):
+        _core.conv2d(np.zeros((1, 8, 8, 64), np.float32), packed)

@@ -35,7 +35,18 @@ void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* 
 // y = act(conv(x, kernel) + bias + residual): a residual connection's sum (ResNet's Add before its ReLU)
 // in the kernel's epilogue. residual (batch, out_h, out_w, out_channels), sharing no memory with y;
 // nullptr: conv2d_nhwc.
+// `packed_kernel` (may be null): conv2d_pack_kernel's copy of `kernel`, which the products then read
+// instead of packing the kernel in every tile of every call; the result is bitwise the same.
 void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias, const float* residual, float* y,
-                          const Conv2DShape& s, Activation act);
+                          const Conv2DShape& s, Activation act, const float* packed_kernel = nullptr);
+
+// Floats of conv2d_pack_kernel's copy of a (kernel_h, kernel_w, in_channels, out_channels) kernel; 0 when
+// conv2d would not read one: groups > 1, the direct kernel's shapes (few input channels), or a build whose
+// products pack per call (the AVX2 variant: Eigen's GEMM).
+index_t conv2d_packed_kernel_floats(index_t kernel_h, index_t kernel_w, index_t in_channels, index_t out_channels,
+                                    index_t groups = 1);
+// packed (conv2d_packed_kernel_floats(...) > 0 floats, 64-byte aligned) = kernel in the products' layout.
+void conv2d_pack_kernel(const float* kernel, index_t kernel_h, index_t kernel_w, index_t in_channels,
+                        index_t out_channels, float* packed);
 
 }  // namespace nnkern

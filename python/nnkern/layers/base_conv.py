@@ -150,8 +150,13 @@ class BaseConv(Layer):
                 or pads is not None and (self.rank != 2 or self.padding != "valid"):
             return None
         w, b = fold_channel_affine(self._w, self._b, scale, shift)
-        args = (w, b, self.strides, self.padding if pads is None else "same") + self._kernel_args[4:-1] + (activation,)
         kernel_fn = self.kernel_fn
+        if kernel_fn is _core.conv2d and self.groups == 1:
+            # The folded copy is private and fixed: packed once for the products of every call (None where
+            # conv2d would not read a packed kernel).
+            w.flags.writeable = False
+            w = _core.pack_conv2d_kernel(w) or w
+        args = (w, b, self.strides, self.padding if pads is None else "same") + self._kernel_args[4:-1] + (activation,)
 
         def folded(x, residual=None):
             if padded_shape(x.shape, pads) != self._checked_input_shape:
