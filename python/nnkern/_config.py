@@ -1,8 +1,6 @@
 """Threads and build facts of the compiled core."""
-import concurrent.futures
 import contextlib
 import os
-import platform
 import sys
 import threading
 
@@ -65,6 +63,7 @@ def _worker():
     global _pool
     with _pool_lock:
         if _pool is None:
+            import concurrent.futures  # here: only Bidirectional needs it (with logging, ~5 ms of import)
             _pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="nnkern-pair", initializer=setattr,
                 initargs=(_this_thread, "is_worker", True))
@@ -91,6 +90,7 @@ def run_pair(first, second):
     try:
         first_result = limited(first)
     except BaseException:
+        import concurrent.futures  # imported by _worker() already
         concurrent.futures.wait([future])  # second may still read arrays the caller is about to drop
         raise
     return first_result, future.result()
@@ -99,6 +99,7 @@ def run_pair(first, second):
 def show_config(print_fn=print):
     """Print nnkern's version, Eigen and compiler versions, the kernel variant (ISA) and SIMD in use and threads,
     in the manner of ``numpy.show_config()``."""
+    import platform
     info = _core.build_info()
     lines = [
         "nnkern:",

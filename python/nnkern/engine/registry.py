@@ -1,14 +1,14 @@
 """The class registry: which class a serialized layer names, and a layer as Keras serializes it.
 
 Layers, models and saving all import this module (downward). It imports no layer or model module:
-packages register their public namespace instead (``nnkern.layers`` and ``nnkern.models`` call
-``register_namespace(globals())`` once), so a Layer subclass exported from one of them is found by
-name with no per-class registration, including classes imported into the package later.
+packages register themselves instead (``nnkern.layers`` and ``nnkern.models`` call
+``register_namespace(<the package module>)`` once), so a Layer subclass exported from one of them is found
+by name (an attribute lookup, which imports ``nnkern.layers``' family module on first use) with no
+per-class registration, including classes added to the package later.
 """
 from nnkern.engine.layer import Layer
-from nnkern.engine.symbolic_ops import OPERATIONS
 
-# Live namespaces (module globals) searched in registration order: nnkern.layers, then nnkern.models.
+# Package modules searched in registration order: nnkern.layers, then nnkern.models.
 _NAMESPACES = []
 # (base class, fn(obj, entry) -> entry): how objects of a base class complete their serialized entry
 # (models register theirs: Keras writes a model nested as a layer differently).
@@ -16,7 +16,8 @@ _ENTRY_COMPLETERS = []
 
 
 def register_namespace(namespace):
-    """Make every Layer subclass in `namespace` (a package's globals, read live) known by its name there."""
+    """Make every Layer subclass exported by `namespace` (a package module, its attributes read live) known by
+    its name there."""
     if not any(ns is namespace for ns in _NAMESPACES):
         _NAMESPACES.append(namespace)
 
@@ -31,7 +32,7 @@ def get_registered_class(name):
     if not isinstance(name, str) or name.startswith("_"):
         return None
     for namespace in _NAMESPACES:
-        found = namespace.get(name)
+        found = getattr(namespace, name, None)
         if isinstance(found, type) and issubclass(found, Layer):
             return found
     return None
@@ -58,6 +59,7 @@ def resolve_class(config, custom_objects=None):
     if found is not None:
         return found
     if is_operation_module(config.get("module")):
+        from nnkern.engine.symbolic_ops import OPERATIONS  # here: only graphs with op nodes need the op classes
         found = OPERATIONS.get(class_name)
         # Module and name together: keras.src.ops.nn's Softmax op is not keras.src.ops.numpy's.
         return found if found is not None and found._keras_module == config.get("module") else None

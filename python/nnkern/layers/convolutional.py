@@ -4,6 +4,7 @@ Conv3DTranspose, over the compiled kernels `_core.conv1d`, `_core.conv2d`, `_cor
 validation, weight names/shapes and output-shape rules (see base_conv.py).
 """
 from nnkern import _core
+from nnkern.layers import keras2_modules
 from nnkern.layers.base_conv import BaseConv, BaseConvTranspose
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1D",
@@ -65,3 +66,9 @@ Convolution2DTranspose = Conv2DTranspose
 Convolution3DTranspose = Conv3DTranspose
 Deconvolution2D = Conv2DTranspose
 Deconvolution3D = Conv3DTranspose
+
+
+# Keras 1/2's keras.layers.convolutional held more layers than this module (see keras2_modules): old code's
+# `from keras.layers.convolutional import *` brings them from the package.
+__getattr__ = keras2_modules.package_attribute
+__all__ = keras2_modules.all_names(__name__, __all__)

@@ -8,13 +8,14 @@ import warnings
 import numpy as np
 
 from nnkern import _core, activations
-from nnkern.engine import symbolic_ops, tree
+from nnkern.engine import tree
 from nnkern.engine.argument_validation import positive_int
 from nnkern.engine.input_layer import Input, InputLayer
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 from nnkern.engine.spec_inference import run_for_spec
+from nnkern.layers import keras2_modules
 from nnkern.layers.kernel_calls import fold_channel_affine
 from nnkern.layers.legacy import translate_dense_kwargs
 
@@ -336,6 +337,7 @@ class Embedding(Layer):
         if not self.mask_zero:
             return None
         if isinstance(inputs, KerasTensor):  # a graph node, as Keras's ops.not_equal on a KerasTensor
+            from nnkern.engine import symbolic_ops  # here: the op classes are needed only for these nodes
             return symbolic_ops.not_equal(inputs, 0)
         return np.not_equal(inputs, 0)
 
@@ -362,6 +364,7 @@ class Masking(Layer):
 
     def compute_mask(self, inputs, mask=None):
         if isinstance(inputs, KerasTensor):  # graph nodes, as Keras's ops on a KerasTensor
+            from nnkern.engine import symbolic_ops  # here: the op classes are needed only for these nodes
             return symbolic_ops.any(symbolic_ops.not_equal(inputs, self.mask_value), axis=-1)
         return np.any(np.not_equal(inputs, self.mask_value), axis=-1)
 
@@ -374,3 +377,9 @@ class Masking(Layer):
 
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}
+
+
+# Keras 1/2's keras.layers.core held more layers than this module (see keras2_modules): old code's
+# `from keras.layers.core import *` brings them from the package.
+__getattr__ = keras2_modules.package_attribute
+__all__ = keras2_modules.all_names(__name__, __all__)

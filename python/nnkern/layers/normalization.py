@@ -8,6 +8,7 @@ import numpy as np
 from nnkern import _core, initializers
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
+from nnkern.layers import keras2_modules
 from nnkern.layers.kernel_calls import run_kernel
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
@@ -344,3 +345,9 @@ class UnitNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+# Keras 1/2's keras.layers.normalization held more layers than this module (see keras2_modules): old code's
+# `from keras.layers.normalization import *` brings them from the package.
+__getattr__ = keras2_modules.package_attribute
+__all__ = keras2_modules.all_names(__name__, __all__)

@@ -3,6 +3,7 @@ MaxPool1D/2D/3D, AvgPool1D/2D/3D, over the compiled `_core.max_pool1d/2d/3d`, `_
 Average pooling's 'same' windows average over the in-bounds values only, as Keras does. Global pooling
 lives in pooling_global.py."""
 from nnkern import _core
+from nnkern.layers import keras2_modules
 from nnkern.layers.base_pooling import BasePooling
 
 __all__ = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
@@ -67,3 +68,9 @@ AvgPool1D = AveragePooling1D
 AvgPool2D = AveragePooling2D
 MaxPool3D = MaxPooling3D
 AvgPool3D = AveragePooling3D
+
+
+# Keras 1/2's keras.layers.pooling held more layers than this module (see keras2_modules): old code's
+# `from keras.layers.pooling import *` brings them from the package.
+__getattr__ = keras2_modules.package_attribute
+__all__ = keras2_modules.all_names(__name__, __all__)

@@ -1,5 +1,5 @@
 """Functional models: a graph of layer calls from Input tensors to output tensors, run through a
-compiled flat plan (nnkern.engine.plan)."""
+compiled flat plan (nnkern.engine.plan, imported on the first prediction)."""
 import warnings
 
 import numpy as np
@@ -10,7 +10,6 @@ from nnkern.engine.graph import execution_order, make_node_key, map_graph
 from nnkern.engine.input_layer import InputLayer
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
-from nnkern.engine.plan import Plan
 from nnkern.models.model import Model
 
 
@@ -117,6 +116,7 @@ class Functional(Model):
         key = (training, input_mask_flags)
         plan = self._plans.get(key)
         if plan is None:
+            from nnkern.engine.plan import Plan  # here: `import nnkern` need not compile the planner
             plan = self._plans[key] = Plan(self._inputs, self._outputs, self._execution_nodes, training,
                                            input_mask_flags)
         return plan

@@ -9,7 +9,10 @@ import os
 from nnkern.saving.errors import (MalformedFileError, SavingError, UnsafeDeserializationError,
                                   UnsupportedLayersError, file_errors)
 from nnkern.models import persistence
-from nnkern.saving import keras_file, legacy_h5
+
+# The file code (saving/keras_file.py, legacy_h5.py and json, zipfile, h5py under them) is imported by the
+# functions below on their first call: `import nnkern` imports this package, and most programs that import
+# nnkern never read or write a file.
 
 __all__ = ["load_model", "save_model", "load_weights", "save_weights", "model_from_json", "SavingError", "MalformedFileError",
            "UnsupportedLayersError", "UnsafeDeserializationError"]
@@ -25,6 +28,7 @@ def load_model(filepath, custom_objects=None, compile=False, safe_mode=True):
     and numpy functions named by the file (running code from the file: only for files you trust).
     `compile=True` restores a loss/metrics given by name. A file's contents raise only
     MalformedFileError, UnsupportedLayersError or UnsafeDeserializationError."""
+    from nnkern.saving import keras_file
     what = keras_file.describe(filepath)
     data = keras_file.read_source(filepath)
     with file_errors(what):
@@ -32,6 +36,7 @@ def load_model(filepath, custom_objects=None, compile=False, safe_mode=True):
 
 
 def _load_model_bytes(data, what, custom_objects, compile, safe_mode):
+    from nnkern.saving import keras_file, legacy_h5
     kind = keras_file.file_kind(data)
     if kind == "keras":
         return keras_file.load_keras_archive(data, what, custom_objects, safe_mode, compile)
@@ -45,6 +50,7 @@ def _load_model_bytes(data, what, custom_objects, compile, safe_mode):
 def model_from_json(json_string, custom_objects=None, safe_mode=True):
     """A model (weights newly initialized) from a JSON model config: Keras 3's `model.to_json()` or Keras 2's
     (TF-op nodes, keyword tensors in inbound nodes, Keras 1/2 names), with load_model's safe_mode rules."""
+    from nnkern.saving import keras_file, legacy_h5
     what = "the JSON model config"
     if isinstance(json_string, str):
         json_string = json_string.encode("utf-8")
@@ -58,6 +64,7 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Write `model` as a Keras 3 `.keras` file (config.json, metadata.json, model.weights.h5)."""
+    from nnkern.saving import keras_file
     if isinstance(filepath, (str, os.PathLike)):
         path = os.fspath(filepath)
         if not path.endswith(".keras"):
@@ -79,6 +86,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Load weights into a model built in code: a Keras 3 `.weights.h5` or `.keras` file, or a Keras 2
     `.h5` weights / whole-model file (matched layer by layer in order, as Keras 2 did)."""
+    from nnkern.saving import keras_file
     what = keras_file.describe(filepath)
     data = keras_file.read_source(filepath)
     with file_errors(what):
@@ -86,6 +94,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
 
 
 def _load_weights_bytes(model, data, what):
+    from nnkern.saving import keras_file, legacy_h5
     kind = keras_file.file_kind(data)
     if kind == "keras":
         from nnkern.saving import archive
@@ -104,6 +113,7 @@ def _load_weights_bytes(model, data, what):
 
 def save_weights(model, filepath, overwrite=True):
     """Write the model's weights as a Keras 3 `.weights.h5` file."""
+    from nnkern.saving import keras_file
     path = os.fspath(filepath)
     if not path.endswith(".weights.h5"):
         raise ValueError("The filename must end in `.weights.h5`. Received: filepath=" + path)
@@ -114,9 +124,29 @@ def save_weights(model, filepath, overwrite=True):
         f.write(data)
 
 
-# Model.save / load_weights / pickling and nnkern.models.load_model reach these through models.persistence.
+# Model.save / to_json / load_weights / pickling and nnkern.models.load_model reach these (and the functions
+# above) through models.persistence.
+def model_config_json(model, **kwargs):
+    from nnkern.saving import keras_file
+    return keras_file.model_config_json(model, **kwargs)
+
+
+def keras_archive_bytes(model):
+    from nnkern.saving import keras_file
+    return keras_file.keras_archive_bytes(model)
+
+
+def custom_layer_classes(model):
+    from nnkern.saving import keras_file
+    return keras_file.custom_layer_classes(model)
+
+
+def load_keras_archive(data, what, custom_objects=None, safe_mode=True, compile=False):
+    from nnkern.saving import keras_file
+    return keras_file.load_keras_archive(data, what, custom_objects, safe_mode, compile)
+
+
 persistence.register_saving(load_model=load_model, save_model=save_model, load_weights=load_weights,
-                            model_from_json=model_from_json, model_config_json=keras_file.model_config_json,
-                            save_weights=save_weights, keras_archive_bytes=keras_file.keras_archive_bytes,
-                            custom_layer_classes=keras_file.custom_layer_classes,
-                            load_keras_archive=keras_file.load_keras_archive)
+                            model_from_json=model_from_json, model_config_json=model_config_json,
+                            save_weights=save_weights, keras_archive_bytes=keras_archive_bytes,
+                            custom_layer_classes=custom_layer_classes, load_keras_archive=load_keras_archive)
