@@ -111,6 +111,16 @@ void activation_inplace(float* y, index_t n, Activation act) {
   if (act == Activation::Softmax || act == Activation::LogSoftmax)
     throw std::invalid_argument("softmax needs rows: use bias_activation");
   if (is_aligned(y)) return activation_aligned(AlignedArrayMap(y, n), act);
+  // max / min are the same in Eigen's scalar and vector paths (NaN included: its pmax takes std::max's
+  // operand order), so these run in place; the copies below cost a depthwise layer ~15 %.
+  if (act == Activation::Relu) {
+    ArrayMap(y, n) = ArrayMap(y, n).max(0.0f);
+    return;
+  }
+  if (act == Activation::Relu6) {
+    ArrayMap(y, n) = ArrayMap(y, n).max(0.0f).min(6.0f);
+    return;
+  }
   // Blocks of whole packets: the scalar tail is the same last n % kAlignFloats elements as above.
   alignas(EIGEN_MAX_ALIGN_BYTES) float block[kBlockFloats];
   static_assert(kBlockFloats % kAlignFloats == 0);

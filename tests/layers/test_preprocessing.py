@@ -130,3 +130,21 @@ def test_bilinear_and_nearest_resizing_against_numpy(in_h, in_w, out_h, out_w, s
     cols = np.floor((np.arange(out_w) + 0.5) * in_w / out_w).astype(int)
     np.testing.assert_array_equal(layers.Resizing(out_h, out_w, interpolation="nearest")(x),
                                   x[:, rows][:, :, cols])
+
+
+@pytest.mark.parametrize("invert", [False, True])
+@pytest.mark.parametrize("shape", [(2, 5, 7, 3), (1, 4, 6, 2, 5), (3, 6, 4)])
+def test_normalization_of_channels_is_elementwise_the_keras_formula(shape, invert):
+    # Per-channel statistics of images run on (.., width * channels) rows: the same float32 operations.
+    rng = np.random.default_rng(len(shape))
+    channels = shape[-1]
+    mean = rng.uniform(-1, 1, channels).astype(np.float32)
+    var = rng.uniform(0.1, 2, channels).astype(np.float32)
+    x = rng.uniform(-3, 3, shape).astype(np.float32)
+    layer = layers.Normalization(axis=-1, mean=mean, variance=var, invert=invert)
+    y = layer(x)
+    std = np.maximum(np.sqrt(var), np.float32(1e-7))
+    expected = mean + x * std if invert else (x - mean) / std
+    assert y.dtype == np.float32 and y.shape == shape
+    np.testing.assert_array_equal(y, expected)
+    np.testing.assert_array_equal(layer(np.asfortranarray(x)), expected)

@@ -85,6 +85,15 @@ class Normalization(Layer):
     def call(self, inputs):
         x = np.asarray(inputs, dtype=np.float32)
         mean, std = self._mean_and_std()
+        if self._keep_axis == (x.ndim - 1,) and x.ndim >= 3 and x.flags.c_contiguous and x.shape[-1] == mean.shape[-1]:
+            # Per-channel statistics of an image: numpy's inner loop would run over the channels alone (3 for
+            # RGB: ~20x slower). The same elementwise operations on (.., width * channels) rows, with the
+            # statistics tiled along a row.
+            row = x.shape[-2] * x.shape[-1]
+            mean, std = (np.tile(v.reshape(-1), x.shape[-2]) for v in (mean, std))
+            rows = x.reshape(-1, row)
+            y = mean + rows * std if self.invert else (rows - mean) / std
+            return y.reshape(x.shape)
         return mean + x * std if self.invert else (x - mean) / std
 
     def adapt(self, data):
