@@ -306,32 +306,17 @@ def test_packed_kernel_gives_bitwise_the_same_output(batch, h, w, cin, filters, 
 
 
 @pytest.mark.skipif(not PACKS, reason="this kernel variant's products pack per call: no packed kernel")
-def test_packed_kernel_of_a_deep_layer_on_two_threads():
-    # Several tiles shared by two threads, all reading the one packed copy; and groups > 1 ignores it.
+def test_packed_kernel_of_a_deep_layer_on_threads(on_threads):
+    # Several tiles shared by 1-3 threads, all reading the one packed copy; and groups > 1 ignores it.
     rng = np.random.default_rng(3)
     x = rng.uniform(-1, 1, (2, 20, 20, 128)).astype(np.float32)
     k = rng.uniform(-1, 1, (3, 3, 128, 160)).astype(np.float32)
     k.flags.writeable = False
     packed = _core.pack_conv2d_kernel(k)
-    for threads in (1, 2):
-        with _core_threads(threads):
-            np.testing.assert_array_equal(_core.conv2d(x, packed, None, 1, "same"), _core.conv2d(x, k, None, 1, "same"))
+    y = on_threads(lambda: _core.conv2d(x, packed, None, 1, "same"))
+    np.testing.assert_array_equal(y, _core.conv2d(x, k, None, 1, "same"))
     x2 = rng.uniform(-1, 1, (1, 6, 6, 256)).astype(np.float32)
     np.testing.assert_array_equal(_core.conv2d(x2, packed, None, 1, "same", 1, 2), _core.conv2d(x2, k, None, 1, "same", 1, 2))
-
-
-def _core_threads(n):
-    import contextlib
-
-    @contextlib.contextmanager
-    def limit():
-        old = _core.get_num_threads()
-        _core.set_num_threads(n)
-        try:
-            yield
-        finally:
-            _core.set_num_threads(old)
-    return limit()
 
 
 def test_pack_conv2d_kernel_is_none_where_conv2d_would_not_read_it():
