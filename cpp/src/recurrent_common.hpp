@@ -1,11 +1,15 @@
 // What the sequence kernels (lstm.cpp, recurrent.cpp) share: float scratch on cache lines, filling
-// pre-activation rows with a bias, and StepProduct, the per-step product with a matrix packed once.
+// pre-activation rows with a bias, and StepProduct, the per-step product with a matrix packed once
+// (batch 1: a row vector times the matrix as it is, row_times_matrix).
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "nnkern/common.hpp"
@@ -41,20 +45,73 @@ inline void fill_with_bias(float* z, index_t rows, index_t cols, const float* bi
   fill_with_bias(z, rows, cols, cols, bias);
 }
 
+// z (1, cols) += h (1, depth) . M (depth, cols; leading dimension ld): batch 1's per-step product.
+// A block of columns stays in registers over the whole depth: per k one broadcast of h[k] and one
+// FMA per packet on row k of M, streamed in order (M, e.g. 64 x 256 floats, is in L2, not L1, so the
+// rows' loads set the pace); z is read and written once. Eigen's matrix-vector product took about
+// twice as long here. Every element is the same FMA chain, z_j + h_0 M_0j + h_1 M_1j + ... in k
+// order, in the packet blocks and in the scalar tail, so its value does not depend on where the
+// blocks fall.
+namespace row_times_matrix_detail {
+using Packet = Eigen::internal::packet_traits<float>::type;
+constexpr index_t kLanes = Eigen::internal::packet_traits<float>::size;
+// Accumulators per block: most of the vector registers (32 with AVX-512, 16 with AVX2), one kept
+// for the broadcast h[k] (the rows of M are FMA memory operands).
+#if defined(EIGEN_VECTORIZE_AVX512)
+constexpr int kMaxPackets = 24;
+#else
+constexpr int kMaxPackets = 12;
+#endif
+
+template <int Packets>
+void block(const float* h, const float* m, index_t ld, index_t depth, float* z) {
+  namespace ei = Eigen::internal;
+  if constexpr (Packets > 0) {
+    Packet acc[Packets];
+    for (int r = 0; r < Packets; ++r) acc[r] = ei::ploadu<Packet>(z + r * kLanes);
+    for (index_t k = 0; k < depth; ++k) {
+      const Packet hk = ei::pset1<Packet>(h[k]);
+      const float* row = m + k * ld;
+      for (int r = 0; r < Packets; ++r) acc[r] = ei::pmadd(hk, ei::ploadu<Packet>(row + r * kLanes), acc[r]);
+    }
+    for (int r = 0; r < Packets; ++r) ei::pstoreu(z + r * kLanes, acc[r]);
+  }
+}
+
+using BlockFn = void (*)(const float*, const float*, index_t, index_t, float*);
+template <size_t... P>
+constexpr std::array<BlockFn, sizeof...(P)> block_table(std::index_sequence<P...>) {
+  return {&block<static_cast<int>(P)>...};
+}
+}  // namespace row_times_matrix_detail
+
+inline void row_times_matrix(const float* h, const float* m, index_t ld, index_t depth, index_t cols, float* z) {
+  namespace rd = row_times_matrix_detail;
+  constexpr index_t kBlockCols = rd::kMaxPackets * rd::kLanes;
+  static constexpr auto kBlocks = rd::block_table(std::make_index_sequence<rd::kMaxPackets>());
+  index_t j = 0;
+  for (; j + kBlockCols <= cols; j += kBlockCols) rd::block<rd::kMaxPackets>(h, m + j, ld, depth, z + j);
+  const index_t packets = (cols - j) / rd::kLanes;
+  kBlocks[packets](h, m + j, ld, depth, z + j);
+  for (j += packets * rd::kLanes; j < cols; ++j) {
+    float s = z[j];
+    for (index_t k = 0; k < depth; ++k) s = std::fma(h[k], m[k * ld + j], s);
+    z[j] = s;
+  }
+}
+
 // z (N, rows) += a (N, depth) . M (depth, rows), all row-major with leading dimensions (so that a
 // slice of M's columns, or x's step t inside (N, T, F), works the same), for every step of a
 // sequence: M is W or U, a is x_t or h. M is the same at every step, so it is packed once per call
 // into the panel layout of Eigen's GEMM kernel (gebp), which Eigen's own product would redo at each
 // step. In column-major terms this is z^T += M^T a^T with M^T as the left-hand side, which is how
-// Eigen runs a row-major product. Batch 1 is a matrix-vector product, where Eigen packs nothing: it
-// uses Eigen's product.
+// Eigen runs a row-major product. Batch 1 is a row vector times M, which needs no packing:
+// row_times_matrix.
 class StepProduct {
   using Traits = Eigen::internal::gebp_traits<float, float>;
   using LhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using RhsMapper = Eigen::internal::const_blas_data_mapper<float, Eigen::Index, Eigen::ColMajor>;
   using ResMapper = Eigen::internal::blas_data_mapper<float, Eigen::Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
-  using ConstStridedMap = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
-  using StridedMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 
  public:
   StepProduct(const float* m, index_t m_ld, index_t depth, index_t rows, index_t batch)
@@ -87,12 +144,7 @@ class StepProduct {
   // z += a . M for the batch given at construction.
   void accumulate(const float* h, index_t h_ld, float* z, index_t z_ld) {
     if (rows_ == 0 || units_ == 0) return;
-    if (batch_ <= 1) {
-      StridedMap(z, batch_, rows_, Eigen::OuterStride<>(z_ld)).noalias() +=
-          ConstStridedMap(h, batch_, units_, Eigen::OuterStride<>(h_ld)) *
-          ConstStridedMap(U_, units_, rows_, Eigen::OuterStride<>(u_ld_));
-      return;
-    }
+    if (batch_ <= 1) return row_times_matrix(h, U_, u_ld_, units_, rows_, z);
     Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
     Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
     const RhsMapper rhs(h, h_ld);
