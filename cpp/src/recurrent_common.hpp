@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -63,13 +64,14 @@ constexpr int kMaxPackets = 24;
 constexpr int kMaxPackets = 12;
 #endif
 
-template <int Packets>
+template <int Packets, bool Backwards>
 void block(const float* h, const float* m, index_t ld, index_t depth, float* z) {
   namespace ei = Eigen::internal;
   if constexpr (Packets > 0) {
     Packet acc[Packets];
     for (int r = 0; r < Packets; ++r) acc[r] = ei::ploadu<Packet>(z + r * kLanes);
-    for (index_t k = 0; k < depth; ++k) {
+    for (index_t i = 0; i < depth; ++i) {
+      const index_t k = Backwards ? depth - 1 - i : i;
       const Packet hk = ei::pset1<Packet>(h[k]);
       const float* row = m + k * ld;
       for (int r = 0; r < Packets; ++r) acc[r] = ei::pmadd(hk, ei::ploadu<Packet>(row + r * kLanes), acc[r]);
@@ -79,23 +81,30 @@ void block(const float* h, const float* m, index_t ld, index_t depth, float* z) 
 }
 
 using BlockFn = void (*)(const float*, const float*, index_t, index_t, float*);
-template <size_t... P>
+template <bool Backwards, size_t... P>
 constexpr std::array<BlockFn, sizeof...(P)> block_table(std::index_sequence<P...>) {
-  return {&block<static_cast<int>(P)>...};
+  return {&block<static_cast<int>(P), Backwards>...};
 }
 }  // namespace row_times_matrix_detail
 
-inline void row_times_matrix(const float* h, const float* m, index_t ld, index_t depth, index_t cols, float* z) {
+inline void row_times_matrix(const float* h, const float* m, index_t ld, index_t depth, index_t cols, float* z,
+                             bool backwards) {
   namespace rd = row_times_matrix_detail;
   constexpr index_t kBlockCols = rd::kMaxPackets * rd::kLanes;
-  static constexpr auto kBlocks = rd::block_table(std::make_index_sequence<rd::kMaxPackets>());
+  static constexpr auto kForward = rd::block_table<false>(std::make_index_sequence<rd::kMaxPackets>());
+  static constexpr auto kBackward = rd::block_table<true>(std::make_index_sequence<rd::kMaxPackets>());
+  const auto& blocks = backwards ? kBackward : kForward;
   index_t j = 0;
-  for (; j + kBlockCols <= cols; j += kBlockCols) rd::block<rd::kMaxPackets>(h, m + j, ld, depth, z + j);
+  for (; j + kBlockCols <= cols; j += kBlockCols)
+    (backwards ? rd::block<rd::kMaxPackets, true> : rd::block<rd::kMaxPackets, false>)(h, m + j, ld, depth, z + j);
   const index_t packets = (cols - j) / rd::kLanes;
-  kBlocks[packets](h, m + j, ld, depth, z + j);
+  blocks[packets](h, m + j, ld, depth, z + j);
   for (j += packets * rd::kLanes; j < cols; ++j) {
     float s = z[j];
-    for (index_t k = 0; k < depth; ++k) s = std::fma(h[k], m[k * ld + j], s);
+    for (index_t i = 0; i < depth; ++i) {
+      const index_t k = backwards ? depth - 1 - i : i;
+      s = std::fma(h[k], m[k * ld + j], s);
+    }
     z[j] = s;
   }
 }
@@ -116,7 +125,19 @@ class StepProduct {
  public:
   StepProduct(const float* m, index_t m_ld, index_t depth, index_t rows, index_t batch)
       : U_(m), u_ld_(m_ld), units_(depth), rows_(rows), batch_(batch) {
-    if (batch_ <= 1 || rows_ == 0 || units_ == 0) return;
+    if (rows_ == 0 || units_ == 0) return;
+    if (batch_ <= 1) {
+      // Batch 1 reads M as it is if its rows start on vector boundaries (layer weights do: Variable
+      // aligns them), else from an aligned copy: a straddling vector load costs two lines, and
+      // row_times_matrix ran 12 % slower on unaligned rows of a 64 x 256 M (from L2), 60 % at 16 x 256 (L1).
+      constexpr index_t kAlignFloats = EIGEN_MAX_ALIGN_BYTES / sizeof(float);
+      if (reinterpret_cast<std::uintptr_t>(m) % EIGEN_MAX_ALIGN_BYTES == 0 && m_ld % kAlignFloats == 0) return;
+      u_ld_ = (rows_ + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+      packed_u_.resize(units_ * u_ld_);
+      for (index_t k = 0; k < units_; ++k) std::copy_n(m + k * m_ld, rows_, packed_u_.data() + k * u_ld_);
+      U_ = packed_u_.data();
+      return;
+    }
     Eigen::Index kc = units_, mc = rows_, nc = batch_;
     Eigen::internal::computeProductBlockingSizes<float, float, 1>(kc, mc, nc, Eigen::Index(1));
     kc_ = kc;
@@ -144,7 +165,11 @@ class StepProduct {
   // z += a . M for the batch given at construction.
   void accumulate(const float* h, index_t h_ld, float* z, index_t z_ld) {
     if (rows_ == 0 || units_ == 0) return;
-    if (batch_ <= 1) return row_times_matrix(h, U_, u_ld_, units_, rows_, z);
+    if (batch_ <= 1) {
+      row_times_matrix(h, U_, u_ld_, units_, rows_, z, backwards_);
+      backwards_ = !backwards_;
+      return;
+    }
     Eigen::internal::gemm_pack_rhs<float, Eigen::Index, RhsMapper, Traits::nr, Eigen::ColMajor> pack_rhs;
     Eigen::internal::gebp_kernel<float, float, Eigen::Index, ResMapper, Traits::mr, Traits::nr> gebp;
     const RhsMapper rhs(h, h_ld);
@@ -169,6 +194,7 @@ class StepProduct {
 
   const float* U_;
   index_t u_ld_, units_, rows_, batch_;
+  bool backwards_ = false;
   index_t kc_ = 0, mc_ = 0, nc_ = 0;  // Eigen's cache blocking along depth, rows of M^T, batch
   std::vector<index_t> offsets_;
   AlignedFloats packed_u_, rhs_panel_;
