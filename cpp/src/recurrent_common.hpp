@@ -96,19 +96,33 @@ inline void row_times_matrix(const float* h, const float* m, index_t ld, index_t
   constexpr index_t kBlockCols = rd::kMaxPackets * rd::kLanes;
   static constexpr auto kForward = rd::block_table<false>(std::make_index_sequence<rd::kMaxPackets>());
   static constexpr auto kBackward = rd::block_table<true>(std::make_index_sequence<rd::kMaxPackets>());
-  const auto& blocks = backwards ? kBackward : kForward;
-  index_t j = 0;
-  for (; j + kBlockCols <= cols; j += kBlockCols)
+  // Whole blocks, a partial block of `packets`, a scalar tail; backwards also in reverse block order,
+  // so that the step starts on the columns the previous one read last.
+  const index_t full = cols / kBlockCols, partial = full * kBlockCols;
+  const index_t packets = (cols - partial) / rd::kLanes, tail = partial + packets * rd::kLanes;
+  auto whole_block = [&](index_t b) {
+    const index_t j = b * kBlockCols;
     (backwards ? rd::block<rd::kMaxPackets, true> : rd::block<rd::kMaxPackets, false>)(h, m + j, ld, depth, z + j);
-  const index_t packets = (cols - j) / rd::kLanes;
-  blocks[packets](h, m + j, ld, depth, z + j);
-  for (j += packets * rd::kLanes; j < cols; ++j) {
-    float s = z[j];
-    for (index_t i = 0; i < depth; ++i) {
-      const index_t k = backwards ? depth - 1 - i : i;
-      s = std::fma(h[k], m[k * ld + j], s);
+  };
+  auto partial_block = [&] { (backwards ? kBackward : kForward)[packets](h, m + partial, ld, depth, z + partial); };
+  auto scalar_tail = [&] {
+    for (index_t j = tail; j < cols; ++j) {
+      float s = z[j];
+      for (index_t i = 0; i < depth; ++i) {
+        const index_t k = backwards ? depth - 1 - i : i;
+        s = std::fma(h[k], m[k * ld + j], s);
+      }
+      z[j] = s;
     }
-    z[j] = s;
+  };
+  if (!backwards) {
+    for (index_t b = 0; b < full; ++b) whole_block(b);
+    partial_block();
+    scalar_tail();
+  } else {
+    scalar_tail();
+    partial_block();
+    for (index_t b = full - 1; b >= 0; --b) whole_block(b);
   }
 }
 
