@@ -205,6 +205,12 @@ class StepProduct {
     }
   }
 
+  // Batch 1: M as row_times_matrix reads it (the caller's or the aligned copy), its leading
+  // dimension, and the direction of the next accumulate.
+  const float* matrix() const { return U_; }
+  index_t matrix_ld() const { return u_ld_; }
+  bool next_backwards() const { return backwards_; }
+
  private:
   index_t block_rows(index_t i2) const { return std::min(i2 + mc_, rows_) - i2; }
   index_t block_depth(index_t k2) const { return std::min(k2 + kc_, units_) - k2; }

@@ -147,6 +147,23 @@ def test_lstm_batch1_recurrent_kernel_on_and_off_cache_lines(units):
             np.testing.assert_array_equal(g, first)
 
 
+@pytest.mark.parametrize("units", [8, 16, 24, 32, 64, 96, 112])
+@pytest.mark.parametrize("timesteps", [1, 2, 5])
+def test_lstm_batch1_gates_fused_with_next_product_match_reference(units, timesteps):
+    # Batch 1 with sigmoid / tanh runs each step's gates fused with the next step's recurrent product
+    # while 4u columns fit in registers (u <= 96 with AVX-512, <= 24 with AVX2; 112: the separate
+    # passes): masked steps, initial state, both directions, all outputs.
+    rng = np.random.default_rng(units * 10 + timesteps)
+    kernel, recurrent, bias = random_weights(rng, 6, units, scale=0.4)
+    for go_backwards in (False, True):
+        x = rng.uniform(-1, 1, (1, timesteps, 6)).astype(np.float32)
+        h0, c0 = (rng.uniform(-1, 1, (1, units)).astype(np.float32) for _ in range(2))
+        mask = rng.uniform(size=(1, timesteps)) > 0.4
+        kw = dict(return_sequences=True, go_backwards=go_backwards, initial_h=h0, initial_c=c0, mask=mask)
+        for g, e in zip(_core.lstm(x, kernel, recurrent, bias, **kw), lstm_ref(x, kernel, recurrent, bias, **kw)):
+            np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
+
+
 def check_against_reference(rng, batch, units, input_dim, timesteps):
     x = rng.uniform(-1, 1, (batch, timesteps, input_dim)).astype(np.float32)
     kernel, recurrent, bias = random_weights(rng, input_dim, units, scale=0.3)
