@@ -81,8 +81,8 @@ void lstm_gates_sigmoid_tanh(const float* z, float* c, float* h, index_t u) {
 }
 
 // Batch 1 with Keras's default gates, u a whole number of packets and a step's 4u pre-activations
-// in registers (Packets = 4u / kLanes: u <= 96 with AVX-512, 24 with AVX2): the gates of step k and
-// the recurrent product of step k + 1 in one pass. Row j of U needs only h[j], so each packet of
+// in registers (4u / kLanes <= kMaxPackets: u <= 64 with AVX-512, 24 with AVX2): the gates of step k
+// and the recurrent product of step k + 1 in one pass. Row j of U needs only h[j], so each packet of
 // units' rows join the product as soon as their gates have run, and the out-of-order core overlaps
 // the gate math with the loads of U from L2, which otherwise run one after the other (LSTM(64), 100
 // steps, Zen 4: 61 -> 54 us). The values are those of the separate passes: the same gate code per

@@ -59,10 +59,12 @@ inline void fill_with_bias(float* z, index_t rows, index_t cols, const float* bi
 namespace row_times_matrix_detail {
 using Packet = Eigen::internal::packet_traits<float>::type;
 constexpr index_t kLanes = Eigen::internal::packet_traits<float>::size;
-// Accumulators per block: most of the vector registers (32 with AVX-512, 16 with AVX2), one kept
-// for the broadcast h[k] (the rows of M are FMA memory operands).
+// Accumulators per block (the rows of M are FMA memory operands, one register holds h[k]): 12 of
+// AVX2's 16 registers; 16 of AVX-512's 32, not 24: the smaller the last block, the more of it the
+// next step finds in L1 (GRU(128), M 128 x 384, batch 1, Zen 4: 16 packets 3.5 % faster than the
+// old Eigen product, 24 packets 5.6 % slower).
 #if defined(EIGEN_VECTORIZE_AVX512)
-constexpr int kMaxPackets = 24;
+constexpr int kMaxPackets = 16;
 #else
 constexpr int kMaxPackets = 12;
 #endif

@@ -151,7 +151,7 @@ def test_lstm_batch1_recurrent_kernel_on_and_off_cache_lines(units):
 @pytest.mark.parametrize("timesteps", [1, 2, 5])
 def test_lstm_batch1_gates_fused_with_next_product_match_reference(units, timesteps):
     # Batch 1 with sigmoid / tanh runs each step's gates fused with the next step's recurrent product
-    # while 4u columns fit in registers (u <= 96 with AVX-512, <= 24 with AVX2; 112: the separate
+    # while 4u columns fit in registers (u <= 64 with AVX-512, <= 24 with AVX2; 96, 112: the separate
     # passes): masked steps, initial state, both directions, all outputs.
     rng = np.random.default_rng(units * 10 + timesteps)
     kernel, recurrent, bias = random_weights(rng, 6, units, scale=0.4)
