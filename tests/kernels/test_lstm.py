@@ -84,11 +84,13 @@ def test_lstm_matches_numpy_reference(batch, timesteps, input_dim, units, act, r
 
 
 @pytest.mark.parametrize("batch,units,input_dim,timesteps", [
-    (32, 64, 20, 6), (3, 33, 7, 5), (40, 24, 9, 3), (2, 64, 5, 4), (2, 300, 3, 3), (1, 40, 3, 5), (1200, 8, 2, 3)])
+    (32, 64, 20, 6), (3, 33, 7, 5), (40, 24, 9, 3), (2, 64, 5, 4), (2, 300, 3, 3), (1, 40, 3, 5), (1, 203, 4, 5),
+    (1200, 8, 2, 3)])
 def test_lstm_larger_shapes_match_reference(batch, units, input_dim, timesteps):
     # Sizes past the vector width and with odd tails; several row and depth blocks of the packed
-    # recurrent product (units 300: two depth blocks; batch 1200: several batch blocks); the fused
-    # sigmoid/tanh path and a generic one.
+    # recurrent product (units 300: two depth blocks; batch 1200: several batch blocks); batch 1's
+    # row-vector product over 812 columns: whole register blocks, a partial one and a scalar tail, the
+    # rows forwards and backwards on alternate steps; the fused sigmoid/tanh path and a generic one.
     check_against_reference(np.random.default_rng(units), batch, units, input_dim, timesteps)
 
 
@@ -118,6 +120,48 @@ def test_lstm_step_threaded_bitwise_on_1_2_3_threads(on_threads):
     h_ref, c_ref = lstm_step_ref(x, h, c, kernel, recurrent, bias)
     np.testing.assert_allclose(h_new, h_ref, rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(c_new, c_ref, rtol=2e-4, atol=2e-5)
+
+
+def at_offset(a, offset_floats):
+    """A copy of a starting offset_floats past a 64-byte boundary."""
+    buf = np.empty(a.size + 32, np.float32)
+    start = (-buf.ctypes.data % 64) // 4 + offset_floats
+    out = buf[start:start + a.size].reshape(a.shape)
+    out[...] = a
+    return out
+
+
+@pytest.mark.parametrize("units", [64, 96])
+def test_lstm_batch1_recurrent_kernel_on_and_off_cache_lines(units):
+    # At batch 1 the recurrent kernel is read in place when its rows start on vector boundaries, else
+    # from an aligned copy: the same sums either way, so bitwise the same results.
+    rng = np.random.default_rng(units)
+    x = rng.uniform(-1, 1, (1, 7, 5)).astype(np.float32)
+    kernel, recurrent, bias = random_weights(rng, 5, units, scale=0.3)
+    expected = lstm_ref(x, kernel, recurrent, bias, return_sequences=True)
+    results = [_core.lstm(x, kernel, at_offset(recurrent, offset), bias, return_sequences=True) for offset in (0, 1, 4)]
+    for got in results:
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
+        for g, first in zip(got, results[0]):
+            np.testing.assert_array_equal(g, first)
+
+
+@pytest.mark.parametrize("units", [8, 16, 24, 32, 64, 96, 112])
+@pytest.mark.parametrize("timesteps", [1, 2, 5])
+def test_lstm_batch1_gates_fused_with_next_product_match_reference(units, timesteps):
+    # Batch 1 with sigmoid / tanh runs each step's gates fused with the next step's recurrent product
+    # while 4u columns fit in registers (u <= 64 with AVX-512, <= 24 with AVX2; 96, 112: the separate
+    # passes): masked steps, initial state, both directions, all outputs.
+    rng = np.random.default_rng(units * 10 + timesteps)
+    kernel, recurrent, bias = random_weights(rng, 6, units, scale=0.4)
+    for go_backwards in (False, True):
+        x = rng.uniform(-1, 1, (1, timesteps, 6)).astype(np.float32)
+        h0, c0 = (rng.uniform(-1, 1, (1, units)).astype(np.float32) for _ in range(2))
+        mask = rng.uniform(size=(1, timesteps)) > 0.4
+        kw = dict(return_sequences=True, go_backwards=go_backwards, initial_h=h0, initial_c=c0, mask=mask)
+        for g, e in zip(_core.lstm(x, kernel, recurrent, bias, **kw), lstm_ref(x, kernel, recurrent, bias, **kw)):
+            np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-5)
 
 
 def check_against_reference(rng, batch, units, input_dim, timesteps):
