@@ -91,21 +91,19 @@ constexpr int kPixels = 6;
 constexpr int kPackets = 2;
 constexpr int kSlidingPixels = 8;
 
-// Whole packets of channels of `pixels` pixels through sliding_tile, kernel width KW. Channels go in
-// chunks, each over all the pixels, so that a chunk's input rows and weights stay in L1 with many
-// channels (576 x 3 rows of 14 pixels are 96 KiB; a chunk of 64, 11 KiB).
+// Whole packets of channels of `pixels` pixels through sliding_tile, kernel width KW: one packet at a
+// time over all the pixels, so that each of its input rows is one long stream at the pixel stride,
+// which the prefetcher follows (56x56x144 3x3 on one Zen 4 core: 198 us, against 217 with pixel blocks
+// outer and the packets of a 128-channel chunk inner).
 template <int KW>
 void sliding_blocks(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, const float* w,
                     index_t channels, index_t whole, const float* bias, float* y) {
-  constexpr index_t kChunk = 8 * kLanes;
-  for (index_t c0 = 0; c0 < whole; c0 += kChunk) {
-    const index_t c1 = std::min(whole, c0 + kChunk);
+  for (index_t c = 0; c < whole; c += kLanes) {
     index_t p = 0;
     auto block = [&](auto pixel_count) {
       constexpr int PC = decltype(pixel_count)::value;
-      for (index_t c = c0; c < c1; c += kLanes)
-        sliding_tile<PC, KW>(x + p * x_pixel_stride + c, x_pixel_stride, taps, w + c, channels,
-                             bias ? bias + c : nullptr, y + p * channels + c);
+      sliding_tile<PC, KW>(x + p * x_pixel_stride + c, x_pixel_stride, taps, w + c, channels,
+                           bias ? bias + c : nullptr, y + p * channels + c);
     };
     while (p < pixels) {
       const index_t n = direct::next_block<kSlidingPixels>(pixels - p);
