@@ -122,10 +122,6 @@ template <class A>
 constexpr bool kRowMajorDirect = bool(Eigen::internal::traits<A>::Flags & Eigen::DirectAccessBit) && A::IsRowMajor &&
                                  A::InnerStrideAtCompileTime == 1;
 
-// dst (m x n, row-major, row stride ldc) = (or +=, `accumulate`) a (m x K) . b (K x n); a and b any
-// Eigen expressions of those shapes. Per depth block, B's block is packed once and A's rows are packed
-// kGemmBlockRows at a time (its block stays in L2 while B's micro-panels pass through L1). Packing
-// buffers are allocated per call (a tile is >= 1 MFLOP).
 // packed[k * kGemmCols + j] = b[k * ldb + j] for j < cols (<= kGemmCols; the rest 0), k < depth.
 inline void pack_cols_avx512(const float* b, index_t ldb, index_t cols, index_t depth, float* packed) {
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
@@ -146,17 +142,25 @@ struct PackedRhsView {
 
 inline index_t packed_rhs_padded_cols(index_t cols) { return (cols + kGemmCols - 1) / kGemmCols * kGemmCols; }
 
+// One depth block of B as the micro-kernel reads it: packed (kc x packed_rhs_padded_cols(cols) floats) =
+// the column panels of rhs (kc x cols, row stride ld), panel q (kGemmCols columns) at q * kGemmCols * kc.
+inline void pack_rhs_block_avx512(const float* rhs, index_t ld, index_t cols, index_t kc, float* packed) {
+  for (index_t j0 = 0; j0 < cols; j0 += kGemmCols)
+    pack_cols_avx512(rhs + j0, ld, std::min(kGemmCols, cols - j0), kc, packed + j0 * kc);
+}
+
 // packed (depth x packed_rhs_padded_cols(cols) floats, 64-byte aligned) = rhs (depth x cols, row stride ld)
 // in the layout gemm_tile_avx512 packs B into, for every tile at once.
 inline void pack_rhs_avx512(const float* rhs, index_t depth, index_t cols, index_t ld, float* packed) {
   const index_t padded = packed_rhs_padded_cols(cols);
-  for (index_t k0 = 0; k0 < depth; k0 += kGemmDepthBlock) {
-    const index_t kc = std::min(kGemmDepthBlock, depth - k0);
-    for (index_t j0 = 0; j0 < padded; j0 += kGemmCols)
-      pack_cols_avx512(rhs + k0 * ld + j0, ld, std::min(kGemmCols, cols - j0), kc, packed + k0 * padded + j0 * kc);
-  }
+  for (index_t k0 = 0; k0 < depth; k0 += kGemmDepthBlock)
+    pack_rhs_block_avx512(rhs + k0 * ld, ld, cols, std::min(kGemmDepthBlock, depth - k0), packed + k0 * padded);
 }
 
+// dst (m x n, row-major, row stride ldc) = (or +=, `accumulate`) a (m x K) . b (K x n); a and b any
+// Eigen expressions of those shapes. Per depth block, B's block is packed once and A's rows are packed
+// kGemmBlockRows at a time (its block stays in L2 while B's micro-panels pass through L1). Packing
+// buffers are allocated per call (a tile is >= 1 MFLOP).
 template <class A, class B>
 void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accumulate,
                       const PackedRhsView& packed_rhs = {}) {
@@ -172,11 +176,17 @@ void gemm_tile_avx512(const A& a, const B& b, float* dst, index_t ldc, bool accu
   for (index_t k0 = 0; k0 < K; k0 += kGemmDepthBlock) {
     const index_t kc = std::min(kGemmDepthBlock, K - k0);
     const float* panels_b = packed_rhs.data ? packed_rhs.data + k0 * packed_rhs.padded_cols + packed_rhs.col0 * kc : packed_b;
-    for (index_t q = 0; q < col_panels && !packed_rhs.data; ++q) {
-      const index_t j0 = q * kGemmCols, w = std::min(kGemmCols, n - j0);
-      PanelB panel(packed_b + q * kGemmCols * kc, kc, kGemmCols);
-      panel.leftCols(w) = b.block(k0, j0, kc, w);
-      if (w < kGemmCols) panel.rightCols(kGemmCols - w).setZero();
+    if (!packed_rhs.data) {  // else B was packed once for every tile
+      if constexpr (kRowMajorDirect<B>) {
+        pack_rhs_block_avx512(b.data() + k0 * b.outerStride(), b.outerStride(), n, kc, packed_b);
+      } else {  // a transposed B (conv2d_transpose)
+        for (index_t q = 0; q < col_panels; ++q) {
+          const index_t j0 = q * kGemmCols, w = std::min(kGemmCols, n - j0);
+          PanelB panel(packed_b + q * kGemmCols * kc, kc, kGemmCols);
+          panel.leftCols(w) = b.block(k0, j0, kc, w);
+          if (w < kGemmCols) panel.rightCols(kGemmCols - w).setZero();
+        }
+      }
     }
     const bool add = accumulate || k0 > 0;
     for (index_t r0 = 0; r0 < m; r0 += kGemmBlockRows) {

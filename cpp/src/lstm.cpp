@@ -124,9 +124,10 @@ void lstm_batch1_fused(float* z, const float* uk, index_t uk_ld, bool backwards,
 
 using FusedFn = void (*)(float*, const float*, index_t, bool, const std::uint8_t*, float*, float*, float*, index_t,
                          index_t, bool);
+// By u / kLanes: the 4u pre-activations are 4 packets per packet of units.
 template <size_t... P>
 constexpr std::array<FusedFn, sizeof...(P)> fused_table(std::index_sequence<P...>) {
-  return {&lstm_batch1_fused<static_cast<int>(P)>...};
+  return {&lstm_batch1_fused<4 * static_cast<int>(P)>...};
 }
 constexpr index_t kFusedMaxPackets = detail::row_times_matrix_detail::kMaxPackets;
 
@@ -302,8 +303,8 @@ void lstm_sequence(const float* x, const float* kernel, const float* recurrent_k
       // The first step's recurrent product alone, then gates and products fused (lstm_batch1_fused).
       StepProduct product(recurrent_kernel, G, u, G, 1);
       product.accumulate(h_out, u, z.get() + time_of(0) * G, G);
-      static constexpr auto kFused = fused_table(std::make_index_sequence<kFusedMaxPackets + 1>());
-      kFused[G / kLanes](z.get(), product.matrix(), product.matrix_ld(), product.next_backwards(), mask,
+      static constexpr auto kFused = fused_table(std::make_index_sequence<kFusedMaxPackets / 4 + 1>());
+      kFused[u / kLanes](z.get(), product.matrix(), product.matrix_ld(), product.next_backwards(), mask,
                          output && options.return_sequences ? output : nullptr, h_out, c_out, T, u,
                          options.go_backwards);
     } else if (!sliced) {

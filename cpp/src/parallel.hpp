@@ -47,15 +47,6 @@ void parallel_for(index_t count, int threads, Task&& task) {
   });
 }
 
-// A product's output tiles. Each element of the output is summed by one single-threaded product over
-// its tile, and the tiles depend on the shape only, so every element gets the same reduction order
-// whatever the thread count (Eigen's own parallel GEMM chooses its depth blocking from the thread
-// count). Eigen (AVX2): 512-row tiles, halved down to 128 rows as below; on one AMD Zen 3 core 512 x 256
-// tiles ran 256x1024x1024 at 76-78 GFLOP/s and 2048^3 at 81, 128 x 256 tiles at 70-71 (the right-hand
-// side is packed once per row of tiles; 32-row tiles were ~25 % slower still). AVX-512 (gemm_avx512.hpp):
-// taller tiles, as its B block is packed once per tile and depth block (2048^3 on one core: 576 rows
-// ~150 GFLOP/s, 144 rows ~116), halved down to 144 rows while that leaves fewer than
-// kProductMinTiles tiles to share among threads (from the shape only, never the thread count).
 // Floats of pack_product_rhs's copy of a (depth x cols) right-hand side; 0 where this build's products
 // do not use one (Eigen's GEMM, which packs per product, and products narrower than kGemmMinCols).
 inline index_t packed_product_rhs_floats(index_t depth, index_t cols) {
@@ -78,6 +69,15 @@ inline void pack_product_rhs(const float* rhs, index_t depth, index_t cols, inde
 #endif
 }
 
+// A product's output tiles. Each element of the output is summed by one single-threaded product over
+// its tile, and the tiles depend on the shape only, so every element gets the same reduction order
+// whatever the thread count (Eigen's own parallel GEMM chooses its depth blocking from the thread
+// count). Eigen (AVX2): 512-row tiles, halved down to 128 rows as below; on one AMD Zen 3 core 512 x 256
+// tiles ran 256x1024x1024 at 76-78 GFLOP/s and 2048^3 at 81, 128 x 256 tiles at 70-71 (the right-hand
+// side is packed once per row of tiles; 32-row tiles were ~25 % slower still). AVX-512 (gemm_avx512.hpp):
+// taller tiles, as its B block is packed once per tile and depth block (2048^3 on one core: 576 rows
+// ~150 GFLOP/s, 144 rows ~116), halved down to 144 rows while that leaves fewer than
+// kProductMinTiles tiles to share among threads (from the shape only, never the thread count).
 #if defined(__AVX512F__)
 constexpr index_t kProductTileRows = 576, kProductMinTileRows = 144;
 #else
