@@ -155,10 +155,15 @@ inline index_t int_single(const py::object& obj, const char* fn, const char* arg
   return int_tuple(obj, 1, fn, arg, min_value)[0];
 }
 
-inline FloatArray new_float_array(const std::vector<index_t>& shape) {
-  std::vector<py::ssize_t> s(shape.begin(), shape.end());
-  return FloatArray(s);
-}
+// A new float32 C-order array; one of 1 MiB or more takes its memory from the cache of blocks that
+// such arrays gave back when freed (output_cache.cpp).
+FloatArray new_float_array(const std::vector<index_t>& shape);
+
+// Frees the cached blocks no array uses; returns their bytes.
+size_t release_cached_outputs();
+
+// Bytes held by cached blocks no array uses.
+size_t cached_output_bytes();
 
 // Bytes from a non-empty array's first element to the end of its last (nbytes when C-contiguous; more for
 // a view with gaps, e.g. a column slice). Kernels are given arrays with non-negative strides only.

@@ -85,6 +85,10 @@ void register_config(py::module_& m) {
   "Keras's deconv_output_length along one axis (output_padding None: not given; else < stride).\n"
   "ValueError for input < 0, kernel / stride / dilation < 1, or a size beyond int64.");
 
+  m.def("release_cached_outputs", &release_cached_outputs,
+        "Free the memory kept for reuse by large kernel outputs no longer in use; returns its bytes.");
+  m.def("cached_output_bytes", &cached_output_bytes,
+        "Bytes kept for reuse by large kernel outputs no longer in use (at most 256 MiB).");
   m.def("activation_names", [] { return std::string(activation_names()); },
         "Comma-separated names (and aliases) of the activations the kernels fuse.");
   m.def("activation", [](const py::object& x, const std::string& name) {

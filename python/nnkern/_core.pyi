@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'pack_conv2d_kernel', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
 class PackedConv2DKernel:
     """
     A read-only Conv2D kernel with a copy packed for this build's products (pack_conv2d_kernel); conv2d takes it as its `kernel`.
@@ -52,6 +52,10 @@ def build_info() -> dict:
     """
     Build facts of the kernel variant in use: version, isa (variant name), march, eigen, compiler,
     packet_floats (floats per Eigen SIMD packet), simd (instruction sets compiled in), openmp.
+    """
+def cached_output_bytes() -> int:
+    """
+    Bytes kept for reuse by large kernel outputs no longer in use (at most 256 MiB).
     """
 def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -175,6 +179,10 @@ def max_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
 def pack_conv2d_kernel(kernel: typing.Any) -> typing.Any:
     """
     A Conv2D kernel (kh, kw, channels, filters; float32, C-contiguous, read-only) packed once for the products of conv2d(groups=1), or None where conv2d would not read a packed copy (the direct kernel's shapes, few filters, or a kernel variant whose products pack per call).
+    """
+def release_cached_outputs() -> int:
+    """
+    Free the memory kept for reuse by large kernel outputs no longer in use; returns its bytes.
     """
 def runnable_isa_variants() -> list[str]:
     """

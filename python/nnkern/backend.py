@@ -39,7 +39,11 @@ def backend():
 
 
 def clear_session(free_memory=True):
-    """Reset the automatic layer names (``dense``, ``dense_1``, ...) as Keras does."""
+    """Reset the automatic layer names (``dense``, ``dense_1``, ...) as Keras does; with free_memory, also
+    free the memory the kernels keep for reusing large outputs (``nnkern._core.release_cached_outputs``)."""
+    if free_memory:
+        from nnkern import _core
+        _core.release_cached_outputs()
     try:
         from nnkern.engine.naming import reset_names
     except ImportError:  # the layer engine is not there: nothing to reset

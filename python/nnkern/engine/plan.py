@@ -324,10 +324,13 @@ class Plan:
             n_slots[0] += 1
             return n_slots[0] - 1
 
+        reads = set()  # the slots read by the steps compiled for the current node
+
         def slot(kt):
             s = slot_of.get(id(kt))
             if s is None:
                 raise ValueError(f"Graph disconnected: the plan reached tensor {kt} before computing it.")
+            reads.add(s)
             return s
 
         self.input_slots = []
@@ -344,7 +347,9 @@ class Plan:
             else:
                 self.input_mask_slots.append(None)
         self._keep_alive = []
+        self._pinned = set()  # slots a step may read without slot(): tensors passed as explicit masks
         steps = []
+        last_read = {}  # slot -> index of the last step reading it
         only_consumer = only_consumer_finder(nodes, outputs)
         fusable = {} if training else batch_norm_folds(nodes, outputs, only_consumer)
         residual = residual_folds(fusable, only_consumer)
@@ -355,6 +360,9 @@ class Plan:
         sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
         summed = {}  # id(normalization node) -> its Add node, run in its step
         for node in nodes:
+            for s in reads:
+                last_read[s] = len(steps) - 1
+            reads.clear()
             if node.is_input or id(node) in folded_away or id(node) in deferred:
                 continue
             norm = sum_norms.get(id(node))
@@ -384,10 +392,20 @@ class Plan:
             for step in self._compile_node(node, slot, slot_of, mask_slot_of, new_slot):
                 step.nodes = (node,)  # what the step computes, for profiles (bench/profile_model.py)
                 steps.append(step)
+        for s in reads:
+            last_read[s] = len(steps) - 1
         self.steps = steps
         self.output_slots = [slot(kt) for kt in outputs]
         self.output_mask_slots = [mask_slot_of.get(id(kt)) for kt in outputs]
         self.n_slots = n_slots[0]
+        # Each intermediate array is dropped after the last step reading it, so a large batch's buffers are
+        # freed (and their memory reused by later steps) during the run rather than all held to its end.
+        keep = self._pinned | set(self.output_slots) | set(self.input_slots) | set(mask_slot_of.values())
+        dead_after = [[] for _ in steps]
+        for s, i in last_read.items():
+            if s not in keep and i >= 0:
+                dead_after[i].append(s)
+        self.schedule = tuple((step, tuple(dead)) for step, dead in zip(steps, dead_after))
         self.chain = self._as_chain()
 
     def _as_chain(self):
@@ -481,6 +499,7 @@ class Plan:
         kwargs = self._call_kwargs(layer, node)
         first = args[0] if args else next((v for v in kwargs.values() if isinstance(v, KerasTensor)), None)
         prev_mask_slots = self._input_mask_slots(node, first, slot_of, mask_slot_of)
+        self._pinned.update(s for s in tree.flatten(prev_mask_slots) if s is not None)
         has_prev = any(s is not None for s in tree.flatten(prev_mask_slots))
         pass_mask = layer._call_has_mask_arg and has_prev
         out_slots = []
@@ -640,13 +659,17 @@ class Plan:
         if self.training is not None and call_context.training is None:
             call_context.training = self.training
             try:
-                for step in self.steps:
+                for step, dead in self.schedule:
                     step(v)
+                    for s in dead:
+                        v[s] = None
             finally:
                 call_context.training = None
         else:
-            for step in self.steps:
+            for step, dead in self.schedule:
                 step(v)
+                for s in dead:
+                    v[s] = None
         outs = [v[s] for s in self.output_slots]
         if with_masks:
             return outs, [None if s is None else v[s] for s in self.output_mask_slots]

@@ -1,0 +1,76 @@
+"""Kernel outputs of 1 MiB or more take their memory from a cache of blocks freed by earlier outputs
+(cpp/python/output_cache.cpp), so a model's per-call intermediates do not fault in fresh pages each call."""
+import gc
+
+import numpy as np
+
+import nnkern
+from nnkern import _core
+
+
+def _big_activation(x):
+    return _core.activation(x, "relu")
+
+
+def test_freed_block_reused_with_fresh_values():
+    _core.release_cached_outputs()
+    x = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)  # 2 MiB
+    y = _big_activation(x)
+    address = y.ctypes.data
+    assert address % 4096 == 0
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+    del y
+    gc.collect()
+    assert _core.cached_output_bytes() >= x.nbytes
+    z = _big_activation(-x)
+    assert z.ctypes.data == address            # the same block again
+    np.testing.assert_array_equal(z, np.maximum(-x, 0))
+    assert _core.cached_output_bytes() == 0
+    assert z.flags.writeable and z.flags.c_contiguous and z.dtype == np.float32
+
+
+def test_block_not_reused_while_alive_and_views_keep_it():
+    x = np.ones((256, 1024), np.float32)  # 1 MiB
+    a = _big_activation(x)
+    view = a[::2]
+    del a
+    gc.collect()
+    b = _big_activation(2 * x)
+    assert not np.shares_memory(view, b)
+    np.testing.assert_array_equal(view, 1.0)
+    np.testing.assert_array_equal(b, 2.0)
+
+
+def test_small_request_does_not_take_a_large_block():
+    _core.release_cached_outputs()
+    big = _big_activation(np.ones((1024, 1024), np.float32))  # 4 MiB
+    del big
+    gc.collect()
+    held = _core.cached_output_bytes()
+    small = _big_activation(np.ones((256, 1024), np.float32))  # 1 MiB: a 4 MiB block is more than 1.5x
+    assert _core.cached_output_bytes() == held
+    del small
+
+
+def test_release_and_clear_session_free_the_cache():
+    a = _big_activation(np.ones((512, 1024), np.float32))
+    del a
+    gc.collect()
+    assert _core.cached_output_bytes() > 0
+    nnkern.backend.clear_session()
+    assert _core.cached_output_bytes() == 0
+    b = _big_activation(np.ones((512, 1024), np.float32))
+    del b
+    gc.collect()
+    assert _core.release_cached_outputs() > 0
+    assert _core.cached_output_bytes() == 0
+
+
+def test_idle_cache_is_bounded():
+    _core.release_cached_outputs()
+    x = np.ones((32, 1 << 20), np.float32)  # 128 MiB
+    arrays = [_big_activation(x) for _ in range(3)]
+    del arrays
+    gc.collect()
+    assert _core.cached_output_bytes() <= 256 << 20
+    _core.release_cached_outputs()
