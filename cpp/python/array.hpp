@@ -155,8 +155,8 @@ inline index_t int_single(const py::object& obj, const char* fn, const char* arg
   return int_tuple(obj, 1, fn, arg, min_value)[0];
 }
 
-// A new float32 C-order array; one of 1 MiB or more takes its memory from the cache of blocks that
-// such arrays gave back when freed (output_cache.cpp).
+// A new float32 C-order array; one of 16 KiB or more is 64-byte aligned and takes its memory from the
+// cache of blocks that such arrays gave back when freed (output_cache.cpp).
 FloatArray new_float_array(const std::vector<index_t>& shape);
 
 // Frees the cached blocks no array uses; returns their bytes.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sigmoid.hpp"
+
 namespace nnkern {
 
 namespace {
@@ -83,7 +85,7 @@ void activation_aligned(AlignedArrayMap a, Activation act) {
   switch (act) {
     case Activation::Linear: break;
     case Activation::Relu: a = a.max(0.0f); break;
-    case Activation::Sigmoid: a = a.logistic(); break;
+    case Activation::Sigmoid: vmath::sigmoid_inplace(a.data(), a.size()); break;
     case Activation::Tanh: a = a.tanh(); break;
     case Activation::Softplus:  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
       a = a.max(0.0f) + (-a.abs()).exp().log1p();
@@ -92,7 +94,7 @@ void activation_aligned(AlignedArrayMap a, Activation act) {
     case Activation::Elu: a = (a > 0.0f).select(a, a.min(0.0f).expm1()); break;
     case Activation::Selu: a = kSeluScale * (a > 0.0f).select(a, kSeluAlpha * a.min(0.0f).expm1()); break;
     case Activation::Gelu: a = 0.5f * a * (1.0f + (a * static_cast<float>(M_SQRT1_2)).erf()); break;
-    case Activation::Swish: a = a * a.logistic(); break;
+    case Activation::Swish: vmath::swish_inplace(a.data(), a.size()); break;
     case Activation::HardSigmoid: a = (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f); break;
     case Activation::HardSwish: a = a * (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f); break;
     case Activation::Exponential: a = a.exp(); break;
@@ -111,6 +113,9 @@ void activation_inplace(float* y, index_t n, Activation act) {
   if (act == Activation::Softmax || act == Activation::LogSoftmax)
     throw std::invalid_argument("softmax needs rows: use bias_activation");
   if (is_aligned(y)) return activation_aligned(AlignedArrayMap(y, n), act);
+  // These read and write unaligned packets, the tail through the same packet code.
+  if (act == Activation::Sigmoid) return vmath::sigmoid_inplace(y, n);
+  if (act == Activation::Swish) return vmath::swish_inplace(y, n);
   // max / min are the same in Eigen's scalar and vector paths (NaN included: its pmax takes std::max's
   // operand order), so these run in place; the copies below cost a depthwise layer ~15 %.
   if (act == Activation::Relu) {

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "sigmoid.hpp"
+
 #include "nnkern/threads.hpp"
 #include "parallel.hpp"
 #include "recurrent_common.hpp"
@@ -37,19 +39,19 @@ using Packet = ei::packet_traits<float>::type;
 constexpr index_t kLanes = ei::packet_traits<float>::size;
 
 // Keras's default gates (sigmoid / tanh) for Packets packets of units from unit j of one sample,
-// with Eigen's own logistic and tanh (the same functions as .logistic() / .tanh(), so the same
+// with the activations' own sigmoid and Eigen's tanh (the functions bias_activation runs, so the same
 // values). z: the 4u pre-activations (i, f, c, o); c: carry in, new carry out; h: new output.
 template <int Packets>
 inline void gate_packets(const float* z, float* c, float* h, index_t u, index_t j) {
-  const ei::scalar_logistic_op<float> sigmoid;
+  using vmath::sigmoid;
   const ei::scalar_tanh_op<float> tanh;
   Packet c_new[Packets], o[Packets];
   for (int r = 0; r < Packets; ++r) {
     const index_t k = j + r * kLanes;
-    const Packet i = sigmoid.packetOp(ei::ploadu<Packet>(z + k));
-    const Packet f = sigmoid.packetOp(ei::ploadu<Packet>(z + u + k));
+    const Packet i = sigmoid(ei::ploadu<Packet>(z + k));
+    const Packet f = sigmoid(ei::ploadu<Packet>(z + u + k));
     const Packet g = tanh.packetOp(ei::ploadu<Packet>(z + 2 * u + k));
-    o[r] = sigmoid.packetOp(ei::ploadu<Packet>(z + 3 * u + k));
+    o[r] = sigmoid(ei::ploadu<Packet>(z + 3 * u + k));
     c_new[r] = ei::pmadd(f, ei::ploadu<Packet>(c + k), ei::pmul(i, g));
   }
   for (int r = 0; r < Packets; ++r) {

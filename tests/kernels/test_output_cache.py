@@ -1,5 +1,6 @@
-"""Kernel outputs of 1 MiB or more take their memory from a cache of blocks freed by earlier outputs
-(cpp/python/output_cache.cpp), so a model's per-call intermediates do not fault in fresh pages each call."""
+"""Kernel outputs of 16 KiB or more take 64-byte aligned memory from a cache of blocks freed by earlier
+outputs (cpp/python/output_cache.cpp), so a model's per-call intermediates do not fault in fresh pages each
+call."""
 import gc
 
 import numpy as np
@@ -17,7 +18,7 @@ def test_freed_block_reused_with_fresh_values():
     x = np.random.default_rng(0).standard_normal((512, 1024)).astype(np.float32)  # 2 MiB
     y = _big_activation(x)
     address = y.ctypes.data
-    assert address % 4096 == 0
+    assert address % 64 == 0
     np.testing.assert_array_equal(y, np.maximum(x, 0))
     del y
     gc.collect()
@@ -74,3 +75,14 @@ def test_idle_cache_is_bounded():
     gc.collect()
     assert _core.cached_output_bytes() <= 256 << 20
     _core.release_cached_outputs()
+
+
+def test_small_outputs_are_numpys_own():
+    _core.release_cached_outputs()
+    y = _big_activation(np.ones((4, 1000), np.float32))  # under 16 KiB
+    assert y.flags.owndata
+    del y
+    gc.collect()
+    assert _core.cached_output_bytes() == 0
+    z = _big_activation(np.ones((4, 1024), np.float32))  # 16 KiB
+    assert not z.flags.owndata and z.ctypes.data % 64 == 0
