@@ -16,6 +16,7 @@ void register_recurrent(py::module_& m);
 void register_attention(py::module_& m);
 void register_layer_norm(py::module_& m);
 void register_conv3d(py::module_& m);
+void register_merging(py::module_& m);
 
 extern "C" void NNKERN_REGISTER_FN(py::module_& m) {
   register_config(m);
@@ -29,4 +30,5 @@ extern "C" void NNKERN_REGISTER_FN(py::module_& m) {
   register_attention(m);
   register_layer_norm(m);
   register_conv3d(m);
+  register_merging(m);
 }

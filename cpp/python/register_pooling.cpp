@@ -100,9 +100,34 @@ constexpr const char* kArgsDoc =
     "(padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous\n"
     "array of the output shape, written and returned.";
 
+FloatArray global_avg_pool_py(const py::object& x_in) {
+  const char* fn = "global_avg_pool";
+  const py::array given = array_view(x_in, fn, "x");
+  if (given.ndim() < 3 || given.ndim() > 5)
+    throw py::value_error(std::string(fn) + ": 'x' must be 3-D to 5-D (batch, steps..., channels), got shape " +
+                          shape_str(given));
+  const index_t batch = given.shape(0), channels = given.shape(given.ndim() - 1);
+  index_t steps = 1;
+  for (py::ssize_t d = 1; d + 1 < given.ndim(); ++d) steps *= given.shape(d);
+  if (steps == 0 && batch * channels > 0)
+    throw py::value_error(std::string(fn) + ": 'x' has no steps to average, shape " + shape_str(given));
+  const FloatArray x = as_float32(given, fn, "x");
+  FloatArray y = new_float_array({batch, channels});
+  const float* xp = x.data();
+  float* yp = y.mutable_data();
+  {
+    py::gil_scoped_release nogil;
+    global_avg_pool_nwc(xp, yp, batch, steps, channels);
+  }
+  return y;
+}
+
 }  // namespace
 
 void register_pooling(py::module_& m) {
+  m.def("global_avg_pool", &global_avg_pool_py, py::arg("x"),
+        "Keras GlobalAveragePooling1D/2D/3D forward (channels_last): the mean of x (batch, steps..., channels)\n"
+        "over its steps, shape (batch, channels) (keepdims is a reshape). Summed in blocks of 64 steps.");
   m.def(
       "max_pool2d",
       [](const py::object& x, const py::object& pool_size, const py::object& strides, const std::string& padding,

@@ -5,6 +5,7 @@
 #include "nnkern/pooling.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -202,6 +203,37 @@ void max_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
 void avg_pool2d_nhwc(const float* x, float* y, const Pool2DShape& s) {
   detail::begin_call();
   pool2d_nhwc<MeanReduce>(x, y, s);
+}
+
+void global_avg_pool_nwc(const float* x, float* y, index_t batch, index_t steps, index_t channels) {
+  if (batch < 0 || steps < 0 || channels < 0)
+    throw std::invalid_argument("global_avg_pool: negative size (batch " + std::to_string(batch) + ", steps " +
+                                std::to_string(steps) + ", channels " + std::to_string(channels) + ")");
+  detail::begin_call();
+  if (batch == 0 || channels == 0) return;
+  if (steps == 0) throw std::invalid_argument("global_avg_pool: no steps to average (steps == 0)");
+  const index_t C = channels;
+  // Tasks of (sample, channel chunk): a chunk's sums stay in registers / L1 over all the steps.
+  constexpr index_t kChunk = 256;
+  const index_t chunks = (C + kChunk - 1) / kChunk;
+  const int threads = threads_for_bytes(4.0 * static_cast<double>(batch) * steps * C);
+  detail::parallel_for(batch * chunks, threads, [&](index_t task) {
+    const index_t n = task / chunks, c0 = task % chunks * kChunk, width = std::min(kChunk, C - c0);
+    const float* image = x + n * steps * C + c0;
+    float total[kChunk], block[kChunk];
+    std::fill_n(total, width, 0.0f);
+    for (index_t p0 = 0; p0 < steps; p0 += kGlobalPoolBlock) {
+      const index_t p1 = std::min(steps, p0 + kGlobalPoolBlock);
+      std::copy_n(image + p0 * C, width, block);
+      for (index_t p = p0 + 1; p < p1; ++p) {
+        const float* __restrict row = image + p * C;
+        for (index_t c = 0; c < width; ++c) block[c] += row[c];
+      }
+      for (index_t c = 0; c < width; ++c) total[c] += block[c];
+    }
+    const float count = static_cast<float>(steps);
+    for (index_t c = 0; c < width; ++c) y[n * C + c0 + c] = total[c] / count;
+  });
 }
 
 }  // namespace nnkern

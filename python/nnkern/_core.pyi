@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'global_avg_pool', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'multiply_channels', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
 class PackedConv2DKernel:
     """
     A read-only Conv2D kernel with a copy packed for this build's products (pack_conv2d_kernel); conv2d takes it as its `kernel`.
@@ -113,6 +113,11 @@ def get_thread_limit() -> int:
     """
     The calling thread's cap on kernel threads (0: none).
     """
+def global_avg_pool(x: typing.Any) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras GlobalAveragePooling1D/2D/3D forward (channels_last): the mean of x (batch, steps..., channels)
+    over its steps, shape (batch, channels) (keepdims is a reshape). Summed in blocks of 64 steps.
+    """
 def gru(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, bias: typing.Any = None, activation: str = 'tanh', recurrent_activation: str = 'sigmoid', reset_after: bool = True, return_sequences: bool = False, go_backwards: bool = False, initial_h: typing.Any = None, mask: typing.Any = None, *, out: typing.Any = None) -> tuple:
     """
     Keras 3 GRU over x (batch, timesteps, input_dim) -> (output, h).
@@ -175,6 +180,11 @@ def max_pool3d(x: typing.Any, pool_size: typing.Any = 2, strides: typing.Any = N
     pool_size / strides: int or pair (1-D: int; 3-D: int or 3-tuple); strides=None means pool_size; padding 'valid' or 'same'
     (padded cells are left out of the window); Keras's output size. out: optional float32 C-contiguous
     array of the output shape, written and returned.
+    """
+def multiply_channels(x: typing.Any, scale: typing.Any) -> numpy.typing.NDArray[numpy.float32]:
+    """
+    Keras Multiply()([x, scale]) for scale of shape (batch, 1, ..., 1, channels) or (batch, channels):
+    x (batch, steps..., channels) times each sample's channel weights; a new float32 array of x's shape.
     """
 def pack_conv2d_kernel(kernel: typing.Any) -> typing.Any:
     """

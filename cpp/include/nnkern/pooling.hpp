@@ -57,4 +57,12 @@ void validate(const Pool3DShape& s);
 void max_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s);
 void avg_pool3d_ndhwc(const float* x, float* y, const Pool3DShape& s);
 
+// Keras GlobalAveragePooling1D/2D/3D (channels_last): y (batch, channels) = the mean over `steps` of x
+// (batch, steps, channels), where steps are the time steps, pixels or voxels. The sum runs in blocks of
+// kGlobalPoolBlock steps, each block summed in order and the block sums added in order (error growing
+// with steps / block + block, not with steps). Throws std::invalid_argument for negative sizes or
+// steps == 0 with batch * channels > 0 (a mean of nothing); x and y must not overlap.
+constexpr index_t kGlobalPoolBlock = 64;
+void global_avg_pool_nwc(const float* x, float* y, index_t batch, index_t steps, index_t channels);
+
 }  // namespace nnkern

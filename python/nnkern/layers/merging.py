@@ -2,6 +2,7 @@
 forms. Integer inputs stay integer (Average and a normalized Dot give float32), as in Keras."""
 import numpy as np
 
+from nnkern import _core
 from nnkern.engine.keras_tensor import KerasTensor
 from nnkern.engine.layer import Layer
 
@@ -160,9 +161,23 @@ class Subtract(Merge):
         return inputs[0] - inputs[1]
 
 
+def _channel_weights(x, s):
+    """Whether float32 s is x's per-sample channel weights, shape (batch, 1, ..., 1, channels) (a
+    squeeze-and-excitation block's)."""
+    return (type(x) is np.ndarray and type(s) is np.ndarray and x.dtype == np.float32 and s.dtype == np.float32
+            and x.ndim == s.ndim >= 3 and s.shape[0] == x.shape[0] and s.shape[-1] == x.shape[-1]
+            and all(d == 1 for d in s.shape[1:-1]))
+
+
 class Multiply(Merge):
     def _merge_function(self, inputs, masks=None):
         if masks is None or all(m is None for m in masks):
+            if len(inputs) == 2:  # numpy broadcasts the weights one row of channels at a time: ~3x slower
+                x, s = inputs
+                if _channel_weights(x, s):
+                    return _core.multiply_channels(x, s)
+                if _channel_weights(s, x):
+                    return _core.multiply_channels(s, x)
             out = inputs[0]
             for x in inputs[1:]:
                 out = out * x
