@@ -15,9 +15,11 @@ and traced + frozen + optimize_for_inference as "torch.jit"), ONNX Runtime (grap
 Keras 3 `predict` and a direct Keras model call (TensorFlow backend when installed, else JAX). Each peer
 gets its input in its own native layout (torch: NHWC memory as a channels_last NCHW view; ONNX Runtime:
 NCHW and time-major LSTM input), converted outside the timing.
-When both 1 and 2 threads are asked for, nnkern also runs alone in a process of its own at each: next to the
-peers, their thread pools (OpenBLAS, ONNX Runtime, TensorFlow) spin after their own calls and take the second
-core, so the 2-thread scaling targets are judged on those runs.
+When both 1 and 2 threads are asked for and there are peers, nnkern also runs alone in a process of its own
+at each, on the layer workloads here and on the whole models in bench/models.py (when it has peers: torch,
+onnxruntime, keras): next to the peers, their thread pools (OpenBLAS, ONNX Runtime, TensorFlow, PyTorch's
+OpenMP, XLA) spin after their own calls and take the second core, so the 2-thread scaling targets are judged
+on those runs.
 numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the children's environment, so OpenBLAS
 uses its own kernel for this CPU (some machines pin it to Haswell's); the core it used is recorded. When the
 shell sets them, numpy also runs once more with them, reported apart and labelled as inherited.
@@ -80,8 +82,9 @@ def parse_args(argv=None):
 
 
 def run_models(args):
-    """The whole-model workloads (bench/models.py: children in /tmp/benchenv's Python, which has the peers) and
-    the load time of their files (bench/load_time.py); ([], []) for what was not asked for."""
+    """The whole-model workloads (bench/models.py: children in /tmp/benchenv's Python, which has the peers, and
+    when both 1 and 2 threads are asked for, children of nnkern alone) and the load time of their files
+    (bench/load_time.py); ([], []) for what was not asked for."""
     if args.models is None:
         return [], []
     margs = argparse.Namespace(workloads=args.models, threads=args.threads, quick=args.quick, cache=args.cache,

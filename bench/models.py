@@ -12,6 +12,10 @@ fixed per process. Every peer's output is checked against nnkern's (max abs diff
 peer that disagrees is reported and not timed. Timing reuses compare.py's method (timing.time_interleaved:
 interleaved rounds, medians). Each thread count runs in its own child process, by default in the Python of
 /tmp/benchenv (which has the peers), with nnkern taken from this source tree (PYTHONPATH).
+When both 1 and 2 threads are asked for and there are peers, nnkern also runs alone (no peers) in one more
+child per thread count: next to the peers, their thread pools (PyTorch's OpenMP, ONNX Runtime, XLA) keep
+spinning after their own calls and take the second core, so the 2-thread scaling targets of the batch >= 8
+rows are judged on those runs (bench/report.py model_targets).
 bench/compare.py runs this as part of its full run and puts the tables into RESULTS.md.
 """
 import argparse
@@ -182,19 +186,56 @@ def report(results):
         missing = {f"{c['case']} {n}": why for c in r["cases"] for n, why in c.get("missing", {}).items()}
         if missing or r["missing"]:
             lines.append("\nnot run: " + "; ".join(f"{k}: {v}" for k, v in {**r["missing"], **missing}.items()))
+    lines += scaling_lines(results)
     return "\n".join(lines)
+
+
+def scaling_lines(results):
+    """The report's 1-thread time / 2-thread time table, next to the peers and, when run, for nnkern alone
+    (the "alone" results of run()); [] unless both 1 and 2 threads ran."""
+    by = {r["threads"]: r for r in results}
+    if 1 not in by or 2 not in by:
+        return []
+    alone = {t: {c["case"]: c for c in by[t]["alone"]["cases"]} for t in (1, 2) if "alone" in by[t]}
+    alone = alone if len(alone) == 2 else {}
+    names = ("nnkern",) + PEER_ORDER
+    lines = ["\n### Scaling: 1-thread time / 2-thread time\n"]
+    if alone:
+        lines.append("Next to the peers (the runs above), and for nnkern alone in a process of its own (no other "
+                     "runtime's thread pool spinning beside it), which the 2-thread targets of the batch >= 8 rows "
+                     "are judged on (load average "
+                     + ", ".join(f"{t} thread(s) {by[t]['alone']['load'][0]:.1f} -> {by[t]['alone']['load'][1]:.1f}"
+                                 for t in (1, 2)) + ").\n")
+    else:
+        lines.append("Of the runs above, which the 2-thread targets of the batch >= 8 rows are judged on.\n")
+    lines.append("| case | " + " | ".join(names) + (" | nnkern alone |" if alone else " |"))
+    lines.append("|---|" + "---|" * (len(names) + bool(alone)))
+    two = {c["case"]: c for c in by[2]["cases"]}
+    for c1 in by[1]["cases"]:
+        c2 = two.get(c1["case"], {})
+        cells = [ratio_text(c1.get("times", {}).get(n), c2.get("times", {}).get(n)) for n in names]
+        if alone:
+            cells.append(ratio_text(*(alone[t].get(c1["case"], {}).get("times", {}).get("nnkern") for t in (1, 2))))
+        lines.append(f"| {c1['case']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def ratio_text(one, two):
+    return f"{one / two:.2f}x" if one and two else "-"
 
 
 def run(args):
     """The parent's work: make the model files, then one child per thread count (JAX, torch and ONNX Runtime
-    peers) and, when asked for, one more with Keras on TensorFlow, whose times join the first's; the results."""
+    peers) and, when asked for, one more with Keras on TensorFlow, whose times join the first's; when both 1
+    and 2 threads are asked for and there are peers, one more child per thread count with nnkern alone, whose
+    result goes into that thread count's as "alone". The results, one per thread count."""
     specs = select(args.workloads)
     for name in sorted({s.model for s in specs}):
         model_files.ensure(name, args.cache, args.keras_python or args.python)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        def child(threads, peers, backend):
-            result_path = pathlib.Path(tmp) / f"models{threads}{backend}.json"
+        def child(threads, peers, backend, label):
+            result_path = pathlib.Path(tmp) / f"{label}{threads}.json"
             cmd = [args.python, str(pathlib.Path(__file__).resolve()), "--child", "--threads", str(threads),
                    "--peers", ",".join(peers), "--cache", str(args.cache), "--result", str(result_path)]
             if args.workloads:
@@ -209,11 +250,16 @@ def run(args):
 
         for threads in args.threads:
             print(f"whole models: {threads} thread(s) ...", file=sys.stderr, flush=True)
-            result = child(threads, [p for p in args.peers if p != "tensorflow"], "jax")
+            result = child(threads, [p for p in args.peers if p != "tensorflow"], "jax", "models")
             if "tensorflow" in args.peers:
                 print(f"whole models: Keras on TensorFlow, {threads} thread(s) ...", file=sys.stderr, flush=True)
-                merge_tensorflow(result, child(threads, ["tensorflow"], "tensorflow"))
+                merge_tensorflow(result, child(threads, ["tensorflow"], "tensorflow", "tensorflow"))
             results.append(result)
+        if {1, 2} <= set(args.threads) and args.peers:
+            for threads in (1, 2):  # nnkern alone in its process, for the 2-thread scaling
+                print(f"whole models: nnkern alone, {threads} thread(s) ...", file=sys.stderr, flush=True)
+                result = next(r for r in results if r["threads"] == threads)
+                result["alone"] = child(threads, [], "jax", "alone")
     return results
 
 

@@ -83,3 +83,73 @@ def test_model_targets_and_tensorflow_merge(bench_modules):
     assert got == {"M1/b8 1 thread: nnkern <= fastest peer": False, "M1/b8: 2 threads >= 1.7x 1 thread": False}
     two["cases"][0]["times"]["nnkern"] = 0.005
     assert {t: ok for t, _, ok, _, _ in report.model_targets([one, two])}["M1/b8: 2 threads >= 1.7x 1 thread"]
+
+
+def fake_children(models, monkeypatch, nnkern_times):
+    """models.run() with its children faked: each child writes a result for M1/b8 whose nnkern time is
+    nnkern_times[(threads, peers)], peers as on its command line. The children's (threads, peers) calls."""
+    import json
+    calls = []
+
+    def fake_run(cmd, check, env):
+        threads, peers = int(cmd[cmd.index("--threads") + 1]), cmd[cmd.index("--peers") + 1]
+        calls.append((threads, peers))
+        times = {"nnkern": nnkern_times[(threads, peers)], **({"torch": 0.02} if peers else {})}
+        pathlib.Path(cmd[cmd.index("--result") + 1]).write_text(json.dumps({
+            "threads": threads, "versions": {}, "missing": {}, "load": [0.5, 0.7], "cases": [
+                {"case": "M1/b8", "workload": "M1", "title": "m", "times": times, "cpu_times": times, "diffs": {},
+                 "mismatch": {}, "missing": {}}]}))
+
+    monkeypatch.setattr(models.subprocess, "run", fake_run)
+    monkeypatch.setattr(models.model_files, "ensure", lambda *a: None)
+    return calls
+
+
+def run_args(models, tmp_path, threads, peers):
+    import argparse
+    return argparse.Namespace(workloads=["M1"], threads=threads, quick=True, cache=str(tmp_path), peers=peers,
+                              python=sys.executable, keras_python=None)
+
+
+def test_run_adds_alone_children_that_judge_the_scaling(bench_modules, monkeypatch, tmp_path):
+    models, _ = bench_modules
+    import report
+    peers = "torch,onnxruntime,keras"
+    # next to the peers 10 -> 8 ms (1.25x); alone 10 -> 5.5 ms (1.82x)
+    calls = fake_children(models, monkeypatch, {(1, peers): 0.010, (2, peers): 0.008, (1, "tensorflow"): 1.0,
+                                                (2, "tensorflow"): 1.0, (1, ""): 0.010, (2, ""): 0.0055})
+    results = models.run(run_args(models, tmp_path, [1, 2], peers.split(",") + ["tensorflow"]))
+    assert calls == [(1, peers), (1, "tensorflow"), (2, peers), (2, "tensorflow"), (1, ""), (2, "")]
+    assert [(r["threads"], r["alone"]["threads"]) for r in results] == [(1, 1), (2, 2)]
+    assert [r["cases"][0]["times"]["nnkern"] for r in results] == [0.010, 0.008]  # the peers' children's own
+    got = {t: (f, ok) for t, f, ok, _, _ in report.model_targets(results)}
+    assert got["M1/b8: 2 threads >= 1.7x 1 thread (nnkern alone in its process)"] == \
+        ("1.82x (next to the peers 1.25x)", True)
+    assert "M1/b8: 2 threads >= 1.7x 1 thread" not in got  # judged once, on the alone runs
+    text = models.report(results)
+    scaling = text.split("### Scaling: 1-thread time / 2-thread time")[1]
+    assert "nnkern alone in a process of its own" in scaling
+    head = next(line for line in scaling.splitlines() if line.startswith("| case"))
+    row = next(line for line in scaling.splitlines() if line.startswith("| M1/b8"))
+    cells = dict(zip([c.strip() for c in head.strip("|").split("|")], [c.strip() for c in row.strip("|").split("|")]))
+    assert (cells["nnkern"], cells["torch"], cells["onnxruntime"], cells["nnkern alone"]) == \
+        ("1.25x", "1.00x", "-", "1.82x")
+
+
+@pytest.mark.parametrize("threads, peers", [([2], ["torch"]), ([1, 2], [])])
+def test_run_without_alone_children(bench_modules, monkeypatch, tmp_path, threads, peers):
+    # only 2 threads asked for, or no peers (the main children run nnkern alone already): no extra children,
+    # and the scaling is judged on the main children as before
+    models, _ = bench_modules
+    import report
+    calls = fake_children(models, monkeypatch, {(1, "torch"): 0.010, (2, "torch"): 0.008, (1, ""): 0.010,
+                                                (2, ""): 0.0055})
+    results = models.run(run_args(models, tmp_path, threads, peers))
+    assert calls == [(t, ",".join(peers)) for t in threads]
+    assert not any("alone" in r for r in results)
+    got = {t: (f, ok) for t, f, ok, _, _ in report.model_targets(results)}
+    if threads == [1, 2]:
+        assert got["M1/b8: 2 threads >= 1.7x 1 thread"] == ("1.82x", True)
+        assert "nnkern alone" not in models.report(results)
+    else:
+        assert not any("2 threads" in t for t in got)
