@@ -21,9 +21,14 @@ constexpr index_t kGemmDepthBlock = 256;  // depth per pass: B's micro-panel (32
 // Products of fewer rows go through Eigen: a 12-row micro-tile mostly padding (16 x 256 x 1024:
 // ~70 vs ~100 GFLOP/s; 24 rows: ~112 vs ~105).
 constexpr index_t kGemmMinRows = 24;
-// Narrower products too: their A block, packed per depth block, serves only one or two micro-panels
-// of B (3136 x 576 x 64: ~137 vs Eigen's ~148 GFLOP/s; 512 x 1152 x 128: ~178 vs ~120).
+// Narrower products too, unless their columns fill whole micro-panels: padded to a panel, the extra
+// columns cost more than Eigen's narrower kernels gain (one Zen 4 core, GFLOP/s, this GEMM vs Eigen:
+// 3136 x 144 x 24 ~68 vs ~78, 196 x 672 x 40 ~60 vs ~92, 49 x 960 x 80 ~74 vs ~96; whole panels:
+// 3136 x 576 x 64 ~90 vs ~85, 784 x 192 x 32 as fast).
 constexpr index_t kGemmMinCols = 96;
+inline bool gemm_takes_cols(index_t cols) {
+  return cols >= kGemmMinCols || (cols >= kGemmCols && cols % kGemmCols == 0);
+}
 constexpr index_t kGemmBlockRows = 144;   // rows of A packed at a time (144 KiB at full depth block)
 
 // c[0:rows, 0:cols] (row stride ldc) = (or +=, `add`) ap . bp over `depth`: ap holds kGemmRows floats

@@ -48,10 +48,10 @@ void parallel_for(index_t count, int threads, Task&& task) {
 }
 
 // Floats of pack_product_rhs's copy of a (depth x cols) right-hand side; 0 where this build's products
-// do not use one (Eigen's GEMM, which packs per product, and products narrower than kGemmMinCols).
+// do not use one (Eigen's GEMM, which packs per product, and the products gemm_takes_cols refuses).
 inline index_t packed_product_rhs_floats(index_t depth, index_t cols) {
 #if defined(__AVX512F__)
-  return cols >= kGemmMinCols ? depth * packed_rhs_padded_cols(cols) : 0;
+  return gemm_takes_cols(cols) ? depth * packed_rhs_padded_cols(cols) : 0;
 #else
   (void)depth, (void)cols;
   return 0;
@@ -108,7 +108,7 @@ void tiled_product(const A& a, const B& b, C&& c, bool accumulate, int threads, 
     const index_t m = std::min(tile_rows, M - r0), n = std::min(tile_cols, N - c0);
 #if defined(__AVX512F__)
     // The choice depends on the shape only (not the tile), as the reduction order must.
-    if (M >= kGemmMinRows && N >= kGemmMinCols) {
+    if (M >= kGemmMinRows && gemm_takes_cols(N)) {
       gemm_tile_avx512(a.middleRows(r0, m), b.middleCols(c0, n), c.data() + r0 * c.outerStride() + c0,
                        c.outerStride(), accumulate, {packed_b, packed_rhs_padded_cols(N), c0});
       return;

@@ -325,7 +325,9 @@ def test_pack_conv2d_kernel_is_none_where_conv2d_would_not_read_it():
         k.flags.writeable = False
         return _core.pack_conv2d_kernel(k)
     assert packed((3, 3, 64, 128)) is None  # few input channels: the direct kernel
-    assert packed((1, 1, 256, 64)) is None  # fewer filters than the micro-kernel's products take
+    assert packed((1, 1, 256, 40)) is None  # filters padded to a micro-panel: Eigen's narrower products
+    assert packed((1, 1, 256, 80)) is None
+    assert (packed((1, 1, 256, 64)) is not None) == PACKS  # whole micro-panels
     assert (packed((3, 3, 128, 128)) is not None) == PACKS
 
 
