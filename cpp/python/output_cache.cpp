@@ -21,10 +21,16 @@ constexpr size_t kMinCachedBytes = size_t(16) << 10;  // smaller outputs: numpy'
 constexpr size_t kBlockAlign = 64;
 size_t max_idle_bytes = size_t(256) << 20;           // cached, unused blocks kept at most
 
+struct IdleBlock {
+  void* data;
+  unsigned long long freed;  // when given back (a count): the most recent is the likeliest still in cache
+};
+
 struct Cache {
   std::mutex mutex;
-  std::multimap<size_t, void*> idle;  // block size -> block
+  std::multimap<size_t, IdleBlock> idle;  // block size -> block
   size_t idle_bytes = 0;
+  unsigned long long clock = 0;
 };
 
 // Never destroyed: arrays alive at interpreter exit give their blocks back after static destructors ran.
@@ -44,7 +50,7 @@ void give_back(void* p) {
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.idle_bytes + block->bytes <= max_idle_bytes) {
-      c.idle.emplace(block->bytes, block->data);
+      c.idle.emplace(block->bytes, IdleBlock{block->data, ++c.clock});
       c.idle_bytes += block->bytes;
       block->data = nullptr;
     }
@@ -54,16 +60,21 @@ void give_back(void* p) {
 }
 
 // A block of at least `bytes` (and at most 1.5 times as many, so a small request does not take a
-// large block): a cached one, else a new one.
+// large block): the most recently given back of the cached ones, else a new one. The most recent one's
+// lines are the likeliest to be in cache still: writing an output over cold lines first reads them
+// from memory (MobileNetV2's 56x56x144 expand conv: 238 us into the block just freed, 327 us into
+// one freed three outputs before).
 Block* take(size_t bytes) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.idle.lower_bound(bytes);
-    if (it != c.idle.end() && it->first <= bytes + bytes / 2) {
-      auto* block = new Block{it->second, it->first};
-      c.idle_bytes -= it->first;
-      c.idle.erase(it);
+    auto best = c.idle.end();
+    for (auto it = c.idle.lower_bound(bytes); it != c.idle.end() && it->first <= bytes + bytes / 2; ++it)
+      if (best == c.idle.end() || it->second.freed > best->second.freed) best = it;
+    if (best != c.idle.end()) {
+      auto* block = new Block{best->second.data, best->first};
+      c.idle_bytes -= best->first;
+      c.idle.erase(best);
       return block;
     }
   }
@@ -88,7 +99,7 @@ FloatArray new_float_array(const std::vector<index_t>& shape) {
 
 size_t release_cached_outputs() {
   Cache& c = cache();
-  std::multimap<size_t, void*> idle;
+  std::multimap<size_t, IdleBlock> idle;
   size_t bytes;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
@@ -96,7 +107,7 @@ size_t release_cached_outputs() {
     bytes = c.idle_bytes;
     c.idle_bytes = 0;
   }
-  for (auto& [size, data] : idle) std::free(data);
+  for (auto& [size, block] : idle) std::free(block.data);
   return bytes;
 }
 
