@@ -86,3 +86,18 @@ def test_small_outputs_are_numpys_own():
     assert _core.cached_output_bytes() == 0
     z = _big_activation(np.ones((4, 1024), np.float32))  # 16 KiB
     assert not z.flags.owndata and z.ctypes.data % 64 == 0
+
+
+def test_most_recently_freed_block_first():
+    _core.release_cached_outputs()
+    x = np.ones((128, 1024), np.float32)  # 512 KiB
+    a, b = _big_activation(x), _big_activation(x)
+    first, second = a.ctypes.data, b.ctypes.data
+    del a
+    gc.collect()
+    del b  # freed last: its lines are the likeliest still in cache
+    gc.collect()
+    c = _big_activation(x)
+    assert c.ctypes.data == second
+    d = _big_activation(x)
+    assert d.ctypes.data == first
