@@ -116,7 +116,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, const f
   const index_t reach = W - 1 + pl - (KW - 1) * dw;  // ow * sw <= reach for the last kernel column
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
-  const bool relu = act == Activation::Relu && !residual;  // fused into the tiles' stores
+  const direct::Relu relu = residual ? direct::Relu{} : direct::fused_relu(act);  // fused into the tiles' stores
   detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.

@@ -118,7 +118,7 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
   const index_t sh = s.stride[0], sw = s.stride[1], dh = s.dilation[0], dw = s.dilation[1];
   const index_t pt = s.pad_before[0], pl = s.pad_before[1];
   const index_t tap_floats = Ci * Co;
-  const bool relu = act == Activation::Relu;  // fused into the tiles' stores
+  const direct::Relu relu = direct::fused_relu(act);  // fused into the tiles' stores
   // (kh, kw, out, in) -> (kh, kw, in, out): output channels contiguous for the vector loads.
   std::vector<float> packed(static_cast<size_t>(KH * KW * tap_floats));
   for (index_t t = 0; t < KH * KW; ++t)

@@ -14,6 +14,7 @@
 #define NNKERN_DIRECT_AVX512 1
 #endif
 
+#include "nnkern/activation.hpp"
 #include "nnkern/common.hpp"
 
 namespace nnkern::direct {
@@ -21,6 +22,18 @@ namespace nnkern::direct {
 namespace ei = Eigen::internal;
 using Packet = ei::packet_traits<float>::type;
 constexpr index_t kLanes = ei::packet_traits<float>::size;
+
+// The activation a tile applies in registers before its store, saving the activation's extra pass over
+// the output: none, relu (max(0, .)) or relu6 (then min(., 6)); the values of activation.cpp's.
+struct Relu {
+  bool on = false;
+  float cap = 0.0f;  // > 0: relu6's 6
+  explicit operator bool() const { return on; }
+};
+
+inline Relu fused_relu(Activation act) {
+  return {act == Activation::Relu || act == Activation::Relu6, act == Activation::Relu6 ? 6.0f : 0.0f};
+}
 
 // Calls f(std::integral_constant<int, n>) for a run-time n in 1 .. N.
 template <int N, class F>
@@ -49,11 +62,11 @@ struct Taps {
 };
 
 // y[p * y_pixel_stride + v * kLanes + lane] for P pixels and V packets of output channels
-// = bias (or 0) + the taps' sum, through max(0, .) if `relu`. x, w, bias and y point at the block's
+// = bias (or 0) + the taps' sum, through `relu` if on. x, w, bias and y point at the block's
 // first pixel / channel.
 template <int P, int V>
 inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
+                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
   Packet acc[P][V];
   for (int v = 0; v < V; ++v) {
     const Packet b = bias ? ei::ploadu<Packet>(bias + v * kLanes) : ei::pset1<Packet>(0.0f);
@@ -74,7 +87,10 @@ inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index
   }
   if (relu)
     for (int p = 0; p < P; ++p)
-      for (int v = 0; v < V; ++v) acc[p][v] = ei::pmax(acc[p][v], ei::pset1<Packet>(0.0f));
+      for (int v = 0; v < V; ++v) {
+        acc[p][v] = ei::pmax(acc[p][v], ei::pset1<Packet>(0.0f));
+        if (relu.cap > 0.0f) acc[p][v] = ei::pmin(acc[p][v], ei::pset1<Packet>(relu.cap));
+      }
   for (int p = 0; p < P; ++p)
     for (int v = 0; v < V; ++v) ei::pstoreu(y + p * y_pixel_stride + v * kLanes, acc[p][v]);
 }
@@ -91,7 +107,7 @@ constexpr int kPackets = 2;
 template <int P, int V>
 __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
     const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
+    index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
   __m512 acc[P][V];
   for (int v = 0; v < V; ++v) {
     const __m512 b = bias ? _mm512_loadu_ps(bias + v * 16) : _mm512_setzero_ps();
@@ -112,8 +128,10 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
   }
   if (relu)
     for (int p = 0; p < P; ++p)
-      for (int v = 0; v < V; ++v)  // (the maskz form: GCC 12 warns on _mm512_max_ps's undefined operand)
+      for (int v = 0; v < V; ++v) {  // (the maskz form: GCC 12 warns on _mm512_max_ps's undefined operand)
         acc[p][v] = _mm512_maskz_max_ps(0xFFFF, acc[p][v], _mm512_setzero_ps());
+        if (relu.cap > 0.0f) acc[p][v] = _mm512_maskz_min_ps(0xFFFF, acc[p][v], _mm512_set1_ps(relu.cap));
+      }
   for (int p = 0; p < P; ++p)
     for (int v = 0; v < V; ++v) _mm512_storeu_ps(y + p * y_pixel_stride + v * 16, acc[p][v]);
 }
@@ -124,7 +142,7 @@ template <int V, int Block>
 __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, const float* x, index_t x_pixel_stride,
                                                              const Taps& taps, index_t in_channels, const float* w,
                                                              index_t out_channels, const float* bias, float* y,
-                                                             index_t y_pixel_stride, bool relu, index_t c0, index_t c1) {
+                                                             index_t y_pixel_stride, Relu relu, index_t c0, index_t c1) {
   index_t p = 0;
   auto channels = [&](auto pixel_count) __attribute__((target("avx512f"))) {
     constexpr int PC = decltype(pixel_count)::value;
@@ -145,7 +163,7 @@ __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, con
 // four FMAs, x is read once for all 64), else 12 pixels x 2 packets, then 16-channel tails.
 __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
     index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, bool relu) {
+    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
   const index_t c64 = out_channels / 64 * 64, c32 = c64 + (out_channels - c64) / 32 * 32;
   if (c64 > 0)
     blocks_avx512<4, 6>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride, relu,
@@ -160,10 +178,10 @@ __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
 #endif
 
 // All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps;
-// `relu` applies max(0, .) before the store (saves the activation's extra pass over the output).
+// `relu` applies relu or relu6 before the store.
 inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps,
                                 index_t in_channels, const float* w, index_t out_channels, const float* bias, float* y,
-                                index_t y_pixel_stride, bool relu) {
+                                index_t y_pixel_stride, Relu relu) {
 #ifdef NNKERN_DIRECT_AVX512
   // Only for deep taps: with few input channels a tile is mostly its bias loads and stores, and the
   // AVX2 tiles measured faster (3 -> 32 transpose: 0.55 vs 0.62 ms; 64 -> 64 conv: 18.7 vs 17.7 ms).

@@ -18,7 +18,7 @@ _pairs = st.tuples(st.integers(1, 3), st.integers(1, 3))
 @settings(max_examples=40, deadline=None)
 @given(batch=st.integers(1, 2), h=st.integers(1, 9), w=st.integers(1, 30), cin=st.sampled_from([1, 2, 3, 4, 16, 64]),
        filters=st.sampled_from([8, 16, 24, 48, 64, 112]), kernel=_pairs, strides=_pairs, dilation=_pairs,
-       padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(["linear", "relu", "softmax"]),
+       padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(["linear", "relu", "relu6", "softmax"]),
        use_bias=st.booleans(), seed=st.integers(0, 2**31))
 def test_conv2d_direct_matches_reference(batch, h, w, cin, filters, kernel, strides, dilation, padding, act,
                                          use_bias, seed):
@@ -33,7 +33,7 @@ def test_conv2d_direct_matches_reference(batch, h, w, cin, filters, kernel, stri
 @settings(max_examples=40, deadline=None)
 @given(batch=st.integers(1, 2), h=st.integers(1, 8), w=st.integers(1, 30), cin=st.sampled_from([1, 3, 8, 16, 33, 64]),
        filters=st.sampled_from([8, 16, 24, 32, 80]), kernel=_pairs, strides=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-       dilation=_pairs, padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(["linear", "tanh"]),
+       dilation=_pairs, padding=st.sampled_from(["valid", "same"]), act=st.sampled_from(["linear", "tanh", "relu6"]),
        use_bias=st.booleans(), seed=st.integers(0, 2**31))
 def test_conv2d_transpose_direct_matches_reference(batch, h, w, cin, filters, kernel, strides, dilation, padding,
                                                    act, use_bias, seed):
@@ -63,3 +63,17 @@ def test_im2col_tiles_still_used_outside_the_direct_range(shape, filters, thread
     x, k, b = random_conv_arrays(4, shape, (3, 3, shape[3], filters), filters, x_range=1.0)
     np.testing.assert_allclose(_core.conv2d(x, k, b, padding="same", activation="relu"),
                                conv2d_ref(x, k, b, 1, "same", 1, 1, "relu"), rtol=2e-4, atol=5e-5)
+
+
+@pytest.mark.parametrize("cin,filters", [(3, 32), (16, 96), (24, 144), (64, 16)])
+def test_relu_and_relu6_in_the_tiles_are_the_separate_passes(cin, filters):
+    # The tiles clamp in registers before the store: the same values as the activation run after a
+    # linear convolution (max / min are exact), on the AVX2 and AVX-512 tiles alike.
+    x, k, b = random_conv_arrays(5, (1, 13, 29, cin), (3, 3, cin, filters), filters, True, x_range=4.0)
+    linear = _core.conv2d(x, k, b, padding="same")
+    for act in ("relu", "relu6"):
+        np.testing.assert_array_equal(_core.conv2d(x, k, b, padding="same", activation=act), _core.activation(linear, act))
+    kt = np.ascontiguousarray(k.transpose(0, 1, 3, 2))
+    linear_t = _core.conv2d_transpose(x, kt, b, 2, "same")
+    np.testing.assert_array_equal(_core.conv2d_transpose(x, kt, b, 2, "same", activation="relu6"),
+                                  _core.activation(linear_t, "relu6"))
