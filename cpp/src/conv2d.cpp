@@ -116,7 +116,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, const f
   const index_t reach = W - 1 + pl - (KW - 1) * dw;  // ow * sw <= reach for the last kernel column
   const index_t ow_hi = std::clamp<index_t>(reach < 0 ? 0 : reach / sw + 1, ow_lo, OW);
   const index_t tap_floats = C * Co;  // one (kh, kw) slice of the kernel
-  const direct::Relu relu = residual ? direct::Relu{} : direct::fused_relu(act);  // fused into the tiles' stores
+  const direct::Relu relu = direct::fused_relu(act);  // fused into the tiles' stores, after the residual term
   detail::run_parallel(threads, [&] {
     direct::Taps inner, border;
 // Dynamic: a thread held up (its core busy with another process) leaves its rows to the others.
@@ -125,6 +125,7 @@ void conv_direct(const float* x, const float* kernel, const float* bias, const f
       const index_t n = r / OH, oh = r % OH;
       const float* image = x + n * H * W * C;
       float* y_row = y + r * OW * Co;
+      const float* res_row = residual ? residual + r * OW * Co : nullptr;
       inner.clear();
       for (index_t i = 0; i < KH; ++i) {
         const index_t ih = oh * sh - pt + i * dh;
@@ -142,14 +143,14 @@ void conv_direct(const float* x, const float* kernel, const float* bias, const f
             if (iw >= 0 && iw < W) border.add((ih * W + iw) * C, (i * KW + j) * tap_floats);
           }
         }
-        direct::pixels_all_channels(1, image, 0, border, C, kernel, Co, bias, y_row + ow * Co, Co, relu);
+        direct::pixels_all_channels(1, image, 0, border, C, kernel, Co, bias, y_row + ow * Co,
+                                    res_row ? res_row + ow * Co : nullptr, Co, relu);
       };
       for (index_t ow = 0; ow < ow_lo; ++ow) border_pixel(ow);
       if (ow_hi > ow_lo)
         direct::pixels_all_channels(ow_hi - ow_lo, image + (ow_lo * sw - pl) * C, sw * C, inner, C, kernel, Co, bias,
-                                    y_row + ow_lo * Co, Co, relu);
+                                    y_row + ow_lo * Co, res_row ? res_row + ow_lo * Co : nullptr, Co, relu);
       for (index_t ow = ow_hi; ow < OW; ++ow) border_pixel(ow);
-      if (residual) detail::add_residual(y_row, residual + r * OW * Co, OW * Co);
       if (!relu && act != Activation::Linear) bias_activation(y_row, OW, Co, nullptr, act);
     }
   });

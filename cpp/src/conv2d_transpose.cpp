@@ -171,13 +171,14 @@ void conv_transpose_direct(const float* x, const float* kernel, const float* bia
         };
         auto border_pixel = [&](index_t k) {
           add_taps(border, k, true);
-          direct::pixels_all_channels(1, image, 0, border, Ci, w, Co, bias, y_row + (phase + k * sw) * Co, Co, relu);
+          direct::pixels_all_channels(1, image, 0, border, Ci, w, Co, bias, y_row + (phase + k * sw) * Co, nullptr, Co,
+                                      relu);
         };
         for (index_t k = 0; k < k_lo; ++k) border_pixel(k);
         if (k_hi > k_lo) {
           add_taps(inner, k_lo, false);
           direct::pixels_all_channels(k_hi - k_lo, image, Ci, inner, Ci, w, Co, bias,
-                                      y_row + (phase + k_lo * sw) * Co, sw * Co, relu);
+                                      y_row + (phase + k_lo * sw) * Co, nullptr, sw * Co, relu);
         }
         for (index_t k = k_hi; k < count; ++k) border_pixel(k);
       }

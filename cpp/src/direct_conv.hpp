@@ -66,7 +66,7 @@ struct Taps {
 // first pixel / channel.
 template <int P, int V>
 inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-                 index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
+                 index_t w_row_stride, const float* bias, float* y, const float* res, index_t y_pixel_stride, Relu relu) {
   Packet acc[P][V];
   for (int v = 0; v < V; ++v) {
     const Packet b = bias ? ei::ploadu<Packet>(bias + v * kLanes) : ei::pset1<Packet>(0.0f);
@@ -85,6 +85,9 @@ inline void tile(const float* x, index_t x_pixel_stride, const Taps& taps, index
       }
     }
   }
+  if (res)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < V; ++v) acc[p][v] = ei::padd(acc[p][v], ei::ploadu<Packet>(res + p * y_pixel_stride + v * kLanes));
   if (relu)
     for (int p = 0; p < P; ++p)
       for (int v = 0; v < V; ++v) {
@@ -107,7 +110,7 @@ constexpr int kPackets = 2;
 template <int P, int V>
 __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
     const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t w_row_stride, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
+    index_t w_row_stride, const float* bias, float* y, const float* res, index_t y_pixel_stride, Relu relu) {
   __m512 acc[P][V];
   for (int v = 0; v < V; ++v) {
     const __m512 b = bias ? _mm512_loadu_ps(bias + v * 16) : _mm512_setzero_ps();
@@ -126,6 +129,10 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_avx512(
       }
     }
   }
+  if (res)
+    for (int p = 0; p < P; ++p)
+      for (int v = 0; v < V; ++v)
+        acc[p][v] = _mm512_add_ps(acc[p][v], _mm512_loadu_ps(res + p * y_pixel_stride + v * 16));
   if (relu)
     for (int p = 0; p < P; ++p)
       for (int v = 0; v < V; ++v) {  // (the maskz form: GCC 12 warns on _mm512_max_ps's undefined operand)
@@ -142,15 +149,17 @@ template <int V, int Block>
 __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, const float* x, index_t x_pixel_stride,
                                                              const Taps& taps, index_t in_channels, const float* w,
                                                              index_t out_channels, const float* bias, float* y,
-                                                             index_t y_pixel_stride, Relu relu, index_t c0, index_t c1) {
+                                                             const float* res, index_t y_pixel_stride, Relu relu,
+                                                             index_t c0, index_t c1) {
   index_t p = 0;
   auto channels = [&](auto pixel_count) __attribute__((target("avx512f"))) {
     constexpr int PC = decltype(pixel_count)::value;
     const float* xp = x + p * x_pixel_stride;
     float* yp = y + p * y_pixel_stride;
+    const float* rp = res ? res + p * y_pixel_stride : nullptr;
     for (index_t c = c0; c < c1; c += V * 16)
       tile_avx512<PC, V>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr,
-                         yp + c, y_pixel_stride, relu);
+                         yp + c, rp ? rp + c : nullptr, y_pixel_stride, relu);
   };
   while (p < pixels) {
     const index_t n = next_block<Block>(pixels - p);
@@ -163,30 +172,31 @@ __attribute__((target("avx512f"))) inline void blocks_avx512(index_t pixels, con
 // four FMAs, x is read once for all 64), else 12 pixels x 2 packets, then 16-channel tails.
 __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
     index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps, index_t in_channels, const float* w,
-    index_t out_channels, const float* bias, float* y, index_t y_pixel_stride, Relu relu) {
+    index_t out_channels, const float* bias, float* y, const float* res, index_t y_pixel_stride, Relu relu) {
   const index_t c64 = out_channels / 64 * 64, c32 = c64 + (out_channels - c64) / 32 * 32;
   if (c64 > 0)
-    blocks_avx512<4, 6>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride, relu,
-                        0, c64);
+    blocks_avx512<4, 6>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, res, y_pixel_stride,
+                        relu, 0, c64);
   if (c32 > c64)
-    blocks_avx512<2, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride,
-                         relu, c64, c32);
+    blocks_avx512<2, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, res,
+                         y_pixel_stride, relu, c64, c32);
   if (out_channels > c32)
-    blocks_avx512<1, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, y_pixel_stride,
-                         relu, c32, out_channels);
+    blocks_avx512<1, 12>(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, res,
+                         y_pixel_stride, relu, c32, out_channels);
 }
 #endif
 
 // All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps;
-// `relu` applies relu or relu6 before the store.
+// `res` (laid out as y, or null): a residual connection's term added after the taps' sum; `relu` applies
+// relu or relu6 after that, before the store (no extra pass over the output for either).
 inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_stride, const Taps& taps,
                                 index_t in_channels, const float* w, index_t out_channels, const float* bias, float* y,
-                                index_t y_pixel_stride, Relu relu) {
+                                const float* res, index_t y_pixel_stride, Relu relu) {
 #ifdef NNKERN_DIRECT_AVX512
   // Only for deep taps: with few input channels a tile is mostly its bias loads and stores, and the
   // AVX2 tiles measured faster (3 -> 32 transpose: 0.55 vs 0.62 ms; 64 -> 64 conv: 18.7 vs 17.7 ms).
   if (in_channels >= 16 && out_channels % 16 == 0)
-    return pixels_all_channels_avx512(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y,
+    return pixels_all_channels_avx512(pixels, x, x_pixel_stride, taps, in_channels, w, out_channels, bias, y, res,
                                       y_pixel_stride, relu);
 #endif
   index_t p = 0;
@@ -194,13 +204,14 @@ inline void pixels_all_channels(index_t pixels, const float* x, index_t x_pixel_
     constexpr int PC = decltype(pixel_count)::value;
     const float* xp = x + p * x_pixel_stride;
     float* yp = y + p * y_pixel_stride;
+    const float* rp = res ? res + p * y_pixel_stride : nullptr;
     index_t c = 0;
     for (; c + kPackets * kLanes <= out_channels; c += kPackets * kLanes)
       tile<PC, kPackets>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
-                         y_pixel_stride, relu);
+                         rp ? rp + c : nullptr, y_pixel_stride, relu);
     for (; c < out_channels; c += kLanes)
       tile<PC, 1>(xp, x_pixel_stride, taps, in_channels, w + c, out_channels, bias ? bias + c : nullptr, yp + c,
-                  y_pixel_stride, relu);
+                  rp ? rp + c : nullptr, y_pixel_stride, relu);
   };
   while (p < pixels) {
     const index_t n = next_block<kPixels>(pixels - p);

@@ -66,13 +66,18 @@ def test_im2col_tiles_still_used_outside_the_direct_range(shape, filters, thread
 
 
 @pytest.mark.parametrize("cin,filters", [(3, 32), (16, 96), (24, 144), (64, 16)])
-def test_relu_and_relu6_in_the_tiles_are_the_separate_passes(cin, filters):
+def test_residual_relu_and_relu6_in_the_tiles_are_the_separate_passes(cin, filters):
     # The tiles clamp in registers before the store: the same values as the activation run after a
     # linear convolution (max / min are exact), on the AVX2 and AVX-512 tiles alike.
     x, k, b = random_conv_arrays(5, (1, 13, 29, cin), (3, 3, cin, filters), filters, True, x_range=4.0)
     linear = _core.conv2d(x, k, b, padding="same")
     for act in ("relu", "relu6"):
         np.testing.assert_array_equal(_core.conv2d(x, k, b, padding="same", activation=act), _core.activation(linear, act))
+    # A residual term is added in the tiles too, before the clamp: ResNet's Add and ReLU.
+    r = np.random.default_rng(6).uniform(-4, 4, linear.shape).astype(np.float32)
+    for act in ("linear", "relu", "relu6"):
+        np.testing.assert_array_equal(_core.conv2d(x, k, b, padding="same", activation=act, residual=r),
+                                      _core.activation(linear + r, act))
     kt = np.ascontiguousarray(k.transpose(0, 1, 3, 2))
     linear_t = _core.conv2d_transpose(x, kt, b, 2, "same")
     np.testing.assert_array_equal(_core.conv2d_transpose(x, kt, b, 2, "same", activation="relu6"),
