@@ -19,8 +19,20 @@ namespace nnkern::vmath {
 using Packet = Eigen::internal::packet_traits<float>::type;
 constexpr index_t kLanes = Eigen::internal::packet_traits<float>::size;
 
+// Cephes's expf polynomial: exp(r) for |r| <= ln 2 / 2.
+inline Packet exp_reduced(Packet r) {
+  namespace ei = Eigen::internal;
+  Packet p = ei::pset1<Packet>(1.9875691500e-4f);
+  p = ei::pmadd(p, r, ei::pset1<Packet>(1.3981999507e-3f));
+  p = ei::pmadd(p, r, ei::pset1<Packet>(8.3334519073e-3f));
+  p = ei::pmadd(p, r, ei::pset1<Packet>(4.1665795894e-2f));
+  p = ei::pmadd(p, r, ei::pset1<Packet>(1.6666665459e-1f));
+  p = ei::pmadd(p, r, ei::pset1<Packet>(5.0000001201e-1f));
+  return ei::padd(ei::pmadd(p, ei::pmul(r, r), r), ei::pset1<Packet>(1.0f));
+}
+
 // exp(-|x|), |x| clamped to 110 (exp(-110) rounds to 0), NaN kept: 2^n exp(r) with
-// n = round(-a / ln 2), r = -a - n ln 2 (Cody-Waite, two parts), exp(r) by Cephes's expf polynomial.
+// n = round(-a / ln 2), r = -a - n ln 2 (Cody-Waite, two parts).
 #if defined(__AVX512F__)
 inline __m512 exp_neg_abs(__m512 x) {
   const __m512 a = _mm512_min_ps(_mm512_set1_ps(110.0f), _mm512_abs_ps(x));  // NaN: 2nd operand, kept
@@ -28,13 +40,7 @@ inline __m512 exp_neg_abs(__m512 x) {
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), _mm512_sub_ps(_mm512_setzero_ps(), a));
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  const __m512 y = exp_reduced(r);
   return _mm512_scalef_ps(y, n);  // 2^n y rounded once, into the subnormals too
 }
 
@@ -51,13 +57,7 @@ inline __m256 exp_neg_abs(__m256 x) {
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), _mm256_sub_ps(_mm256_setzero_ps(), a));
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+  const __m256 y = exp_reduced(r);
   // 2^n as two normal powers of two (n >= -159), so that 2^n y rounds once, into the subnormals too.
   const __m256i ni = _mm256_cvtps_epi32(n);
   const __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
