@@ -4,8 +4,8 @@
 // kernel: MobileNetV2 on a batch of 8 took ~7,000 page faults and ~15 ms of system time per predict.
 // Blocks freed here stay mapped and are handed out again for a request of about their size.
 // They are 64-byte aligned (numpy's own are 16-byte aligned): the activations in the kernels' epilogues
-// run their vector path only on aligned rows and copy unaligned ones through a buffer (activation.cpp),
-// which cost a swish epilogue ~40 %.
+// run their vector path in place only on aligned rows and copy unaligned ones through a buffer
+// (activation.cpp).
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -19,7 +19,7 @@ namespace {
 
 constexpr size_t kMinCachedBytes = size_t(16) << 10;  // smaller outputs: numpy's own allocation
 constexpr size_t kBlockAlign = 64;
-size_t max_idle_bytes = size_t(256) << 20;           // cached, unused blocks kept at most
+constexpr size_t kMaxIdleBytes = size_t(256) << 20;  // cached, unused blocks kept at most
 
 struct IdleBlock {
   void* data;
@@ -49,7 +49,7 @@ void give_back(void* p) {
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    if (c.idle_bytes + block->bytes <= max_idle_bytes) {
+    if (c.idle_bytes + block->bytes <= kMaxIdleBytes) {
       c.idle.emplace(block->bytes, IdleBlock{block->data, ++c.clock});
       c.idle_bytes += block->bytes;
       block->data = nullptr;
