@@ -155,6 +155,14 @@ inline index_t int_single(const py::object& obj, const char* fn, const char* arg
   return int_tuple(obj, 1, fn, arg, min_value)[0];
 }
 
+// The product of the axes between the first and the last: the steps of a (batch, steps..., channels)
+// array seen as (batch, steps, channels).
+inline index_t inner_steps(const py::array& a) {
+  index_t steps = 1;
+  for (py::ssize_t d = 1; d + 1 < a.ndim(); ++d) steps *= a.shape(d);
+  return steps;
+}
+
 // A new float32 C-order array; one of 16 KiB or more is 64-byte aligned and takes its memory from the
 // cache of blocks that such arrays gave back when freed (output_cache.cpp).
 FloatArray new_float_array(const std::vector<index_t>& shape);

@@ -19,8 +19,7 @@ FloatArray multiply_channels_py(const py::object& x_in, const py::object& scale_
     throw py::value_error(std::string(fn) + ": 'x' must be at least 2-D (batch, ..., channels), got shape " +
                           shape_str(xv));
   const index_t batch = xv.shape(0), channels = xv.shape(xv.ndim() - 1);
-  index_t steps = 1;
-  for (py::ssize_t d = 1; d + 1 < xv.ndim(); ++d) steps *= xv.shape(d);
+  const index_t steps = inner_steps(xv);
   // scale: (batch, channels), or x's rank with 1 on every axis between (Keras's broadcast of the SE weights).
   std::vector<index_t> broadcast(static_cast<size_t>(xv.ndim()), 1);
   broadcast.front() = batch;

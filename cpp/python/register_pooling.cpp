@@ -107,8 +107,7 @@ FloatArray global_avg_pool_py(const py::object& x_in) {
     throw py::value_error(std::string(fn) + ": 'x' must be 3-D to 5-D (batch, steps..., channels), got shape " +
                           shape_str(given));
   const index_t batch = given.shape(0), channels = given.shape(given.ndim() - 1);
-  index_t steps = 1;
-  for (py::ssize_t d = 1; d + 1 < given.ndim(); ++d) steps *= given.shape(d);
+  const index_t steps = inner_steps(given);
   if (steps == 0 && batch * channels > 0)
     throw py::value_error(std::string(fn) + ": 'x' has no steps to average, shape " + shape_str(given));
   const FloatArray x = as_float32(given, fn, "x");
