@@ -350,6 +350,11 @@ class Plan:
         self._pinned = set()  # slots a step may read without slot(): tensors passed as explicit masks
         steps = []
         last_read = {}  # slot -> index of the last step reading it
+
+        def note_reads():  # the slots the node just compiled reads: its last step reads them
+            for s in reads:
+                last_read[s] = len(steps) - 1
+            reads.clear()
         only_consumer = only_consumer_finder(nodes, outputs)
         fusable = {} if training else batch_norm_folds(nodes, outputs, only_consumer)
         residual = residual_folds(fusable, only_consumer)
@@ -360,9 +365,7 @@ class Plan:
         sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
         summed = {}  # id(normalization node) -> its Add node, run in its step
         for node in nodes:
-            for s in reads:
-                last_read[s] = len(steps) - 1
-            reads.clear()
+            note_reads()
             if node.is_input or id(node) in folded_away or id(node) in deferred:
                 continue
             norm = sum_norms.get(id(node))
@@ -392,8 +395,7 @@ class Plan:
             for step in self._compile_node(node, slot, slot_of, mask_slot_of, new_slot):
                 step.nodes = (node,)  # what the step computes, for profiles (bench/profile_model.py)
                 steps.append(step)
-        for s in reads:
-            last_read[s] = len(steps) - 1
+        note_reads()
         self.steps = steps
         self.output_slots = [slot(kt) for kt in outputs]
         self.output_mask_slots = [mask_slot_of.get(id(kt)) for kt in outputs]
