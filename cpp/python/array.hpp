@@ -167,6 +167,11 @@ inline index_t inner_steps(const py::array& a) {
 // cache of blocks that such arrays gave back when freed (output_cache.cpp).
 FloatArray new_float_array(const std::vector<index_t>& shape);
 
+// True when values[index] is a kernel's float32 output over a cached block (new_float_array) that
+// nothing but the list references: no other reference to the array, no view of it. A kernel may then
+// write its output over it (a prediction plan's dead residual: conv2d's `out` = `residual`).
+bool sole_output_in(const py::list& values, py::ssize_t index);
+
 // Frees the cached blocks no array uses; returns their bytes.
 size_t release_cached_outputs();
 

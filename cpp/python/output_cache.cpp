@@ -39,6 +39,10 @@ Cache& cache() {
   return *c;
 }
 
+// Names the capsules that own cached blocks, so sole_output_in can tell a kernel's output from other
+// capsule-backed arrays (a DLPack import, another extension's buffer) that something else may write or read.
+constexpr const char* kBlockCapsuleName = "nnkern.output_block";
+
 struct Block {
   void* data;
   size_t bytes;
@@ -93,8 +97,20 @@ FloatArray new_float_array(const std::vector<index_t>& shape) {
   const size_t bytes = count * sizeof(float);
   if (bytes < kMinCachedBytes) return FloatArray(s);
   Block* block = take(bytes);
-  py::capsule owner(block, &give_back);
+  py::capsule owner(block, kBlockCapsuleName, &give_back);
   return FloatArray(s, static_cast<float*>(block->data), owner);
+}
+
+bool sole_output_in(const py::list& values, py::ssize_t index) {
+  if (index < 0 || index >= static_cast<py::ssize_t>(values.size())) throw py::index_error("sole_output_in: index out of range");
+  PyObject* item = PyList_GET_ITEM(values.ptr(), index);  // borrowed: the list's own reference
+  if (Py_REFCNT(item) != 1 || !py::isinstance<py::array>(item)) return false;
+  auto a = py::reinterpret_borrow<py::array>(item);
+  // The array must be the block's own (views of it hold the array, not the capsule, but a numpy that
+  // collapsed them onto the capsule would show here as more references to it).
+  PyObject* base = py::detail::array_proxy(item)->base;  // borrowed
+  return base != nullptr && PyCapsule_IsValid(base, kBlockCapsuleName) && Py_REFCNT(base) == 1 &&
+         a.writeable() && (a.flags() & py::array::c_style) && a.dtype().equal(py::dtype::of<float>());
 }
 
 size_t release_cached_outputs() {

@@ -87,6 +87,9 @@ void register_config(py::module_& m) {
 
   m.def("release_cached_outputs", &release_cached_outputs,
         "Free the memory kept for reuse by large kernel outputs no longer in use; returns its bytes.");
+  m.def("sole_output_in", &sole_output_in, py::arg("values"), py::arg("index"),
+        "True when values[index] (values a list) is a large kernel output array that nothing but the list "
+        "references (no other reference, no view of it), so a kernel may write over it.");
   m.def("cached_output_bytes", &cached_output_bytes,
         "Bytes kept for reuse by large kernel outputs no longer in use (at most 256 MiB).");
   m.def("activation_names", [] { return std::string(activation_names()); },

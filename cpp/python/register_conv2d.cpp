@@ -39,8 +39,13 @@ FloatArray run(const Conv2DShape& s, const FloatArray& x, const FloatArray& kern
                const std::vector<index_t>& out_shape, const char* fn,
                const std::optional<FloatArray>& residual = std::nullopt, const float* packed_kernel = nullptr) {
   if (residual) require_shape(*residual, out_shape, fn, "residual");
+  // `out` may be the residual itself (same data, both C-contiguous of the output's shape): the sum is
+  // then made in place. Any other overlap is refused.
+  const bool onto_residual = residual && py::isinstance<py::array>(out) &&
+                             py::reinterpret_borrow<py::array>(out).data() == residual->data();
   FloatArray y = output_array(out, out_shape, fn, {{&x, "x"}, {&kernel, "kernel"}, {bias ? &*bias : nullptr, "bias"},
-                                                   {residual ? &*residual : nullptr, "residual"}});
+                                                   {onto_residual ? nullptr : residual ? &*residual : nullptr,
+                                                    "residual"}});
   const float *xp = x.data(), *wp = kernel.data(), *bp = bias ? bias->data() : nullptr;
   const float* rp = residual ? residual->data() : nullptr;
   float* yp = y.mutable_data();
@@ -127,8 +132,8 @@ void register_conv2d(py::module_& m) {
       "pack_conv2d_kernel), bias "
       "(filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns "
       "activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; "
-      "`residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's "
-      "term added before the activation.");
+      "`residual` (optional, of the output's shape; `out` itself, or sharing no memory with it) is a residual "
+      "connection's term added before the activation.");
 
   m.def(
       "conv1d",

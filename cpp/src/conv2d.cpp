@@ -189,10 +189,10 @@ void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias
   const index_t depth = s.kernel[0] * s.kernel[1] * s.kernel_in();
   if (depth == 0) {  // no input channels: the output is the bias (and residual) alone
     const index_t n = s.batch * pixels * s.out_channels;
-    if (residual)
-      std::copy_n(residual, n, y);
-    else
+    if (!residual)
       std::fill_n(y, n, 0.0f);
+    else if (residual != y)
+      std::copy_n(residual, n, y);
     bias_activation(y, s.batch * pixels, s.out_channels, bias, act);
     return;
   }

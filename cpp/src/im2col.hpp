@@ -47,7 +47,8 @@ struct Im2colProblem {
   bool pointwise = false;
 };
 
-// y = act(patches . kernel + bias [+ residual]), `residual` (may be null) shaped as y. gather(image, g, p0, p1, patch) writes the patch rows [p0, p1) of
+// y = act(patches . kernel + bias [+ residual]), `residual` (may be null) shaped as y; it may be y itself
+// (the sum then accumulates onto it in place), and otherwise shares no memory with y. gather(image, g, p0, p1, patch) writes the patch rows [p0, p1) of
 // group g of one image (its first input float at `image`) into `patch` (row stride p.depth).
 // Tiles depend on the problem only, never the thread count, so every pixel's sums are the same on
 // any number of threads; one task (a few pixels, deep channels) lets the threads share its products.
@@ -62,6 +63,7 @@ void im2col_conv(const float* x, const float* kernel, const float* bias, const f
   const index_t images = p.pointwise ? 1 : p.batch;
   const index_t pixels = p.pointwise ? p.batch * p.out_pixels : p.out_pixels;
   const index_t C = p.out_channels, depth = p.depth, group_out = p.out_channels / p.groups;
+  const bool onto_residual = residual != nullptr && residual == y;  // the products accumulate onto it
   // Bytes per pixel that a tile keeps hot: its patch row; when pointwise, its rows of x and y.
   const index_t row_bytes = (p.pointwise ? p.in_channels + C : depth) * static_cast<index_t>(sizeof(float));
   index_t tile = std::clamp<index_t>(kIm2colTileBytes / row_bytes, std::min(kIm2colMinTileRows, pixels), pixels);
@@ -84,7 +86,7 @@ void im2col_conv(const float* x, const float* kernel, const float* bias, const f
     ConstStridedMap a(lhs, rows, depth, Eigen::OuterStride<>(lhs_stride));
     ConstStridedMap w(kernel + g * group_out, depth, group_out, Eigen::OuterStride<>(C));
     StridedMap out(y_rows + g * group_out, rows, group_out, Eigen::OuterStride<>(C));
-    tiled_product(a, w, out, false, product_threads, p.groups == 1 ? packed_kernel : nullptr);
+    tiled_product(a, w, out, onto_residual, product_threads, p.groups == 1 ? packed_kernel : nullptr);
   };
   const auto run_task = [&](index_t task, float* patch) {
     const index_t n = task / tiles_per_image, p0 = (task % tiles_per_image) * tile;
@@ -98,7 +100,7 @@ void im2col_conv(const float* x, const float* kernel, const float* bias, const f
         multiply_group(patch, depth, p1 - p0, g, y_tile);
       }
     }
-    if (residual) add_residual(y_tile, residual + (n * pixels + p0) * C, (p1 - p0) * C);
+    if (residual && !onto_residual) add_residual(y_tile, residual + (n * pixels + p0) * C, (p1 - p0) * C);
     bias_activation(y_tile, p1 - p0, C, bias, act);
   };
 

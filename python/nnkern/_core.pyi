@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'global_avg_pool', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'multiply_channels', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'threads_for_work']
+__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'global_avg_pool', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'multiply_channels', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'sole_output_in', 'threads_for_work']
 class PackedConv2DKernel:
     """
     A read-only Conv2D kernel with a copy packed for this build's products (pack_conv2d_kernel); conv2d takes it as its `kernel`.
@@ -63,7 +63,7 @@ def conv1d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: 
     """
 def conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, groups: typing.SupportsInt | typing.SupportsIndex = 1, activation: str = 'linear', out: typing.Any = None, residual: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
-    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters; or its pack_conv2d_kernel), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; `residual` (optional, of the output's shape, sharing no memory with `out`) is a residual connection's term added before the activation.
+    Keras Conv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels / groups, filters; or its pack_conv2d_kernel), bias (filters,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Returns activation(conv + bias + residual) of shape (batch, out_h, out_w, filters), written into `out` if given; `residual` (optional, of the output's shape; `out` itself, or sharing no memory with it) is a residual connection's term added before the activation.
     """
 def conv2d_transpose(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', output_padding: typing.Any = None, dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> numpy.typing.NDArray[numpy.float32]:
     """
@@ -214,6 +214,10 @@ def simple_rnn(x: typing.Any, kernel: typing.Any, recurrent_kernel: typing.Any, 
     """
     Keras 3 SimpleRNN over x (batch, timesteps, input_dim) -> (output, h): h' = act(x_t . W + b + h . U).
     kernel (input_dim, u), recurrent_kernel (u, u), bias (u,). output, mask and initial_h as for gru.
+    """
+def sole_output_in(values: list, index: typing.SupportsInt | typing.SupportsIndex) -> bool:
+    """
+    True when values[index] (values a list) is a large kernel output array that nothing but the list references (no other reference, no view of it), so a kernel may write over it.
     """
 def threads_for_work(flops: typing.SupportsFloat | typing.SupportsIndex) -> int:
     """

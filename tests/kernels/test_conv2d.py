@@ -93,22 +93,36 @@ def test_conv2d_residual_matches_numpy_reference(batch, h, w, cin, filters, kern
     b = rng.uniform(-1, 1, filters).astype(np.float32)
     linear = conv2d_ref(x, k, b, strides, padding, 1, 1, "linear")
     r = rng.uniform(-2, 2, linear.shape).astype(np.float32)
+    want = ACTIVATIONS[act](linear + r)
     y = _core.conv2d(x, k, b, strides=strides, padding=padding, activation=act, residual=r)
-    np.testing.assert_allclose(y, ACTIVATIONS[act](linear + r), rtol=2e-4, atol=5e-5)
+    np.testing.assert_allclose(y, want, rtol=2e-4, atol=5e-5)
+    # Written over the residual itself (a plan's dead residual): the same sums, in place.
+    r_then_y = r.copy()
+    y = _core.conv2d(x, k, b, strides=strides, padding=padding, activation=act, residual=r_then_y, out=r_then_y)
+    assert y.ctypes.data == r_then_y.ctypes.data
+    np.testing.assert_allclose(r_then_y, want, rtol=2e-4, atol=5e-5)
 
 
 def test_conv2d_residual_of_the_wrong_shape_or_sharing_the_output_raises():
     x, k = np.ones((1, 4, 4, 2), np.float32), np.ones((3, 3, 2, 8), np.float32)
     with pytest.raises(ValueError, match=r"conv2d: 'residual' must have shape \(1, 4, 4, 8\), got \(1, 4, 4, 2\)"):
         _core.conv2d(x, k, padding="same", residual=x)
-    out = np.empty((1, 4, 4, 8), np.float32)
+    # `out` may be the residual itself, but no other array sharing its memory.
+    buffer = np.zeros(2 * 4 * 4 * 8, np.float32)
+    out, shifted = buffer[:128].reshape(1, 4, 4, 8), buffer[8:136].reshape(1, 4, 4, 8)
     with pytest.raises(ValueError, match="conv2d: 'out' shares memory with 'residual'"):
-        _core.conv2d(x, k, padding="same", residual=out, out=out)
-    # No input channels: activation(bias + residual).
+        _core.conv2d(x, k, padding="same", residual=shifted, out=out)
+    with pytest.raises(ValueError, match="conv2d: 'out' shares memory with 'x'"):
+        _core.conv2d(out, np.ones((1, 1, 8, 8), np.float32), residual=out, out=out)
+    # No input channels: activation(bias + residual), also in place.
     r = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2) - 4
+    want = np.maximum(r + np.array([1.0, -1.0], np.float32), 0)
     y = _core.conv2d(np.zeros((1, 2, 2, 0)), np.zeros((1, 1, 0, 2)), np.array([1.0, -1.0]), activation="relu",
                      residual=r)
-    np.testing.assert_array_equal(y, np.maximum(r + np.array([1.0, -1.0], np.float32), 0))
+    np.testing.assert_array_equal(y, want)
+    _core.conv2d(np.zeros((1, 2, 2, 0)), np.zeros((1, 1, 0, 2)), np.array([1.0, -1.0]), activation="relu",
+                 residual=r, out=r)
+    np.testing.assert_array_equal(r, want)
 
 
 @settings(max_examples=50, deadline=None)

@@ -4,6 +4,7 @@ call."""
 import gc
 
 import numpy as np
+import pytest
 
 import nnkern
 from nnkern import _core
@@ -101,3 +102,28 @@ def test_most_recently_freed_block_first():
     assert c.ctypes.data == second
     d = _big_activation(x)
     assert d.ctypes.data == first
+
+
+def test_sole_output_in_only_for_an_unshared_kernel_output():
+    # A plan lets a kernel write over a dead residual only when nothing else can see that array.
+    x = np.ones((64, 1024), np.float32)  # 256 KiB
+    values = [_big_activation(x), np.ones((64, 1024), np.float32), _big_activation(np.ones(4, np.float32))]
+    assert _core.sole_output_in(values, 0)
+    assert not _core.sole_output_in(values, 1)  # numpy's own memory: not a kernel output
+    assert not _core.sole_output_in(values, 2)  # a small output: numpy's own too
+    held = values[0]
+    assert not _core.sole_output_in(values, 0)  # another reference
+    del held
+    view = values[0][:1]
+    assert not _core.sole_output_in(values, 0)  # a view of it
+    del view
+    values.append(values[0])
+    assert not _core.sole_output_in(values, 0)  # the same array in two places
+    values.pop()
+    assert _core.sole_output_in(values, 0)
+    values.append(None)
+    assert not _core.sole_output_in(values, 3)
+    with pytest.raises(IndexError):
+        _core.sole_output_in(values, 4)
+    values[0].flags.writeable = False
+    assert not _core.sole_output_in(values, 0)

@@ -33,8 +33,9 @@ void conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* 
                  Activation act);
 
 // y = act(conv(x, kernel) + bias + residual): a residual connection's sum (ResNet's Add before its ReLU)
-// in the kernel's epilogue. residual (batch, out_h, out_w, out_channels), sharing no memory with y;
-// nullptr: conv2d_nhwc.
+// in the kernel's epilogue. residual (batch, out_h, out_w, out_channels): y itself (the sum is then
+// made in place, sparing a model's dead residual a new output written over cold lines) or sharing no
+// memory with y; nullptr: conv2d_nhwc.
 // `packed_kernel` (may be null): conv2d_pack_kernel's copy of `kernel`, which the products then read
 // instead of packing the kernel in every tile of every call; the result is bitwise the same.
 void conv2d_nhwc_residual(const float* x, const float* kernel, const float* bias, const float* residual, float* y,

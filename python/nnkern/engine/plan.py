@@ -279,14 +279,15 @@ def summed_norm_call(add, norm):
 def folded_call(layer, norm, act, add=None, pad=None):
     """x -> act(norm(layer(x))) in one kernel call (see batch_norm_folds); with `add` (an Add layer, see
     residual_folds) (x, r) -> act(add([norm(layer(x)), r])), the sum in the kernel's epilogue too; with `pad`
-    (a ZeroPadding2D layer, see padding_folds) the layer's input is pad(x), padded by the kernel. The folded
+    (a ZeroPadding2D layer, see padding_folds) the layer's input is pad(x), padded by the kernel; `out` (r
+    itself, or None) lets the kernel write the sum over r (the caller's r is dead after). The folded
     weights are made again when any weight was assigned since (set_weights, load_weights); an input the
     folded kernel does not take runs the layers' calls."""
     name = "linear" if act is None else act.kernel_activation()
     state = [None, None]  # assignment count when folded, folded function
     pads = None if pad is None else pad.zero_pads()
 
-    def call(x, residual=None):
+    def call(x, residual=None, out=None):
         count = assignment_count()
         if state[0] != count:
             affine = norm.channel_affine()
@@ -300,7 +301,7 @@ def folded_call(layer, norm, act, add=None, pad=None):
         if state[1] is None:
             y = None
         else:
-            y = state[1](x) if add is None else state[1](x, residual)
+            y = state[1](x) if add is None else state[1](x, residual, out)
         if y is None:
             y = norm.call(layer.call(x if pad is None else pad.call(x)))
             if add is not None:
@@ -407,6 +408,10 @@ class Plan:
         for s, i in last_read.items():
             if s not in keep and i >= 0:
                 dead_after[i].append(s)
+        for k, step in enumerate(steps):
+            slots = getattr(step, "residual_slots", None)
+            if slots is not None and slots[1] in dead_after[k] and slots[1] != slots[0]:
+                steps[k] = self._onto_residual(step)
         self.schedule = tuple((step, tuple(dead)) for step, dead in zip(steps, dead_after))
         self.chain = self._as_chain()
 
@@ -461,10 +466,28 @@ class Plan:
         fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, add.operation,
                          pad_layer)
 
-        def step(v, fn=fn, i=i, r=slot(other), o=out):
+        r = slot(other)
+
+        def step(v, fn=fn, i=i, r=r, o=out):
             v[o] = fn(v[i], v[r])
         step.nodes = tuple(n for n in fold if n is not None)
+        step.residual_slots = (i, r, out, fn)
         return [step]
+
+    @staticmethod
+    def _onto_residual(step):
+        """A residual step (see _residual_steps) whose residual is dead after it, made to write its output
+        over the residual when nothing else holds that array (no other reference, no view): a new output
+        would be written over lines no longer in cache (ResNet50's 56x56x256 sums: 3.2 MB each)."""
+        i, r, o, fn = step.residual_slots
+
+        def onto_residual(v, fn=fn, i=i, r=r, o=o):
+            sole = _core.sole_output_in(v, r)  # before `res` adds a reference
+            res = v[r]
+            v[r] = None  # the plan drops it after this step anyway; `res` holds it for the call
+            v[o] = fn(v[i], res, res if sole else None)
+        onto_residual.nodes = step.nodes
+        return onto_residual
 
     @staticmethod
     def _summed_norm_step(add, norm, slot, slot_of, new_slot):

@@ -158,16 +158,17 @@ class BaseConv(Layer):
             w = _core.pack_conv2d_kernel(w) or w
         args = (w, b, self.strides, self.padding if pads is None else "same") + self._kernel_args[4:-1] + (activation,)
 
-        def folded(x, residual=None):
+        def folded(x, residual=None, out=None):
             if padded_shape(x.shape, pads) != self._checked_input_shape:
                 return None
             try:
                 if residual is None:
                     return kernel_fn(x, *args)
-                return kernel_fn(x, *args, residual=residual)
+                return kernel_fn(x, *args, residual=residual, out=out)
             except ValueError as e:
                 raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
-        # conv2d adds a residual term (a following Add's other input) before the activation.
+        # conv2d adds a residual term (a following Add's other input) before the activation, and may write
+        # the sum over it (`out` = `residual`).
         folded.takes_residual = kernel_fn is _core.conv2d
         return folded
 
