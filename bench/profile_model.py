@@ -6,7 +6,8 @@
 
 Models are bench/model_files.py's `.keras` files (the cache bench/models.py makes). nnkern: each step of the
 model's prediction plan (engine/plan.py; a step is one layer call, or a convolution with the BatchNormalization
-and activation folded into it) is timed with perf_counter around it, over --repeats runs of the plan; a step's
+and activation folded into it, or a 1x1 expansion and the depthwise convolution after it as one kernel call,
+counted as the kind "conv 1x1 s1 + depthwise ...") is timed with perf_counter around it, over --repeats runs of the plan; a step's
 time is its median. "rest of the wall time" is predict()'s median wall time minus the sum of the steps' medians:
 the entry checks, the Python between steps, and (on a loaded machine) the preemptions the medians leave out. ONNX Runtime: SessionOptions.enable_profiling on the ONNX export of the
 same model (bench/model_peers.py), node times (median over the runs) summed by the same kinds; its wall time
@@ -115,6 +116,11 @@ def profile_nnkern(path, batch, threads, repeats, top=0):
         node = step.nodes[0]
         in_shape = _shape(node.keras_tensors[0], batch)
         kind, flops = step_kind(node.operation, _shape(node.outputs[0], batch), in_shape)
+        convs = [n for n in step.nodes if type(n.operation).__name__ in ("Conv2D", "DepthwiseConv2D")]
+        if len(convs) == 2:  # a 1x1 expansion and its depthwise convolution in one call (plan.expansion_folds)
+            parts = [step_kind(n.operation, _shape(n.outputs[0], batch), _shape(n.keras_tensors[0], batch))
+                     for n in convs]
+            kind, flops = f"{parts[0][0]} + {parts[1][0]}", parts[0][1] + parts[1][1]
         slowest.append((statistics.median(ts), kind, "+".join(n.operation.name for n in step.nodes), in_shape,
                         _shape(step.nodes[-1].outputs[0], batch), flops))
         row = rows[kind]

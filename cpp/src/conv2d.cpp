@@ -89,17 +89,8 @@ void conv_tiled(const float* x, const float* kernel, const float* bias, const fl
                       packed_kernel);
 }
 
-// Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
-// 128x128 2.1x faster, 64 -> 64 on 8x56x56 1.16x): with few channels the GEMM's depth (27 for an
-// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. The same
-// holds for 1x1 (pointwise) layers, whose GEMM has a depth of only in_channels (1 thread, AVX-512, batch
-// 1: 16 -> 96 on 112x112 1.7x, 24 -> 144 on 56x56 1.6x, 64 -> 256 on 56x56 1.2x, 64 -> 384 on 14x14 1.4x
-// faster). With more input channels the direct kernel was slower on some shapes (960 -> 320 on 7x7
-// 0.6x, 320 -> 1280 on 7x7 0.45x: few pixels share each weight load), so they keep the GEMM.
-constexpr index_t kDirectMaxInChannels = 64;
-
 bool use_direct(index_t groups, index_t in_channels, index_t out_channels) {
-  return groups == 1 && in_channels <= kDirectMaxInChannels && out_channels % direct::kLanes == 0;
+  return groups == 1 && direct::takes(in_channels, out_channels);
 }
 bool use_direct(const Conv2DShape& s) { return use_direct(s.groups, s.in_channels, s.out_channels); }
 

@@ -186,6 +186,20 @@ __attribute__((target("avx512f"))) inline void pixels_all_channels_avx512(
 }
 #endif
 
+// Up to this many input channels the direct kernel beats im2col + GEMM (1 thread, 3x3: 3 -> 32 on
+// 128x128 2.1x faster, 64 -> 64 on 8x56x56 1.16x): with few channels the GEMM's depth (27 for an
+// RGB layer) is too shallow for it to run fast, and im2col writes 9x the input every time. The same
+// holds for 1x1 (pointwise) layers, whose GEMM has a depth of only in_channels (1 thread, AVX-512, batch
+// 1: 16 -> 96 on 112x112 1.7x, 24 -> 144 on 56x56 1.6x, 64 -> 256 on 56x56 1.2x, 64 -> 384 on 14x14 1.4x
+// faster). With more input channels the direct kernel was slower on some shapes (960 -> 320 on 7x7
+// 0.6x, 320 -> 1280 on 7x7 0.45x: few pixels share each weight load), so they keep the GEMM.
+constexpr index_t kMaxInChannels = 64;
+
+// Whether a one-group convolution of these channels runs on the direct kernel (else im2col + GEMM).
+inline bool takes(index_t in_channels, index_t out_channels) {
+  return in_channels <= kMaxInChannels && out_channels % kLanes == 0;
+}
+
 // All output channels (a multiple of kLanes) of `pixels` output pixels that read the same taps;
 // `res` (laid out as y, or null): a residual connection's term added after the taps' sum; `relu` applies
 // relu or relu6 after that, before the store (no extra pass over the output for either).

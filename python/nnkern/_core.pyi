@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'global_avg_pool', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'multiply_channels', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'sole_output_in', 'threads_for_work']
+__all__: list[str] = ['PackedConv2DKernel', 'activation', 'activation_names', 'attention', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d', 'build_info', 'cached_output_bytes', 'conv1d', 'conv2d', 'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'conv_output_length', 'conv_transpose_output_length', 'dense', 'depthwise_conv2d', 'expand_depthwise_conv2d', 'expand_depthwise_pays', 'forked_single_threaded', 'get_num_threads', 'get_thread_limit', 'global_avg_pool', 'gru', 'isa', 'isa_variants', 'last_call_threads', 'layer_norm', 'load_aware', 'lstm', 'lstm_step', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'multiply_channels', 'pack_conv2d_kernel', 'release_cached_outputs', 'runnable_isa_variants', 'set_load_aware', 'set_num_threads', 'set_thread_limit', 'simple_rnn', 'sole_output_in', 'threads_for_work']
 class PackedConv2DKernel:
     """
     A read-only Conv2D kernel with a copy packed for this build's products (pack_conv2d_kernel); conv2d takes it as its `kernel`.
@@ -100,6 +100,14 @@ def dense(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, activation
 def depthwise_conv2d(x: typing.Any, kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> typing.Any:
     """
     Keras DepthwiseConv2D forward: x (batch, h, w, channels), kernel (kh, kw, channels, depth_multiplier), bias (channels * depth_multiplier,); strides / dilation_rate an int or a pair; padding 'valid' or 'same'. Output channel c * depth_multiplier + m is channel c convolved with kernel[..., c, m]. Returns activation(conv + bias) of shape (batch, out_h, out_w, channels * depth_multiplier), written into `out` if given.
+    """
+def expand_depthwise_conv2d(x: typing.Any, expand_kernel: typing.Any, expand_bias: typing.Any = None, expand_activation: str = 'linear', kernel: typing.Any, bias: typing.Any = None, strides: typing.Any = 1, padding: str = 'valid', dilation_rate: typing.Any = 1, activation: str = 'linear', out: typing.Any = None) -> typing.Any:
+    """
+    depthwise_conv2d(conv2d(x, expand_kernel, expand_bias, activation=expand_activation), kernel, bias, strides, padding, dilation_rate, activation) in one pass, without the expanded tensor in memory: x (batch, h, w, channels), expand_kernel (1, 1, channels, expanded), kernel (kh, kw, expanded, 1).
+    """
+def expand_depthwise_pays(height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, in_channels: typing.SupportsInt | typing.SupportsIndex, expanded_channels: typing.SupportsInt | typing.SupportsIndex) -> bool:
+    """
+    Whether expand_depthwise_conv2d is faster than conv2d (1x1) then depthwise_conv2d for images of this size: when one image's expanded tensor outgrows the L2 cache and the 1x1 runs on the direct kernel.
     """
 def forked_single_threaded() -> bool:
     """

@@ -226,3 +226,66 @@ def test_a_residual_held_elsewhere_is_not_overwritten():
             _close(model.predict(x, verbose=0), want)
             for a in kept:
                 np.testing.assert_array_equal(a, nnkern._core.activation(x, "tanh")[:, :a.shape[1]])
+
+
+def _expansion_block(size, pad):
+    """MobileNetV2's expansion then depthwise convolution: 1x1 Conv2D 16 -> 64 + BN + ReLU6, then (with `pad`)
+    ZeroPadding2D and a `valid` stride-2 DepthwiseConv2D, else a `same` stride-1 one, + BN + ReLU6."""
+    L = nnkern.layers
+    inp = nnkern.Input((size, size, 16))
+    y = L.ReLU(6.0, name="expand_relu")(L.BatchNormalization(name="expand_bn")(
+        L.Conv2D(64, 1, use_bias=False, name="expand")(inp)))
+    if pad:
+        y = L.ZeroPadding2D(((0, 1), (0, 1)), name="pad")(y)
+    y = L.DepthwiseConv2D(3, strides=2 if pad else 1, padding="valid" if pad else "same", use_bias=False,
+                          name="dw")(y)
+    out = L.ReLU(6.0, name="dw_relu")(L.BatchNormalization(name="dw_bn")(y))
+    model = nnkern.Model(inp, out)
+    rng = np.random.default_rng(12)
+    for name in ("expand_bn", "dw_bn"):
+        bn = model.get_layer(name)
+        bn.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in bn.get_weights()])
+    return model
+
+
+def _expansion_reference(model, x):
+    y = x
+    for layer in model.layers[1:]:
+        y = layer.call(y)
+    return y
+
+
+@pytest.mark.parametrize("pad", [True, False])
+@pytest.mark.parametrize("size,fused_calls", [(64, 1), (16, 0)])  # 64x64x64: 1 MiB expanded, it pays
+def test_an_expansion_and_its_depthwise_run_as_one_step(monkeypatch, pad, size, fused_calls):
+    calls = []
+    fused = nnkern._core.expand_depthwise_conv2d
+    monkeypatch.setattr(nnkern._core, "expand_depthwise_conv2d", lambda *a, **k: calls.append(1) or fused(*a, **k))
+    model = _expansion_block(size, pad)
+    steps = [tuple(n.operation.name for n in step.nodes) for step in model._get_plan(None).steps]
+    assert steps == [("expand", "expand_bn", "expand_relu") + (("pad",) if pad else ()) + ("dw", "dw_bn", "dw_relu")]
+    x = np.random.default_rng(13).uniform(-1, 1, (2, size, size, 16)).astype(np.float32)
+    want = _expansion_reference(model, x)
+    model.predict(x, verbose=0)  # the layers' shape checks, then the folded kernels
+    calls.clear()
+    _close(model.predict(x, verbose=0), want)
+    assert len(calls) == fused_calls
+    # Weights assigned later are folded again.
+    dw = model.get_layer("dw")
+    dw.set_weights([w * 0.5 for w in dw.get_weights()])
+    _close(model.predict(x, verbose=0), _expansion_reference(model, x))
+
+
+def test_an_expansion_read_elsewhere_is_not_fused():
+    L = nnkern.layers
+    inp = nnkern.Input((64, 64, 16))
+    e = L.ReLU(6.0, name="expand_relu")(L.BatchNormalization(name="expand_bn")(L.Conv2D(64, 1, name="expand")(inp)))
+    d = L.BatchNormalization(name="dw_bn")(L.DepthwiseConv2D(3, padding="same", name="dw")(e))
+    model = nnkern.Model(inp, L.Add(name="add")([d, e]))
+    steps = [tuple(n.operation.name for n in step.nodes) for step in model._get_plan(None).steps]
+    assert ("expand", "expand_bn", "expand_relu") in steps
+    x = np.random.default_rng(14).uniform(-1, 1, (1, 64, 64, 16)).astype(np.float32)
+    model.predict(x, verbose=0)
+    e_val = model.get_layer("expand_relu").call(model.get_layer("expand_bn").call(model.get_layer("expand").call(x)))
+    want = model.get_layer("dw_bn").call(model.get_layer("dw").call(e_val)) + e_val
+    _close(model.predict(x, verbose=0), want)

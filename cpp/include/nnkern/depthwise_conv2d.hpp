@@ -35,4 +35,20 @@ inline index_t depth_multiplier(const DepthwiseConv2DShape& s) {
 void depthwise_conv2d_nhwc(const float* x, const float* kernel, const float* bias, float* y,
                            const DepthwiseConv2DShape& s, Activation act);
 
+// y = act(depthwise_conv(expand_act(x . expand_kernel + expand_bias), kernel) + bias): a 1x1 expansion
+// and the depthwise convolution after it (MobileNetV2's and EfficientNet's inverted residual blocks) in
+// one pass, the expanded rows made as the depthwise rows need them and kept in a few rows of cache, so
+// the expanded tensor (4.8 MB at 112x112x96) is never written to memory and read back.
+//   x             (batch, in_h, in_w, in_channels) row-major (NHWC)
+//   expand_kernel (in_channels, s.in_channels): the 1x1 kernel; expand_bias (s.in_channels) or nullptr
+//   kernel, bias, y, s: as depthwise_conv2d_nhwc on the expanded tensor, with a depth_multiplier of 1
+// Whether expand_depthwise_conv2d_nhwc is faster than the two separate calls, for images of height x
+// width expanded from in_channels to expanded_channels (true when the expanded tensor of one image
+// outgrows the L2 and the 1x1 runs on the direct kernel).
+bool expand_depthwise_pays(index_t height, index_t width, index_t in_channels, index_t expanded_channels);
+
+void expand_depthwise_conv2d_nhwc(const float* x, index_t in_channels, const float* expand_kernel,
+                                  const float* expand_bias, Activation expand_act, const float* kernel,
+                                  const float* bias, float* y, const DepthwiseConv2DShape& s, Activation act);
+
 }  // namespace nnkern

@@ -247,6 +247,37 @@ def residual_folds(folds, only_consumer):
     return out
 
 
+def expansion_folds(folds, pads, only_consumer):
+    """{id(depthwise node): 1x1 conv node} for each pair of folds of batch_norm_folds where a 1x1 Conv2D's
+    folded output (after its activation) feeds only a DepthwiseConv2D's fold, directly or through the
+    ZeroPadding2D that padding_folds gave it (`pads`): MobileNetV2's and EfficientNet's expansion and the
+    depthwise convolution after it, which then run as one kernel call (expanded_depthwise_call) without the
+    expanded tensor in memory. Layers take part through the fold protocol: the 1x1's folded function has
+    `pointwise`, the depthwise one's `after_pointwise`."""
+    out = {}
+    for node, norm, act in folds.values():
+        last = (act or norm).outputs[0]
+        consumer = only_consumer(last)
+        if consumer is None:
+            continue
+        pad = None
+        if id(consumer) not in folds:  # through the depthwise layer's folded padding
+            pad, consumer = consumer, only_consumer(consumer.outputs[0])
+            if consumer is None or pads.get(id(consumer)) is not pad:
+                continue
+        dw, dw_norm, dw_act = folds.get(id(consumer), (None, None, None))
+        if dw is None or dw.call_args[0] is not (last if pad is None else pad.outputs[0]):
+            continue
+        name = act.operation.kernel_activation() if act is not None else "linear"
+        a = node.operation.fold_channel_affine(*norm.operation.channel_affine(), name)
+        dw_name = dw_act.operation.kernel_activation() if dw_act is not None else "linear"
+        d = dw.operation.fold_channel_affine(*dw_norm.operation.channel_affine(), dw_name,
+                                             pads=None if pad is None else pad.operation.zero_pads())
+        if getattr(a, "pointwise", None) is not None and getattr(d, "after_pointwise", None) is not None:
+            out[id(dw)] = node
+    return out
+
+
 def sum_norm_folds(nodes, only_consumer):
     """{id(Add node): normalization node} for each Add of two float32 tensors of one shape (no masks, no
     training) whose sum feeds only a normalization that can take the sum in its kernel (LayerNormalization
@@ -287,7 +318,8 @@ def folded_call(layer, norm, act, add=None, pad=None):
     state = [None, None]  # assignment count when folded, folded function
     pads = None if pad is None else pad.zero_pads()
 
-    def call(x, residual=None, out=None):
+    def folded():
+        """The folded kernel's function (None when the layer cannot fold now), made again after assignments."""
         count = assignment_count()
         if state[0] != count:
             affine = norm.channel_affine()
@@ -298,6 +330,10 @@ def folded_call(layer, norm, act, add=None, pad=None):
             else:
                 state[1] = layer.fold_channel_affine(*affine, name, pads=pads)
             state[0] = count
+        return state[1]
+
+    def call(x, residual=None, out=None):
+        folded()
         if state[1] is None:
             y = None
         else:
@@ -309,6 +345,20 @@ def folded_call(layer, norm, act, add=None, pad=None):
             if act is not None:
                 y = act.call(y)
         return y
+    call.folded = folded
+    return call
+
+
+def expanded_depthwise_call(expand, depthwise):
+    """x -> depthwise(expand(x)) for two folded_call functions, a 1x1 Conv2D's and a DepthwiseConv2D's (see
+    expansion_folds), in one kernel call where the fold protocol allows it (the 1x1's folded function has
+    `pointwise`, the depthwise one's `after_pointwise`) and it pays; otherwise the two calls."""
+    def call(x):
+        a, d = expand.folded(), depthwise.folded()
+        pointwise = getattr(a, "pointwise", None)
+        fused = getattr(d, "after_pointwise", None)
+        y = None if pointwise is None or fused is None else fused(x, pointwise)
+        return depthwise(expand(x)) if y is None else y
     return call
 
 
@@ -365,9 +415,21 @@ class Plan:
         folded_away = {id(fold[1]) for fold in residual.values()}
         sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
         summed = {}  # id(normalization node) -> its Add node, run in its step
+        expansions = expansion_folds(fusable, self._pads, only_consumer)
+        expanding = {id(conv): dw for dw, conv in expansions.items()}  # id(1x1 conv node) -> id(depthwise node)
+        expanded = {}  # id(depthwise node) -> the 1x1 conv's fold, run in its step
         for node in nodes:
             note_reads()
             if node.is_input or id(node) in folded_away or id(node) in deferred:
+                continue
+            if id(node) in expanding and mask_slot_of.get(id(node.call_args[0])) is None:
+                fold = fusable[id(node)]
+                expanded[expanding[id(node)]] = fold
+                folded_away.update(id(n) for n in fold[1:] if n is not None)
+                continue
+            if id(node) in expanded:
+                steps.append(self._expansion_step(expanded[id(node)], fusable[id(node)], slot, slot_of, new_slot))
+                folded_away.update(id(n) for n in fusable[id(node)][1:] if n is not None)
                 continue
             norm = sum_norms.get(id(node))
             if norm is not None and all(mask_slot_of.get(id(kt)) is None for kt in node.call_args[0]):
@@ -514,6 +576,23 @@ class Plan:
         i, pad_layer = self._fold_input(producer, slot)
         fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, pad=pad_layer)
         return _array_step(fn, i, [out], {})
+
+    def _expansion_step(self, expand_fold, fold, slot, slot_of, new_slot):
+        """One step for a 1x1 Conv2D's fold and the DepthwiseConv2D fold reading its output (see
+        expansion_folds; with the padding between them, if any), at the depthwise layer's place."""
+        producer, norm, act = fold
+        last = (act or norm).outputs[0]
+        out = slot_of.get(id(last))
+        if out is None:
+            out = slot_of[id(last)] = new_slot()
+        conv, conv_norm, conv_act = expand_fold
+        pad = self._pads.get(id(producer))
+        expand = folded_call(conv.operation, conv_norm.operation, None if conv_act is None else conv_act.operation)
+        depthwise = folded_call(producer.operation, norm.operation, None if act is None else act.operation,
+                                pad=None if pad is None else pad.operation)
+        step = _array_step(expanded_depthwise_call(expand, depthwise), slot(conv.call_args[0]), [out], {})
+        step.nodes = tuple(n for n in expand_fold + (pad,) + fold if n is not None)
+        return step
 
     # ------------------------------------------------------------------ compile one node
     def _compile_node(self, node, slot, slot_of, mask_slot_of, new_slot):

@@ -151,6 +151,9 @@ class BaseConv(Layer):
             return None
         w, b = fold_channel_affine(self._w, self._b, scale, shift)
         kernel_fn = self.kernel_fn
+        pointwise = kernel_fn is _core.conv2d and pads is None and self.groups == 1 \
+            and self.kernel_size == (1, 1) and self.strides == (1, 1) and self.dilation_rate == (1, 1)
+        unpacked = w
         if kernel_fn is _core.conv2d and self.groups == 1:
             # The folded copy is private and fixed: packed once for the products of every call (None where
             # conv2d would not read a packed kernel).
@@ -170,6 +173,11 @@ class BaseConv(Layer):
         # conv2d adds a residual term (a following Add's other input) before the activation, and may write
         # the sum over it (`out` = `residual`).
         folded.takes_residual = kernel_fn is _core.conv2d
+        if pointwise:
+            # For a depthwise convolution after this one (its `after_pointwise`): the folded 1x1 kernel and
+            # bias, the activation, and whether this layer has checked an input of x's shape.
+            unpacked.flags.writeable = False
+            folded.pointwise = (unpacked, b, activation, lambda x: x.shape == self._checked_input_shape)
         return folded
 
     def _check_output_shape(self, input_shape, output_shape):

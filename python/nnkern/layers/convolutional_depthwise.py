@@ -159,6 +159,21 @@ class _DepthwiseConv(_DepthwiseBase):
             if padded_shape(x.shape, pads) != self._checked_input_shape:
                 return None
             return self._depthwise(x, w, b, activation, None if pads is None else "same")
+
+        def after_pointwise(x, pointwise):
+            """folded(expansion(x)) in one kernel call (_core.expand_depthwise_conv2d) for a folded 1x1 Conv2D
+            before this layer (its function's `pointwise`), or None: an input either layer has not checked,
+            or a shape where the separate calls are as fast (expand_depthwise_pays)."""
+            kernel_1x1, bias_1x1, activation_1x1, checked = pointwise
+            expanded = (x.shape[0], x.shape[1], x.shape[2], kernel_1x1.shape[-1])
+            if not checked(x) or padded_shape(expanded, pads) != self._checked_input_shape \
+                    or not _core.expand_depthwise_pays(x.shape[1], x.shape[2], x.shape[3], expanded[3]):
+                return None
+            return run_kernel(self, _core.expand_depthwise_conv2d, x, kernel_1x1, bias_1x1, activation_1x1, w, b,
+                              self.strides, self.padding if pads is None else "same", self.dilation_rate,
+                              activation)
+        if self.depth_multiplier == 1:
+            folded.after_pointwise = after_pointwise
         return folded
 
 
