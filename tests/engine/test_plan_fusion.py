@@ -289,3 +289,41 @@ def test_an_expansion_read_elsewhere_is_not_fused():
     e_val = model.get_layer("expand_relu").call(model.get_layer("expand_bn").call(model.get_layer("expand").call(x)))
     want = model.get_layer("dw_bn").call(model.get_layer("dw").call(e_val)) + e_val
     _close(model.predict(x, verbose=0), want)
+
+
+def _squeeze_excite_block(size, weights_first=False):
+    """EfficientNet's squeeze-and-excitation, then its 1x1 projection (+ BN): the Multiply's product feeds only
+    the projection."""
+    L = nnkern.layers
+    inp = nnkern.Input((size, size, 16))
+    se = L.Reshape((1, 1, 16))(L.GlobalAveragePooling2D()(inp))
+    se = L.Conv2D(16, 1, activation="sigmoid", name="se_expand")(L.Conv2D(4, 1, activation="swish")(se))
+    scaled = L.Multiply(name="excite")([se, inp] if weights_first else [inp, se])
+    out = L.BatchNormalization(name="bn")(L.Conv2D(8, 1, use_bias=False, name="project")(scaled))
+    model = nnkern.Model(inp, out)
+    bn = model.get_layer("bn")
+    rng = np.random.default_rng(15)
+    bn.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in bn.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("weights_first", [False, True])
+@pytest.mark.parametrize("size,batch,scaled", [(16, 1, True), (16, 2, False), (5, 1, False)])
+def test_a_squeeze_excitation_scales_the_projection_kernel(monkeypatch, weights_first, size, batch, scaled):
+    # One image of at least 4 pixels per filter: the weights scale the kernel's rows, the product is never
+    # made; more images, or fewer pixels: the Multiply then the convolution, in the same step.
+    products = []
+    multiply_channels = nnkern._core.multiply_channels
+    monkeypatch.setattr(nnkern._core, "multiply_channels",
+                        lambda *a: products.append(1) or multiply_channels(*a))
+    model = _squeeze_excite_block(size, weights_first)
+    steps = [tuple(n.operation.name for n in step.nodes) for step in model._get_plan(None).steps]
+    assert ("project", "bn", "excite") in steps
+    x = np.random.default_rng(16).uniform(-1, 1, (batch, size, size, 16)).astype(np.float32)
+    se = model.get_layer("se_expand").output  # reference: the layers one by one
+    se_model = nnkern.Model(model.inputs, se)
+    want = model.get_layer("bn").call(model.get_layer("project").call(x * se_model.predict(x, verbose=0)))
+    model.predict(x, verbose=0)
+    products.clear()
+    _close(model.predict(x, verbose=0), want)
+    assert len(products) == (0 if scaled else 1)

@@ -278,6 +278,40 @@ def expansion_folds(folds, pads, only_consumer):
     return out
 
 
+def channel_scale_folds(nodes, folds, residual, only_consumer):
+    """{id(linear node): (Multiply node, index of its image input)} for each fold of batch_norm_folds (not a
+    residual fold's) whose 1x1 convolution reads only a Multiply of images (batch, h, w, c) by per-image
+    channel weights (batch, 1, 1, c): a squeeze-and-excitation block's (EfficientNet's) before its
+    projection. The product is then never made: the convolution takes the weights on its kernel's rows
+    (channel_scaled_call). Layers take part through the fusion protocol: `plain_product` (the Multiply), the
+    1x1's folded function's `scaled_input`."""
+    producer = {id(kt): node for node in nodes for kt in node.outputs}
+    in_residual = {id(fold[0]) for fold in residual.values()}
+    out = {}
+    for node, norm, act in folds.values():
+        mul = producer.get(id(node.call_args[0]))
+        if id(node) in in_residual or mul is None or mul.is_input \
+                or not getattr(mul.operation, "plain_product", lambda: False)() \
+                or only_consumer(mul.outputs[0]) is not node or mul.operation.compute_dtype != "float32":
+            continue
+        args = mul.call_args
+        if len(args) != 1 or not isinstance(args[0], (list, tuple)) or len(args[0]) != 2 \
+                or set(mul.call_kwargs) - {"training", "mask"} or mul.call_kwargs.get("mask") is not None \
+                or not all(isinstance(kt, KerasTensor) and kt._keras_mask is None and kt.dtype == "float32"
+                           for kt in args[0]):
+            continue
+        shapes = [tuple(kt.shape) for kt in args[0]]
+        image = next((i for i in (0, 1) if len(shapes[i]) == 4 and shapes[1 - i][1:] == (1, 1, shapes[i][3])
+                      and shapes[i][3] is not None), None)
+        if image is None:
+            continue
+        name = act.operation.kernel_activation() if act is not None else "linear"
+        folded = node.operation.fold_channel_affine(*norm.operation.channel_affine(), name)
+        if getattr(folded, "scaled_input", None) is not None:
+            out[id(node)] = (mul, image)
+    return out
+
+
 def sum_norm_folds(nodes, only_consumer):
     """{id(Add node): normalization node} for each Add of two float32 tensors of one shape (no masks, no
     training) whose sum feeds only a normalization that can take the sum in its kernel (LayerNormalization
@@ -349,6 +383,16 @@ def folded_call(layer, norm, act, add=None, pad=None):
     return call
 
 
+def channel_scaled_call(multiply, conv):
+    """(x, s) -> conv(multiply([x, s])) for a folded_call function `conv` (see channel_scale_folds): the
+    1x1's folded function takes s on its kernel where it can (`scaled_input`), else the two calls."""
+    def call(x, s):
+        scaled_input = getattr(conv.folded(), "scaled_input", None)
+        y = None if scaled_input is None else scaled_input(x, s)
+        return conv(multiply.call([x, s])) if y is None else y
+    return call
+
+
 def expanded_depthwise_call(expand, depthwise):
     """x -> depthwise(expand(x)) for two folded_call functions, a 1x1 Conv2D's and a DepthwiseConv2D's (see
     expansion_folds), in one kernel call where the fold protocol allows it (the 1x1's folded function has
@@ -415,12 +459,21 @@ class Plan:
         folded_away = {id(fold[1]) for fold in residual.values()}
         sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
         summed = {}  # id(normalization node) -> its Add node, run in its step
+        scales = {} if training else channel_scale_folds(nodes, fusable, residual, only_consumer)
+        scaled_products = {id(mul): conv for conv, (mul, _) in scales.items()}
         expansions = expansion_folds(fusable, self._pads, only_consumer)
         expanding = {id(conv): dw for dw, conv in expansions.items()}  # id(1x1 conv node) -> id(depthwise node)
         expanded = {}  # id(depthwise node) -> the 1x1 conv's fold, run in its step
         for node in nodes:
             note_reads()
             if node.is_input or id(node) in folded_away or id(node) in deferred:
+                continue
+            if id(node) in scaled_products \
+                    and all(mask_slot_of.get(id(kt)) is None for kt in node.call_args[0]):
+                continue  # run in the 1x1 convolution's step (channel_scale_folds)
+            if id(node) in scales and id(node.call_args[0]) not in slot_of:
+                steps.append(self._channel_scale_step(scales[id(node)], fusable[id(node)], slot, slot_of, new_slot))
+                folded_away.update(id(n) for n in fusable[id(node)][1:] if n is not None)
                 continue
             if id(node) in expanding and mask_slot_of.get(id(node.call_args[0])) is None:
                 fold = fusable[id(node)]
@@ -576,6 +629,24 @@ class Plan:
         i, pad_layer = self._fold_input(producer, slot)
         fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, pad=pad_layer)
         return _array_step(fn, i, [out], {})
+
+    @staticmethod
+    def _channel_scale_step(scale, fold, slot, slot_of, new_slot):
+        """One step for a squeeze-and-excitation's Multiply and the 1x1 convolution's fold reading its product
+        (see channel_scale_folds), at the convolution's place."""
+        (mul, image), (producer, norm, act) = scale, fold
+        last = (act or norm).outputs[0]
+        out = slot_of.get(id(last))
+        if out is None:
+            out = slot_of[id(last)] = new_slot()
+        fn = channel_scaled_call(mul.operation, folded_call(producer.operation, norm.operation,
+                                                            None if act is None else act.operation))
+        x, s = mul.call_args[0][image], mul.call_args[0][1 - image]
+
+        def step(v, fn=fn, i=slot(x), j=slot(s), o=out):
+            v[o] = fn(v[i], v[j])
+        step.nodes = tuple(n for n in fold if n is not None) + (mul,)
+        return step
 
     def _expansion_step(self, expand_fold, fold, slot, slot_of, new_slot):
         """One step for a 1x1 Conv2D's fold and the DepthwiseConv2D fold reading its output (see

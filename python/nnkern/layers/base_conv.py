@@ -7,7 +7,7 @@ from nnkern.engine.argument_validation import (channels_last_only, conv_output_l
                                                standardize_padding, standardize_tuple)
 from nnkern.engine.input_spec import InputSpec
 from nnkern.engine.layer import Layer
-from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, padded_shape
+from nnkern.layers.kernel_calls import apply_unfused_activation, fold_channel_affine, padded_shape, run_kernel
 from nnkern.layers.legacy import translate_conv_kwargs, translate_sequence_input_kwargs
 
 
@@ -178,6 +178,19 @@ class BaseConv(Layer):
             # bias, the activation, and whether this layer has checked an input of x's shape.
             unpacked.flags.writeable = False
             folded.pointwise = (unpacked, b, activation, lambda x: x.shape == self._checked_input_shape)
+
+            def scaled_input(x, s):
+                """folded(x * s) for one image x and s of shape (1, 1, 1, channels) (a squeeze-and-excitation's
+                weights), with the kernel's input rows scaled by s instead of x: no pass over x. None for
+                more images, an input shape call() has not checked, or an image of fewer than 4 pixels per
+                filter: a scaled copy of the kernel, packed again per call, then costs more than the pass
+                (EfficientNetB0 on one Zen 4 core: 56x56 144 -> 24 0.57 -> 0.32 ms; 14x14 672 -> 112 0.37
+                -> 0.40 ms)."""
+                if x.shape[0] != 1 or s.shape != (1, 1, 1, x.shape[3]) or s.dtype != np.float32 \
+                        or x.shape != self._checked_input_shape or x.shape[1] * x.shape[2] < 4 * self.filters:
+                    return None
+                return run_kernel(self, kernel_fn, x, unpacked * s.reshape(-1, 1), *args[1:])
+            folded.scaled_input = scaled_input
         return folded
 
     def _check_output_shape(self, input_shape, output_shape):

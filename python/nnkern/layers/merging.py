@@ -170,6 +170,11 @@ def _channel_weights(x, s):
 
 
 class Multiply(Merge):
+    def plain_product(self):
+        """The prediction plan's fusion protocol: whether call() is the plain element-wise product (not a
+        subclass's call), which a 1x1 convolution after it may take as per-image weights on its kernel."""
+        return type(self).call is Merge.call and type(self)._merge_function is Multiply._merge_function
+
     def _merge_function(self, inputs, masks=None):
         if masks is None or all(m is None for m in masks):
             if len(inputs) == 2:  # numpy broadcasts the weights one row of channels at a time: ~3x slower
