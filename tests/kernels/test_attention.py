@@ -48,6 +48,18 @@ def test_matches_numpy_reference(b, tq, tk, h, dk, dv, mask_kind, axes, causal, 
         np.testing.assert_allclose(got[1], want_weights, rtol=2e-5, atol=2e-7)
 
 
+@pytest.mark.parametrize("tq,tk", [(300, 5), (40, 3000)])  # more query rows than one block: 256, or 16 at 3000 keys
+@pytest.mark.parametrize("causal", [False, True])
+def test_several_query_blocks_match_numpy_reference(tq, tk, causal):
+    rng = np.random.default_rng(tq + tk)
+    q, k, v = _qkv(rng, 2, tq, tk, 2, 8, 5)
+    mask = rng.uniform(size=(2, 1, tq, tk)) > 0.2
+    out, weights = _core.attention(q, k, v, mask, causal=causal, scale=0.5, masked="zeroed", return_scores=True)
+    want_out, want_weights = attention_ref(q, k, v, mask, causal, 0.5, "zeroed")
+    np.testing.assert_allclose(out, want_out, rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(weights, want_weights, rtol=2e-5, atol=2e-7)
+
+
 @pytest.mark.parametrize("masked,row", [("zeroed", np.zeros(4)), ("uniform", np.full(4, 0.25)),
                                         ("shifted", np.full(4, 0.25))])
 def test_fully_masked_rows_follow_keras(masked, row):
