@@ -70,23 +70,37 @@ def test_untrusted_layer_output_is_normalized():
     np.testing.assert_array_equal(y, np.arange(6).reshape(2, 3) * 2)
 
 
-def test_graphs_that_are_not_chains_take_the_general_path():
+def test_other_one_input_one_output_graphs_run_their_plan():
+    # A graph that is not a chain (a residual Add, a mask) takes the shortcut through its plan.
     a = layers.Input((4,))
     h = layers.Dense(4, kernel_initializer="identity")(a)
     skip = nnkern.Model(a, layers.Add()([a, h]))
-    assert skip._array_predictor() is None
+    assert skip._array_predictor() is not None
     x = np.random.default_rng(3).standard_normal((2, 4)).astype(np.float32)
     np.testing.assert_allclose(skip.predict(x, verbose=0), 2 * x, rtol=1e-6)
+    np.testing.assert_allclose(skip.predict(x.astype(np.float64), batch_size=1, verbose=0), 2 * x, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(2, 3\)"):
+        skip.predict(np.zeros((2, 3), np.float32), verbose=0)
 
+    ids = layers.Input((5,), dtype="int32")
+    embedded = layers.Embedding(10, 2, mask_zero=True)(ids)
+    masked = nnkern.Model(ids, layers.GlobalAveragePooling1D()(embedded))
+    assert masked._array_predictor() is not None
+    tokens = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 7]])
+    np.testing.assert_allclose(masked.predict(tokens, verbose=0), masked(tokens), rtol=1e-6)
+    table = masked.layers[1].get_weights()[0]
+    np.testing.assert_allclose(masked.predict(tokens, verbose=0)[0], table[[1, 2]].mean(axis=0), rtol=1e-6)
+
+
+def test_several_or_named_outputs_take_the_general_path():
+    a = layers.Input((4,))
+    h = layers.Dense(4, kernel_initializer="identity")(a)
+    x = np.random.default_rng(3).standard_normal((2, 4)).astype(np.float32)
     two_out = nnkern.Model(a, [h, a])
     assert two_out._array_predictor() is None
     named = nnkern.Model(a, {"h": h})
     assert named._array_predictor() is None
     assert set(named.predict(x, verbose=0)) == {"h"}
-
-    ids = layers.Input((5,), dtype="int32")
-    masked = nnkern.Model(ids, layers.Embedding(10, 2, mask_zero=True)(ids))
-    assert masked._array_predictor() is None
 
 
 def test_variable_length_input_takes_the_general_path():

@@ -6,6 +6,7 @@ summed over) or from `output_shape` (new output axes); the bias covers the outpu
 of `bias_axes` to the end, with size 1 on the axes not in `bias_axes`. An equation that is a matrix
 product (input = free + summed axes, kernel = summed + new axes, output = free + new axes, the usual
 case and every MultiHeadAttention projection) runs on the dense kernel; any other on numpy.einsum."""
+import math
 import re
 
 import numpy as np
@@ -182,7 +183,7 @@ class EinsumDense(Layer):
         if self._split is not None:
             n_summed, n_new = self._split
             shape = inputs.shape
-            summed_size = int(np.prod(kernel.shape[:n_summed]))
+            summed_size = math.prod(kernel.shape[:n_summed])
             fused = self._fused if self._bias_fused else None
             x = np.ascontiguousarray(inputs).reshape(-1, summed_size)
             y = run_kernel(self, _core.dense, x, kernel.reshape(summed_size, -1),

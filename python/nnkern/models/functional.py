@@ -277,16 +277,16 @@ class Functional(Model):
 
 
 def _array_predict_fn(model):
-    """predict()'s shortcut for a one-input, one-output chain model: fn(x, batch_size) -> the output for one
-    numpy array that fits in one batch and already has the Input's rank and per-sample shape (cast to the
-    Input's dtype as _standardize_inputs does), or None to take the general path. None if the model is
-    no such chain."""
+    """predict()'s shortcut for a one-input, one-output model: fn(x, batch_size) -> the output for one numpy
+    array that fits in one batch and already has the Input's rank and per-sample shape (cast to the Input's
+    dtype as _standardize_inputs does), or None to take the general path. A chain of layers runs as
+    `for fn in chain: x = fn(x)`; any other graph through its plan, without predict()'s structure work."""
     if len(model._inputs) != 1 or not isinstance(model._outputs_struct, KerasTensor) and not (
             isinstance(model._outputs_struct, (list, tuple)) and len(model._outputs_struct) == 1):
         return None
     chain = model._get_plan(None).chain
     if chain is None:
-        return None
+        chain = (lambda x: model._get_plan(None).run([x])[0],)
     ref_shape = tuple(model._inputs[0].shape)
     ndim, sample_shape, dtype = len(ref_shape), ref_shape[1:], model._input_np_dtypes[0]
     if None in sample_shape:
