@@ -97,10 +97,11 @@ py::object expand_depthwise_conv2d(const py::object& x_in, const py::object& exp
 }  // namespace
 
 void register_depthwise_conv2d(py::module_& m) {
-  m.def("expand_depthwise_pays", &expand_depthwise_pays, py::arg("height"), py::arg("width"),
+  m.def("expand_depthwise_pays", &expand_depthwise_pays, py::arg("batch"), py::arg("height"), py::arg("width"),
         py::arg("in_channels"), py::arg("expanded_channels"),
-        "Whether expand_depthwise_conv2d is faster than conv2d (1x1) then depthwise_conv2d for images of this "
-        "size: when one image's expanded tensor outgrows the L2 cache and the 1x1 runs on the direct kernel.");
+        "Whether expand_depthwise_conv2d is faster than conv2d (1x1) then depthwise_conv2d for a batch of "
+        "images of this size: when the expanded tensor outgrows the L2 cache and the 1x1 runs on the direct "
+        "kernel.");
   m.def("expand_depthwise_conv2d", &expand_depthwise_conv2d, py::arg("x"), py::arg("expand_kernel"),
         py::arg("expand_bias") = py::none(), py::arg("expand_activation") = "linear", py::arg("kernel"),
         py::arg("bias") = py::none(), py::arg("strides") = 1, py::arg("padding") = "valid",

@@ -334,16 +334,18 @@ void depthwise_conv2d_nhwc(const float* x, const float* kernel, const float* bia
   depthwise_rows(x, kernel, bias, y, s, act, threads);
 }
 
-// Below ~1 MiB per image the expanded tensor stays in the 1 MiB L2 between the two calls, and with more
-// input channels than the direct kernel takes the fused rows run as small products: one Zen 4 core,
-// AVX-512, the expansion (cold caches) then the depthwise 3x3 or 5x5, separate calls against fused:
-// 112x112 16->96 s2 1.02 -> 0.67 ms, 56x56 24->144 s1 0.67 -> 0.45 ms (1.8 MB), 28x28 40->240 5x5
-// 0.50 -> 0.49 ms (0.75 MB), 14x14 80->480 0.34 -> 0.35 ms.
+// Below ~1 MiB the expanded tensor stays in the 1 MiB L2 between the two calls, and with more input
+// channels than the direct kernel takes the fused rows run as small products: one Zen 4 core, AVX-512,
+// the expansion (cold caches) then the depthwise 3x3 or 5x5, separate calls against fused: 112x112
+// 16->96 s2 1.02 -> 0.67 ms, 56x56 24->144 s1 0.67 -> 0.45 ms (1.8 MB), 28x28 40->240 5x5 0.50 -> 0.49
+// ms (0.75 MB), 8 x 28x28 32->192 2.35 -> 1.55 ms, 14x14 80->480 0.34 -> 0.35 ms, 8 x 14x14 96->576
+// 2.52 -> 2.92 ms.
 constexpr index_t kExpandDepthwiseMinBytes = index_t(1) << 20;
 
-bool expand_depthwise_pays(index_t height, index_t width, index_t in_channels, index_t expanded_channels) {
+bool expand_depthwise_pays(index_t batch, index_t height, index_t width, index_t in_channels,
+                           index_t expanded_channels) {
   return in_channels > 0 && direct::takes(in_channels, expanded_channels) &&
-         height * width * expanded_channels * static_cast<index_t>(sizeof(float)) >= kExpandDepthwiseMinBytes;
+         batch * height * width * expanded_channels * static_cast<index_t>(sizeof(float)) >= kExpandDepthwiseMinBytes;
 }
 
 void expand_depthwise_conv2d_nhwc(const float* x, index_t in_channels, const float* expand_kernel,

@@ -105,9 +105,9 @@ def expand_depthwise_conv2d(x: typing.Any, expand_kernel: typing.Any, expand_bia
     """
     depthwise_conv2d(conv2d(x, expand_kernel, expand_bias, activation=expand_activation), kernel, bias, strides, padding, dilation_rate, activation) in one pass, without the expanded tensor in memory: x (batch, h, w, channels), expand_kernel (1, 1, channels, expanded), kernel (kh, kw, expanded, 1).
     """
-def expand_depthwise_pays(height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, in_channels: typing.SupportsInt | typing.SupportsIndex, expanded_channels: typing.SupportsInt | typing.SupportsIndex) -> bool:
+def expand_depthwise_pays(batch: typing.SupportsInt | typing.SupportsIndex, height: typing.SupportsInt | typing.SupportsIndex, width: typing.SupportsInt | typing.SupportsIndex, in_channels: typing.SupportsInt | typing.SupportsIndex, expanded_channels: typing.SupportsInt | typing.SupportsIndex) -> bool:
     """
-    Whether expand_depthwise_conv2d is faster than conv2d (1x1) then depthwise_conv2d for images of this size: when one image's expanded tensor outgrows the L2 cache and the 1x1 runs on the direct kernel.
+    Whether expand_depthwise_conv2d is faster than conv2d (1x1) then depthwise_conv2d for a batch of images of this size: when the expanded tensor outgrows the L2 cache and the 1x1 runs on the direct kernel.
     """
 def forked_single_threaded() -> bool:
     """

@@ -108,9 +108,10 @@ def test_bad_arguments_raise_value_error(kw, match):
         _core.expand_depthwise_conv2d(**{**args, **kw})
 
 
-def test_pays_where_the_expanded_image_outgrows_the_cache():
-    assert _core.expand_depthwise_pays(112, 112, 16, 96)     # 4.8 MB per image
-    assert _core.expand_depthwise_pays(56, 56, 24, 144)      # 1.8 MB
-    assert not _core.expand_depthwise_pays(28, 28, 40, 240)  # 0.75 MB: stays in L2 between the calls
-    assert not _core.expand_depthwise_pays(112, 112, 80, 96)  # too many input channels for the direct 1x1
-    assert not _core.expand_depthwise_pays(112, 112, 0, 96)
+def test_pays_where_the_expanded_tensor_outgrows_the_cache():
+    assert _core.expand_depthwise_pays(1, 112, 112, 16, 96)     # 4.8 MB
+    assert _core.expand_depthwise_pays(1, 56, 56, 24, 144)      # 1.8 MB
+    assert not _core.expand_depthwise_pays(1, 28, 28, 40, 240)  # 0.75 MB: stays in L2 between the calls
+    assert _core.expand_depthwise_pays(8, 28, 28, 32, 192)      # 4.8 MB for the batch
+    assert not _core.expand_depthwise_pays(8, 112, 112, 80, 96)  # too many input channels for the direct 1x1
+    assert not _core.expand_depthwise_pays(1, 112, 112, 0, 96)

@@ -42,10 +42,11 @@ void depthwise_conv2d_nhwc(const float* x, const float* kernel, const float* bia
 //   x             (batch, in_h, in_w, in_channels) row-major (NHWC)
 //   expand_kernel (in_channels, s.in_channels): the 1x1 kernel; expand_bias (s.in_channels) or nullptr
 //   kernel, bias, y, s: as depthwise_conv2d_nhwc on the expanded tensor, with a depth_multiplier of 1
-// Whether expand_depthwise_conv2d_nhwc is faster than the two separate calls, for images of height x
-// width expanded from in_channels to expanded_channels (true when the expanded tensor of one image
-// outgrows the L2 and the 1x1 runs on the direct kernel).
-bool expand_depthwise_pays(index_t height, index_t width, index_t in_channels, index_t expanded_channels);
+// Whether expand_depthwise_conv2d_nhwc is faster than the two separate calls, for `batch` images of
+// height x width expanded from in_channels to expanded_channels (true when the expanded tensor outgrows
+// the L2 and the 1x1 runs on the direct kernel).
+bool expand_depthwise_pays(index_t batch, index_t height, index_t width, index_t in_channels,
+                           index_t expanded_channels);
 
 void expand_depthwise_conv2d_nhwc(const float* x, index_t in_channels, const float* expand_kernel,
                                   const float* expand_bias, Activation expand_act, const float* kernel,

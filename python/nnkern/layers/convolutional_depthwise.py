@@ -167,7 +167,7 @@ class _DepthwiseConv(_DepthwiseBase):
             kernel_1x1, bias_1x1, activation_1x1, checked = pointwise
             expanded = (x.shape[0], x.shape[1], x.shape[2], kernel_1x1.shape[-1])
             if not checked(x) or padded_shape(expanded, pads) != self._checked_input_shape \
-                    or not _core.expand_depthwise_pays(x.shape[1], x.shape[2], x.shape[3], expanded[3]):
+                    or not _core.expand_depthwise_pays(*x.shape, expanded[3]):
                 return None
             return run_kernel(self, _core.expand_depthwise_conv2d, x, kernel_1x1, bias_1x1, activation_1x1, w, b,
                               self.strides, self.padding if pads is None else "same", self.dilation_rate,
