@@ -12,13 +12,23 @@ namespace {
 
 constexpr const char* kFn = "depthwise_conv2d";
 
+// The window arguments (strides, padding, dilation_rate) and the activation, checked with `fn` named.
+struct Window {
+  Activation act;
+  Padding padding;
+  std::pair<index_t, index_t> strides, dilation;
+};
+Window window_args(const char* fn, const py::object& strides_in, const std::string& padding_in,
+                   const py::object& dilation_in, const std::string& activation) {
+  return {naming(fn, [&] { return activation_from_name(activation); }),
+          naming(fn, [&] { return padding_from_name(padding_in); }), int_pair(strides_in, fn, "strides", 1),
+          int_pair(dilation_in, fn, "dilation_rate", 1)};
+}
+
 py::object depthwise_conv2d(const py::object& x_in, const py::object& kernel_in, const py::object& bias_in,
                             const py::object& strides_in, const std::string& padding_in,
                             const py::object& dilation_in, const std::string& activation, const py::object& out) {
-  const Activation act = naming(kFn, [&] { return activation_from_name(activation); });
-  const Padding padding = naming(kFn, [&] { return padding_from_name(padding_in); });
-  const auto strides = int_pair(strides_in, kFn, "strides", 1);
-  const auto dilation = int_pair(dilation_in, kFn, "dilation_rate", 1);
+  const Window win = window_args(kFn, strides_in, padding_in, dilation_in, activation);
   FloatArray x = as_float32(x_in, kFn, "x");
   FloatArray w = as_float32(kernel_in, kFn, "kernel");
   auto b = as_float32_or_none(bias_in, kFn, "bias");
@@ -34,7 +44,8 @@ py::object depthwise_conv2d(const py::object& x_in, const py::object& kernel_in,
                           "shape " + shape_str(w));
   const DepthwiseConv2DShape s = naming(kFn, [&] {
     return depthwise_conv2d_shape(x.shape(0), x.shape(1), x.shape(2), channels, w.shape(0), w.shape(1), multiplier,
-                                  strides.first, strides.second, dilation.first, dilation.second, padding);
+                                  win.strides.first, win.strides.second, win.dilation.first, win.dilation.second,
+                                  win.padding);
   });
   if (b) require_shape(*b, {s.out_channels}, kFn, "bias");
   FloatArray y = output_array(out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, kFn,
@@ -43,7 +54,7 @@ py::object depthwise_conv2d(const py::object& x_in, const py::object& kernel_in,
   float* yp = y.mutable_data();
   {
     py::gil_scoped_release nogil;
-    depthwise_conv2d_nhwc(xp, wp, bp, yp, s, act);
+    depthwise_conv2d_nhwc(xp, wp, bp, yp, s, win.act);
   }
   return out.is_none() ? py::object(std::move(y)) : out;
 }
@@ -58,10 +69,7 @@ py::object expand_depthwise_conv2d(const py::object& x_in, const py::object& exp
                                    const py::object& out) {
   const char* fn = kExpandFn;
   const Activation expand_act = naming(fn, [&] { return activation_from_name(expand_activation); });
-  const Activation act = naming(fn, [&] { return activation_from_name(activation); });
-  const Padding padding = naming(fn, [&] { return padding_from_name(padding_in); });
-  const auto strides = int_pair(strides_in, fn, "strides", 1);
-  const auto dilation = int_pair(dilation_in, fn, "dilation_rate", 1);
+  const Window win = window_args(fn, strides_in, padding_in, dilation_in, activation);
   FloatArray x = as_float32(x_in, fn, "x");
   FloatArray we = as_float32(expand_kernel_in, fn, "expand_kernel");
   auto be = as_float32_or_none(expand_bias_in, fn, "expand_bias");
@@ -79,7 +87,8 @@ py::object expand_depthwise_conv2d(const py::object& x_in, const py::object& exp
   if (b) require_shape(*b, {expanded}, fn, "bias");
   const DepthwiseConv2DShape s = naming(fn, [&] {
     return depthwise_conv2d_shape(x.shape(0), x.shape(1), x.shape(2), expanded, w.shape(0), w.shape(1), 1,
-                                  strides.first, strides.second, dilation.first, dilation.second, padding);
+                                  win.strides.first, win.strides.second, win.dilation.first, win.dilation.second,
+                                  win.padding);
   });
   FloatArray y = output_array(out, {s.batch, s.out_h(), s.out_w(), s.out_channels}, fn,
                               {{&x, "x"}, {&we, "expand_kernel"}, {be ? &*be : nullptr, "expand_bias"},
@@ -89,7 +98,7 @@ py::object expand_depthwise_conv2d(const py::object& x_in, const py::object& exp
   float* yp = y.mutable_data();
   {
     py::gil_scoped_release nogil;
-    expand_depthwise_conv2d_nhwc(xp, channels, wep, bep, expand_act, wp, bp, yp, s, act);
+    expand_depthwise_conv2d_nhwc(xp, channels, wep, bep, expand_act, wp, bp, yp, s, win.act);
   }
   return out.is_none() ? py::object(std::move(y)) : out;
 }
