@@ -59,6 +59,14 @@ def _normalizing(fn):
     return call
 
 
+def _value_slot(kt, slot_of, new_slot):
+    """The value slot of KerasTensor kt, made if it has none yet."""
+    s = slot_of.get(id(kt))
+    if s is None:
+        s = slot_of[id(kt)] = new_slot()
+    return s
+
+
 def _array_step(fn, i, outs, kwargs):
     """A call on one array (slot i) with constant keywords."""
     if len(outs) > 1:
@@ -431,10 +439,7 @@ class Plan:
         self.input_slots = []
         self.input_mask_slots = []
         for i, kt in enumerate(inputs):
-            s = slot_of.get(id(kt))
-            if s is None:
-                s = slot_of[id(kt)] = new_slot()
-            self.input_slots.append(s)
+            self.input_slots.append(_value_slot(kt, slot_of, new_slot))
             if input_has_mask and input_has_mask[i]:
                 ms = new_slot()
                 mask_slot_of[id(kt)] = ms
@@ -460,7 +465,7 @@ class Plan:
         sum_norms = {} if training else sum_norm_folds(nodes, only_consumer)
         summed = {}  # id(normalization node) -> its Add node, run in its step
         scales = {} if training else channel_scale_folds(nodes, fusable, residual, only_consumer)
-        scaled_products = {id(mul): conv for conv, (mul, _) in scales.items()}
+        scaled_products = {id(mul) for mul, _ in scales.values()}
         expansions = expansion_folds(fusable, self._pads, only_consumer)
         expanding = {id(conv): dw for dw, conv in expansions.items()}  # id(1x1 conv node) -> id(depthwise node)
         expanded = {}  # id(depthwise node) -> the 1x1 conv's fold, run in its step
@@ -573,10 +578,7 @@ class Plan:
                     step.nodes = (act,)
                     steps.append(step)
             return steps
-        last = (act or add).outputs[0]
-        out = slot_of.get(id(last))
-        if out is None:
-            out = slot_of[id(last)] = new_slot()
+        out = _value_slot((act or add).outputs[0], slot_of, new_slot)
         i, pad_layer = self._fold_input(producer, slot)
         fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, add.operation,
                          pad_layer)
@@ -607,9 +609,7 @@ class Plan:
     @staticmethod
     def _summed_norm_step(add, norm, slot, slot_of, new_slot):
         """One step for an Add and the normalization of its sum (see sum_norm_folds)."""
-        out = slot_of.get(id(norm.outputs[0]))
-        if out is None:
-            out = slot_of[id(norm.outputs[0])] = new_slot()
+        out = _value_slot(norm.outputs[0], slot_of, new_slot)
         a, b = add.call_args[0]
 
         def step(v, fn=summed_norm_call(add.operation, norm.operation), a=slot(a), b=slot(b), o=out):
@@ -622,10 +622,7 @@ class Plan:
         any): the layer's kernel on weights with the normalization folded in, the activation in its epilogue
         (and the zero padding before it, if padding_folds found one)."""
         producer, norm, act = fold
-        last = (act or norm).outputs[0]
-        out = slot_of.get(id(last))
-        if out is None:
-            out = slot_of[id(last)] = new_slot()
+        out = _value_slot((act or norm).outputs[0], slot_of, new_slot)
         i, pad_layer = self._fold_input(producer, slot)
         fn = folded_call(producer.operation, norm.operation, None if act is None else act.operation, pad=pad_layer)
         return _array_step(fn, i, [out], {})
@@ -635,10 +632,7 @@ class Plan:
         """One step for a squeeze-and-excitation's Multiply and the 1x1 convolution's fold reading its product
         (see channel_scale_folds), at the convolution's place."""
         (mul, image), (producer, norm, act) = scale, fold
-        last = (act or norm).outputs[0]
-        out = slot_of.get(id(last))
-        if out is None:
-            out = slot_of[id(last)] = new_slot()
+        out = _value_slot((act or norm).outputs[0], slot_of, new_slot)
         fn = channel_scaled_call(mul.operation, folded_call(producer.operation, norm.operation,
                                                             None if act is None else act.operation))
         x, s = mul.call_args[0][image], mul.call_args[0][1 - image]
@@ -652,10 +646,7 @@ class Plan:
         """One step for a 1x1 Conv2D's fold and the DepthwiseConv2D fold reading its output (see
         expansion_folds; with the padding between them, if any), at the depthwise layer's place."""
         producer, norm, act = fold
-        last = (act or norm).outputs[0]
-        out = slot_of.get(id(last))
-        if out is None:
-            out = slot_of[id(last)] = new_slot()
+        out = _value_slot((act or norm).outputs[0], slot_of, new_slot)
         conv, conv_norm, conv_act = expand_fold
         pad = self._pads.get(id(producer))
         expand = folded_call(conv.operation, conv_norm.operation, None if conv_act is None else conv_act.operation)
@@ -679,10 +670,7 @@ class Plan:
         pass_mask = layer._call_has_mask_arg and has_prev
         out_slots = []
         for kt in node.outputs:
-            s = slot_of.get(id(kt))
-            if s is None:
-                s = slot_of[id(kt)] = new_slot()
-            out_slots.append(s)
+            out_slots.append(_value_slot(kt, slot_of, new_slot))
 
         if getattr(layer, "_run_flat", None) is not None:  # a nested functional model: runs its own plan
             return [self._nested_step(node, layer, slot, prev_mask_slots, has_prev, out_slots, mask_slot_of,
