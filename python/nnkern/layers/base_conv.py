@@ -164,12 +164,9 @@ class BaseConv(Layer):
         def folded(x, residual=None, out=None):
             if padded_shape(x.shape, pads) != self._checked_input_shape:
                 return None
-            try:
-                if residual is None:
-                    return kernel_fn(x, *args)
-                return kernel_fn(x, *args, residual=residual, out=out)
-            except ValueError as e:
-                raise ValueError(f"{self.__class__.__name__} layer '{self.name}': {e}") from None
+            if residual is None:
+                return run_kernel(self, kernel_fn, x, *args)
+            return run_kernel(self, kernel_fn, x, *args, residual=residual, out=out)
         # conv2d adds a residual term (a following Add's other input) before the activation, and may write
         # the sum over it (`out` = `residual`).
         folded.takes_residual = kernel_fn is _core.conv2d
