@@ -277,7 +277,8 @@ void expanded_depthwise_rows(const float* x, index_t in_channels, const float* e
   detail::run_parallel(threads, [&] {
     Taps inner, border, one_tap;
     one_tap.add(0, 0);
-    std::vector<float> ring(static_cast<size_t>(span * row_floats));
+    // 64-byte aligned: the activations run in place only on aligned rows (activation.cpp).
+    std::vector<float, Eigen::aligned_allocator<float>> ring(static_cast<size_t>(span * row_floats));
     std::vector<index_t> row_off(g.KH);
     const index_t team = omp_get_num_threads(), t = omp_get_thread_num();
     const index_t r0 = rows_total * t / team, r1 = rows_total * (t + 1) / team;
